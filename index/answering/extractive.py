@@ -1,0 +1,140 @@
+"""The embedded default answerer: no LLM. It quotes the sentences of the retrieved passages
+that best answer the question, each with a numbered citation, and refuses when the
+evidence doesn't cover the question instead of guessing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.answering.evidence import Evidence, coverage, question_terms, sentence_evidence
+from index.answering.types import Answer, Citation, Turn
+from index.documents import Hit
+from index.retrieval import Generation
+from index.text import named_entities, terms
+
+MIN_COVERAGE = 0.4  # share of the question's information (IDF mass) the passage must hold
+MAX_SENTENCES = 3
+RELATIVE_CUTOFF = 0.7  # further sentences must score at least this share of the best one
+NEAREST = 3
+JUDGED_PASSAGES = 3  # the question is covered if one of the best passages covers it
+
+
+def _passages(evidence: list[Evidence]) -> list[Hit]:
+    """The distinct passages behind the evidence, best first."""
+    seen: dict[str, Hit] = {}
+    for ev in evidence:
+        seen.setdefault(ev.hit.chunk_id, ev.hit)
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answerable: bool
+    reason: str
+    coverage: float
+
+
+def about_entities(question: str, evidence: list[Evidence], live: Generation) -> list[Evidence]:
+    """Only evidence from documents that mention every name the question is about."""
+    wanted = [set(terms(e)) for e in named_entities(question)]
+    if not wanted:
+        return evidence
+    return [
+        ev for ev in evidence if all(w <= live.doc_terms.get(ev.hit.doc_id, set()) for w in wanted)
+    ]
+
+
+def _related(a: str, b: str) -> bool:
+    """Same stem, or one a prefix of the other ('chair'/'chairman'), beyond 4 letters."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def judge(question: str, best: Evidence | None, live: Generation) -> Verdict:
+    """Is the question covered? Decided from evidence, not from how fluent an answer looks:
+    the passage must hold enough of the question's information, and, beyond the names the
+    question is about, something of what it asks (a passage about Oxford that never
+    mentions population doesn't answer "what is the population of Oxford?")."""
+    if best is None:
+        return Verdict(False, "no passage is about what the question names", 0.0)
+    weights = question_terms(question)
+    passage = set(terms(best.hit.text + " " + best.hit.context))
+    cov = coverage(weights, passage, live.stats)
+    names = {t for e in named_entities(question) for t in terms(e)}
+    asked = {t for t in weights if t not in names}
+    if asked and not any(_related(a, w) for a in asked for w in passage):
+        return Verdict(False, "the passages name the same things but not what is asked", cov)
+    if cov < MIN_COVERAGE:
+        return Verdict(False, "the passages found share too little with the question", cov)
+    return Verdict(True, "", cov)
+
+
+def _citation(n: int, ev: Evidence) -> Citation:
+    hit: Hit = ev.hit
+    return Citation(
+        n=n,
+        title=hit.title,
+        source=hit.source,
+        path=hit.doc_id,
+        quote=ev.text,
+        score=ev.score,
+        start=ev.start,
+        end=ev.end,
+        passage=hit.text,
+        page=hit.page,
+    )
+
+
+class ExtractiveAnswerer:
+    """Picks the answering sentences; `refusal` is the wording shown when it declines."""
+
+    mode = "extractive"
+
+    def __init__(self, refusal: str) -> None:
+        self.refusal = refusal
+
+    def answer(
+        self, question: str, hits: list[Hit], live: Generation, history: tuple[Turn, ...] = ()
+    ) -> Answer:
+        context = " ".join(t.question for t in history[-2:])
+        weights = question_terms(question, context)
+        evidence = sentence_evidence(hits, weights, live.stats, question)
+        relevant = about_entities(question, evidence, live)
+        passing: set[str] = set()
+        for hit in _passages(relevant)[:JUDGED_PASSAGES]:
+            best = next(ev for ev in relevant if ev.hit.chunk_id == hit.chunk_id)
+            if judge(question, best, live).answerable:
+                passing.add(hit.chunk_id)
+        if not passing:
+            return self.refuse(question, evidence)
+        chosen = self._choose([ev for ev in relevant if ev.hit.chunk_id in passing])
+        citations = [_citation(i + 1, ev) for i, ev in enumerate(chosen)]
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return Answer(question=question, answer=text, refused=False, citations=citations)
+
+    def refuse(self, question: str, evidence: list[Evidence]) -> Answer:
+        """Say plainly the sources don't cover it, and show the nearest passages."""
+        nearest: list[Evidence] = []
+        for ev in evidence:
+            if all(ev.hit.chunk_id != e.hit.chunk_id for e in nearest):
+                nearest.append(ev)
+            if len(nearest) == NEAREST:
+                break
+        citations = [_citation(i + 1, ev) for i, ev in enumerate(nearest)]
+        return Answer(question=question, answer=self.refusal, refused=True, citations=citations)
+
+    @staticmethod
+    def _choose(evidence: list[Evidence]) -> list[Evidence]:
+        """The best sentence, and up to two more that score nearly as well, in reading order
+        within each document; a sentence seen in two overlapping passages counts once."""
+        best = evidence[0]
+        chosen: list[Evidence] = []
+        for ev in evidence:
+            if ev.score < RELATIVE_CUTOFF * best.score or len(chosen) == MAX_SENTENCES:
+                break
+            if any(
+                ev.hit.doc_id == c.hit.doc_id and ev.start < c.end and c.start < ev.end
+                for c in chosen
+            ):
+                continue
+            chosen.append(ev)
+        return chosen

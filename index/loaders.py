@@ -1,0 +1,221 @@
+"""Read source files into `SourceDocument`s: Markdown with YAML front matter, plain text,
+HTML (main text only) and PDF (with page numbers). A file that can't be read raises
+`SourceError` with a reason a moderator can act on; `scan_sources` turns that into a skip."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from index.documents import PageSpan, SourceDocument
+from index.errors import SourceError
+from index.text import split_sentences
+
+MAX_FILE_BYTES = 50 * 1024 * 1024
+FRONT_MATTER_KEYS = ("title", "author", "date", "site", "url", "origin", "description")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
+_MD_TITLE = re.compile(r"\A\s*#\s+(.+?)\s*#*\s*$", re.M)  # a leading level-1 heading
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise SourceError("binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise SourceError(f"not valid UTF-8 text (bad byte at offset {e.start})") from None
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    """Line endings and invisible spaces normalised, so quotes match what people see."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+
+
+def _fallback_title(text: str) -> str:
+    """No headline: name the article by its opening words rather than invent a title."""
+    first = text.strip()
+    spans = split_sentences(first)
+    if spans:
+        first = first[spans[0].start : spans[0].end]
+    first = " ".join(first.split())
+    return first if len(first) <= 90 else first[:87].rsplit(" ", 1)[0] + "…"
+
+
+def _finish(text: str, meta: dict[str, str], title: str | None) -> tuple[str, str, dict]:
+    body = text.strip("\n")
+    if not body.strip():
+        raise SourceError("no text to index (empty)")
+    return body, (title or "").strip() or _fallback_title(body), meta
+
+
+def load_markdown(data: bytes) -> tuple[str, str, dict]:
+    text = _decode(data)
+    meta: dict[str, str] = {}
+    if text.startswith("---"):
+        match = _FRONT_MATTER.match(text)
+        if not match:
+            raise SourceError("broken front matter: no closing '---' line")
+        try:
+            raw = yaml.safe_load(match.group(1)) or {}
+        except yaml.YAMLError as e:
+            problem = getattr(e, "problem", None) or "invalid YAML"
+            raise SourceError(f"broken front matter: {problem}") from None
+        if not isinstance(raw, dict):
+            raise SourceError("broken front matter: expected 'key: value' lines")
+        meta = {k: str(v).strip() for k, v in raw.items() if k in FRONT_MATTER_KEYS and v}
+        text = text[match.end() :]
+    title = meta.pop("title", None)
+    if title is None and (heading := _MD_TITLE.match(text)):
+        title = heading.group(1)
+    return _finish(text, meta, title)
+
+
+def load_text(data: bytes) -> tuple[str, str, dict]:
+    return _finish(_decode(data), {}, None)
+
+
+def load_html(data: bytes) -> tuple[str, str, dict]:
+    """The article's main text and metadata; navigation, ads and comments are dropped."""
+    import trafilatura
+
+    html = _decode(data)
+    text = trafilatura.extract(
+        html, include_comments=False, include_tables=True, favor_precision=True
+    )
+    if not text or not text.strip():
+        raise SourceError("no article text found in the HTML")
+    found = trafilatura.extract_metadata(html)
+    meta: dict[str, str] = {}
+    title = None
+    if found is not None:
+        title = found.title
+        for key, value in (
+            ("author", found.author),
+            ("date", found.date),
+            ("site", found.sitename),
+            ("url", found.url),
+        ):
+            if value:
+                meta[key] = str(value)
+    return _finish(_normalise(text), meta, title)
+
+
+def load_pdf(data: bytes) -> tuple[str, str, dict, tuple[PageSpan, ...]]:
+    """Text page by page, pages separated by a blank line, each page's span recorded."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise SourceError("the PDF is encrypted")
+        parts: list[str] = []
+        pages: list[PageSpan] = []
+        pos = 0
+        for number, page in enumerate(reader.pages, start=1):
+            page_text = _normalise(page.extract_text() or "").strip()
+            if not page_text:
+                continue
+            if parts:
+                parts.append("\n\n")
+                pos += 2
+            parts.append(page_text)
+            pages.append(PageSpan(number, pos, pos + len(page_text)))
+            pos += len(page_text)
+        info_title = (reader.metadata.title if reader.metadata else None) or None
+    except SourceError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+        raise SourceError(f"unreadable PDF ({type(e).__name__})") from None
+    text = "".join(parts)
+    if not text.strip():
+        raise SourceError("the PDF has no extractable text (a scan?)")
+    body, title, meta = _finish(text, {}, info_title)
+    return body, title, meta, tuple(pages)
+
+
+LOADERS: dict[str, Callable[[bytes], tuple]] = {
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".html": load_html,
+    ".htm": load_html,
+    ".pdf": load_pdf,
+}
+
+
+def doc_id_for(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def load_document(path: Path, root: Path) -> SourceDocument:
+    """Read one source file; raises SourceError with the reason it can't be used."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise SourceError(
+            f"unsupported file type {path.suffix or '(none)'!r}; use " + ", ".join(sorted(LOADERS))
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(
+                f"too large ({size >> 20} MiB; the limit is {MAX_FILE_BYTES >> 20} MiB)"
+            )
+        data = path.read_bytes()
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as e:
+        raise SourceError(f"can't read the file ({e.strerror or type(e).__name__})") from None
+    result = loader(data)
+    body, title, meta = result[:3]
+    pages = result[3] if len(result) > 3 else ()
+    return SourceDocument(
+        doc_id=doc_id_for(path, root),
+        title=title,
+        text=body,
+        sha256=hashlib.sha256(data).hexdigest(),
+        metadata=meta,
+        pages=pages,
+    )
+
+
+def candidate_files(root: Path) -> list[Path]:
+    """Every file under the sources folder, hidden ones (and hidden folders) excepted."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+def scan_sources(root: Path) -> tuple[list[SourceDocument], list[Skipped]]:
+    """Load every source file; unreadable ones are reported, never fatal."""
+    docs: list[SourceDocument] = []
+    skipped: list[Skipped] = []
+    for path in candidate_files(root):
+        try:
+            docs.append(load_document(path, root))
+        except SourceError as e:
+            skipped.append(Skipped(doc_id_for(path, root), str(e)))
+    return docs, skipped
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

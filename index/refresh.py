@@ -1,0 +1,291 @@
+"""Bring the index in line with the sources folder, incrementally and atomically.
+
+New and changed documents (by SHA-256 of the file) are chunked and embedded; unchanged
+ones are copied with their existing vectors into a new generation; deleted ones are left
+out. Only when the new generation is complete is it published, so questions are answered
+from the previous complete index until then, and a refresh that dies changes nothing.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from index.chunking import CHUNKER_VERSION, SentenceChunker
+from index.documents import SourceDocument
+from index.errors import RefreshInProgress, SourceError
+from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
+from index.settings import Settings
+from index.store import Catalog, ChromaStore, DocEntry
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+DOCS_PER_BATCH = 16
+COPY_BATCH = 1000
+
+
+@dataclass
+class RefreshReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    documents: int = 0
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    generation: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape the command-line contract promises."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": len(self.unchanged),
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "documents": self.documents,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 2),
+            "dry_run": self.dry_run,
+            "embedded_chunks": self.embedded_chunks,
+        }
+
+
+@contextmanager
+def refresh_lock(data_dir: Path) -> Iterator[None]:
+    """One refresh at a time per data folder. The OS drops the lock if the holder dies."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "refresh.lock", "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            raise RefreshInProgress(f"a refresh is already running (held by {holder})") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}")
+        f.flush()
+        try:
+            yield
+        finally:
+            f.truncate(0)
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _node_metadata(doc: SourceDocument) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "path": doc.doc_id,
+        "title": doc.title,
+        "source": doc.source,
+        "sha256": doc.sha256,
+    }
+    for key in ("author", "date", "site", "url"):
+        if key in doc.metadata:
+            meta[key] = doc.metadata[key]
+    if doc.pages:
+        meta["pages"] = json.dumps([[p.number, p.start, p.end] for p in doc.pages])
+    return meta
+
+
+class Refresher:
+    """Runs one refresh against a store, with an embedding model (llama-index BaseEmbedding)."""
+
+    def __init__(self, settings: Settings, store: ChromaStore, embed_model: Any) -> None:
+        self.settings = settings
+        self.store = store
+        self.embed_model = embed_model
+
+    def plan(self, catalog: Catalog) -> tuple[RefreshReport, list[SourceDocument]]:
+        """Work out the diff without writing anything: (report, documents to embed)."""
+        root = self.settings.sources_dir
+        report = RefreshReport()
+        rebuild = not self._compatible(catalog)
+        to_embed: list[SourceDocument] = []
+        seen: set[str] = set()
+        for path in candidate_files(root):
+            doc_id = doc_id_for(path, root)
+            seen.add(doc_id)
+            known = catalog.documents.get(doc_id)
+            try:
+                if known and not rebuild and sha256_of(path) == known.sha256:
+                    report.unchanged.append(doc_id)
+                    continue
+                doc = load_document(path, root)
+            except (SourceError, OSError) as e:
+                reason = str(e) if isinstance(e, SourceError) else f"can't read the file ({e})"
+                if known and not rebuild:  # keep serving what was indexed before
+                    reason += "; the previously indexed version is kept"
+                    report.unchanged.append(doc_id)
+                report.skipped.append(Skipped(doc_id, reason))
+                continue
+            (report.updated if known else report.added).append(doc_id)
+            to_embed.append(doc)
+        report.removed = sorted(d for d in catalog.documents if d not in seen)
+        return report, to_embed
+
+    def _compatible(self, catalog: Catalog) -> bool:
+        """Vectors from another model or chunker can't be mixed in: rebuild everything."""
+        model = getattr(self.embed_model, "model_name", "")
+        return catalog.collection is not None and (
+            catalog.embed_model == model and catalog.chunker == CHUNKER_VERSION
+        )
+
+    def run(self, dry_run: bool = False, progress: Progress | None = None) -> RefreshReport:
+        started = time.perf_counter()
+        progress = progress or (lambda stage, done, total: None)
+        if dry_run:
+            catalog = self.store.read_catalog()
+            report, _ = self.plan(catalog)
+            report.dry_run = True
+            self._totals(report, catalog, [])
+        else:
+            with refresh_lock(self.settings.data_dir):
+                report = self._apply(progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _totals(self, report: RefreshReport, catalog: Catalog, docs: list[SourceDocument]) -> None:
+        kept = [d for d in report.unchanged if d in catalog.documents]
+        report.documents = len(kept) + len(docs)
+        report.chunks = sum(catalog.documents[d].chunks for d in kept) + report.embedded_chunks
+
+    def _apply(self, progress: Progress) -> RefreshReport:
+        catalog = self.store.read_catalog()
+        report, docs = self.plan(catalog)
+        live_exists = catalog.collection in set(self.store.generation_collections())
+        if not report.changed and live_exists:
+            self._totals(report, catalog, [])
+            return report
+        # Left-overs of refreshes that died (and the generation before the live one).
+        for name in self.store.generation_collections():
+            if name != catalog.collection:
+                self.store.drop(name)
+        generation, collection = self.store.new_generation()
+        try:
+            entries = self._copy_unchanged(catalog, report, collection, progress)
+            entries.update(self._embed(docs, collection, report, progress))
+        except BaseException:
+            self._drop_quietly(collection.name)
+            raise
+        new = Catalog(
+            generation=generation,
+            collection=collection.name,
+            refreshed_at=_now(),
+            embed_model=getattr(self.embed_model, "model_name", ""),
+            chunker=CHUNKER_VERSION,
+            documents=dict(sorted(entries.items())),
+        )
+        progress("publishing", 1, 1)
+        self.store.publish(new)
+        report.generation = generation
+        report.documents = len(new.documents)
+        report.chunks = new.chunk_count
+        log.info(
+            "published generation %s (%d documents, %d chunks)",
+            generation,
+            report.documents,
+            report.chunks,
+        )
+        return report
+
+    def _drop_quietly(self, name: str) -> None:
+        try:
+            self.store.drop(name)
+        except Exception:  # the next refresh clears left-overs anyway
+            log.warning("could not drop unfinished collection %s", name, exc_info=True)
+
+    def _copy_unchanged(
+        self, catalog: Catalog, report: RefreshReport, target: Any, progress: Progress
+    ) -> dict[str, DocEntry]:
+        keep = [d for d in report.unchanged if d in catalog.documents]
+        if not keep or catalog.collection is None:
+            return {}
+        source = self.store.collection(catalog.collection)
+        copied = 0
+        for i in range(0, len(keep), 200):
+            ids = keep[i : i + 200]
+            offset = 0
+            while True:
+                got = self.store.call(
+                    "copy vectors",
+                    source.get,
+                    where={"path": {"$in": ids}},
+                    include=["embeddings", "documents", "metadatas"],
+                    limit=COPY_BATCH,
+                    offset=offset,
+                )
+                if not got["ids"]:
+                    break
+                self.store.call(
+                    "copy vectors",
+                    target.add,
+                    ids=got["ids"],
+                    embeddings=got["embeddings"],
+                    documents=got["documents"],
+                    metadatas=got["metadatas"],
+                )
+                copied += len(got["ids"])
+                offset += COPY_BATCH
+            progress("keeping unchanged documents", min(i + 200, len(keep)), len(keep))
+        log.debug("copied %d vectors of %d unchanged documents", copied, len(keep))
+        return {d: catalog.documents[d] for d in keep}
+
+    def _embed(
+        self, docs: list[SourceDocument], target: Any, report: RefreshReport, progress: Progress
+    ) -> dict[str, DocEntry]:
+        from llama_index.core import Document
+        from llama_index.core.ingestion import IngestionPipeline
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        pipeline = IngestionPipeline(
+            transformations=[SentenceChunker(), self.embed_model],
+            vector_store=ChromaVectorStore(chroma_collection=target),
+            disable_cache=True,
+        )
+        entries: dict[str, DocEntry] = {}
+        for i in range(0, len(docs), DOCS_PER_BATCH):
+            batch = docs[i : i + DOCS_PER_BATCH]
+            progress("embedding new and changed documents", i, len(docs))
+            nodes = self.store.call(
+                "add vectors",
+                pipeline.run,
+                documents=[
+                    Document(id_=d.doc_id, text=d.text, metadata=_node_metadata(d)) for d in batch
+                ],
+            )
+            counts: dict[str, int] = {}
+            for node in nodes:
+                counts[node.metadata["path"]] = counts.get(node.metadata["path"], 0) + 1
+            report.embedded_chunks += len(nodes)
+            for d in batch:
+                entries[d.doc_id] = DocEntry(
+                    sha256=d.sha256,
+                    title=d.title,
+                    source=d.source,
+                    chunks=counts.get(d.doc_id, 0),
+                    indexed_at=_now(),
+                    metadata=dict(d.metadata),
+                )
+        progress("embedding new and changed documents", len(docs), len(docs))
+        return entries

@@ -1,0 +1,242 @@
+"""Hybrid retrieval over the live generation: dense search in Chroma (through llama-index's
+ChromaVectorStore) and BM25 over stemmed words, fused by reciprocal rank.
+
+Dense finds paraphrases; BM25 finds exact names and figures the embedding blurs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from index.documents import Hit
+from index.errors import IndexNotReady
+from index.store import Catalog, ChromaStore
+from index.text import terms
+
+log = logging.getLogger(__name__)
+RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
+
+
+@dataclass
+class CorpusStats:
+    """Chunk-level document frequencies of stemmed content words."""
+
+    chunks: int = 0
+    df: Counter[str] = field(default_factory=Counter)
+
+    def idf(self, term: str) -> float:
+        n, d = self.chunks, self.df.get(term, 0)
+        return math.log(1 + (n - d + 0.5) / (d + 0.5))
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    text: str
+    meta: dict[str, Any]
+
+
+@dataclass
+class Generation:
+    """Everything loaded for one live generation of the index."""
+
+    name: str
+    catalog: Catalog
+    vector_store: Any
+    collection: Any
+    ids: list[str]
+    records: dict[str, ChunkRecord]
+    bm25: Any
+    stats: CorpusStats
+    doc_terms: dict[str, set[str]]  # every term of each document, title and author included
+
+
+def _context(meta: dict[str, Any]) -> str:
+    return " ".join(str(meta[k]) for k in ("title", "author") if meta.get(k))
+
+
+class Retriever:
+    """Finds the chunks that best match a question, always from the live generation."""
+
+    def __init__(self, store: ChromaStore, embed_model: Any) -> None:
+        self.store = store
+        self.embed_model = embed_model
+        self._live: Generation | None = None
+        self._lock = threading.Lock()
+
+    def live(self) -> Generation:
+        """The live generation, reloaded when a refresh has published a new one."""
+        name = self.store.live_generation()
+        if not name:
+            raise IndexNotReady("the index is empty: run `policybot index` first")
+        current = self._live
+        if current is not None and current.name == name:
+            return current
+        with self._lock:
+            if self._live is None or self._live.name != name:
+                self._live = self._load(name)
+            return self._live
+
+    def _load(self, name: str) -> Generation:
+        import bm25s
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
+
+        catalog = self.store.read_catalog()
+        if catalog.collection is None:
+            raise IndexNotReady("the index is empty: run `policybot index` first")
+        collection = self.store.collection(catalog.collection)
+        ids: list[str] = []
+        records: dict[str, ChunkRecord] = {}
+        offset = 0
+        while True:
+            got = self.store.call(
+                "load chunks",
+                collection.get,
+                include=["documents", "metadatas"],
+                limit=5000,
+                offset=offset,
+            )
+            if not got["ids"]:
+                break
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                ids.append(cid)
+                records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
+            offset += len(got["ids"])
+        tokens = [terms(records[c].text + " " + _context(records[c].meta)) for c in ids]
+        df: Counter[str] = Counter()
+        doc_terms: dict[str, set[str]] = {}
+        for cid, toks in zip(ids, tokens, strict=True):
+            df.update(set(toks))
+            doc_terms.setdefault(str(records[cid].meta.get("path", "")), set()).update(toks)
+        bm25 = bm25s.BM25()
+        bm25.index([t or [""] for t in tokens], show_progress=False)
+        log.info("loaded generation %s: %d chunks", name, len(ids))
+        return Generation(
+            name=name,
+            catalog=catalog,
+            vector_store=ChromaVectorStore(chroma_collection=collection),
+            collection=collection,
+            ids=ids,
+            records=records,
+            bm25=bm25,
+            stats=CorpusStats(len(ids), df),
+            doc_terms=doc_terms,
+        )
+
+    def search(self, query: str, k: int, pool: int | None = None) -> list[Hit]:
+        """The k best chunks for `query`, fused from `pool` dense and `pool` BM25 candidates."""
+        from llama_index.core.vector_stores import VectorStoreQuery
+
+        live = self.live()
+        pool = pool or max(4 * k, 20)
+        vector = self.embed_model.get_query_embedding(query)
+        result = self.store.call(
+            "query",
+            live.vector_store.query,
+            VectorStoreQuery(query_embedding=vector, similarity_top_k=pool),
+        )
+        # ChromaVectorStore reports exp(-cosine distance); turn it back into a cosine.
+        cosine = {
+            node.node_id: 1.0 + math.log(max(sim, 1e-12))
+            for node, sim in zip(result.nodes, result.similarities or [], strict=False)
+        }
+        fused: Counter[str] = Counter()
+        for rank, cid in enumerate(cosine):
+            fused[cid] += 1.0 / (RRF_K + rank + 1)
+        for rank, cid in enumerate(self._lexical(live, query, pool)):
+            fused[cid] += 1.0 / (RRF_K + rank + 1)
+        best = [cid for cid, _ in fused.most_common(3 * k)]
+        missing = [cid for cid in best if cid not in cosine]
+        if missing:  # lexical-only finds: score them on the same dense scale
+            got = self.store.call(
+                "fetch vectors", live.collection.get, ids=missing, include=["embeddings"]
+            )
+            q = np.asarray(vector, dtype=np.float32)
+            for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
+                cosine[cid] = float(np.asarray(emb, dtype=np.float32) @ q)
+        hits = [self._hit(live, cid, cosine.get(cid, 0.0), fused[cid]) for cid in best]
+        return merge_overlaps(hits, k)
+
+    def _lexical(self, live: Generation, query: str, pool: int) -> list[str]:
+        vocab = live.bm25.vocab_dict
+        q = [t for t in terms(query) if t in vocab]
+        if not q or not live.ids:
+            return []
+        scores = live.bm25.get_scores(q)
+        top = np.argsort(-scores)[:pool]
+        return [live.ids[i] for i in top if scores[i] > 0]
+
+    @staticmethod
+    def _hit(live: Generation, cid: str, cosine: float, fused: float) -> Hit:
+        record = live.records[cid]
+        meta = record.meta
+        start = int(meta.get("start", 0))
+        return Hit(
+            chunk_id=cid,
+            doc_id=str(meta.get("path", "")),
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source") or meta.get("path", "")),
+            text=record.text,
+            start=start,
+            end=int(meta.get("end", start + len(record.text))),
+            score=cosine,
+            page=_page(meta.get("pages"), start),
+            context=_context(meta),
+            fused=fused,
+        )
+
+
+def merge_overlaps(hits: list[Hit], k: int) -> list[Hit]:
+    """Fold hits that overlap in one document into one passage, and drop hits whose text
+    repeats one already taken (the same article saved twice), so k hits are k passages."""
+    out: list[Hit] = []
+    seen_text: set[str] = set()
+    for hit in hits:
+        key = " ".join(hit.text.split())
+        if key in seen_text:
+            continue
+        for i, taken in enumerate(out):
+            if taken.doc_id == hit.doc_id and hit.start < taken.end and taken.start < hit.end:
+                out[i] = _union(taken, hit)
+                break
+        else:
+            if len(out) == k:
+                break
+            out.append(hit)
+        seen_text.add(key)
+    return out
+
+
+def _union(a: Hit, b: Hit) -> Hit:
+    """Two overlapping spans of the same document text, as one verbatim passage."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    text = (
+        first.text + second.text[max(0, first.end - second.start) :]
+        if second.end > first.end
+        else first.text
+    )
+    return replace(
+        a,
+        text=text,
+        start=first.start,
+        end=max(first.end, second.end),
+        score=max(a.score, b.score),
+        page=first.page,
+    )
+
+
+def _page(pages_json: str | None, offset: int) -> int | None:
+    if not pages_json:
+        return None
+    for number, start, end in json.loads(pages_json):
+        if start <= offset < end:
+            return int(number)
+    return None

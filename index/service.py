@@ -1,0 +1,163 @@
+"""The knowledge base's public face: what the command line and the Discord bot call.
+
+Everything here is synchronous and thread-safe; the `a*` methods run it in a worker thread
+so an event loop (the bot's) is never blocked by Chroma, embeddings or an LLM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from index.answering.extractive import ExtractiveAnswerer
+from index.answering.types import Answer, Turn
+from index.documents import Hit
+from index.errors import IndexNotReady, UsageError
+from index.prompts import load_prompt
+from index.refresh import Progress, Refresher, RefreshReport
+from index.retrieval import Retriever
+from index.settings import Settings
+from index.store import ChromaStore, DocEntry
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str
+    title: str
+    source: str
+    chunks: int
+    indexed_at: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    documents: list[SourceInfo]
+    refreshed_at: str | None
+
+    @property
+    def chunks(self) -> int:
+        return sum(d.chunks for d in self.documents)
+
+
+def _configure_llama_index(embed_model: Any) -> None:
+    """llama-index's global defaults reach for OpenAI: pin them to what we run."""
+    from llama_index.core import Settings as LlamaSettings
+    from llama_index.core.llms import MockLLM
+
+    LlamaSettings.embed_model = embed_model
+    # Not `None`: that prints a notice on stdout. Generative answerers bring their own LLM.
+    LlamaSettings.llm = MockLLM()
+
+
+class KnowledgeBase:
+    """Sources → index → answers. One per process; share it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embed_model: Any | None = None,
+        store: ChromaStore | None = None,
+        answerer: Any | None = None,
+    ) -> None:
+        self.settings = settings
+        if embed_model is None:
+            from index.embedding import MiniLMEmbedding
+
+            embed_model = MiniLMEmbedding()
+        _configure_llama_index(embed_model)
+        self.embed_model = embed_model
+        self.store = store or ChromaStore(settings)
+        self.retriever = Retriever(self.store, embed_model)
+        self.extractive = ExtractiveAnswerer(load_prompt(settings, "refusal"))
+        self.answerer = answerer or self.extractive
+        self._refresh_guard = threading.Lock()
+
+    # -- questions -------------------------------------------------------------------
+    def clean_question(self, question: str) -> str:
+        """Normalise a question, or raise UsageError saying what is wrong with it."""
+        q = " ".join(_CONTROL.sub(" ", question or "").split())
+        if not q:
+            raise UsageError("the question is empty")
+        if len(q) > self.settings.max_question_chars:
+            raise UsageError(
+                f"the question is too long ({len(q)} characters; "
+                f"the limit is {self.settings.max_question_chars})"
+            )
+        return q
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        q = self.clean_question(question)
+        k = k or self.settings.top_k
+        if not 1 <= k <= 100:
+            raise UsageError("k must be between 1 and 100")
+        return self.retriever.search(q, k)
+
+    def answer_sync(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        started = time.perf_counter()
+        q = self.clean_question(question)
+        history = tuple(history)
+        query = " ".join([*(t.question for t in history[-1:]), q])
+        hits = self.retriever.search(query, self.settings.top_k)
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(q, hits, self.retriever.live(), history)
+        done = time.perf_counter()
+        answer.timings_ms.update(
+            retrieve=(retrieved - started) * 1000,
+            answer=(done - retrieved) * 1000,
+            total=(done - started) * 1000,
+        )
+        return answer
+
+    async def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        return await asyncio.to_thread(self.answer_sync, question, history)
+
+    async def asearch(self, question: str, k: int | None = None) -> list[Hit]:
+        return await asyncio.to_thread(self.search, question, k)
+
+    # -- the library -----------------------------------------------------------------
+    def library(self) -> LibraryInfo:
+        catalog = self.store.read_catalog()
+        docs = [
+            SourceInfo(path, e.title, e.source, e.chunks, e.indexed_at, e.metadata)
+            for path, e in sorted(catalog.documents.items(), key=lambda kv: _by_title(kv[1]))
+        ]
+        return LibraryInfo(docs, catalog.refreshed_at)
+
+    async def alibrary(self) -> LibraryInfo:
+        return await asyncio.to_thread(self.library)
+
+    def has_index(self) -> bool:
+        return bool(self.store.live_generation())
+
+    def ensure_index(self, progress: Progress | None = None) -> RefreshReport | None:
+        """Build the index from the sources folder if there is none yet."""
+        if self.has_index():
+            return None
+        report = self.refresh(progress=progress)
+        if not self.has_index():
+            raise IndexNotReady(
+                f"no index could be built: {self.settings.sources_dir} holds no readable sources"
+            )
+        return report
+
+    # -- refresh ---------------------------------------------------------------------
+    def refresh(self, dry_run: bool = False, progress: Progress | None = None) -> RefreshReport:
+        return Refresher(self.settings, self.store, self.embed_model).run(dry_run, progress)
+
+    async def arefresh(
+        self, dry_run: bool = False, progress: Progress | None = None
+    ) -> RefreshReport:
+        return await asyncio.to_thread(self.refresh, dry_run, progress)
+
+
+def _by_title(entry: DocEntry) -> str:
+    return entry.title.lower()

@@ -1,0 +1,106 @@
+"""Settings, read once at start-up from the environment (after `.env`) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+from pydantic import SecretStr
+
+from index.errors import UsageError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_env_file(path: Path | None = None) -> None:
+    """Read `.env` (default: the working directory's); real environment variables win."""
+    load_dotenv(path or Path.cwd() / ".env", override=False)
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the knowledge base and the answerers need to know."""
+
+    sources_dir: Path = Path("sources")
+    data_dir: Path = Path(".policybot")
+    chroma_host: str | None = None
+    chroma_port: int | None = None
+    collection_prefix: str = "policybot"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    top_k: int = 5
+    max_question_chars: int = 1000
+    llm_provider: str = "none"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr = field(default_factory=lambda: SecretStr(""))
+    llm_model: str | None = None
+    llm_timeout: float = 30.0
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 512
+    prompt_overrides: dict[str, Path] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        *,
+        sources: str | Path | None = None,
+        data: str | Path | None = None,
+    ) -> Settings:
+        """Build settings from environment variables; explicit flags win over them."""
+        env = os.environ if env is None else env
+        port = _int(env, "CHROMA_PORT", None)
+        host = env.get("CHROMA_HOST", "").strip() or None
+        if port is not None and host is None:
+            host = "localhost"
+        if host is not None and port is None:
+            port = 8000
+        provider = env.get("LLM_PROVIDER", "none").strip().lower() or "none"
+        if provider not in {"none", "openai", "ollama"}:
+            raise UsageError(f"LLM_PROVIDER must be none, openai or ollama, got {provider!r}")
+        overrides = {
+            name: Path(env[key]).expanduser()
+            for name in ("system", "question", "condense", "refusal")
+            if (key := f"PROMPT_{name.upper()}_FILE") in env and env[key].strip()
+        }
+        return cls(
+            sources_dir=Path(sources or env.get("POLICYBOT_SOURCES") or "sources").expanduser(),
+            data_dir=Path(data or env.get("POLICYBOT_DATA") or ".policybot").expanduser(),
+            chroma_host=host,
+            chroma_port=port,
+            collection_prefix=env.get("CHROMA_COLLECTION_PREFIX", "policybot").strip()
+            or "policybot",
+            prompts_dir=Path(env.get("POLICYBOT_PROMPTS") or PROJECT_ROOT / "prompts"),
+            top_k=_int(env, "POLICYBOT_TOP_K", 5) or 5,
+            max_question_chars=_int(env, "MAX_QUESTION_CHARS", 1000) or 1000,
+            llm_provider=provider,
+            llm_base_url=env.get("LLM_BASE_URL", "").strip() or None,
+            llm_api_key=SecretStr(env.get("LLM_API_KEY", "")),
+            llm_model=env.get("LLM_MODEL", "").strip() or None,
+            llm_timeout=_float(env, "LLM_TIMEOUT", 30.0),
+            llm_temperature=_float(env, "LLM_TEMPERATURE", 0.1),
+            llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 512) or 512,
+            prompt_overrides=overrides,
+        )

@@ -1,0 +1,135 @@
+"""Sentence splitting with exact character spans, and the word statistics answers need."""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from index.documents import Sentence
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+
+
+@cache
+def _punkt():  # returns an nltk PunktTokenizer
+    # llama-index ships NLTK's punkt tables and adds them to nltk's path: nothing is downloaded.
+    from llama_index.core.utils import globals_helper
+    from nltk.tokenize import PunktTokenizer
+
+    globals_helper.wait_for_nltk_check()
+    return PunktTokenizer()
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    from llama_index.core.utils import globals_helper
+
+    # Question words that carry no topic.
+    extra = {
+        "said",
+        "says",
+        "say",
+        "did",
+        "does",
+        "also",
+        "would",
+        "could",
+        "us",
+        "many",
+        "much",
+        "whose",
+        "according",
+        "tell",
+        "please",
+        "anything",
+        "something",
+    }
+    return frozenset(globals_helper.stopwords) | extra
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of `text` as spans; never crossing a paragraph break, never losing text."""
+    tokenizer = _punkt()
+    spans: list[Sentence] = []
+    pos = 0
+    for block in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = block.start() if block else len(text)
+        paragraph = text[pos:end]
+        for a, b in tokenizer.span_tokenize(paragraph):
+            start, stop = pos + a, pos + b
+            # Punkt splits after abbreviations it doesn't know ("No. 257"); a "sentence"
+            # starting in lower case or with a digit continues the previous one.
+            if spans and spans[-1].end >= pos and (text[start].islower() or text[start].isdigit()):
+                spans[-1] = Sentence(spans[-1].start, stop)
+            else:
+                spans.append(Sentence(start, stop))
+        pos = block.end() if block else len(text)
+    return spans
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens for lexical matching; possessive 's dropped."""
+    out = []
+    for w in _WORD.findall(text):
+        w = w.lower().replace("’", "'").strip("'-")
+        out.append(w[:-2] if w.endswith("'s") else w)
+    return out
+
+
+def named_entities(text: str) -> list[str]:
+    """Capitalised words that don't start the text: the names a question is about."""
+    found = _WORD.findall(text)
+    stop = stopwords()
+    return [w for w in found[1:] if w[0].isupper() and w.lower() not in stop]
+
+
+def content_words(text: str) -> list[str]:
+    stop = stopwords()
+    return [w for w in words(text) if w and w not in stop]
+
+
+@cache
+def _porter():  # returns an nltk PorterStemmer
+    from nltk.stem import PorterStemmer
+
+    return PorterStemmer()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Porter stem, so 'promised'/'promise' and 'hospitals'/'hospital' match."""
+    return _porter().stem(word)
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words: the vocabulary of lexical retrieval and evidence scoring."""
+    return [stem(w) for w in content_words(text)]
+
+
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
+    r"dozen|half)\b|[£$€%]",
+    re.I,
+)
+_TIME = re.compile(
+    r"\b(1[89]\d\d|20\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|yesterday|today|tomorrow|tonight|last night|next week|last week|"
+    r"this week|next year|last year|morning|spring|summer|autumn|winter)\b",
+    re.I,
+)
+
+
+def answer_type_match(question: str, sentence: str) -> bool:
+    """Does the sentence hold the kind of answer the question's wh-word asks for?"""
+    q = question.lower()
+    if re.search(r"\bhow (many|much|big|large|long|old)\b|\bwhat (number|percentage|share)\b", q):
+        return bool(_NUMBER.search(sentence))
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b", q):
+        return bool(_TIME.search(sentence))
+    if re.search(r"\b(who|whom|whose|where|which)\b", q):
+        asked = set(words(question))
+        return any(w.lower() not in asked for w in named_entities(sentence))
+    return False
