@@ -1,0 +1,5 @@
+import sys
+
+from policybot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,265 @@
+"""`policybot`: the command line (see ../shared CONTRACT.md for what scripts rely on)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
+
+log = logging.getLogger("policybot")
+
+
+class UsageExit(Exception):
+    """Bad usage: exit status 2 with a one-line reason."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageExit(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="policybot", description="Cited answers to policy questions.")
+    p.add_argument("--sources", metavar="DIR", help="folder of source documents")
+    p.add_argument("--data", metavar="DIR", help="folder for the index and app data")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("index", help="bring the index in line with the sources folder")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
+
+    s = sub.add_parser("ask", help="answer a question with citations ('-' reads stdin)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("question", nargs="+")
+
+    s = sub.add_parser("search", help="retrieval only, best first ('-' reads stdin)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("-k", type=int, default=None, help="number of results (default 5)")
+    s.add_argument("question", nargs="+")
+
+    s = sub.add_parser("sources", help="what the index holds")
+    s.add_argument("--json", action="store_true")
+
+    sub.add_parser("bot", help="run the Discord bot (token from DISCORD_TOKEN)")
+    sub.add_parser("sync", help="sync the bot's slash commands globally (or to DEV_GUILD_ID)")
+    return p
+
+
+def _questions(parts: list[str]) -> Iterator[str]:
+    if parts == ["-"]:
+        for line in sys.stdin:
+            yield line.rstrip("\n")
+    else:
+        yield " ".join(parts)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{stage}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+
+def _emit(obj: dict[str, Any]) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def _open_kb(args: argparse.Namespace, settings: Any) -> Any:
+    from index.service import KnowledgeBase
+
+    return KnowledgeBase(settings)
+
+
+def _ensure(kb: Any, as_json: bool) -> None:
+    report = kb.ensure_index(progress=_progress)
+    if report is not None:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
+        msg = f"built the index: {report.documents} documents, {report.chunks} chunks"
+        print(
+            msg + (f"; {len(report.skipped)} files skipped" if report.skipped else ""),
+            file=sys.stderr,
+        )
+
+
+def _batch(
+    args: argparse.Namespace, kb: Any, one: Callable[[str], Any], show: Callable[[str, Any], None]
+) -> int:
+    """Run `one` per question; in batch mode a bad line is reported and the rest still run."""
+    from index.errors import UsageError
+
+    status = 0
+    batch = args.question == ["-"]
+    for q in _questions(args.question):
+        try:
+            result = one(q)
+        except UsageError as e:
+            if not batch:
+                raise
+            status = 2
+            if args.json:
+                _emit({"question": q, "error": str(e)})
+            else:
+                print(f"policybot: {e}: {q[:60]!r}", file=sys.stderr)
+            continue
+        show(q, result)
+    return status
+
+
+def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
+    from policybot.output import print_answer
+
+    kb = _open_kb(args, settings)
+    _ensure(kb, args.json)
+    return _batch(
+        args, kb, kb.answer_sync, lambda q, a: _emit(a.to_json()) if args.json else print_answer(a)
+    )
+
+
+def cmd_search(args: argparse.Namespace, settings: Any) -> int:
+    from policybot.output import print_hits
+
+    kb = _open_kb(args, settings)
+    _ensure(kb, args.json)
+
+    def show(q: str, hits: list[Any]) -> None:
+        if not args.json:
+            print_hits(q, hits)
+            return
+        _emit(
+            {
+                "question": q,
+                "results": [
+                    {
+                        "rank": i,
+                        "title": h.title,
+                        "source": h.source,
+                        "path": h.doc_id,
+                        "text": h.text,
+                        "score": round(h.score, 4),
+                        **({"page": h.page} if h.page else {}),
+                    }
+                    for i, h in enumerate(hits, start=1)
+                ],
+            }
+        )
+
+    return _batch(args, kb, lambda q: kb.search(q, args.k), show)
+
+
+def cmd_index(args: argparse.Namespace, settings: Any) -> int:
+    from policybot.output import print_report
+
+    if not settings.sources_dir.is_dir():
+        raise UsageExit(f"the sources folder {settings.sources_dir} does not exist")
+    kb = _open_kb(args, settings)
+    report = kb.refresh(dry_run=args.dry_run, progress=_progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        _emit(report.to_json())
+    else:
+        print_report(report)
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace, settings: Any) -> int:
+    from policybot.output import print_library
+
+    kb = _open_kb(args, settings)
+    library = kb.library()
+    if args.json:
+        _emit(
+            {
+                "refreshed_at": library.refreshed_at,
+                "documents": [
+                    {
+                        "path": d.path,
+                        "title": d.title,
+                        "source": d.source,
+                        "chunks": d.chunks,
+                        "indexed_at": d.indexed_at,
+                        **d.metadata,
+                    }
+                    for d in library.documents
+                ],
+            }
+        )
+    else:
+        print_library(library)
+    return 0
+
+
+def cmd_bot(args: argparse.Namespace, settings: Any) -> int:
+    from bot.runner import run
+
+    return run(settings, sync_only=args.verb == "sync")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
+    "ask": cmd_ask,
+    "search": cmd_search,
+    "index": cmd_index,
+    "sources": cmd_sources,
+    "bot": cmd_bot,
+    "sync": cmd_bot,
+}
+
+
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("chromadb", "httpx", "httpcore", "urllib3", "trafilatura", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.INFO if debug else logging.ERROR)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageExit as e:
+        print(f"policybot: {e} (see policybot --help)", file=sys.stderr)
+        return 2
+    _configure_logging(args.debug)
+    try:
+        from index.errors import PolicybotError, UsageError
+        from index.settings import Settings, load_env_file
+
+        load_env_file()
+        settings = Settings.from_env(sources=args.sources, data=args.data)
+        return COMMANDS[args.verb](args, settings)
+    except UsageExit as e:
+        print(f"policybot: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("policybot: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:
+        if args.debug:
+            raise
+        if isinstance(e, UsageError):
+            print(f"policybot: {e}", file=sys.stderr)
+            return 2
+        if isinstance(e, PolicybotError):
+            print(f"policybot: {e}", file=sys.stderr)
+            return 1
+        log.debug("unexpected error", exc_info=True)
+        print(
+            f"policybot: unexpected error: {type(e).__name__}: {e} (run with --debug for "
+            "the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

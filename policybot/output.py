@@ -1,0 +1,71 @@
+"""Human-readable terminal output. (JSON output is the contract; this is free to change.)"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from typing import Any
+
+
+def _width() -> int:
+    return max(40, min(100, shutil.get_terminal_size((88, 24)).columns) - 2)
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    return textwrap.fill(
+        " ".join(text.split()), _width(), initial_indent=indent, subsequent_indent=indent
+    )
+
+
+def _where(c: Any) -> str:
+    page = getattr(c, "page", None)
+    return f"{c.source}" + (f", p. {page}" if page else "")
+
+
+def print_answer(answer: Any) -> None:
+    print(_wrap(answer.answer))
+    if answer.note:
+        print(_wrap(f"({answer.note})"))
+    if answer.citations:
+        print()
+        print("Nearest passages:" if answer.refused else "Sources:")
+        for c in answer.citations:
+            print(_wrap(f"[{c.n}] {c.title} — {_where(c)}"))
+            print(_wrap(f"“{c.quote}”", "     "))
+    print()
+
+
+def print_hits(question: str, hits: list[Any]) -> None:
+    print(f"Results for: {question}")
+    for rank, h in enumerate(hits, start=1):
+        print(_wrap(f"{rank}. {h.title} — {_where(h)}  (score {h.score:.2f})"))
+        print(_wrap(h.text, "     "))
+    print()
+
+
+def print_report(report: Any) -> None:
+    verb = "Would index" if report.dry_run else "Indexed"
+    print(
+        f"{verb} {report.documents} documents ({report.chunks} chunks) in {report.seconds:.1f} s."
+    )
+    for label, items in (
+        ("added", report.added),
+        ("updated", report.updated),
+        ("removed", report.removed),
+    ):
+        for path in items:
+            print(f"  {label:8} {path}")
+    print(f"  unchanged {len(report.unchanged)}")
+    for skipped in report.skipped:
+        print(f"  skipped  {skipped.path}: {skipped.reason}")
+    if not report.changed and not report.dry_run:
+        print("Nothing changed.")
+
+
+def print_library(library: Any) -> None:
+    when = library.refreshed_at or "never"
+    print(f"{len(library.documents)} documents, {library.chunks} chunks; last refreshed {when}")
+    for d in library.documents:
+        by = f" — {d.metadata['author']}" if d.metadata.get("author") else ""
+        print(_wrap(f"• {d.title}{by}"))
+        print(f"    {d.source}  ({d.chunks} chunks, indexed {d.indexed_at})")
