@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +119,17 @@ class KnowledgeBase:
 
     async def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         return await asyncio.to_thread(self.answer_sync, question, history)
+
+    async def answer_stream(
+        self, question: str, history: Sequence[Turn] = ()
+    ) -> AsyncIterator[str | Answer]:
+        """Yield the answer's text as it is written (str pieces), then the final Answer.
+
+        The extractive answerer writes nothing progressively: it yields the Answer only.
+        A generative answerer that streams yields text deltas first. Front ends show the
+        deltas as a draft and replace them with the final Answer, whose citations are
+        verified."""
+        yield await self.answer(question, history)
 
     async def asearch(self, question: str, k: int | None = None) -> list[Hit]:
         return await asyncio.to_thread(self.search, question, k)

@@ -46,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sources", help="what the index holds")
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("eval", help="measure retrieval and answers on a QA file (JSONL)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("qa_file", metavar="QA.jsonl")
+
     sub.add_parser("bot", help="run the Discord bot (token from DISCORD_TOKEN)")
     sub.add_parser("sync", help="sync the bot's slash commands globally (or to DEV_GUILD_ID)")
     return p
@@ -194,6 +198,22 @@ def cmd_sources(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
+    from pathlib import Path
+
+    from index.evaluation import load_qa, run_eval
+
+    questions = load_qa(Path(args.qa_file))  # UsageError on a missing or malformed file
+    kb = _open_kb(args, settings)
+    _ensure(kb, args.json)
+    report = run_eval(kb, questions)
+    if args.json:
+        _emit(report.to_json())
+    else:
+        print(report.to_text())
+    return 0
+
+
 def cmd_bot(args: argparse.Namespace, settings: Any) -> int:
     from bot.runner import run
 
@@ -205,6 +225,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "search": cmd_search,
     "index": cmd_index,
     "sources": cmd_sources,
+    "eval": cmd_eval,
     "bot": cmd_bot,
     "sync": cmd_bot,
 }
