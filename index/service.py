@@ -160,6 +160,27 @@ class KnowledgeBase:
             )
         return report
 
+    # -- changing the library (moderators only: front ends check permissions) -----------
+    def add_url(self, url: str) -> dict[str, Any]:
+        """Fetch an article or PDF and save it into the sources folder (no refresh).
+        Returns {"added": path, "title": ..., ...}; raises SourceError/UsageError."""
+        from index.intake import add_url
+
+        return add_url(self.settings, url)
+
+    def remove_source(self, ref: str) -> dict[str, Any]:
+        """Delete a source file by its path in the sources folder or its URL (no refresh).
+        Returns {"removed": path, "title": ...}; raises UsageError if there is no such source."""
+        from index.intake import remove_source
+
+        return remove_source(self.settings, self.store.read_catalog(), ref)
+
+    async def aadd_url(self, url: str) -> dict[str, Any]:
+        return await asyncio.to_thread(self.add_url, url)
+
+    async def aremove_source(self, ref: str) -> dict[str, Any]:
+        return await asyncio.to_thread(self.remove_source, ref)
+
     # -- refresh ---------------------------------------------------------------------
     def refresh(self, dry_run: bool = False, progress: Progress | None = None) -> RefreshReport:
         return Refresher(self.settings, self.store, self.embed_model).run(dry_run, progress)

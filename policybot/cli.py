@@ -46,6 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sources", help="what the index holds")
     s.add_argument("--json", action="store_true")
 
+    s = sub.add_parser("add", help="fetch a web page or PDF by URL into the sources, and index it")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--no-index", action="store_true", help="save the file, don't refresh")
+    s.add_argument("url")
+
+    s = sub.add_parser("remove", help="remove a source (path in the sources folder, or URL)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--no-index", action="store_true", help="delete the file, don't refresh")
+    s.add_argument("source")
+
     s = sub.add_parser("eval", help="measure retrieval and answers on a QA file (JSONL)")
     s.add_argument("--json", action="store_true")
     s.add_argument("qa_file", metavar="QA.jsonl")
@@ -198,6 +208,29 @@ def cmd_sources(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
+def _after_change(args: argparse.Namespace, kb: Any, result: dict[str, Any]) -> int:
+    from policybot.output import print_report
+
+    report = None if args.no_index else kb.refresh(progress=_progress)
+    if args.json:
+        _emit({**result, "index": report.to_json() if report else None})
+    else:
+        print(" ".join(f"{k}: {v}" for k, v in result.items() if v))
+        if report:
+            print_report(report)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace, settings: Any) -> int:
+    kb = _open_kb(args, settings)
+    return _after_change(args, kb, kb.add_url(args.url))
+
+
+def cmd_remove(args: argparse.Namespace, settings: Any) -> int:
+    kb = _open_kb(args, settings)
+    return _after_change(args, kb, kb.remove_source(args.source))
+
+
 def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
     from pathlib import Path
 
@@ -226,6 +259,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "index": cmd_index,
     "sources": cmd_sources,
     "eval": cmd_eval,
+    "add": cmd_add,
+    "remove": cmd_remove,
     "bot": cmd_bot,
     "sync": cmd_bot,
 }
