@@ -110,6 +110,10 @@ class Retriever:
                 ids.append(cid)
                 records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
             offset += len(got["ids"])
+        if not ids:
+            raise IndexNotReady(
+                "the index holds no documents: add sources and run `policybot index`"
+            )
         tokens = [terms(records[c].text + " " + _context(records[c].meta)) for c in ids]
         df: Counter[str] = Counter()
         doc_terms: dict[str, set[str]] = {}

@@ -6,11 +6,12 @@ so an event loop (the bot's) is never blocked by Chroma, embeddings or an LLM.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +79,7 @@ class KnowledgeBase:
         self.store = store or ChromaStore(settings)
         self.retriever = Retriever(self.store, embed_model)
         self.extractive = ExtractiveAnswerer(load_prompt(settings, "refusal"))
-        self.answerer = answerer or self.extractive
+        self.answerer = answerer or self._answerer_from_settings()
         self._refresh_guard = threading.Lock()
 
     # -- questions -------------------------------------------------------------------
@@ -101,21 +102,74 @@ class KnowledgeBase:
             raise UsageError("k must be between 1 and 100")
         return self.retriever.search(q, k)
 
+    def _answerer_from_settings(self) -> Any:
+        """The extractive answerer, or a generative one when an LLM is configured."""
+        if self.settings.llm_provider == "none":
+            return self.extractive
+        from index.answering.generative import GenerativeAnswerer, Prompts
+        from index.answering.llm import make_llm, redact
+
+        prompts = Prompts(
+            **{n: load_prompt(self.settings, n) for n in ("system", "question", "condense")},
+            refusal=self.extractive.refusal,
+        )
+        return GenerativeAnswerer(
+            make_llm(self.settings),
+            prompts,
+            self.extractive,
+            self.settings.llm_timeout,
+            redact=lambda text: redact(text, self.settings),
+        )
+
+    @property
+    def generative(self) -> bool:
+        from index.answering.generative import GenerativeAnswerer
+
+        return isinstance(self.answerer, GenerativeAnswerer)
+
     def answer_sync(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        *_, answer = self.answer_iter(question, history, stream=False)
+        assert isinstance(answer, Answer)  # noqa: S101 - answer_iter ends with the Answer
+        return answer
+
+    def answer_iter(
+        self, question: str, history: Sequence[Turn] = (), stream: bool = True
+    ) -> Iterator[str | Answer]:
+        """Synchronous `answer_stream`: the draft's text pieces (generative mode, when
+        streaming), then the final Answer."""
         started = time.perf_counter()
         q = self.clean_question(question)
         history = tuple(history)
-        query = " ".join([*(t.question for t in history[-1:]), q])
-        hits = self.retriever.search(query, self.settings.top_k)
-        retrieved = time.perf_counter()
-        answer = self.answerer.answer(q, hits, self.retriever.live(), history)
+        timings: dict[str, float] = {}
+        if not self.generative:
+            query = " ".join([*(t.question for t in history[-1:]), q])
+            hits = self.retriever.search(query, self.settings.top_k)
+            retrieved = time.perf_counter()
+            answer = self.answerer.answer(q, hits, self.retriever.live(), history)
+        else:
+            # Follow-ups are condensed into a standalone question before retrieval.
+            condensed = self.answerer.condense(q, history)
+            if history:
+                timings["condense"] = (time.perf_counter() - started) * 1000
+            query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
+            k = self.answerer.retrieval_k(query, self.settings.top_k)
+            hits = self.retriever.search(query, k)
+            retrieved = time.perf_counter()
+            for item in self.answerer.run(
+                q, hits, self.retriever.live(), history, condensed, stream=stream
+            ):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
         done = time.perf_counter()
         answer.timings_ms.update(
-            retrieve=(retrieved - started) * 1000,
+            timings,
+            retrieve=(retrieved - started) * 1000 - timings.get("condense", 0.0),
             answer=(done - retrieved) * 1000,
             total=(done - started) * 1000,
         )
-        return answer
+        yield answer
 
     async def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         return await asyncio.to_thread(self.answer_sync, question, history)
@@ -129,7 +183,43 @@ class KnowledgeBase:
         A generative answerer that streams yields text deltas first. Front ends show the
         deltas as a draft and replace them with the final Answer, whose citations are
         verified."""
-        yield await self.answer(question, history)
+        if not self.generative:
+            yield await self.answer(question, history)
+            return
+        # The synchronous stream runs in a worker thread and hands its pieces over a queue.
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | Answer | Exception] = asyncio.Queue()
+        stop = threading.Event()
+
+        def put(item: str | Answer | BaseException) -> None:
+            if not stop.is_set():
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def work() -> None:
+            items = self.answer_iter(question, history, stream=True)
+            try:
+                for item in items:
+                    if stop.is_set():  # the consumer went away: stop reading the model
+                        return
+                    put(item)
+            except Exception as e:  # handed to the consumer, which re-raises it
+                put(e)
+            finally:
+                items.close()
+
+        worker = asyncio.ensure_future(asyncio.to_thread(work))
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+                if isinstance(item, Answer):
+                    break
+            await worker
+        finally:
+            stop.set()
 
     async def asearch(self, question: str, k: int | None = None) -> list[Hit]:
         return await asyncio.to_thread(self.search, question, k)
@@ -154,9 +244,11 @@ class KnowledgeBase:
         if self.has_index():
             return None
         report = self.refresh(progress=progress)
-        if not self.has_index():
+        if not report.documents:
+            why = "; ".join(f"{x.path}: {x.reason}" for x in report.skipped[:3])
             raise IndexNotReady(
                 f"no index could be built: {self.settings.sources_dir} holds no readable sources"
+                + (f" ({why})" if why else "")
             )
         return report
 

@@ -1,0 +1,127 @@
+"""Incremental refresh on the real pipeline: exactly the diff, and nothing re-embedded that
+didn't change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from index.embedding import MiniLMEmbedding
+from index.service import KnowledgeBase
+
+NEW_ARTICLE = """---
+title: "Ambulance handover delays reach record"
+---
+
+Ambulance crews waited more than four hours to hand over patients at the county hospital
+last winter, the regional ambulance trust said in its annual report.
+"""
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the real model embeds for the index during the test."""
+    seen: list[str] = []
+    original = MiniLMEmbedding._get_text_embeddings
+
+    def spy(self: MiniLMEmbedding, texts: list[str]) -> list[list[float]]:
+        seen.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(MiniLMEmbedding, "_get_text_embeddings", spy)
+    return seen
+
+
+def test_add_modify_delete_gives_exactly_that_diff(
+    make_kb: Callable[..., KnowledgeBase], embedded: list[str]
+) -> None:
+    kb = make_kb()
+    first = kb.refresh()
+    assert len(first.added) == 6 and first.documents == 6
+    sources = kb.settings.sources_dir
+    before = {d.path: d.chunks for d in kb.library().documents}
+
+    (sources / "ambulances.md").write_text(NEW_ARTICLE)
+    changed = sources / "oxfordshire-labour-members-defeat-nhs-reforms.md"
+    changed.write_text(changed.read_text().replace("29 hospital staff", "31 hospital staff"))
+    (sources / "unions-step-up-opposition-to-foundation-hospitals.md").unlink()
+    embedded.clear()
+
+    report = kb.refresh()
+    assert report.added == ["ambulances.md"]
+    assert report.updated == ["oxfordshire-labour-members-defeat-nhs-reforms.md"]
+    assert report.removed == ["unions-step-up-opposition-to-foundation-hospitals.md"]
+    assert len(report.unchanged) == 4
+    # only the new and the changed document were embedded
+    assert all(
+        "Ambulance" in t or "Oxfordshire" in t or "Flather" in t or "Labour" in t for t in embedded
+    )
+    assert report.embedded_chunks == len(embedded)
+    expected = before["oxfordshire-labour-members-defeat-nhs-reforms.md"] + 1
+    assert len(embedded) == expected
+    library = {d.path: d for d in kb.library().documents}
+    assert "unions-step-up-opposition-to-foundation-hospitals.md" not in library
+    assert library["ambulances.md"].title == "Ambulance handover delays reach record"
+    # the index answers from the new state
+    answer = kb.answer_sync("How long did ambulance crews wait to hand over patients?")
+    assert not answer.refused
+    assert any("four hours" in c.quote for c in answer.citations)
+    hits = kb.search("foundation hospitals vote in the Commons next Wednesday", 10)
+    assert all(h.doc_id != "unions-step-up-opposition-to-foundation-hospitals.md" for h in hits)
+    assert any(
+        "31 hospital staff" in h.text for h in kb.search("hospital staff made redundant", 10)
+    )
+
+
+def test_nothing_changed_embeds_nothing(
+    make_kb: Callable[..., KnowledgeBase], embedded: list[str]
+) -> None:
+    kb = make_kb()
+    kb.refresh()
+    embedded.clear()
+    report = kb.refresh()
+    assert not report.changed and embedded == []
+    assert len(report.unchanged) == 6 and report.chunks > 0
+
+
+def test_dry_run_reports_the_diff_and_changes_nothing(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    kb = make_kb()
+    kb.refresh()
+    (kb.settings.sources_dir / "ambulances.md").write_text(NEW_ARTICLE)
+    dry = kb.refresh(dry_run=True)
+    assert dry.dry_run and dry.added == ["ambulances.md"]
+    assert "ambulances.md" not in {d.path for d in kb.library().documents}
+    assert kb.refresh().added == ["ambulances.md"]
+
+
+def test_bad_files_are_skipped_and_never_damage_the_index(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    kb = make_kb()
+    kb.refresh()
+    sources: Path = kb.settings.sources_dir
+    (sources / "photo.txt").write_bytes(b"\x00\x01\x02binary")
+    (sources / "broken.md").write_text("---\ntitle: [oops\n---\nText\n")
+    # a previously indexed article becomes unreadable: its indexed version is kept
+    seed = sources / "health-secretary-bids-to-give-power-to-nhs-staff.md"
+    seed.write_bytes(b"\xff\xfe not utf-8 \xff")
+    report = kb.refresh()
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert "binary" in reasons["photo.txt"]
+    assert "broken front matter" in reasons["broken.md"]
+    assert "previously indexed version is kept" in reasons[seed.name]
+    assert report.removed == [] and report.documents == 6
+    answer = kb.answer_sync("Who is the Secretary General of Co-operatives UK?")
+    assert any("Ed Mayo" in c.quote for c in answer.citations)
+
+
+def test_an_empty_sources_folder_gives_a_clear_error(make_kb: Callable[..., KnowledgeBase]) -> None:
+    from index.errors import IndexNotReady
+
+    kb = make_kb(seed=False)
+    with pytest.raises(IndexNotReady, match="holds no readable sources"):
+        kb.ensure_index()

@@ -1,0 +1,150 @@
+"""The command-line contract (../shared/CONTRACT.md), exercised as outside scripts do."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEV_QA, SEED_SOURCES
+
+
+def run(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("CHROMA_", "LLM_", "POLICYBOT_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "policybot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    shutil.copytree(SEED_SOURCES, root / "sources")
+    return root
+
+
+@pytest.fixture(scope="module")
+def indexed(workdir: Path) -> dict:
+    """`policybot index --json` on a fresh data folder: the contract's object."""
+    done = run(
+        "--sources", str(workdir / "sources"), "--data", str(workdir / "data"), "index", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def cli(workdir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return run(
+        "--sources", str(workdir / "sources"), "--data", str(workdir / "data"), *args, stdin=stdin
+    )
+
+
+def test_index_json_follows_the_contract(indexed: dict) -> None:
+    assert set(indexed) >= {
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "skipped",
+        "documents",
+        "chunks",
+        "seconds",
+    }
+    assert len(indexed["added"]) == 6 and indexed["documents"] == 6 and indexed["chunks"] > 0
+    assert indexed["updated"] == [] and indexed["removed"] == [] and indexed["unchanged"] == 0
+
+
+def test_ask_json_batch_answers_each_line_in_order(workdir: Path, indexed: dict) -> None:
+    questions = [json.loads(line)["question"] for line in DEV_QA.read_text().splitlines()][:6]
+    questions.insert(3, "")  # a bad line is reported in place; the rest still run
+    done = cli(workdir, "ask", "--json", "-", stdin="\n".join(questions) + "\n")
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["question"] for o in lines] == questions
+    assert lines[3] == {"question": "", "error": "the question is empty"}
+    assert done.returncode == 2  # bad input on one line
+    for obj in lines[:3] + lines[4:]:
+        assert set(obj) >= {"question", "answer", "refused", "citations", "mode", "timings_ms"}
+        assert obj["mode"] == "extractive"
+        assert set(obj["timings_ms"]) >= {"retrieve", "answer", "total"}
+        for c in obj["citations"]:
+            assert set(c) >= {"n", "title", "source", "quote", "score"}
+            assert c["quote"] in (workdir / "sources" / c["source"]).read_text()
+    assert "Unison, the biggest NHS union" in lines[0]["answer"]
+
+
+def test_search_json_ranks_k_results(workdir: Path, indexed: dict) -> None:
+    done = cli(workdir, "search", "--json", "-k", "3", "Which Green MP is proposing a prayer?")
+    assert done.returncode == 0, done.stderr
+    obj = json.loads(done.stdout)
+    assert [r["rank"] for r in obj["results"]] == [1, 2, 3]
+    assert any("Caroline Lucas" in r["text"] for r in obj["results"])
+    assert set(obj["results"][0]) >= {"rank", "title", "source", "text", "score"}
+
+
+def test_sources_json_lists_documents(workdir: Path, indexed: dict) -> None:
+    obj = json.loads(cli(workdir, "sources", "--json").stdout)
+    titles = {d["title"] for d in obj["documents"]}
+    assert "The quiet civil war for control of the Labour grassroots machine" in titles
+    assert all(d["chunks"] > 0 and d["indexed_at"] for d in obj["documents"])
+    assert obj["refreshed_at"]
+
+
+def test_human_ask_prints_the_answer_then_numbered_quotes(workdir: Path, indexed: dict) -> None:
+    done = cli(workdir, "ask", "Who is the Secretary General of Co-operatives UK?")
+    assert done.returncode == 0
+    assert "Sources:" in done.stdout and "[1]" in done.stdout and "Ed Mayo" in done.stdout
+
+
+def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
+    shutil.copytree(SEED_SOURCES, tmp_path / "sources")
+    done = run(
+        "ask",
+        "--json",
+        "What did Ed Mayo say the NHS mutual pioneers had been walking through?",
+        cwd=tmp_path,
+    )  # the defaults: ./sources and ./.policybot
+    assert done.returncode == 0, done.stderr
+    assert "built the index" in done.stderr
+    assert "wet cement" in json.loads(done.stdout)["answer"]
+    assert (tmp_path / ".policybot").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "required"),
+        (["ask"], "required"),
+        (["frobnicate"], "invalid choice"),
+        (["search", "-k", "lots", "q"], "invalid int"),
+        (["ask", "--json", "   "], "the question is empty"),
+        (["ask", "x" * 5000], "too long"),
+        (["--sources", "/nonexistent/dir", "index"], "does not exist"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(workdir: Path, args: list[str], message: str) -> None:
+    done = run("--data", str(workdir / "data"), *args)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_other_failures_exit_1_without_traceback(tmp_path: Path) -> None:
+    (tmp_path / "sources").mkdir()
+    done = run("--sources", str(tmp_path / "sources"), "--data", str(tmp_path / "d"), "ask", "hi?")
+    assert done.returncode == 1
+    assert "no readable sources" in done.stderr and "Traceback" not in done.stderr
