@@ -1,0 +1,75 @@
+"""One question, start to finish: answer it (streaming drafts), record it, deliver it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.delivery import Delivery, DraftWriter
+from bot.exts.feedback import answer_view
+from bot.render import render_answer, thread_name
+from bot.store import Origin
+from bot.throttle import Ticket
+from index.answering.types import Answer, Turn
+
+if TYPE_CHECKING:
+    from bot.client import PolicyBot
+
+log = logging.getLogger(__name__)
+
+
+def strip_mention(content: str, bot_id: int) -> str:
+    """The question in a message that mentions the bot: the mention itself removed."""
+    return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
+
+
+def can_start_thread(permissions: discord.Permissions) -> bool:
+    return permissions.create_public_threads and permissions.send_messages_in_threads
+
+
+async def start_thread(message: discord.Message, question: str) -> discord.Thread | None:
+    """A public thread from `message`, or None (and a log line) if Discord refuses."""
+    try:
+        return await message.create_thread(name=thread_name(question))
+    except discord.HTTPException:
+        log.warning("could not start a thread from message %s", message.id, exc_info=True)
+        return None
+
+
+async def answer_and_deliver(
+    bot: PolicyBot,
+    question: str,
+    history: Sequence[Turn],
+    delivery: Delivery,
+    origin: Origin,
+    ticket: Ticket,
+) -> str:
+    """Answer `question`, record it and deliver it with its buttons; returns the answer id."""
+    writer = DraftWriter(delivery, bot.config.draft_edit_seconds)
+    answer: Answer | None = None
+    async with ticket.turn():  # at most max_in_flight answers are worked on at once
+        async for item in bot.kb.answer_stream(question, history):
+            if isinstance(item, str):
+                await writer.add(item)
+            else:
+                answer = item
+    if answer is None:
+        raise RuntimeError("the answerer finished without an answer")
+    answer_id = uuid.uuid4().hex
+    await bot.store.aadd(answer_id, origin, answer)
+    view = answer_view(answer_id, with_passages=bool(answer.citations))
+    message = await delivery.finish(render_answer(answer), view)
+    await bot.store.aset_message(answer_id, message.channel.id, message.id)
+    log.info(
+        "answered %s for user %s (%s, %d citations)",
+        answer_id,
+        origin.user_id,
+        "refused" if answer.refused else answer.mode,
+        len(answer.citations),
+    )
+    return answer_id

@@ -1,0 +1,105 @@
+"""The bot's own errors, and the one place that turns any error into a reply and a log line."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.text import CONTENT, trim
+from index.errors import (
+    IndexNotReady,
+    PolicybotError,
+    RefreshInProgress,
+    StoreUnavailable,
+    UsageError,
+)
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = (
+    "Sorry, something went wrong on my side. The moderators can find the details in the log."
+)
+
+
+class BotError(Exception):
+    """An expected refusal; the message is a sentence fit to show the user."""
+
+
+class Busy(BotError):
+    """Too many answers in flight."""
+
+
+class SlowDown(BotError):
+    """The user's cooldown has not passed."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class NotModerator(app_commands.CheckFailure):
+    """The member lacks Manage Server and every moderator role."""
+
+
+def explain(error: BaseException) -> tuple[str, bool]:
+    """(what to tell the user, whether the error is unexpected and needs its traceback)."""
+    message, unexpected = _explain(error)
+    return trim(message, CONTENT), unexpected
+
+
+def _explain(error: BaseException) -> tuple[str, bool]:
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        error = getattr(error, "original", None) or error.__cause__ or error
+    if isinstance(error, NotModerator):
+        return "Only moderators (Manage Server or a moderator role) can do that.", False
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "That command only works in a server.", False
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that command here.", False
+    if isinstance(error, BotError):
+        return str(error), False
+    if isinstance(error, UsageError):
+        return f"I can't answer that: {error}.", False
+    if isinstance(error, RefreshInProgress):
+        return "A refresh is already running; wait for it to finish.", False
+    if isinstance(error, IndexNotReady):
+        return "The index isn't built yet. A moderator can run /refresh.", False
+    if isinstance(error, StoreUnavailable):
+        return "The knowledge base can't be reached right now. Please try again later.", True
+    if isinstance(error, PolicybotError):
+        return str(error), True
+    return UNEXPECTED, True
+
+
+def _log(error: BaseException, where: str) -> None:
+    log.error("error in %s", where, exc_info=(type(error), error, error.__traceback__))
+
+
+async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user in a short ephemeral message; put the traceback in the log."""
+    message, unexpected = explain(error)
+    command = interaction.command.qualified_name if interaction.command else "a component"
+    if unexpected:
+        _log(error, f"/{command}" if interaction.command else command)
+    else:
+        log.info("refused %s for user %s: %s", command, interaction.user.id, message)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not tell user %s about an error", interaction.user.id, exc_info=True)
+
+
+async def report_message_error(message: discord.Message, error: BaseException) -> None:
+    """The same for a question asked by mention: a short reply, the traceback in the log."""
+    text, unexpected = explain(error)
+    if unexpected:
+        _log(error, "a mention")
+    try:
+        await message.reply(text, mention_author=False)
+    except discord.HTTPException:
+        log.warning("could not reply to message %s about an error", message.id, exc_info=True)

@@ -1,0 +1,1 @@
+"""One extension per feature, loaded by PolicyBot.setup_hook."""

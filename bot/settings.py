@@ -1,0 +1,108 @@
+"""The bot's own settings, read once from the environment (after `.env`) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from index.errors import UsageError
+
+DB_FILE = "discord.sqlite3"
+
+
+def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise UsageError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise UsageError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = env.get(name, "")
+    try:
+        return tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise UsageError(f"{name} must be comma-separated ids, got {raw!r}") from None
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise UsageError(f"{name} must be true or false, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """Everything the Discord front end needs beyond the knowledge base's Settings."""
+
+    token: SecretStr = field(default_factory=lambda: SecretStr(""))
+    data_dir: Path = Path(".policybot")
+    dev_guild_id: int | None = None
+    moderator_role_ids: frozenset[int] = frozenset()
+    cooldown_rate: int = 3
+    cooldown_seconds: float = 30.0
+    max_in_flight: int = 8
+    max_queued: int = 64
+    thread_history: int = 4
+    follow_ups_without_mention: bool = True
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    draft_edit_seconds: float = 1.5
+
+    @property
+    def db_path(self) -> Path:
+        """SQLite file for answers, votes and thread history (in the data folder)."""
+        return self.data_dir / DB_FILE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, data_dir: Path) -> BotSettings:
+        """Read the DISCORD_* and ASK_* variables; bad values raise UsageError."""
+        env = os.environ if env is None else env
+        shard_ids = _ids(env, "DISCORD_SHARD_IDS") or None
+        shard_count = _int(env, "DISCORD_SHARD_COUNT", None, minimum=1)
+        if shard_ids is not None and shard_count is None:
+            raise UsageError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
+        if shard_ids and shard_count and max(shard_ids) >= shard_count:
+            raise UsageError("every id in DISCORD_SHARD_IDS must be below DISCORD_SHARD_COUNT")
+        return cls(
+            token=SecretStr(env.get("DISCORD_TOKEN", "").strip()),
+            data_dir=data_dir,
+            dev_guild_id=_int(env, "DEV_GUILD_ID", None, minimum=1),
+            moderator_role_ids=frozenset(_ids(env, "MODERATOR_ROLE_IDS")),
+            cooldown_rate=_int(env, "ASK_COOLDOWN_RATE", 3, minimum=1) or 3,
+            cooldown_seconds=_float(env, "ASK_COOLDOWN_SECONDS", 30.0),
+            max_in_flight=_int(env, "ASK_MAX_IN_FLIGHT", 8, minimum=1) or 8,
+            max_queued=_int(env, "ASK_MAX_QUEUED", 64) or 0,
+            thread_history=_int(env, "ASK_THREAD_HISTORY", 4) or 0,
+            follow_ups_without_mention=_bool(env, "DISCORD_MESSAGE_CONTENT", True),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
+        )

@@ -1,0 +1,169 @@
+"""Helpers for the bot's wire tests: a fast PolicyBot, knowledge-base wrappers, finders."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from discord_standin import DiscordStandin, StoredMessage
+from discord_standin.messages import validation_error
+
+from bot.client import PolicyBot
+from bot.render import Part
+from index.answering.types import Answer, Turn
+from index.service import KnowledgeBase
+
+SEED_SOURCES = Path(__file__).resolve().parents[2] / "sources"
+TIMEOUT = 30.0  # generous: the machine is shared; waits end as soon as the condition holds
+
+
+class FastPolicyBot(PolicyBot):
+    """PolicyBot without discord.py's 5 s pause before a repeated IDENTIFY (tests only)."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+class Gate:
+    """Lets a test hold the real knowledge base at a chosen point, then let it go."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def wait(self) -> None:
+        self.entered.set()
+        if not self.release.wait(timeout=TIMEOUT):
+            raise TimeoutError("the test never opened the gate")
+
+    async def until_entered(self) -> None:
+        if not await asyncio.to_thread(self.entered.wait, TIMEOUT):
+            raise TimeoutError("nothing reached the gate")
+
+
+class GatedKB:
+    """The real KnowledgeBase; `answer_gate` holds answers, `refresh_gate` holds a refresh
+    after its first progress report. Everything else is passed through untouched."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        answer_gate: Gate | None = None,
+        refresh_gate: Gate | None = None,
+        fail_with: BaseException | None = None,
+    ) -> None:
+        self._kb = kb
+        self.answer_gate = answer_gate
+        self.refresh_gate = refresh_gate
+        self.fail_with = fail_with
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kb, name)
+
+    async def answer_stream(
+        self, question: str, history: Sequence[Turn] = ()
+    ) -> AsyncIterator[str | Answer]:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if self.answer_gate is not None:
+            await asyncio.to_thread(self.answer_gate.wait)
+        async for item in self._kb.answer_stream(question, history):
+            yield item
+
+    async def arefresh(self, dry_run: bool = False, progress: Any = None) -> Any:
+        gate, first = self.refresh_gate, [True]
+
+        def held(stage: str, done: int, total: int) -> None:
+            if progress is not None:
+                progress(stage, done, total)
+            if gate is not None and first[0]:
+                first[0] = False
+                gate.wait()
+
+        return await self._kb.arefresh(dry_run=dry_run, progress=held)
+
+
+class StreamingKB(GatedKB):
+    """Streams the real answer's text in pieces before the final Answer, as an LLM would."""
+
+    def __init__(self, kb: KnowledgeBase, *, pieces: int, delay: float) -> None:
+        super().__init__(kb)
+        self.pieces = pieces
+        self.delay = delay
+
+    async def answer_stream(
+        self, question: str, history: Sequence[Turn] = ()
+    ) -> AsyncIterator[str | Answer]:
+        answer = await self._kb.answer(question, history)
+        step = max(1, len(answer.answer) // self.pieces)
+        for i in range(0, len(answer.answer), step):
+            yield answer.answer[i : i + step]
+            await asyncio.sleep(self.delay)
+        yield answer
+
+
+async def eventually(condition: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:  # noqa: ASYNC109
+    """Poll `condition` (for state outside the stand-in) until it holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (result := condition()):
+        if loop.time() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+    return result
+
+
+def custom_ids(message: StoredMessage) -> list[str]:
+    return [c["custom_id"] for row in message.components for c in row.get("components", [])]
+
+
+def answer_id_of(message: StoredMessage) -> str:
+    return next(c.split(":")[-1] for c in custom_ids(message) if c.startswith("pb:vote:"))
+
+
+async def answer_in(standin: DiscordStandin, channel_id: int, *, after: int = 0) -> StoredMessage:
+    """The bot's answer (the message carrying the vote buttons) in a channel or thread."""
+
+    def is_answer(m: StoredMessage) -> bool:
+        return (
+            m.channel_id == channel_id
+            and m.id > after
+            and any(c.startswith("pb:vote:") for c in custom_ids(m))
+        )
+
+    return await standin.wait_for_message(is_answer, timeout=TIMEOUT)
+
+
+def ephemeral_replies(standin: DiscordStandin, rec: Any) -> list[StoredMessage]:
+    ids = [rec.original_id, *rec.followup_ids]
+    return [standin.messages[i] for i in ids if i in standin.messages]
+
+
+async def ephemeral_text(
+    standin: DiscordStandin, rec: Any, predicate: Callable[[str], bool]
+) -> str:
+    """Wait until an ephemeral reply to `rec` satisfies `predicate`; return its text."""
+
+    def find() -> str | None:
+        for m in ephemeral_replies(standin, rec):
+            if m.ephemeral and not m.loading and predicate(m.text()):
+                return m.text()
+        return None
+
+    return await standin.wait_until(find, timeout=TIMEOUT, what="an ephemeral reply")
+
+
+def pings(message: StoredMessage) -> bool:
+    """Whether Discord would notify anyone for this message."""
+    d = message.data
+    return bool(d.get("mention_everyone") or d.get("mention_roles") or d.get("mentions"))
+
+
+def discord_errors(part: Part) -> dict | None:
+    """Discord's own verdict on a message made of `part` (None: it would be accepted)."""
+    body = {"content": part.content, "embeds": [e.to_dict() for e in part.embeds]}
+    return validation_error(body, [], creating=True)

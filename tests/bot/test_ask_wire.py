@@ -1,0 +1,205 @@
+"""Asking on the wire: /ask, mentions, thread follow-ups, refusals and hostile text."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from bot_harness import (
+    TIMEOUT,
+    Gate,
+    GatedKB,
+    StreamingKB,
+    answer_in,
+    custom_ids,
+    ephemeral_text,
+    eventually,
+    pings,
+)
+
+from bot.render import source_title
+from index.answering.types import Turn
+
+pytestmark = pytest.mark.timeout(120)
+
+UNION_Q = "Which union is the biggest NHS union?"
+FOLLOW_UP = "and what did Hewitt say back?"
+
+
+async def test_slash_ask_defers_then_answers_in_a_thread_and_follow_ups_use_its_context(
+    standin, start_bot, seed_kb
+) -> None:
+    async with start_bot():
+        synced = {c["name"] for c in standin.commands[standin.world.guild_id]}
+        assert synced == {"ask", "sources", "refresh", "feedback"}
+        assert standin.commands[None] == []  # no global sync on start
+
+        rec = await standin.slash_command("ask", {"question": UNION_Q}, user="alice")
+        header = await standin.wait_for_response(rec, timeout=TIMEOUT)
+        assert rec.response_type == 5  # deferred ("thinking…") before anything else
+        assert UNION_Q in header.content and "Alice" in header.content
+        answer = await answer_in(standin, header.id)  # in a thread started from the question
+        assert standin.world.find_channel(header.id)[1]["name"] == UNION_Q
+        assert "Unison, the biggest NHS union" in answer.content
+        assert "[1]" in answer.content
+        first = answer.embeds[0]
+        assert first["title"].startswith("[1] ")
+        assert "> " in first["description"] and "Unison" in answer.text()
+        assert {"pb:vote:up", "pb:vote:down", "pb:passages"} <= {
+            c.rsplit(":", 1)[0] for c in custom_ids(answer)
+        }
+
+        # A follow-up in the thread, without a mention, is answered with the thread's context.
+        await standin.user_message(FOLLOW_UP, user="alice", channel=header.id)
+        follow = await answer_in(standin, header.id, after=answer.id)
+        first_answer = await seed_kb.answer(UNION_Q)
+        with_context = await seed_kb.answer(FOLLOW_UP, [Turn(UNION_Q, first_answer.answer)])
+        without_context = await seed_kb.answer(FOLLOW_UP)
+        assert [c.path for c in with_context.citations] != [
+            c.path for c in without_context.citations
+        ]  # the context changes the answer, so the check below means something
+        assert [e["title"] for e in follow.embeds] == [
+            source_title(c) for c in with_context.citations
+        ]
+        assert "Hewitt" in follow.content
+
+        # /ask inside the thread answers right there, as the command's response
+        rec = await standin.slash_command(
+            "ask", {"question": "What did Dave Prentis say?"}, user="bob", channel=header.id
+        )
+        in_thread = await standin.wait_for_response(rec, timeout=TIMEOUT)
+        assert in_thread.channel_id == header.id and in_thread.embeds
+        assert "Prentis" in in_thread.text() and "pb:passages" in " ".join(custom_ids(in_thread))
+        assert not any(pings(m) for m in standin.bot_messages())
+
+
+async def test_mention_answers_in_a_thread_from_the_message_and_other_bots_are_ignored(
+    standin, start_bot
+) -> None:
+    async with start_bot():
+        ignored = await standin.user_message(UNION_Q, user="otherbot", mention_bot=True)
+        asked = await standin.user_message(UNION_Q, user="bob", mention_bot=True)
+        answer = await answer_in(standin, asked.id)  # the thread has the message's id
+        assert "Unison, the biggest NHS union" in answer.content
+        assert answer.embeds and answer.embeds[0]["title"].startswith("[1] ")
+        # the bot's answer came after the other bot's message: had it been answered, it
+        # would have been first (a thread from that message, or a reply to it)
+        assert ignored.id not in {c for g in standin.world.guilds for c in g.threads}
+        assert not [
+            m
+            for m in standin.bot_messages()
+            if str((m.data.get("message_reference") or {}).get("message_id")) == str(ignored.id)
+        ]
+
+        # A mention inside an existing thread is answered there, as a reply.
+        await standin.user_message(
+            "What did the unions fear about foundation hospitals?",
+            user="bob",
+            channel="ongoing-discussion",
+            mention_bot=True,
+        )
+        reply = await answer_in(standin, standin.world.channels["ongoing-discussion"])
+        assert "two-tier" in reply.content
+        assert (
+            int(reply.data["message_reference"]["channel_id"])
+            == (standin.world.channels["ongoing-discussion"])
+        )
+
+
+async def test_over_long_and_empty_questions_are_refused_with_a_message(
+    standin, start_bot, seed_kb
+) -> None:
+    async with start_bot():
+        limit = seed_kb.settings.max_question_chars
+        rec = await standin.slash_command("ask", {"question": "why " * limit}, user="alice")
+        text = await ephemeral_text(standin, rec, lambda t: "too long" in t)
+        assert str(limit) in text
+        assert rec.response_type == 4  # refused at once, no "thinking…"
+
+        asked = await standin.user_message("   ", user="bob", mention_bot=True)
+        reply = await standin.wait_for_message(
+            lambda m: (
+                str((m.data.get("message_reference") or {}).get("message_id")) == str(asked.id)
+            ),
+            timeout=TIMEOUT,
+        )
+        assert "empty" in reply.content
+        assert len(standin.world.guild.threads) == 1  # only the pre-existing thread
+
+
+async def test_in_flight_limit_queues_then_says_busy_and_cooldown_says_slow_down(
+    standin, start_bot, seed_kb
+) -> None:
+    gate = Gate()
+    kb = GatedKB(seed_kb, answer_gate=gate)
+    settings = {"cooldown_rate": 1, "cooldown_seconds": 600, "max_in_flight": 1, "max_queued": 1}
+    async with start_bot(kb=kb, **settings) as bot:
+        held = await standin.slash_command("ask", {"question": UNION_Q}, user="alice")
+        await gate.until_entered()  # alice's answer is being worked on, held there
+        queued = await standin.slash_command("ask", {"question": UNION_Q}, user="bob")
+        await standin.wait_until(lambda: queued.response_type == 5)  # thinking, in the queue
+        busy = await standin.slash_command("ask", {"question": UNION_Q}, user="admin")
+        await ephemeral_text(standin, busy, lambda t: "busy" in t)
+        assert busy.response_type == 4
+
+        gate.release.set()
+        for rec in (held, queued):
+            header = await standin.wait_for_response(rec, timeout=TIMEOUT)
+            assert "Unison" in (await answer_in(standin, header.id)).content
+        await eventually(lambda: bot.throttle.admitted == 0, "the answers to finish")
+
+        again = await standin.slash_command("ask", {"question": UNION_Q}, user="alice")
+        text = await ephemeral_text(standin, again, lambda t: "Slow down" in t)
+        assert "Try again in" in text
+        # admin's "busy" did not count against the cooldown: they can ask now
+        ok = await standin.slash_command("ask", {"question": UNION_Q}, user="admin")
+        header = await standin.wait_for_response(ok, timeout=TIMEOUT)
+        await answer_in(standin, header.id)
+
+
+async def test_hostile_question_and_source_ping_no_one_and_keep_their_markdown_inert(
+    standin, start_bot, make_kb
+) -> None:
+    role = standin.world.roles["moderator"]
+    bob = standin.world.users["bob"]
+    kb = make_kb(seed=False)
+    (kb.settings.sources_dir / "hostile.md").write_text(
+        "---\ntitle: Rota **policy** @everyone\nurl: https://example.org/rota\n---\n\n"
+        f"The rota policy says @everyone and <@&{role}> and <@{bob}> must read **this** "
+        "[click here](https://evil.example) and `rm -rf` now.\n\n"
+        "# Heading that is not one\n\nSecond paragraph about the rota policy.\n",
+        encoding="utf-8",
+    )
+    await kb.arefresh()
+    async with start_bot(kb=kb):
+        question = f"@everyone <@&{role}> what does the rota policy say?"
+        rec = await standin.slash_command("ask", {"question": question}, user="alice")
+        header = await standin.wait_for_response(rec, timeout=TIMEOUT)
+        answer = await answer_in(standin, header.id)
+        assert "\\*\\*this\\*\\*" in answer.content and "**this**" not in answer.content
+        assert "\\[click here\\]" in answer.content
+        assert "\\<@&" in answer.content
+        embed = answer.embeds[0]
+        assert embed["url"] == "https://example.org/rota"  # the title links to the source
+        assert "\\*\\*policy\\*\\*" in embed["title"]
+        assert "@\u200beveryone" in embed["description"]
+        assert not [m for m in standin.bot_messages() if pings(m)]
+
+
+async def test_streamed_answers_show_drafts_at_a_rate_discord_accepts(
+    standin, start_bot, seed_kb
+) -> None:
+    kb = StreamingKB(seed_kb, pieces=12, delay=0.25)  # ~3 s of streaming
+    async with start_bot(kb=kb):
+        started = time.monotonic()
+        asked = await standin.user_message(UNION_Q, user="alice", mention_bot=True)
+        answer = await answer_in(standin, asked.id)
+        elapsed = time.monotonic() - started
+    assert "Unison, the biggest NHS union" in answer.content and answer.embeds
+    drafts = [h for h in answer.history if h["content"].endswith("▌")]
+    assert drafts, "the draft was never shown"
+    edits = [
+        r for r in standin.requests if r.method == "PATCH" and r.path.endswith(f"/{answer.id}")
+    ]
+    # 12 pieces: at most one draft edit per 1.5 s, plus the final edit
+    assert 1 <= len(edits) <= elapsed / 1.5 + 1
