@@ -66,6 +66,18 @@ class Hit:
     start: int
     end: int
     score: float  # cosine similarity of question and chunk, in [-1, 1]
-    page: int | None = None
+    pages: tuple[PageSpan, ...] = ()  # PDF page spans of the whole document
     context: str = ""  # the document's title and author: who is speaking in this chunk
     fused: float = 0.0  # rank-fusion score the hits are ordered by
+
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page holding document offset `offset` (a quote's start), if paged."""
+        for page in self.pages:
+            if page.start <= offset < page.end:
+                return page.number
+        return None
+
+    @property
+    def page(self) -> int | None:
+        """The page the passage starts on."""
+        return self.page_at(self.start)

@@ -18,6 +18,10 @@ from index.text import split_sentences
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FRONT_MATTER_KEYS = ("title", "author", "date", "site", "url", "origin", "description")
+# A PDF can't carry front matter: `paper.pdf.yml` beside `paper.pdf` holds its metadata
+# (the same keys; `policybot add` writes one with the URL). It is part of the PDF's source,
+# not a source of its own.
+SIDECAR_SUFFIX = ".yml"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 _MD_TITLE = re.compile(r"\A\s*#\s+(.+?)\s*#*\s*$", re.M)  # a leading level-1 heading
 
@@ -97,7 +101,10 @@ def load_html(data: bytes) -> tuple[str, str, dict]:
     )
     if not text or not text.strip():
         raise SourceError("no article text found in the HTML")
-    found = trafilatura.extract_metadata(html)
+    # Only dates the page states in its markup: no guessing from "© 2013" or the URL.
+    found = trafilatura.extract_metadata(
+        html, date_config={"extensive_search": False, "original_date": True}
+    )
     meta: dict[str, str] = {}
     title = None
     if found is not None:
@@ -163,6 +170,36 @@ def doc_id_for(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+def sidecar_of(path: Path) -> Path | None:
+    """The metadata file of a PDF (`x.pdf.yml`), if there is one."""
+    if path.suffix.lower() != ".pdf":
+        return None
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    return sidecar if sidecar.is_file() else None
+
+
+def is_sidecar(path: Path) -> bool:
+    return path.name.lower().endswith(".pdf" + SIDECAR_SUFFIX)
+
+
+def _sidecar_meta(data: bytes, name: str) -> dict[str, str]:
+    try:
+        raw = yaml.safe_load(_decode(data)) or {}
+    except (yaml.YAMLError, SourceError) as e:
+        problem = getattr(e, "problem", None) or str(e) or "invalid YAML"
+        raise SourceError(f"broken metadata file {name}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise SourceError(f"broken metadata file {name}: expected 'key: value' lines")
+    return {k: " ".join(str(v).split()) for k, v in raw.items() if k in FRONT_MATTER_KEYS and v}
+
+
+def _fingerprint(data: bytes, sidecar: bytes | None) -> str:
+    digest = hashlib.sha256(data)
+    if sidecar is not None:  # editing the metadata file re-indexes the PDF
+        digest.update(b"\0policybot-sidecar\0" + sidecar)
+    return digest.hexdigest()
+
+
 def load_document(path: Path, root: Path) -> SourceDocument:
     """Read one source file; raises SourceError with the reason it can't be used."""
     loader = LOADERS.get(path.suffix.lower())
@@ -177,6 +214,8 @@ def load_document(path: Path, root: Path) -> SourceDocument:
                 f"too large ({size >> 20} MiB; the limit is {MAX_FILE_BYTES >> 20} MiB)"
             )
         data = path.read_bytes()
+        sidecar = sidecar_of(path)
+        sidecar_data = sidecar.read_bytes() if sidecar else None
     except PermissionError:
         raise SourceError("permission denied") from None
     except OSError as e:
@@ -184,11 +223,15 @@ def load_document(path: Path, root: Path) -> SourceDocument:
     result = loader(data)
     body, title, meta = result[:3]
     pages = result[3] if len(result) > 3 else ()
+    if sidecar is not None and sidecar_data is not None:
+        extra = _sidecar_meta(sidecar_data, sidecar.name)
+        title = extra.pop("title", None) or title
+        meta = {**meta, **extra}
     return SourceDocument(
         doc_id=doc_id_for(path, root),
         title=title,
         text=body,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=_fingerprint(data, sidecar_data),
         metadata=meta,
         pages=pages,
     )
@@ -201,7 +244,9 @@ def candidate_files(root: Path) -> list[Path]:
     return sorted(
         p
         for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        if p.is_file()
+        and not is_sidecar(p)
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
 
 
@@ -218,4 +263,6 @@ def scan_sources(root: Path) -> tuple[list[SourceDocument], list[Skipped]]:
 
 
 def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The change detector: the file's bytes (and a PDF's metadata file's, if any)."""
+    sidecar = sidecar_of(path)
+    return _fingerprint(path.read_bytes(), sidecar.read_bytes() if sidecar else None)

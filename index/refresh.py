@@ -12,6 +12,7 @@ import fcntl
 import json
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from typing import Any
 
 from index.chunking import CHUNKER_VERSION, SentenceChunker
 from index.documents import SourceDocument
-from index.errors import RefreshInProgress, SourceError
+from index.errors import RefreshInProgress, SourceError, StoreUnavailable
 from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
 from index.settings import Settings
 from index.store import Catalog, ChromaStore, DocEntry
@@ -31,6 +32,19 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 DOCS_PER_BATCH = 16
 COPY_BATCH = 1000
+# Test hook, for the fault tests only (tests/index/test_refresh_faults.py): with
+# POLICYBOT_TEST_CRASH_AT set to one of CRASH_POINTS, a refresh SIGKILLs its own process at
+# that point, as `kill -9` or a power cut would, so that every point of a refresh can be
+# shown to leave the previous index serving. Unset (always, in real use) it does nothing.
+CRASH_ENV = "POLICYBOT_TEST_CRASH_AT"
+CRASH_POINTS = ("after_copy", "mid_embed", "before_publish", "after_publish")
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        log.warning("test hook %s=%s: killing this process", CRASH_ENV, name)
+        logging.shutdown()
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass
@@ -70,8 +84,15 @@ class RefreshReport:
 @contextmanager
 def refresh_lock(data_dir: Path) -> Iterator[None]:
     """One refresh at a time per data folder. The OS drops the lock if the holder dies."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / "refresh.lock", "a+") as f:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock_file = open(data_dir / "refresh.lock", "a+")  # noqa: SIM115 (closed below)
+    except OSError as e:
+        raise StoreUnavailable(
+            f"can't refresh: the data folder {data_dir} is not writable "
+            f"({e.strerror or type(e).__name__})"
+        ) from None
+    with lock_file as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -173,18 +194,22 @@ class Refresher:
     def _apply(self, progress: Progress) -> RefreshReport:
         catalog = self.store.read_catalog()
         report, docs = self.plan(catalog)
-        live_exists = catalog.collection in set(self.store.generation_collections())
-        if not report.changed and live_exists:
-            self._totals(report, catalog, [])
-            return report
+        generations = self.store.generation_collections()
         # Left-overs of refreshes that died (and the generation before the live one).
-        for name in self.store.generation_collections():
+        for name in generations:
             if name != catalog.collection:
                 self.store.drop(name)
+        if not report.changed and catalog.collection in generations:
+            self._totals(report, catalog, [])
+            return report
         generation, collection = self.store.new_generation()
         try:
             entries = self._copy_unchanged(catalog, report, collection, progress)
+            _crash_point("after_copy")
             entries.update(self._embed(docs, collection, report, progress))
+        except StoreUnavailable as e:
+            self._drop_quietly(collection.name)
+            raise StoreUnavailable(f"{e}; the previous index is unchanged") from e
         except BaseException:
             self._drop_quietly(collection.name)
             raise
@@ -197,7 +222,9 @@ class Refresher:
             documents=dict(sorted(entries.items())),
         )
         progress("publishing", 1, 1)
+        _crash_point("before_publish")
         self.store.publish(new)
+        _crash_point("after_publish")
         report.generation = generation
         report.documents = len(new.documents)
         report.chunks = new.chunk_count
@@ -278,6 +305,8 @@ class Refresher:
             for node in nodes:
                 counts[node.metadata["path"]] = counts.get(node.metadata["path"], 0) + 1
             report.embedded_chunks += len(nodes)
+            if i + DOCS_PER_BATCH < len(docs):
+                _crash_point("mid_embed")  # some batches written, more to come
             for d in batch:
                 entries[d.doc_id] = DocEntry(
                     sha256=d.sha256,

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from index.documents import Hit
+from index.documents import Hit, PageSpan
 from index.errors import IndexNotReady
 from index.store import Catalog, ChromaStore
 from index.text import terms
@@ -192,7 +192,7 @@ class Retriever:
             start=start,
             end=int(meta.get("end", start + len(record.text))),
             score=cosine,
-            page=_page(meta.get("pages"), start),
+            pages=_pages(meta.get("pages")),
             context=_context(meta),
             fused=fused,
         )
@@ -233,14 +233,10 @@ def _union(a: Hit, b: Hit) -> Hit:
         start=first.start,
         end=max(first.end, second.end),
         score=max(a.score, b.score),
-        page=first.page,
     )
 
 
-def _page(pages_json: str | None, offset: int) -> int | None:
+def _pages(pages_json: str | None) -> tuple[PageSpan, ...]:
     if not pages_json:
-        return None
-    for number, start, end in json.loads(pages_json):
-        if start <= offset < end:
-            return int(number)
-    return None
+        return ()
+    return tuple(PageSpan(int(n), int(a), int(b)) for n, a, b in json.loads(pages_json))

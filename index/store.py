@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,11 @@ from index.settings import Settings
 
 log = logging.getLogger(__name__)
 CATALOG_ID = "current"
+# An embedded store whose folder has less free space than this when a call fails has
+# failed because the disk is full (Chroma reports it as an opaque compaction error).
+LOW_DISK_BYTES = 8 * 1024 * 1024
+_FULL = ("disk is full", "no space left", "quota exceeded")
+_READ_ONLY = ("readonly database", "read-only file system")
 
 
 @dataclass
@@ -89,6 +95,11 @@ class ChromaStore:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as e:  # chromadb raises plain ValueError/RuntimeError/OSError here
+            if not self.settings.chroma_host and _mentions(e, _READ_ONLY):
+                raise StoreUnavailable(
+                    f"can't open {_describe(self.settings)}: the folder is read-only, and "
+                    "the embedded store needs to write to it even to answer questions"
+                ) from e
             raise StoreUnavailable(f"can't open {_describe(self.settings)}: {_short(e)}") from e
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -102,12 +113,30 @@ class ChromaStore:
         except StoreUnavailable:
             raise
         except Exception as e:
+            self._raise_if_storage_fault(what, e)
             if _looks_like_connection_error(e) or isinstance(e, OSError):
                 self._client = None  # reconnect next time: the server may come back
                 raise StoreUnavailable(
                     f"{_describe(self.settings)} is not available ({what}): {_short(e)}"
                 ) from e
             raise
+
+    def _raise_if_storage_fault(self, what: str, e: Exception) -> None:
+        """A full or read-only data folder, said in plain words (embedded store only)."""
+        if self.settings.chroma_host:
+            return
+        folder = self.settings.data_dir
+        if _mentions(e, _READ_ONLY):
+            raise StoreUnavailable(f"can't {what}: the data folder {folder} is read-only") from e
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            return
+        if _mentions(e, _FULL) or free < LOW_DISK_BYTES:
+            raise StoreUnavailable(
+                f"can't {what}: the data folder {folder} is full ({free // 1024} KiB free); "
+                "make room and try again"
+            ) from e
 
     # -- catalog ---------------------------------------------------------------------
     def _catalog_collection(self) -> Any:
@@ -166,6 +195,11 @@ class ChromaStore:
 def _short(e: BaseException) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     return text[:200]
+
+
+def _mentions(e: BaseException, needles: tuple[str, ...]) -> bool:
+    text = str(e).lower()
+    return any(n in text for n in needles)
 
 
 def _looks_like_connection_error(e: BaseException) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from index.documents import Hit
 from index.retrieval import CorpusStats
-from index.text import answer_type_match, split_sentences, terms
+from index.text import answer_type_match, named_entities, split_sentences, terms
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,17 @@ def question_terms(question: str, context: str = "") -> dict[str, float]:
     return weights
 
 
+def sentence_weights(question: str, context: str = "") -> dict[str, float]:
+    """Weights for picking the answering sentence. The names a question is about are
+    checked per document (answers often say "she" or "the motion" instead), so within a
+    document what is asked counts for more than the names."""
+    weights = question_terms(question, context)
+    for name in {t for e in named_entities(question) for t in terms(e)}:
+        if name in weights:
+            weights[name] *= NAME_WEIGHT
+    return weights
+
+
 def coverage(weights: dict[str, float], present: set[str], stats: CorpusStats) -> float:
     """IDF-weighted share of the question's terms found in `present`."""
     total = sum(stats.idf(t) * w for t, w in weights.items())
@@ -39,6 +50,7 @@ def coverage(weights: dict[str, float], present: set[str], stats: CorpusStats) -
 
 
 ANSWER_TYPE_BONUS = 0.1
+NAME_WEIGHT = 0.4
 
 
 def sentence_evidence(

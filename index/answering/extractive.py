@@ -6,15 +6,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.answering.evidence import Evidence, coverage, question_terms, sentence_evidence
+from index.answering.evidence import (
+    Evidence,
+    coverage,
+    question_terms,
+    sentence_evidence,
+    sentence_weights,
+)
 from index.answering.types import Answer, Citation, Turn
 from index.documents import Hit
 from index.retrieval import Generation
 from index.text import named_entities, terms
 
 MIN_COVERAGE = 0.4  # share of the question's information (IDF mass) the passage must hold
-MAX_SENTENCES = 3
-RELATIVE_CUTOFF = 0.7  # further sentences must score at least this share of the best one
+MAX_SENTENCES = 3  # in one quote
+MAX_QUOTES = 2
+RELATIVE_CUTOFF = 0.7  # a neighbour joins the quote if it scores this share of the best
+SECOND_QUOTE_CUTOFF = 0.9  # another place is cited only when nearly as strong as the best
 NEAREST = 3
 JUDGED_PASSAGES = 3  # the question is covered if one of the best passages covers it
 
@@ -68,19 +76,21 @@ def judge(question: str, best: Evidence | None, live: Generation) -> Verdict:
     return Verdict(True, "", cov)
 
 
-def _citation(n: int, ev: Evidence) -> Citation:
-    hit: Hit = ev.hit
+def _citation(n: int, run: list[Evidence]) -> Citation:
+    """A citation quoting consecutive sentences of one passage, verbatim."""
+    hit: Hit = run[0].hit
+    start, end = run[0].start, run[-1].end
     return Citation(
         n=n,
         title=hit.title,
         source=hit.source,
         path=hit.doc_id,
-        quote=ev.text,
-        score=ev.score,
-        start=ev.start,
-        end=ev.end,
+        quote=hit.text[start - hit.start : end - hit.start],
+        score=max(ev.score for ev in run),
+        start=start,
+        end=end,
         passage=hit.text,
-        page=hit.page,
+        page=hit.page_at(start),
     )
 
 
@@ -96,7 +106,7 @@ class ExtractiveAnswerer:
         self, question: str, hits: list[Hit], live: Generation, history: tuple[Turn, ...] = ()
     ) -> Answer:
         context = " ".join(t.question for t in history[-2:])
-        weights = question_terms(question, context)
+        weights = sentence_weights(question, context)
         evidence = sentence_evidence(hits, weights, live.stats, question)
         relevant = about_entities(question, evidence, live)
         passing: set[str] = set()
@@ -107,7 +117,7 @@ class ExtractiveAnswerer:
         if not passing:
             return self.refuse(question, evidence)
         chosen = self._choose([ev for ev in relevant if ev.hit.chunk_id in passing])
-        citations = [_citation(i + 1, ev) for i, ev in enumerate(chosen)]
+        citations = [_citation(i + 1, run) for i, run in enumerate(chosen)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question=question, answer=text, refused=False, citations=citations)
 
@@ -119,22 +129,45 @@ class ExtractiveAnswerer:
                 nearest.append(ev)
             if len(nearest) == NEAREST:
                 break
-        citations = [_citation(i + 1, ev) for i, ev in enumerate(nearest)]
+        citations = [_citation(i + 1, [ev]) for i, ev in enumerate(nearest)]
         return Answer(question=question, answer=self.refusal, refused=True, citations=citations)
 
     @staticmethod
-    def _choose(evidence: list[Evidence]) -> list[Evidence]:
-        """The best sentence, and up to two more that score nearly as well, in reading order
-        within each document; a sentence seen in two overlapping passages counts once."""
+    def _choose(evidence: list[Evidence]) -> list[list[Evidence]]:
+        """Quotes to cite, each a run of consecutive sentences of one passage.
+
+        The first quote is the best sentence, widened to the sentences next to it that score
+        nearly as well (an answer often spans two sentences); a further quote is added only
+        when another place scores almost as well as the best, so the reader isn't sent to
+        passages that don't hold the answer."""
         best = evidence[0]
-        chosen: list[Evidence] = []
+        ordered = sorted(evidence, key=lambda ev: (ev.hit.chunk_id, ev.start))
+        index = {id(ev): i for i, ev in enumerate(ordered)}
+        quotes: list[list[Evidence]] = []
         for ev in evidence:
-            if ev.score < RELATIVE_CUTOFF * best.score or len(chosen) == MAX_SENTENCES:
-                break
-            if any(
-                ev.hit.doc_id == c.hit.doc_id and ev.start < c.end and c.start < ev.end
-                for c in chosen
+            if (
+                len(quotes) == MAX_QUOTES
+                or ev.score < (RELATIVE_CUTOFF if not quotes else SECOND_QUOTE_CUTOFF) * best.score
             ):
+                break
+            if any(_overlaps(ev, taken) for quote in quotes for taken in quote):
                 continue
-            chosen.append(ev)
-        return chosen
+            run = [ev]
+            for step in (-1, 1):  # widen to strong neighbours in the same passage
+                j = index[id(ev)] + step
+                while 0 <= j < len(ordered) and len(run) < MAX_SENTENCES:
+                    near = ordered[j]
+                    if (
+                        near.hit.chunk_id != ev.hit.chunk_id
+                        or near.score < (RELATIVE_CUTOFF * best.score)
+                        or any(_overlaps(near, t) for q in quotes for t in q)
+                    ):
+                        break
+                    run.append(near)
+                    j += step
+            quotes.append(sorted(run, key=lambda e: e.start))
+        return quotes
+
+
+def _overlaps(a: Evidence, b: Evidence) -> bool:
+    return a.hit.doc_id == b.hit.doc_id and a.start < b.end and b.start < a.end

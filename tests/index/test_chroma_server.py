@@ -1,0 +1,221 @@
+"""The store against a real Chroma server (`chroma run` on 127.0.0.1) as well as embedded:
+generations, refresh and answers work the same, and a server that goes away gives a clear
+message and is used again, by the same knowledge base, once it is back."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from index.errors import StoreUnavailable
+from index.retrieval import Retriever
+from index.service import KnowledgeBase
+from index.settings import Settings
+from index.store import Catalog, ChromaStore
+
+pytestmark = pytest.mark.chroma_server
+ROOT = Path(__file__).resolve().parents[2]
+CHROMA = Path(sys.executable).parent / "chroma"
+
+ARTICLES = {
+    "bus-franchising.md": (
+        "---\ntitle: Mayors take back control of buses\nauthor: Sam Okafor\n---\n\n"
+        "Combined authorities in England can now franchise their bus services, setting routes, "
+        "fares and timetables themselves instead of leaving them to private operators. "
+        "Greater Manchester was the first to use the power, and its franchised network carried "
+        "more passengers in its first year than the deregulated routes it replaced.\n"
+    ),
+    "school-meals.md": (
+        "---\ntitle: Free school meals extended\n---\n\n"
+        "Every child in a household receiving Universal Credit will be entitled to free school "
+        "meals from September, the education secretary announced. Around half a million more "
+        "pupils are expected to qualify, at a cost of about one billion pounds a year.\n"
+    ),
+}
+Q_BUS = "Which combined authority was the first to franchise its buses?"
+
+
+class ChromaServer:
+    """`chroma run` on 127.0.0.1 with its data in `path`; can be stopped and restarted."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.host = "127.0.0.1"
+        with socket.socket() as s:
+            s.bind((self.host, 0))
+            self.port = s.getsockname()[1]
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = path.parent / "chroma-server.log"
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [str(CHROMA), "run", "--host", self.host, "--port", str(self.port),
+                 "--path", str(self.path)],
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited: {self.log.read_text()[-2000:]}")
+            try:
+                httpx.get(f"http://{self.host}:{self.port}/api/v2/heartbeat", timeout=2)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("chroma run did not answer its heartbeat within 60 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=20)
+        self.proc = None
+
+    def settings(self) -> dict[str, object]:
+        """Settings overrides for a knowledge base of its own on this server."""
+        return {
+            "chroma_host": self.host,
+            "chroma_port": self.port,
+            "collection_prefix": f"t{uuid.uuid4().hex[:10]}",
+        }
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    if not CHROMA.exists():
+        pytest.skip(f"no `chroma` command in {CHROMA.parent}")
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def backend(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings overrides for each kind of store: embedded in tmp_path/data, or the server."""
+    if request.param == "embedded":
+        return {}
+    return request.getfixturevalue("chroma_server").settings()
+
+
+def write_articles(sources: Path) -> None:
+    for name, text in ARTICLES.items():
+        (sources / name).write_text(text, encoding="utf-8")
+
+
+# -- the same behaviour on both stores ---------------------------------------------------
+def test_publishing_a_generation_switches_readers_atomically(
+    backend: dict[str, object], tmp_path: Path
+) -> None:
+    settings = Settings(sources_dir=tmp_path, data_dir=tmp_path / "data", **backend)
+    store = ChromaStore(settings)
+    assert store.live_generation() is None
+    first, col = store.new_generation()
+    col.add(ids=["a"], embeddings=[[1.0, 0.0]], documents=["first"], metadatas=[{"path": "a"}])
+    assert store.live_generation() is None  # built, not yet published: nobody sees it
+    store.publish(Catalog(generation=first, collection=col.name))
+    other = ChromaStore(settings)  # another process's view
+    assert other.live_generation() == first
+    second, col2 = store.new_generation()
+    assert other.read_catalog().collection == col.name
+    store.publish(Catalog(generation=second, collection=col2.name))
+    assert other.live_generation() == second
+    assert set(store.generation_collections()) == {col.name, col2.name}
+    store.drop(col.name)
+    assert store.generation_collections() == [col2.name]
+    assert (tmp_path / "data" / "chroma").exists() == (not backend)
+
+
+def test_refresh_and_answers_work_on_both_stores(
+    make_kb: Callable[..., KnowledgeBase], backend: dict[str, object]
+) -> None:
+    kb = make_kb(seed=False, **backend)
+    write_articles(kb.settings.sources_dir)
+    assert sorted(kb.refresh().added) == sorted(ARTICLES)
+    answer = kb.answer_sync(Q_BUS)
+    assert not answer.refused
+    assert any("Greater Manchester was the first" in c.quote for c in answer.citations)
+    # An incremental refresh: one removed, one changed, the reader follows.
+    (kb.settings.sources_dir / "school-meals.md").unlink()
+    path = kb.settings.sources_dir / "bus-franchising.md"
+    path.write_text(path.read_text() + "\nFares were capped at two pounds.\n")
+    report = kb.refresh()
+    assert (report.added, report.updated, report.removed) == (
+        [],
+        ["bus-franchising.md"],
+        ["school-meals.md"],
+    )
+    assert [d.path for d in kb.library().documents] == ["bus-franchising.md"]
+    assert kb.answer_sync("Who gets free school meals from September?").refused
+
+
+def test_a_reader_reloads_when_another_process_publishes(
+    make_kb: Callable[..., KnowledgeBase], backend: dict[str, object]
+) -> None:
+    kb = make_kb(seed=False, **backend)
+    write_articles(kb.settings.sources_dir)
+    kb.refresh()
+    reader = Retriever(ChromaStore(kb.settings), kb.embed_model)  # a separate client
+    before = reader.live().name
+    (kb.settings.sources_dir / "school-meals.md").unlink()
+    kb.refresh()
+    assert reader.live().name != before
+    assert {h.doc_id for h in reader.search("free school meals Universal Credit", 5)} == {
+        "bus-franchising.md"
+    }
+
+
+# -- a server that goes away -------------------------------------------------------------
+def test_a_server_that_goes_away_gives_a_clear_message_and_is_used_again_when_back(
+    make_kb: Callable[..., KnowledgeBase], chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    overrides = chroma_server.settings()
+    kb = make_kb(seed=False, **overrides)
+    write_articles(kb.settings.sources_dir)
+    kb.refresh()
+    assert not kb.answer_sync(Q_BUS).refused
+
+    chroma_server.stop()
+    try:
+        where = f"the Chroma server at {chroma_server.host}:{chroma_server.port}"
+        for call in (lambda: kb.answer_sync(Q_BUS), kb.library, kb.refresh):
+            with pytest.raises(StoreUnavailable, match=where) as caught:
+                call()
+            assert "\n" not in str(caught.value)
+        env = {
+            **os.environ,
+            "CHROMA_HOST": chroma_server.host,
+            "CHROMA_PORT": str(chroma_server.port),
+            "CHROMA_COLLECTION_PREFIX": str(overrides["collection_prefix"]),
+        }
+        cli = subprocess.run(
+            [sys.executable, "-m", "policybot", "--sources", str(kb.settings.sources_dir),
+             "--data", str(kb.settings.data_dir), "ask", "--json", Q_BUS],
+            capture_output=True, text=True, timeout=240, cwd=ROOT, env=env, check=False,
+        )  # fmt: skip
+        assert cli.returncode == 1
+        assert cli.stdout == ""
+        assert cli.stderr.count("\n") == 1 and where in cli.stderr, cli.stderr
+        assert "Traceback" not in cli.stderr
+    finally:
+        chroma_server.start()  # same port, same data
+
+    # The same knowledge base answers again: nothing restarted but the server.
+    answer = kb.answer_sync(Q_BUS)
+    assert any("Greater Manchester was the first" in c.quote for c in answer.citations)
+    assert not kb.refresh().changed
+    assert sorted(d.path for d in kb.library().documents) == sorted(ARTICLES)
