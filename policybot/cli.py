@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -129,9 +130,40 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
 
     kb = _open_kb(args, settings)
     _ensure(kb, args.json)
-    return _batch(
-        args, kb, kb.answer_sync, lambda q, a: _emit(a.to_json()) if args.json else print_answer(a)
-    )
+    if args.json or not getattr(kb, "generative", False):
+        return _batch(
+            args,
+            kb,
+            kb.answer_sync,
+            lambda q, a: _emit(a.to_json()) if args.json else print_answer(a),
+        )
+
+    # Generative answers are written to the terminal as the model writes them; the checked
+    # answer (markers verified, quotes chosen) follows if it differs from the draft.
+    drafts: dict[str, str] = {}
+
+    def stream(q: str) -> Any:
+        draft = ""
+        for item in kb.answer_iter(q, stream=True):
+            if isinstance(item, str):
+                print(item, end="", flush=True)
+                draft += item
+            else:
+                drafts[q] = draft
+                return item
+        raise RuntimeError("the answer stream ended without an answer")
+
+    def show(q: str, a: Any) -> None:
+        draft = drafts.pop(q, "")
+        if draft and " ".join(draft.split()) == " ".join(a.answer.split()):
+            print()
+            print_answer(dataclasses.replace(a, answer=""))
+            return
+        if draft:
+            print("\n")
+        print_answer(a)
+
+    return _batch(args, kb, stream, show)
 
 
 def cmd_search(args: argparse.Namespace, settings: Any) -> int:
@@ -209,9 +241,15 @@ def cmd_sources(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _after_change(args: argparse.Namespace, kb: Any, result: dict[str, Any]) -> int:
+    from index.errors import RefreshInProgress
     from policybot.output import print_report
 
-    report = None if args.no_index else kb.refresh(progress=_progress)
+    report = None
+    if not args.no_index:
+        try:
+            report = kb.refresh(progress=_progress)
+        except RefreshInProgress as e:  # the file is saved; the running refresh or the next
+            result = {**result, "note": f"{e}; the change will be indexed by the next refresh"}
     if args.json:
         _emit({**result, "index": report.to_json() if report else None})
     else:

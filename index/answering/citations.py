@@ -1,0 +1,232 @@
+"""Checking what a language model wrote against the passages it was given.
+
+A model's `[n]` markers are claims about evidence, not evidence. Here every marker must
+name a passage that was given and that shares words with the sentence it is attached to;
+the rest are removed, and a sentence left with none of the citations it claimed is not
+shown. Each surviving citation quotes the sentence(s) of its passage that
+best support the claims citing it, verbatim from the source, so a reader sees the evidence
+rather than a whole chunk."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from index.answering.evidence import Evidence, question_terms, sentence_evidence
+from index.answering.types import Citation
+from index.documents import Hit
+from index.retrieval import CorpusStats
+from index.text import split_sentences, terms
+
+# [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
+# models write although told not to.
+_NUMS = r"\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*"
+MARKER = re.compile(rf"\[\s*(?:(?:passage|source|ref)\s*)?({_NUMS})\s*\]", re.I)
+_SINGLE = re.compile(r"\[(\d+)\]")
+_THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>\s*", re.S | re.I)
+_THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.I)
+_SPACES = re.compile(r"[ \t]{2,}")
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
+MAX_QUOTE_SENTENCES = 3  # a wider span than this is no longer "the sentence that supports it"
+RANGE_LIMIT = 10  # "[1-3]" is expanded; "[1-300]" is not a citation
+ANY_NUMBER = 1000
+
+
+def _numbers(group: str) -> list[int]:
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|;|and)\s*", group):
+        bounds = re.split(r"\s*[-–]\s*", part.strip())
+        if len(bounds) == 2 and all(b.isdigit() for b in bounds):
+            lo, hi = int(bounds[0]), int(bounds[1])
+            if 0 <= hi - lo <= RANGE_LIMIT:
+                out.extend(range(lo, hi + 1))
+        elif part.strip().isdigit():
+            out.append(int(part))
+    return list(dict.fromkeys(out))
+
+
+def strip_thinking(text: str) -> str:
+    """Drop a reasoning model's <think>…</think> blocks; an unclosed one hides the rest."""
+    text = _THINK.sub("", text)
+    opened = _THINK_OPEN.search(text)
+    return text[: opened.start()] if opened else text
+
+
+def tidy(text: str) -> str:
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def clean_markers(text: str, valid: Collection[int]) -> str:
+    """Rewrite every marker as `[a][b]` keeping only passage numbers in `valid`;
+    a marker naming no valid passage disappears."""
+
+    def keep(m: re.Match[str]) -> str:
+        return "".join(f"[{n}]" for n in _numbers(m.group(1)) if n in valid)
+
+    return tidy(MARKER.sub(keep, text))
+
+
+def clean_answer(text: str, valid: Collection[int]) -> str:
+    """The model's text as it may be shown: no reasoning, only markers for given passages."""
+    return clean_markers(strip_thinking(text), valid)
+
+
+class DraftFilter:
+    """Cleans a streamed answer as it arrives, so the draft a user watches never shows a
+    marker for a passage that wasn't given, nor a reasoning block. A tail that may still
+    become a marker (`[1`) or a tag (`<thi`) is held back until it is complete."""
+
+    HOLD = 24  # an unclosed "[" further back than this is plain text
+
+    def __init__(self, valid: Collection[int]) -> None:
+        self.valid = valid
+        self.raw = ""
+        self.shown = ""
+        self.broken = False  # the cleaned text stopped extending what was shown
+
+    def _visible(self, final: bool) -> str:
+        text = strip_thinking(self.raw)
+        if not final:
+            bracket = text.rfind("[")
+            if bracket >= 0 and "]" not in text[bracket:] and len(text) - bracket <= self.HOLD:
+                text = text[:bracket]
+            angle = text.rfind("<")
+            if angle >= 0 and ">" not in text[angle:] and len(text) - angle <= 12:
+                text = text[:angle]
+            text = text.rstrip()  # a space may yet turn out to precede a removed marker
+        return clean_markers(text, self.valid)
+
+    def feed(self, delta: str, final: bool = False) -> str:
+        """The new text that can be shown now (possibly empty)."""
+        self.raw += delta
+        if self.broken:
+            return ""
+        visible = self._visible(final)
+        if not visible.startswith(self.shown):
+            self.broken = True  # rare; the final, verified answer replaces the draft anyway
+            return ""
+        new = visible[len(self.shown) :]
+        self.shown = visible
+        return new
+
+    def finish(self) -> str:
+        return self.feed("", final=True)
+
+
+@dataclass
+class Piece:
+    """A sentence of the answer, exactly as written (markers and trailing space included),
+    with the claim it makes (its text without markers) and the passages it cites."""
+
+    raw: str
+
+    @property
+    def claim(self) -> str:
+        return _SINGLE.sub("", self.raw).strip()
+
+    @property
+    def numbers(self) -> list[int]:
+        return list(dict.fromkeys(int(n) for n in _SINGLE.findall(self.raw)))
+
+
+_LEADING_MARKERS = re.compile(r"\s*(?:\[\d+\]\s*)+")
+
+
+def pieces(text: str) -> list[Piece]:
+    """The answer cut into sentences that join back to exactly `text`. A marker opening a
+    sentence ("… plans. [2] Blair …") belongs to the sentence before it."""
+    spans = split_sentences(text)
+    if not spans:
+        return [Piece(text)] if text else []
+    out: list[Piece] = []
+    for i, s in enumerate(spans):
+        start = 0 if i == 0 else s.start
+        end = spans[i + 1].start if i + 1 < len(spans) else len(text)
+        raw = text[start:end]
+        lead = _LEADING_MARKERS.match(raw)
+        if out and lead and lead.end() > 0:
+            out[-1].raw += raw[: lead.end()]
+            raw = raw[lead.end() :]
+        out.append(Piece(raw))
+    return out
+
+
+@dataclass(frozen=True)
+class Verified:
+    text: str
+    citations: list[Citation]
+    removed: int  # markers dropped: unknown passage, or no support in the passage named
+
+
+def _support(claim: str, question: str, hit: Hit, stats: CorpusStats) -> list[Evidence] | None:
+    """The passage's sentences ranked as evidence for the claim, or None when the passage
+    shares no content word with the claim (the model cited the wrong passage)."""
+    own = set(terms(claim))
+    if own and not own & set(terms(hit.text + " " + hit.context)):
+        return None
+    weights = question_terms(claim, question) if own else question_terms(question)
+    return sentence_evidence([hit], weights, stats, question)
+
+
+def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
+    """The span (relative to the passage) of the best sentences, joined when they are
+    close together, else the single best one."""
+    chosen = sorted({(ev.start - hit.start, ev.end - hit.start) for ev in best})
+    a, b = chosen[0][0], chosen[-1][1]
+    inside = [s for s in split_sentences(hit.text) if s.start >= a and s.end <= b]
+    if len(inside) <= MAX_QUOTE_SENTENCES:
+        return a, b, max(ev.score for ev in best)
+    top = max(best, key=lambda ev: ev.score)
+    return top.start - hit.start, top.end - hit.start, top.score
+
+
+def verify(text: str, passages: Sequence[Hit], question: str, stats: CorpusStats) -> Verified:
+    """Keep the markers that name a given passage supporting their sentence, and quote,
+    for each passage cited, the sentence(s) that best support what cites it."""
+    valid = range(1, len(passages) + 1)
+    # Markers normalised to [n] but not yet filtered, so that a sentence whose every
+    # citation fails can be told from a sentence that cited nothing.
+    parts = pieces(clean_markers(strip_thinking(text), range(1, ANY_NUMBER)))
+    removed = 0
+    evidence: dict[int, list[Evidence]] = {}
+    for part in parts:
+        cited = part.numbers
+        for n in cited:
+            ranked = _support(part.claim, question, passages[n - 1], stats) if n in valid else None
+            if ranked is None:
+                removed += part.raw.count(f"[{n}]")
+                part.raw = part.raw.replace(f"[{n}]", "")
+            elif ranked:
+                evidence.setdefault(n, []).append(ranked[0])
+        if cited and not part.numbers:
+            # It claimed support that isn't there: not shown, rather than shown unsourced.
+            part.raw = part.raw[len(part.raw.rstrip()) :]
+    cleaned = tidy("".join(p.raw for p in parts))
+    citations = []
+    for n in sorted({int(x) for x in _SINGLE.findall(cleaned)}):
+        hit = passages[n - 1]
+        best = evidence.get(n) or sentence_evidence([hit], question_terms(question), stats)[:1]
+        a, b, score = _quote(hit, best) if best else (0, len(hit.text), hit.score)
+        citations.append(
+            Citation(
+                n=n,
+                title=hit.title,
+                source=hit.source,
+                path=hit.doc_id,
+                quote=hit.text[a:b],
+                score=score,
+                start=hit.start + a,
+                end=hit.start + b,
+                passage=hit.text,
+                page=_page(hit, hit.start + a),
+            )
+        )
+    return Verified(cleaned, citations, max(removed, 0))
+
+
+def _page(hit: Hit, offset: int) -> int | None:
+    """The PDF page of the quote itself (a passage may start on the page before)."""
+    page_at = getattr(hit, "page_at", None)
+    return (page_at(offset) if page_at else None) or hit.page
