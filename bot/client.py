@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import report_interaction_error
+from bot.refreshing import Refresher
 from bot.settings import BotSettings
 from bot.store import AnswerStore
 from bot.throttle import Throttle
@@ -17,7 +18,13 @@ from index.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.exts.ask", "bot.exts.feedback", "bot.exts.library", "bot.exts.refresh")
+EXTENSIONS = (
+    "bot.exts.ask",
+    "bot.exts.feedback",
+    "bot.exts.library",
+    "bot.exts.refresh",
+    "bot.exts.sources",
+)
 
 
 class PolicyTree(app_commands.CommandTree):
@@ -65,6 +72,7 @@ class PolicyBot(commands.AutoShardedBot):
         self.kb = kb
         self.config = config
         self.store = store
+        self.refresher = Refresher(kb)  # shared by /refresh, /source and the schedule
         self.throttle = Throttle(
             config.cooldown_rate, config.cooldown_seconds, config.max_in_flight, config.max_queued
         )

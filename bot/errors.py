@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 UNEXPECTED = (
     "Sorry, something went wrong on my side. The moderators can find the details in the log."
 )
+UNAVAILABLE = "The library is unavailable right now; please try again shortly."
 
 
 class BotError(Exception):
@@ -50,8 +51,7 @@ def explain(error: BaseException) -> tuple[str, bool]:
 
 
 def _explain(error: BaseException) -> tuple[str, bool]:
-    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
-        error = getattr(error, "original", None) or error.__cause__ or error
+    error = _unwrap(error)
     if isinstance(error, NotModerator):
         return "Only moderators (Manage Server or a moderator role) can do that.", False
     if isinstance(error, app_commands.NoPrivateMessage):
@@ -66,8 +66,8 @@ def _explain(error: BaseException) -> tuple[str, bool]:
         return "A refresh is already running; wait for it to finish.", False
     if isinstance(error, IndexNotReady):
         return "The index isn't built yet. A moderator can run /refresh.", False
-    if isinstance(error, StoreUnavailable):
-        return "The knowledge base can't be reached right now. Please try again later.", True
+    if isinstance(error, StoreUnavailable):  # logged as a warning with its reason
+        return UNAVAILABLE, False
     if isinstance(error, PolicybotError):
         return str(error), True
     return UNEXPECTED, True
@@ -77,13 +77,29 @@ def _log(error: BaseException, where: str) -> None:
     log.error("error in %s", where, exc_info=(type(error), error, error.__traceback__))
 
 
+def _unwrap(error: BaseException) -> BaseException:
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        return getattr(error, "original", None) or error.__cause__ or error
+    return error
+
+
+def _log_store_outage(error: BaseException, where: str) -> bool:
+    """A store outage is one warning line with its reason (no traceback per question)."""
+    original = _unwrap(error)
+    if isinstance(original, StoreUnavailable):
+        log.warning("the knowledge base is unavailable (in %s): %s", where, original)
+        return True
+    return False
+
+
 async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
     """Tell the user in a short ephemeral message; put the traceback in the log."""
     message, unexpected = explain(error)
     command = interaction.command.qualified_name if interaction.command else "a component"
+    where = f"/{command}" if interaction.command else command
     if unexpected:
-        _log(error, f"/{command}" if interaction.command else command)
-    else:
+        _log(error, where)
+    elif not _log_store_outage(error, where):
         log.info("refused %s for user %s: %s", command, interaction.user.id, message)
     try:
         if interaction.response.is_done():
@@ -99,6 +115,8 @@ async def report_message_error(message: discord.Message, error: BaseException) -
     text, unexpected = explain(error)
     if unexpected:
         _log(error, "a mention")
+    else:
+        _log_store_outage(error, "a mention")
     try:
         await message.reply(text, mention_author=False)
     except discord.HTTPException:

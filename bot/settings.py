@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,8 @@ from pydantic import SecretStr
 from index.errors import UsageError
 
 DB_FILE = "discord.sqlite3"
+MIN_REFRESH_INTERVAL = 60.0
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
@@ -38,6 +41,22 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise UsageError(f"{name} must not be negative, got {raw!r}")
     return value
+
+
+def _duration(env: Mapping[str, str], name: str) -> float:
+    """Seconds from "900", "90s", "30m", "6h" or "1d"; unset or 0 means off (0.0)."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return 0.0
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", raw)
+    if not match:
+        raise UsageError(f"{name} must be seconds or a duration like 30m, 6h or 1d, got {raw!r}")
+    seconds = float(match[1]) * _UNITS[match[2]]
+    if 0 < seconds < MIN_REFRESH_INTERVAL:
+        raise UsageError(
+            f"{name} must be 0 (off) or at least {MIN_REFRESH_INTERVAL:g} s, got {raw!r}"
+        )
+    return seconds
 
 
 def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
@@ -76,6 +95,8 @@ class BotSettings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     draft_edit_seconds: float = 1.5
+    refresh_interval: float = 0.0  # seconds between scheduled refreshes; 0: none
+    moderator_channel_id: int | None = None  # where scheduled refreshes post their diff
 
     @property
     def db_path(self) -> Path:
@@ -105,4 +126,6 @@ class BotSettings:
             follow_ups_without_mention=_bool(env, "DISCORD_MESSAGE_CONTENT", True),
             shard_count=shard_count,
             shard_ids=shard_ids,
+            refresh_interval=_duration(env, "REFRESH_INTERVAL"),
+            moderator_channel_id=_int(env, "MODERATOR_CHANNEL_ID", None, minimum=1),
         )

@@ -1,13 +1,12 @@
-"""/refresh (moderators): re-read the sources folder, showing progress, then the diff."""
+"""/refresh (moderators): re-read the sources folder, showing progress, then the diff; and
+the scheduled refresh (REFRESH_INTERVAL), which posts its diff to MODERATOR_CHANNEL_ID."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -15,39 +14,20 @@ from discord.ext import commands
 
 from bot.checks import moderators_only
 from bot.delivery import NO_PINGS
-from bot.errors import explain
-from bot.render_admin import progress_text, refresh_report
-from index.errors import RefreshInProgress
+from bot.refreshing import changed
+from bot.render_admin import refresh_report
+from index.errors import PolicybotError, RefreshInProgress
 
 if TYPE_CHECKING:
     from bot.client import PolicyBot
 
 log = logging.getLogger(__name__)
-PROGRESS_EDIT_SECONDS = 1.5
+SCHEDULED = "the scheduled refresh"
 
 
-@dataclass
-class Progress:
-    """The latest progress of a refresh, updated on the event loop."""
-
-    stage: str = "starting"
-    done: int = 0
-    total: int = 0
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        self.stage, self.done, self.total = stage, done, total
-        self.changed.set()
-
-
-def threadsafe_progress(loop: asyncio.AbstractEventLoop, progress: Progress):
-    """The callback the knowledge base calls from its worker thread: hop onto the loop."""
-
-    def report(stage: str, done: int, total: int) -> None:
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is watching
-            loop.call_soon_threadsafe(progress.update, stage, done, total)
-
-    return report
+def _log_end(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("the refresh schedule stopped", exc_info=error)
 
 
 class Refresh(commands.Cog):
@@ -55,12 +35,28 @@ class Refresh(commands.Cog):
 
     def __init__(self, bot: PolicyBot) -> None:
         self.bot = bot
-        self.running: tuple[str, float] | None = None  # who started it, and when
-        self._watchers: set[asyncio.Task[None]] = set()
+        self._schedule: asyncio.Task[None] | None = None
+        self._skipped: frozenset[tuple[str, str]] = frozenset()  # as of the last scheduled run
+
+    async def cog_load(self) -> None:
+        seconds = self.bot.config.refresh_interval
+        if seconds <= 0:
+            return
+        if not self.bot.config.moderator_channel_id:
+            log.warning(
+                "REFRESH_INTERVAL is set but MODERATOR_CHANNEL_ID is not: "
+                "scheduled refreshes report to the log only"
+            )
+        self._schedule = asyncio.create_task(self._every(seconds), name="scheduled-refresh")
+        self._schedule.add_done_callback(_log_end)
 
     async def cog_unload(self) -> None:
-        for task in self._watchers:
-            task.cancel()
+        if self._schedule is not None:
+            self._schedule.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._schedule
+            self._schedule = None
+        self.bot.refresher.cancel()
 
     @app_commands.command(
         name="refresh", description="Update the index from the sources folder (moderators)"
@@ -68,81 +64,70 @@ class Refresh(commands.Cog):
     @app_commands.guild_only()
     @app_commands.check(moderators_only)
     async def refresh(self, interaction: discord.Interaction) -> None:
-        if self.running is not None:
-            who, since = self.running
-            raise RefreshInProgress(
-                f"{who} started one {time.monotonic() - since:.0f} s ago; wait for it to finish"
-            )
-        self.running = (interaction.user.display_name, time.monotonic())
-        try:
+        with self.bot.refresher.claim(interaction.user.display_name):
             await interaction.response.defer(thinking=True)
-            await self._run(interaction)
-        finally:
-            self.running = None
+            await self.bot.refresher.run_shown(interaction)
 
-    async def _run(self, interaction: discord.Interaction) -> None:
-        progress = Progress()
-        await self._show(interaction, progress_text(progress.stage, 0, 0))
-        watcher = asyncio.create_task(self._watch(interaction, progress), name="refresh-progress")
-        self._watchers.add(watcher)
-        watcher.add_done_callback(self._watchers.discard)
+    # -- the schedule ----------------------------------------------------------------
+    async def _every(self, seconds: float) -> None:
+        await self.bot.wait_until_ready()
+        log.info("refreshing the index every %g s", seconds)
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.scheduled_refresh()
+            except PolicybotError as error:  # e.g. the store is away: try again next time
+                log.warning("the scheduled refresh failed: %s", error)
+            except Exception:
+                log.exception("the scheduled refresh failed")
+
+    async def scheduled_refresh(self) -> Any:
+        """One scheduled run: the report, or None when another refresh was running. Posts
+        the diff to the moderators' channel when the index changed or a file is newly
+        skipped; nothing when nothing changed."""
+        refresher = self.bot.refresher
+        if (busy := refresher.busy()) is not None:
+            log.info("scheduled refresh skipped: %s", busy)
+            return None
         try:
-            report = await self.bot.kb.arefresh(
-                progress=threadsafe_progress(asyncio.get_running_loop(), progress)
-            )
-        except Exception as error:
-            with contextlib.suppress(discord.HTTPException):
-                await self._show(interaction, f"❌ The refresh failed: {explain(error)[0]}")
-            raise
-        finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            with refresher.claim(SCHEDULED):
+                report = await refresher.run()
+        except RefreshInProgress as error:  # another process holds the lock
+            log.info("scheduled refresh skipped: %s", error)
+            return None
+        skipped = frozenset((s.path, s.reason) for s in report.skipped)
+        newly_skipped = skipped - self._skipped
+        self._skipped = skipped
         log.info(
-            "refresh by %s: %d added, %d updated, %d removed, %d skipped",
-            interaction.user.id,
+            "scheduled refresh: %d added, %d updated, %d removed, %d skipped (%d new)",
             len(report.added),
             len(report.updated),
             len(report.removed),
             len(report.skipped),
+            len(newly_skipped),
         )
-        await self._show(interaction, None, refresh_report(report))
+        if changed(report) or newly_skipped:
+            await self._post(report)
+        return report
 
-    async def _watch(self, interaction: discord.Interaction, progress: Progress) -> None:
-        """Edit the progress message when it changed, at most every PROGRESS_EDIT_SECONDS."""
-        shown = ""
-        while True:
-            await progress.changed.wait()
-            progress.changed.clear()
-            text = progress_text(progress.stage, progress.done, progress.total)
-            if text != shown:
-                try:
-                    await interaction.edit_original_response(
-                        content=text, allowed_mentions=NO_PINGS
-                    )
-                    shown = text
-                except discord.HTTPException:
-                    log.warning("could not show refresh progress", exc_info=True)
-            await asyncio.sleep(PROGRESS_EDIT_SECONDS)
-
-    async def _show(
-        self,
-        interaction: discord.Interaction,
-        content: str | None,
-        embed: discord.Embed | None = None,
-    ) -> None:
-        """Edit the response; once the interaction token has expired (15 min), post anew."""
-        embeds = [embed] if embed else []
+    async def _post(self, report: Any) -> None:
+        channel_id = self.bot.config.moderator_channel_id
+        if not channel_id:
+            return
         try:
-            await interaction.edit_original_response(
-                content=content, embeds=embeds, allowed_mentions=NO_PINGS
+            channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.Messageable):
+                log.warning("MODERATOR_CHANNEL_ID %s is not a channel I can post in", channel_id)
+                return
+            await channel.send(
+                "🕒 Scheduled refresh of the sources folder:",
+                embed=refresh_report(report),
+                allowed_mentions=NO_PINGS,
             )
         except discord.HTTPException:
-            channel = interaction.channel
-            if embed is None or not isinstance(channel, discord.abc.Messageable):
-                raise
-            log.info("refresh outlived its interaction; posting the report in the channel")
-            await channel.send(content=content, embeds=embeds, allowed_mentions=NO_PINGS)
+            log.warning(
+                "could not post the scheduled refresh to channel %s", channel_id, exc_info=True
+            )
 
 
 async def setup(bot: PolicyBot) -> None:

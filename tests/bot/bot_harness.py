@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from discord_standin import DiscordStandin, StoredMessage
+from discord_standin.interactions import slash_payload
 from discord_standin.messages import validation_error
+from discord_standin.records import InteractionRecord
 
 from bot.client import PolicyBot
 from bot.render import Part
 from index.answering.types import Answer, Turn
-from index.service import KnowledgeBase
+from index.errors import StoreUnavailable
+from index.service import KnowledgeBase, LibraryInfo
 
 SEED_SOURCES = Path(__file__).resolve().parents[2] / "sources"
 TIMEOUT = 30.0  # generous: the machine is shared; waits end as soon as the condition holds
@@ -85,6 +89,34 @@ class GatedKB:
                 gate.wait()
 
         return await self._kb.arefresh(dry_run=dry_run, progress=held)
+
+
+class FlakyKB(GatedKB):
+    """The real KnowledgeBase behind a store that is away while `down` is set: answers and
+    the library listing raise StoreUnavailable, as the KB does when Chroma can't be reached."""
+
+    REASON = "can't reach the Chroma server at chroma.internal:8000 (connection refused)"
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        super().__init__(kb)
+        self.down = False
+        self.failures = 0
+
+    def _check(self) -> None:
+        if self.down:
+            self.failures += 1
+            raise StoreUnavailable(self.REASON)
+
+    async def answer_stream(
+        self, question: str, history: Sequence[Turn] = ()
+    ) -> AsyncIterator[str | Answer]:
+        self._check()
+        async for item in self._kb.answer_stream(question, history):
+            yield item
+
+    async def alibrary(self) -> LibraryInfo:
+        self._check()
+        return await self._kb.alibrary()
 
 
 class StreamingKB(GatedKB):
@@ -167,3 +199,81 @@ def discord_errors(part: Part) -> dict | None:
     """Discord's own verdict on a message made of `part` (None: it would be accepted)."""
     body = {"content": part.content, "embeds": [e.to_dict() for e in part.embeds]}
     return validation_error(body, [], creating=True)
+
+
+async def autocomplete(
+    standin: DiscordStandin,
+    command: str,
+    option: str,
+    typed: str,
+    *,
+    user: str = "moderator",
+    channel: str = "general",
+) -> InteractionRecord:
+    """What Discord sends while `user` types `typed` into `option` of `/command` (an
+    INTERACTION_CREATE of type 4 with that option focused). The stand-in has no public
+    action for this yet, so it is built from its slash-command payload."""
+    payload = slash_payload(
+        standin.state,
+        command,
+        {option: typed},
+        user=user,
+        channel_id=standin.world.resolve_channel(channel),
+        locale="en-US",
+    )
+    payload["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+    options = payload["data"]["options"]
+    while options and options[0]["type"] in (1, 2):  # down to the subcommand's options
+        options = options[0]["options"]
+    for o in options:
+        o["focused"] = o["name"] == option
+    return await standin._interact(payload)
+
+
+async def choices_of(standin: DiscordStandin, rec: InteractionRecord) -> list[dict[str, Any]]:
+    """The autocomplete choices the bot answered `rec` with."""
+    await standin.wait_until(
+        lambda: rec.autocomplete_choices is not None, timeout=TIMEOUT, what="autocomplete choices"
+    )
+    assert rec.response_type == 8  # an autocomplete answer, nothing else
+    return list(rec.autocomplete_choices or [])
+
+
+PAGES = Path(__file__).resolve().parents[1] / "data" / "pages"
+ARTICLE_PATH = "/2013/07/social-care-cap"
+
+
+class Site:
+    """A small web site on 127.0.0.1: one article, a listing page, a 404 and a 503."""
+
+    ROUTES: ClassVar[dict[str, tuple[int, str | None, str]]] = {
+        ARTICLE_PATH: (200, "social-care-cap.html", "text/html; charset=utf-8"),
+        "/politics": (200, "listing.html", "text/html; charset=utf-8"),
+        "/down": (503, None, "text/html"),
+    }
+
+    def __init__(self) -> None:
+        self.hits: list[str] = []
+        self.base = ""
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                site.hits.append(self.path)
+                status, name, ctype = site.ROUTES.get(self.path, (404, None, "text/html"))
+                body = (PAGES / name).read_bytes() if name else b"<h1>Not here</h1>"
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import FastPolicyBot
+from bot_harness import FastPolicyBot, Site
 from discord_standin import DiscordStandin
 from pydantic import SecretStr
 
@@ -59,3 +61,19 @@ def start_bot(
         assert not [m for m in records if standin.token in m], "the token reached the log"
 
     return start
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """`site.url(path)`: pages served on 127.0.0.1; `site.hits`: the paths requested."""
+    s = Site()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), s.handler())
+    s.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, name="test-site", daemon=True)
+    thread.start()
+    try:
+        yield s
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

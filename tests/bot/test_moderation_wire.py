@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -47,6 +48,12 @@ async def test_refresh_is_for_moderators_shows_progress_and_the_diff_while_quest
         second = await standin.slash_command("refresh", user="admin")  # Manage Server
         await ephemeral_text(standin, second, lambda t: "already running" in t)
 
+        # the progress shows the stage the refresh is held at, with a bar and a count (edits
+        # are at most every 1.5 s, so the later stages of a quick refresh may never show)
+        await standin.wait_for_message(
+            lambda m: m.id == progress.id and re.search(r"`[█░]{10}` \d+/\d+", m.content),
+            timeout=TIMEOUT,
+        )
         gate.release.set()
         report = await standin.wait_for_message(
             lambda m: m.id == progress.id and m.embeds, timeout=TIMEOUT
@@ -56,7 +63,6 @@ async def test_refresh_is_for_moderators_shows_progress_and_the_diff_while_quest
         assert "oxfordshire" in fields["Removed (1)"]
         assert "minutes.xyz" in fields["Skipped (1)"] and "unsupported" in fields["Skipped (1)"]
         assert fields["Updated (0)"] == "—"
-        assert any("embedding" in h.get("content", "") for h in report.history)
         # the next answer comes from the new index
         asked = await standin.user_message(
             "What does the Health Secretary want to give NHS staff?", user="bob", mention_bot=True

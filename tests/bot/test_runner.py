@@ -48,10 +48,16 @@ async def test_sync_registers_commands_globally_only_when_asked(
     settings = Settings(sources_dir=tmp_path / "sources", data_dir=tmp_path / "data")
     env = {"DISCORD_TOKEN": standin.token}
     assert await asyncio.to_thread(run, settings, True, kb=seed_kb, env=env) == 0
-    assert {c["name"] for c in standin.commands[None]} == {"ask", "sources", "refresh", "feedback"}
-    assert "synced 4 commands globally" in capsys.readouterr().out
+    assert {c["name"] for c in standin.commands[None]} == {
+        "ask",
+        "sources",
+        "refresh",
+        "feedback",
+        "source",
+    }
+    assert "synced 5 commands globally" in capsys.readouterr().out
 
     env["DEV_GUILD_ID"] = str(standin.world.guild_id)
     assert await asyncio.to_thread(run, settings, True, kb=seed_kb, env=env) == 0
-    assert len(standin.commands[standin.world.guild_id]) == 4
+    assert len(standin.commands[standin.world.guild_id]) == 5
     assert f"guild {standin.world.guild_id}" in capsys.readouterr().out

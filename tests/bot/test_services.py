@@ -101,6 +101,8 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
         "DISCORD_MESSAGE_CONTENT": "false",
         "DISCORD_SHARD_COUNT": "4",
         "DISCORD_SHARD_IDS": "2,3",
+        "REFRESH_INTERVAL": "30m",
+        "MODERATOR_CHANNEL_ID": "77",
     }
     s = BotSettings.from_env(env, data_dir=tmp_path)
     assert s.token.get_secret_value() == "secret" and "secret" not in repr(s)
@@ -109,13 +111,24 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
     assert not s.follow_ups_without_mention
     assert (s.shard_count, s.shard_ids) == (4, (2, 3))
     assert s.db_path == tmp_path / "discord.sqlite3"
+    assert (s.refresh_interval, s.moderator_channel_id) == (1800.0, 77)
     defaults = BotSettings.from_env({}, data_dir=tmp_path)
     assert defaults.dev_guild_id is None and defaults.follow_ups_without_mention
+    assert (defaults.refresh_interval, defaults.moderator_channel_id) == (0.0, None)
+    for raw, seconds in (("0", 0.0), ("900", 900.0), ("90s", 90.0), ("6h", 21600.0), ("1d", 86400)):
+        assert (
+            BotSettings.from_env({"REFRESH_INTERVAL": raw}, data_dir=tmp_path).refresh_interval
+            == seconds
+        )
     for bad in (
         {"ASK_MAX_IN_FLIGHT": "0"},
         {"DEV_GUILD_ID": "abc"},
         {"DISCORD_SHARD_IDS": "1"},
         {"DISCORD_MESSAGE_CONTENT": "maybe"},
+        {"REFRESH_INTERVAL": "5"},  # a typo for 5m or 5h; scheduled runs below 60 s are refused
+        {"REFRESH_INTERVAL": "every hour"},
+        {"REFRESH_INTERVAL": "-1h"},
+        {"MODERATOR_CHANNEL_ID": "mod-log"},
     ):
         with pytest.raises(UsageError):
             BotSettings.from_env(bad, data_dir=tmp_path)
