@@ -405,7 +405,7 @@ def remove_source(
             }
         if path.is_dir():
             raise UsageError(f"{ref} is a folder; remove the files in it one by one")
-        raise UsageError(f"there is no source {ref} in {root} (see `policybot sources`)")
+        raise UsageError(f"there is no source {ref!r} in the library (see the list of sources)")
     if path not in {p.parent.resolve() / p.name for p in candidate_files(root)}:
         raise UsageError(f"{ref} is not a source (hidden files and PDF metadata files aren't)")
     url = recorded_url(path)

@@ -370,7 +370,7 @@ def test_remove_by_path_inside_the_sources_folder(settings: Settings) -> None:
         ("../outside.md", "outside the sources folder"),
         ("briefings/../../outside.md", "outside the sources folder"),
         ("{outside}", "outside the sources folder"),
-        ("no-such-file.md", "there is no source no-such-file.md"),
+        ("no-such-file.md", "there is no source 'no-such-file.md' in the library"),
         ("http://127.0.0.1:9/never-added", "no source in the library has the URL"),
         ("briefings", "is a folder"),
         ("paper.pdf.yml", "not a source"),
