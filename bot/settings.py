@@ -11,36 +11,11 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from index.errors import UsageError
+from index.settings import env_float, env_int
 
 DB_FILE = "discord.sqlite3"
 MIN_REFRESH_INTERVAL = 60.0
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise UsageError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < minimum:
-        raise UsageError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise UsageError(f"{name} must not be negative, got {raw!r}")
-    return value
 
 
 def _duration(env: Mapping[str, str], name: str) -> float:
@@ -108,7 +83,7 @@ class BotSettings:
         """Read the DISCORD_* and ASK_* variables; bad values raise UsageError."""
         env = os.environ if env is None else env
         shard_ids = _ids(env, "DISCORD_SHARD_IDS") or None
-        shard_count = _int(env, "DISCORD_SHARD_COUNT", None, minimum=1)
+        shard_count = env_int(env, "DISCORD_SHARD_COUNT", None, minimum=1)
         if shard_ids is not None and shard_count is None:
             raise UsageError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
         if shard_ids and shard_count and max(shard_ids) >= shard_count:
@@ -116,16 +91,16 @@ class BotSettings:
         return cls(
             token=SecretStr(env.get("DISCORD_TOKEN", "").strip()),
             data_dir=data_dir,
-            dev_guild_id=_int(env, "DEV_GUILD_ID", None, minimum=1),
+            dev_guild_id=env_int(env, "DEV_GUILD_ID", None, minimum=1),
             moderator_role_ids=frozenset(_ids(env, "MODERATOR_ROLE_IDS")),
-            cooldown_rate=_int(env, "ASK_COOLDOWN_RATE", 3, minimum=1) or 3,
-            cooldown_seconds=_float(env, "ASK_COOLDOWN_SECONDS", 30.0),
-            max_in_flight=_int(env, "ASK_MAX_IN_FLIGHT", 8, minimum=1) or 8,
-            max_queued=_int(env, "ASK_MAX_QUEUED", 64) or 0,
-            thread_history=_int(env, "ASK_THREAD_HISTORY", 4) or 0,
+            cooldown_rate=env_int(env, "ASK_COOLDOWN_RATE", 3, minimum=1) or 3,
+            cooldown_seconds=env_float(env, "ASK_COOLDOWN_SECONDS", 30.0),
+            max_in_flight=env_int(env, "ASK_MAX_IN_FLIGHT", 8, minimum=1) or 8,
+            max_queued=env_int(env, "ASK_MAX_QUEUED", 64) or 0,
+            thread_history=env_int(env, "ASK_THREAD_HISTORY", 4) or 0,
             follow_ups_without_mention=_bool(env, "DISCORD_MESSAGE_CONTENT", True),
             shard_count=shard_count,
             shard_ids=shard_ids,
             refresh_interval=_duration(env, "REFRESH_INTERVAL"),
-            moderator_channel_id=_int(env, "MODERATOR_CHANNEL_ID", None, minimum=1),
+            moderator_channel_id=env_int(env, "MODERATOR_CHANNEL_ID", None, minimum=1),
         )

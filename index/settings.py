@@ -20,24 +20,34 @@ def load_env_file(path: Path | None = None) -> None:
     load_dotenv(path or Path.cwd() / ".env", override=False)
 
 
-def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+def env_int(
+    env: Mapping[str, str], name: str, default: int | None, minimum: int = 0
+) -> int | None:
+    """A whole-number setting, or `default` when unset; bad values are a UsageError."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise UsageError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise UsageError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def env_float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
+    """A numeric setting, or `default` when unset; bad values are a UsageError."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise UsageError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise UsageError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ class Settings:
     ) -> Settings:
         """Build settings from environment variables; explicit flags win over them."""
         env = os.environ if env is None else env
-        port = _int(env, "CHROMA_PORT", None)
+        port = env_int(env, "CHROMA_PORT", None, minimum=1)
         host = env.get("CHROMA_HOST", "").strip() or None
         if port is not None and host is None:
             host = "localhost"
@@ -93,14 +103,14 @@ class Settings:
             collection_prefix=env.get("CHROMA_COLLECTION_PREFIX", "policybot").strip()
             or "policybot",
             prompts_dir=Path(env.get("POLICYBOT_PROMPTS") or PROJECT_ROOT / "prompts"),
-            top_k=_int(env, "POLICYBOT_TOP_K", 5) or 5,
-            max_question_chars=_int(env, "MAX_QUESTION_CHARS", 1000) or 1000,
+            top_k=env_int(env, "POLICYBOT_TOP_K", 5, minimum=1) or 5,
+            max_question_chars=env_int(env, "MAX_QUESTION_CHARS", 1000, minimum=1) or 1000,
             llm_provider=provider,
             llm_base_url=env.get("LLM_BASE_URL", "").strip() or None,
             llm_api_key=SecretStr(env.get("LLM_API_KEY", "")),
             llm_model=env.get("LLM_MODEL", "").strip() or None,
-            llm_timeout=_float(env, "LLM_TIMEOUT", 30.0),
-            llm_temperature=_float(env, "LLM_TEMPERATURE", 0.1),
-            llm_max_tokens=_int(env, "LLM_MAX_TOKENS", 512) or 512,
+            llm_timeout=env_float(env, "LLM_TIMEOUT", 30.0, minimum=0.1),
+            llm_temperature=env_float(env, "LLM_TEMPERATURE", 0.1),
+            llm_max_tokens=env_int(env, "LLM_MAX_TOKENS", 512, minimum=1) or 512,
             prompt_overrides=overrides,
         )

@@ -1,0 +1,47 @@
+"""Settings from the environment: defaults, overrides, and one-line errors for bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.errors import UsageError
+from index.settings import Settings
+
+
+def test_defaults_are_the_embedded_extractive_setup() -> None:
+    s = Settings.from_env({})
+    assert (s.sources_dir, s.data_dir) == (Path("sources"), Path(".policybot"))
+    assert s.chroma_host is None and s.llm_provider == "none"
+
+
+def test_flags_win_over_the_environment() -> None:
+    env = {"POLICYBOT_SOURCES": "/env/src", "POLICYBOT_DATA": "/env/data"}
+    s = Settings.from_env(env, sources="/flag/src")
+    assert s.sources_dir == Path("/flag/src") and s.data_dir == Path("/env/data")
+
+
+def test_a_chroma_port_alone_means_a_local_server() -> None:
+    s = Settings.from_env({"CHROMA_PORT": "8123"})
+    assert (s.chroma_host, s.chroma_port) == ("localhost", 8123)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CHROMA_PORT": "eighty"}, "CHROMA_PORT must be a whole number"),
+        ({"POLICYBOT_TOP_K": "0"}, "POLICYBOT_TOP_K must be at least 1"),
+        ({"LLM_TIMEOUT": "-3"}, "LLM_TIMEOUT must be at least 0.1"),
+        ({"LLM_PROVIDER": "gpt"}, "LLM_PROVIDER must be none, openai or ollama"),
+    ],
+)
+def test_bad_values_are_a_usage_error_naming_the_variable(env: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        Settings.from_env(env)
+
+
+def test_the_api_key_never_shows_in_a_repr() -> None:
+    s = Settings.from_env({"LLM_API_KEY": "sk-secret-value"})
+    assert "sk-secret-value" not in repr(s)
+    assert s.llm_api_key.get_secret_value() == "sk-secret-value"
