@@ -17,7 +17,7 @@ from pydantic import Field
 from index.documents import Chunk, Sentence
 from index.text import split_sentences, words
 
-CHUNKER_VERSION = "sentences-v3"
+CHUNKER_VERSION = "sentences-v4"
 _NON_SPACE = re.compile(r"\S+")
 
 
@@ -82,19 +82,22 @@ class SentenceChunker(NodeParser):
             for chunk in chunk_text(
                 doc.doc_id, doc.text, self.target_words, self.max_words, self.overlap
             ):
+                metadata = {
+                    **doc.metadata,
+                    "chunk": chunk.index,
+                    "start": chunk.start,
+                    "end": chunk.end,
+                }
                 node = TextNode(
                     id_=f"{doc.metadata['sha256'][:16]}-{chunk.index}",
                     text=chunk.text,
                     start_char_idx=chunk.start,
                     end_char_idx=chunk.end,
-                    metadata={
-                        **doc.metadata,
-                        "chunk": chunk.index,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                    },
-                    excluded_embed_metadata_keys=[k for k in doc.metadata if k != "title"],
-                    excluded_llm_metadata_keys=list(doc.metadata),
+                    metadata=metadata,
+                    # Only the title is embedded with the text: it tells the model whose
+                    # article this is; paths, hashes and offsets would only add noise.
+                    excluded_embed_metadata_keys=[k for k in metadata if k != "title"],
+                    excluded_llm_metadata_keys=list(metadata),
                 )
                 node.relationships[NodeRelationship.SOURCE] = doc.as_related_node_info()
                 out.append(node)

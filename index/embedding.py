@@ -25,6 +25,11 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
 MODEL_ID = "all-MiniLM-L6-v2-int8-onnx"
 MAX_TOKENS = 256  # the model's trained sequence limit (sentence_bert_config.json)
+# Texts per onnxruntime call. Independent of `embed_batch_size` (texts per `embed` call from
+# llama-index's pipeline): `embed` sorts each call's texts by length before cutting them
+# into these, so a larger call pads less (32 texts a call took 20–35% more model time on
+# the benchmark's chunk texts than one sorted call, docs/benchmarks.md).
+ORT_BATCH = 32
 
 
 def _packaged(package: str, *parts: str) -> Path | None:
@@ -73,7 +78,7 @@ class MiniLMEmbedding(BaseEmbedding):
     """A llama-index embedding model: mean-pooled, L2-normalised 384-d vectors."""
 
     model_name: str = MODEL_ID
-    embed_batch_size: int = 32
+    embed_batch_size: int = 256
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -107,8 +112,8 @@ class MiniLMEmbedding(BaseEmbedding):
         encodings = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), 384), dtype=np.float32)
-        for k in range(0, len(order), self.embed_batch_size):
-            batch = order[k : k + self.embed_batch_size]
+        for k in range(0, len(order), ORT_BATCH):
+            batch = order[k : k + ORT_BATCH]
             width = max(len(encodings[i].ids) for i in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)

@@ -1,0 +1,105 @@
+"""Shared helpers of the benchmark scripts: the machine, sizes on disk, percentiles, output."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import resource
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import PrivateAttr
+
+from index.embedding import MiniLMEmbedding
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DEV_QA = ROOT.parent / "shared" / "dev_qa.jsonl"
+HOLDOUT_QA = ROOT / "tests" / "data" / "holdout_qa.jsonl"
+
+
+class TimedMiniLM(MiniLMEmbedding):
+    """MiniLMEmbedding that adds up the time spent inside the model's own `embed`, so an
+    ingestion can be split into model time and everything else (the pipeline's overhead)."""
+
+    _seconds: float = PrivateAttr(default=0.0)
+    _texts: int = PrivateAttr(default=0)
+
+    def embed(self, texts: list[str]) -> Any:
+        started = time.perf_counter()
+        try:
+            return super().embed(texts)
+        finally:
+            self._seconds += time.perf_counter() - started
+            self._texts += len(texts)
+
+    @property
+    def embed_seconds(self) -> float:
+        return self._seconds
+
+    @property
+    def embedded_texts(self) -> int:
+        return self._texts
+
+
+def command() -> str:
+    """The command line that is running, as one could paste it from the repo root."""
+    exe = Path(os.path.normpath(os.path.abspath(sys.executable)))
+    with contextlib.suppress(ValueError):
+        exe = exe.relative_to(ROOT)
+    script = Path(sys.argv[0]).resolve()
+    with contextlib.suppress(ValueError):
+        script = script.relative_to(ROOT)
+    return shlex.join([str(exe), str(script), *sys.argv[1:]])
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": mem_gib,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_avg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def save(name: str, data: dict[str, Any]) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def load(name: str) -> dict[str, Any]:
+    path = OUT / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}

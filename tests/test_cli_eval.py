@@ -1,0 +1,70 @@
+"""`policybot eval QA.jsonl [--json]`, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEV_QA, SEED_SOURCES
+
+
+def run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    outside = ("CHROMA_", "LLM_", "POLICYBOT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
+    return subprocess.run(
+        [sys.executable, "-m", "policybot", "--sources", str(workdir / "sources"),
+         "--data", str(workdir / "data"), *args],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli-eval")
+    shutil.copytree(SEED_SOURCES, root / "sources")
+    return root
+
+
+def test_eval_json_reports_the_metrics(workdir: Path) -> None:
+    done = run(workdir, "eval", "--json", str(DEV_QA))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["questions"] == 25 and report["answerable"] == 20
+    m = report["metrics"]
+    for key in ("hit@1", "hit@5", "mrr@10", "citation_precision", "keyword_recall",
+                "refusal_accuracy", "false_refusal_rate"):
+        assert 0.0 <= m[key] <= 1.0, key
+    assert m["hit@5"] >= 0.95
+    assert {"p50", "p95", "max"} <= set(report["latency_ms"]["total"])
+    assert len(report["results"]) == 25 and report["results"][0]["id"] == "d01"
+
+
+def test_eval_text_is_a_readable_table(workdir: Path) -> None:
+    done = run(workdir, "eval", str(DEV_QA))
+    assert done.returncode == 0, done.stderr
+    assert "25 questions (20 answerable, 5 unanswerable)" in done.stdout
+    assert "hit@5" in done.stdout and "citation_precision" in done.stdout
+    assert "p50" in done.stdout
+
+
+def test_eval_missing_file_is_a_usage_error(workdir: Path, tmp_path: Path) -> None:
+    done = run(workdir, "eval", "--json", str(tmp_path / "missing.jsonl"))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "missing.jsonl" in lines[0] and "does not exist" in lines[0]
+
+
+def test_eval_bad_line_names_it(workdir: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(DEV_QA.read_text().splitlines()[0] + "\n{oops\n")
+    done = run(workdir, "eval", str(bad))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "line 2" in lines[0]
