@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.delivery import Delivery, DraftWriter
+from bot.errors import TooSlow
 from bot.exts.feedback import answer_view
 from bot.render import render_answer, thread_name
 from bot.store import Origin
@@ -53,11 +55,22 @@ async def answer_and_deliver(
     writer = DraftWriter(delivery, bot.config.draft_edit_seconds)
     answer: Answer | None = None
     async with ticket.turn():  # at most max_in_flight answers are worked on at once
-        async for item in bot.kb.answer_stream(question, history):
-            if isinstance(item, str):
-                await writer.add(item)
-            else:
-                answer = item
+        try:
+            async with asyncio.timeout(bot.config.answer_timeout):
+                async for item in bot.kb.answer_stream(question, history):
+                    if isinstance(item, str):
+                        await writer.add(item)
+                    else:
+                        answer = item
+        except TimeoutError:
+            # The worker thread may stay stuck on a hung store; the slot and the user don't.
+            log.warning(
+                "no answer within %.0f s for user %s", bot.config.answer_timeout, origin.user_id
+            )
+            raise TooSlow(
+                "That took too long: the library or the language model isn't responding. "
+                "Please try again shortly."
+            ) from None
     if answer is None:
         raise RuntimeError("the answerer finished without an answer")
     answer_id = uuid.uuid4().hex

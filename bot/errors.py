@@ -28,6 +28,10 @@ class BotError(Exception):
     """An expected refusal; the message is a sentence fit to show the user."""
 
 
+class TooSlow(BotError):
+    """An answer took longer than the configured deadline (a hung store or model)."""
+
+
 class Busy(BotError):
     """Too many answers in flight."""
 

@@ -70,6 +70,7 @@ class BotSettings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     draft_edit_seconds: float = 1.5
+    answer_timeout: float = 120.0  # a hung Chroma server or LLM must not hold a question forever
     refresh_interval: float = 0.0  # seconds between scheduled refreshes; 0: none
     moderator_channel_id: int | None = None  # where scheduled refreshes post their diff
 
@@ -103,4 +104,5 @@ class BotSettings:
             shard_ids=shard_ids,
             refresh_interval=_duration(env, "REFRESH_INTERVAL"),
             moderator_channel_id=env_int(env, "MODERATOR_CHANNEL_ID", None, minimum=1),
+            answer_timeout=env_float(env, "ASK_TIMEOUT_SECONDS", 120.0, minimum=1.0),
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 
 import pytest
 from bot_harness import TIMEOUT, GatedKB, answer_in, ephemeral_text
@@ -63,3 +65,33 @@ async def test_an_unexpected_error_is_a_short_ephemeral_message_and_a_logged_tra
     assert len(errors) == 2
     assert all(r.exc_info and "chroma exploded" in str(r.exc_info[1]) for r in errors)
     assert "Traceback" in caplog.text and standin.token not in caplog.text
+
+
+class HungKB(GatedKB):
+    """A store that accepts the question and never answers (a hung Chroma server)."""
+
+    def __init__(self, kb, release):
+        super().__init__(kb)
+        self.release = release
+
+    async def answer_stream(self, question, history=()):
+        await asyncio.to_thread(self.release.wait, 30)
+        async for item in self._kb.answer_stream(question, history):
+            yield item
+
+
+async def test_a_hung_store_gets_a_too_slow_message_and_frees_the_slot(
+    standin, start_bot, seed_kb
+) -> None:
+    release = threading.Event()
+    kb = HungKB(seed_kb, release)
+    try:
+        async with start_bot(kb=kb, answer_timeout=1.0) as bot:
+            rec = await standin.slash_command(
+                "ask", {"question": "Which union is the biggest NHS union?"}, user="alice"
+            )
+            text = await ephemeral_text(standin, rec, lambda t: "took too long" in t)
+            assert "isn't responding" in text
+            await standin.wait_until(lambda: bot.throttle.admitted == 0, timeout=TIMEOUT)
+    finally:
+        release.set()  # let the stuck worker thread finish
