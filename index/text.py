@@ -115,21 +115,32 @@ _NUMBER = re.compile(
 )
 _TIME = re.compile(
     r"\b(1[89]\d\d|20\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|yesterday|today|tomorrow|tonight|last night|next week|last week|"
-    r"this week|next year|last year|morning|spring|summer|autumn|winter)\b",
+    r"yesterday|today|tomorrow|tonight|last night|next week|last week|this week|next year|"
+    r"last year|morning|spring|summer|autumn|winter)\b",
+    re.I,
+)
+# Month names only capitalised: "may" is far more often the verb.
+_MONTH = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\b"
+)
+_WH = re.compile(
+    r"\b(?P<number>how (many|much|big|large|long|old)|what (number|percentage|share))\b"
+    r"|\b(?P<time>when|what (year|date|day|month|time))\b"
+    r"|\b(?P<name>who|whom|whose|where|which)\b",
     re.I,
 )
 
 
 def answer_type_match(question: str, sentence: str) -> bool:
-    """Does the sentence hold the kind of answer the question's wh-word asks for?"""
-    q = question.lower()
-    if re.search(r"\bhow (many|much|big|large|long|old)\b|\bwhat (number|percentage|share)\b", q):
+    """Does the sentence hold the kind of answer the question's wh-word asks for? The
+    first wh-word decides: "who was minister when …" asks for a name, not a date."""
+    first = _WH.search(question)
+    if first is None:
+        return False
+    if first.group("number"):
         return bool(_NUMBER.search(sentence))
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month|time)\b", q):
-        return bool(_TIME.search(sentence))
-    if re.search(r"\b(who|whom|whose|where|which)\b", q):
-        asked = set(words(question))
-        return any(w.lower() not in asked for w in named_entities(sentence))
-    return False
+    if first.group("time"):
+        return bool(_TIME.search(sentence) or _MONTH.search(sentence))
+    asked = set(words(question))
+    return any(w.lower() not in asked for w in named_entities(sentence))

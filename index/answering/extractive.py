@@ -16,7 +16,7 @@ from index.answering.evidence import (
 from index.answering.types import Answer, Citation, Turn
 from index.documents import Hit
 from index.retrieval import Generation
-from index.text import named_entities, terms
+from index.text import answer_type_match, named_entities, terms
 
 MIN_COVERAGE = 0.4  # share of the question's information (IDF mass) the passage must hold
 MAX_SENTENCES = 3  # in one quote
@@ -116,7 +116,7 @@ class ExtractiveAnswerer:
                 passing.add(hit.chunk_id)
         if not passing:
             return self.refuse(question, evidence)
-        chosen = self._choose([ev for ev in relevant if ev.hit.chunk_id in passing])
+        chosen = self._choose([ev for ev in relevant if ev.hit.chunk_id in passing], question)
         citations = [_citation(i + 1, run) for i, run in enumerate(chosen)]
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return Answer(question=question, answer=text, refused=False, citations=citations)
@@ -133,13 +133,13 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=self.refusal, refused=True, citations=citations)
 
     @staticmethod
-    def _choose(evidence: list[Evidence]) -> list[list[Evidence]]:
+    def _choose(evidence: list[Evidence], question: str) -> list[list[Evidence]]:
         """Quotes to cite, each a run of consecutive sentences of one passage.
 
         The first quote is the best sentence, widened to the sentences next to it that score
-        nearly as well (an answer often spans two sentences); a further quote is added only
-        when another place scores almost as well as the best, so the reader isn't sent to
-        passages that don't hold the answer."""
+        nearly as well and add to it (an answer often spans two sentences); a further quote
+        is added only when another place scores almost as well as the best, so the reader
+        isn't sent to passages that don't hold the answer."""
         best = evidence[0]
         ordered = sorted(evidence, key=lambda ev: (ev.hit.chunk_id, ev.start))
         index = {id(ev): i for i, ev in enumerate(ordered)}
@@ -161,12 +161,25 @@ class ExtractiveAnswerer:
                         near.hit.chunk_id != ev.hit.chunk_id
                         or near.score < (RELATIVE_CUTOFF * best.score)
                         or any(_overlaps(near, t) for q in quotes for t in q)
+                        or not _adds_to(run, near, question)
                     ):
                         break
                     run.append(near)
                     j += step
             quotes.append(sorted(run, key=lambda e: e.start))
         return quotes
+
+
+def _adds_to(run: list[Evidence], near: Evidence, question: str) -> bool:
+    """Does a neighbouring sentence complete the quote — a term of the question the quote
+    lacks, or the kind of answer asked for (a number, a name, a date) it doesn't hold yet?"""
+    asked = set(terms(question))
+    have = {t for ev in run for t in terms(ev.text)}
+    if (asked & set(terms(near.text))) - have:
+        return True
+    return answer_type_match(question, near.text) and not any(
+        answer_type_match(question, ev.text) for ev in run
+    )
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

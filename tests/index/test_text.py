@@ -1,0 +1,38 @@
+"""The word-level helpers the answerer relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.text import answer_type_match, named_entities, stem, terms
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("How many posts are at risk?", "Seven consultant posts are at risk.", True),
+        ("How many posts are at risk?", "Posts are at risk.", False),
+        ("When is the Commons vote?", "The vote is in the Commons next Wednesday.", True),
+        ("When is the Commons vote?", "MPs may abstain in the vote.", False),  # "may", not May
+        ("When was it signed?", "It was signed in May.", True),
+        ("Who chairs the alliance?", "The chairman is Dr Michael Dixon.", True),
+        ("Who chairs the alliance?", "the alliance met again.", False),
+        # the first wh-word decides: this asks for a name, not a date
+        ("Who was health secretary when the bill passed?", "They may vote next week.", False),
+        ("Who was health secretary when the bill passed?", "Alan Milburn conceded it.", True),
+        ("Why did they oppose it?", "Seven people opposed it in May.", False),
+    ],
+)
+def test_answer_type_follows_the_questions_first_wh_word(
+    question: str, sentence: str, expected: bool
+) -> None:
+    assert answer_type_match(question, sentence) is expected
+
+
+def test_named_entities_skip_the_first_word_and_stopwords() -> None:
+    assert named_entities("Which union co-authored the Oxford West motion?") == ["Oxford", "West"]
+
+
+def test_terms_are_stemmed_content_words_without_possessives() -> None:
+    assert terms("What did Hunt's regulations promise?") == ["hunt", "regul", stem("promise")]
+    assert stem("promised") == stem("promise")
