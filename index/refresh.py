@@ -132,10 +132,13 @@ def _node_metadata(doc: SourceDocument) -> dict[str, Any]:
 class Refresher:
     """Runs one refresh against a store, with an embedding model (llama-index BaseEmbedding)."""
 
-    def __init__(self, settings: Settings, store: ChromaStore, embed_model: Any) -> None:
+    def __init__(
+        self, settings: Settings, store: ChromaStore, embed_model: Any, add_batch: int = 0
+    ) -> None:
         self.settings = settings
         self.store = store
         self.embed_model = embed_model
+        self.add_batch = add_batch  # vectors per Chroma add; 0: the store's own limit
 
     def plan(self, catalog: Catalog) -> tuple[RefreshReport, list[SourceDocument]]:
         """Work out the diff without writing anything: (report, documents to embed)."""
@@ -285,22 +288,25 @@ class Refresher:
         from llama_index.core.ingestion import IngestionPipeline
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
+        # The pipeline chunks and embeds; we add its nodes to Chroma ourselves, in slices
+        # within the server's batch limit (ChromaVectorStore.add sends up to 41,665 at once,
+        # and long documents easily make more than Chroma's limit of ~5,000).
         pipeline = IngestionPipeline(
-            transformations=[SentenceChunker(), self.embed_model],
-            vector_store=ChromaVectorStore(chroma_collection=target),
-            disable_cache=True,
+            transformations=[SentenceChunker(), self.embed_model], disable_cache=True
         )
+        vector_store = ChromaVectorStore(chroma_collection=target)
+        limit = self.add_batch or self.store.max_batch_size()
         entries: dict[str, DocEntry] = {}
         for i in range(0, len(docs), DOCS_PER_BATCH):
             batch = docs[i : i + DOCS_PER_BATCH]
             progress("embedding new and changed documents", i, len(docs))
-            nodes = self.store.call(
-                "add vectors",
-                pipeline.run,
+            nodes = pipeline.run(
                 documents=[
                     Document(id_=d.doc_id, text=d.text, metadata=_node_metadata(d)) for d in batch
-                ],
+                ]
             )
+            for k in range(0, len(nodes), limit):
+                self.store.call("add vectors", vector_store.add, nodes[k : k + limit])
             counts: dict[str, int] = {}
             for node in nodes:
                 counts[node.metadata["path"]] = counts.get(node.metadata["path"], 0) + 1

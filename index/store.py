@@ -191,6 +191,13 @@ class ChromaStore:
         names = [c if isinstance(c, str) else c.name for c in cols]
         return [n for n in names if n.startswith(f"{self.prefix}-g")]
 
+    def max_batch_size(self) -> int:
+        """How many records one Chroma add may carry (the server or library's limit)."""
+        try:
+            return int(self.call("ask batch limit", self.client.get_max_batch_size))
+        except (AttributeError, TypeError, ValueError):
+            return 5000
+
     def drop(self, name: str) -> None:
         self.call("delete collection", lambda: self.client.delete_collection(name))
 

@@ -125,3 +125,19 @@ def test_an_empty_sources_folder_gives_a_clear_error(make_kb: Callable[..., Know
     kb = make_kb(seed=False)
     with pytest.raises(IndexNotReady, match="holds no readable sources"):
         kb.ensure_index()
+
+
+def test_nodes_are_added_in_batches_within_chromas_limit(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """Long documents make more chunks than one Chroma add may carry (~5,000); the refresh
+    adds them in slices. Forced here to slices of 7 so every document spans several."""
+    from index.refresh import Refresher
+
+    kb = make_kb()
+    report = Refresher(kb.settings, kb.store, kb.embed_model, add_batch=7).run()
+    assert report.chunks > 7 * 6
+    live = kb.store.collection(kb.store.read_catalog().collection)
+    assert live.count() == report.chunks == sum(d.chunks for d in kb.library().documents)
+    answer = kb.answer_sync("Who is the Secretary General of Co-operatives UK?")
+    assert any("Ed Mayo" in c.quote for c in answer.citations)
