@@ -150,7 +150,9 @@ def has_buttons(m: StoredMessage) -> bool:
 
 def outcome(standin: DiscordStandin, kind: str, handle: Any) -> str | None:
     """'answered', 'busy', 'slow', 'error', or None while undecided."""
-    msgs = standin.messages.values()
+    # The stand-in runs on its own thread: read a snapshot (one C-level copy under the GIL),
+    # never its live dict, which grows while we look.
+    msgs = list(standin.messages.values())
     if kind == "slash":
         related = [m for m in msgs if m.interaction_id == handle.id]
         origin = standin.messages.get(handle.original_id or 0)
