@@ -80,7 +80,6 @@ class KnowledgeBase:
         self.retriever = Retriever(self.store, embed_model)
         self.extractive = ExtractiveAnswerer(load_prompt(settings, "refusal"))
         self.answerer = answerer or self._answerer_from_settings()
-        self._refresh_guard = threading.Lock()
 
     # -- questions -------------------------------------------------------------------
     def clean_question(self, question: str) -> str:

@@ -220,13 +220,7 @@ def verify(text: str, passages: Sequence[Hit], question: str, stats: CorpusStats
                 start=hit.start + a,
                 end=hit.start + b,
                 passage=hit.text,
-                page=_page(hit, hit.start + a),
+                page=hit.page_at(hit.start + a),  # the quote's page, not the passage's
             )
         )
     return Verified(cleaned, citations, max(removed, 0))
-
-
-def _page(hit: Hit, offset: int) -> int | None:
-    """The PDF page of the quote itself (a passage may start on the page before)."""
-    page_at = getattr(hit, "page_at", None)
-    return (page_at(offset) if page_at else None) or hit.page
