@@ -12,7 +12,8 @@ from typing import Any
 from aiohttp import web
 
 from .faults import FaultRule, ok_ratelimit_headers
-from .records import RecordedRequest
+from .messages import apply_edit, validation_error
+from .records import RecordedRequest, StoredMessage
 from .responses import error, json_response
 from .state import StandinState
 
@@ -33,6 +34,21 @@ def body_of(request: web.Request) -> Any:
 def files_of(request: web.Request) -> list[str]:
     """Names of files uploaded with the request."""
     return request[REC].files
+
+
+async def edit_message(
+    state: StandinState, world: Any, msg: StoredMessage, request: web.Request
+) -> web.Response:
+    """Apply a PATCH to a stored message (a channel message or a webhook's), as Discord does:
+    validate, edit, announce MESSAGE_UPDATE, answer with the message."""
+    body = body_of(request) or {}
+    if problem := validation_error(body, files_of(request), creating=False):
+        return json_response(problem, status=400)
+    state.edit(msg)
+    apply_edit(world, msg.data, body, files_of(request))
+    state.changed()
+    await state.announce_update(msg)
+    return json_response(msg.snapshot())
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[str]]:

@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from . import permissions as P
-from .messages import apply_edit, build_message, validation_error
+from .messages import build_message, validation_error
 from .responses import error, json_response
-from .rest import API, body_of, files_of
+from .rest import API, body_of, edit_message, files_of
 from .state import StandinState
 from .world import THREAD_TYPES, GuildState
 
@@ -128,14 +128,7 @@ class RestChannels:
             return msg
         if msg.author_id != self.world.bot_id:
             return error(403, 50005, "Cannot edit a message authored by another user")
-        body = body_of(request) or {}
-        if problem := validation_error(body, files_of(request), creating=False):
-            return json_response(problem, status=400)
-        self.state.edit(msg)
-        apply_edit(self.world, msg.data, body, files_of(request))
-        self.state.changed()
-        await self.state.announce_update(msg)
-        return json_response(msg.snapshot())
+        return await edit_message(self.state, self.world, msg, request)
 
     async def delete_message(self, request: web.Request) -> web.Response:
         msg = self._message(request)

@@ -10,7 +10,7 @@ from aiohttp import web
 from .messages import apply_edit, build_message, validation_error
 from .records import EPHEMERAL, LOADING, InteractionRecord, StoredMessage
 from .responses import error, json_response
-from .rest import API, body_of, files_of
+from .rest import API, body_of, edit_message, files_of
 from .state import StandinState
 
 # interaction type -> callback types Discord accepts for it
@@ -195,14 +195,7 @@ class RestInteractions:
             self.state.changed()
             await self.state.announce_delete(msg)
             return web.Response(status=204)
-        body = body_of(request) or {}
-        if problem := validation_error(body, files_of(request), creating=False):
-            return json_response(problem, status=400)
-        self.state.edit(msg)
-        apply_edit(self.world, msg.data, body, files_of(request))
-        self.state.changed()
-        await self.state.announce_update(msg)
-        return json_response(msg.snapshot())
+        return await edit_message(self.state, self.world, msg, request)
 
     def register(self, router: web.UrlDispatcher) -> None:
         router.add_post(API + "/interactions/{webhook_id}/{webhook_token}/callback", self.callback)
