@@ -32,6 +32,7 @@ from common import (
     TimedMiniLM,
     command,
     dir_bytes,
+    finish_query,
     machine,
     peak_rss_mib,
     save,
@@ -162,16 +163,8 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
             "total (default query engine, MockLLM)": percentiles(stages["total"]),
         },
         "latency_questions": len(questions),
-        "peak_rss_mib": round(peak_rss_mib(), 1),
-        "rss_before_loading_mib": round(rss_before, 1),
-        "index_bytes_on_disk": dir_bytes(args.data),
-        "dev": dev.to_json(),
-        "holdout": holdout.to_json(),
     }
-    save("baseline-query", result)
-    print(dev.to_text())
-    print(holdout.to_text())
-    return result
+    return finish_query("baseline-query", result, args.data, rss_before, dev, holdout)
 
 
 STEPS = {"build": step_build, "query": step_query}

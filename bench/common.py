@@ -100,6 +100,25 @@ def save(name: str, data: dict[str, Any]) -> Path:
     return path
 
 
+def finish_query(
+    name: str, result: dict[str, Any], data: Path, rss_before: float, dev: Any, holdout: Any
+) -> dict[str, Any]:
+    """The end of a query step: footprint and quality added, saved, the reports printed."""
+    result.update(
+        {
+            "peak_rss_mib": round(peak_rss_mib(), 1),
+            "rss_before_loading_mib": round(rss_before, 1),
+            "index_bytes_on_disk": dir_bytes(data),
+            "dev": dev.to_json(),
+            "holdout": holdout.to_json(),
+        }
+    )
+    save(name, result)
+    print(dev.to_text())
+    print(holdout.to_text())
+    return result
+
+
 def load(name: str) -> dict[str, Any]:
     path = OUT / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else {}

@@ -28,6 +28,7 @@ from common import (
     TimedMiniLM,
     command,
     dir_bytes,
+    finish_query,
     load,
     machine,
     peak_rss_mib,
@@ -177,16 +178,8 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
         "latency_ms_uncached": {s: percentiles(v) for s, v in first.items()},
         "latency_ms_cached_query_vector": {s: percentiles(v) for s, v in later.items() if v},
         "latency_questions": len(questions) * args.repeat,
-        "peak_rss_mib": round(peak_rss_mib(), 1),
-        "rss_before_loading_mib": round(rss_before, 1),
-        "index_bytes_on_disk": dir_bytes(args.data),
-        "dev": dev.to_json(),
-        "holdout": holdout.to_json(),
     }
-    save("scale-query", result)
-    print(dev.to_text())
-    print(holdout.to_text())
-    return result
+    return finish_query("scale-query", result, args.data, rss_before, dev, holdout)
 
 
 def _show(title: str, data: dict[str, Any]) -> None:
