@@ -84,6 +84,34 @@ def named_entities(text: str) -> list[str]:
     return [w for w in found[1:] if w[0].isupper() and w.lower() not in stop]
 
 
+_ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
+
+
+def acronyms(question: str) -> dict[str, list[str]]:
+    """Acronyms the question's phrases could be written as, with the phrase's terms:
+    "constituency Labour parties" → {"CLP": [constitu, labour, parti]}, so a sentence saying
+    "three CLPs" is seen to answer it. Stopwords inside a phrase ("Department of Health")
+    are skipped."""
+    stop = stopwords()
+    tokens = [w for w in _WORD.findall(question) if w.lower() not in stop]
+    out: dict[str, list[str]] = {}
+    for n in range(2, 7):
+        for i in range(len(tokens) - n + 1):
+            phrase = tokens[i : i + n]
+            out.setdefault("".join(w[0] for w in phrase).upper(), terms(" ".join(phrase)))
+    return out
+
+
+def acronym_terms(text: str, expansions: dict[str, list[str]]) -> set[str]:
+    """The question terms that acronyms in `text` stand for."""
+    if not expansions:
+        return set()
+    found: set[str] = set()
+    for m in _ACRONYM.finditer(text):
+        found.update(expansions.get(m.group(1), ()))
+    return found
+
+
 def content_words(text: str) -> list[str]:
     stop = stopwords()
     return [w for w in words(text) if w and w not in stop]

@@ -5,11 +5,19 @@ Shared by the extractive answerer (which quotes the best sentences) and the gene
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from index.documents import Hit
 from index.retrieval import CorpusStats
-from index.text import answer_type_match, named_entities, split_sentences, terms
+from index.text import (
+    acronym_terms,
+    acronyms,
+    answer_type_match,
+    named_entities,
+    split_sentences,
+    terms,
+)
 
 
 @dataclass(frozen=True)
@@ -30,15 +38,9 @@ def question_terms(question: str, context: str = "") -> dict[str, float]:
     return weights
 
 
-def sentence_weights(question: str, context: str = "") -> dict[str, float]:
-    """Weights for picking the answering sentence. The names a question is about are
-    checked per document (answers often say "she" or "the motion" instead), so within a
-    document what is asked counts for more than the names."""
-    weights = question_terms(question, context)
-    for name in {t for e in named_entities(question) for t in terms(e)}:
-        if name in weights:
-            weights[name] *= NAME_WEIGHT
-    return weights
+def question_names(question: str) -> frozenset[str]:
+    """Terms of the names the question is about ("Patricia Hewitt" → patricia, hewitt)."""
+    return frozenset(t for e in named_entities(question) for t in terms(e))
 
 
 def coverage(weights: dict[str, float], present: set[str], stats: CorpusStats) -> float:
@@ -54,19 +56,35 @@ NAME_WEIGHT = 0.4
 
 
 def sentence_evidence(
-    hits: list[Hit], weights: dict[str, float], stats: CorpusStats, question: str = ""
+    hits: list[Hit],
+    weights: dict[str, float],
+    stats: CorpusStats,
+    question: str = "",
+    names: Collection[str] = (),
 ) -> list[Evidence]:
     """Every sentence of every hit, scored; best first. A sentence holding the kind of thing
-    the question asks for (a number for "how many", a name for "who") gets a small bonus."""
+    the question asks for (a number for "how many", a name for "who") gets a small bonus,
+    and acronyms count as the words they stand for ("CLPs" for "constituency Labour
+    parties")."""
+    expansions = acronyms(question)
+    spans = [split_sentences(hit.text) for hit in hits]
+    stems = [
+        [
+            set(terms(t := hit.text[s.start : s.end])) | acronym_terms(t, expansions)
+            for s in hit_spans
+        ]
+        for hit, hit_spans in zip(hits, spans, strict=True)
+    ]
+    # Names the question is about are checked per document (about_entities); within one,
+    # answers often say "she" or "the motion" instead, so what is asked counts for more.
+    scoring_weights = {t: w * NAME_WEIGHT if t in names else w for t, w in weights.items()}
     out: list[Evidence] = []
-    for hit in hits:
-        spans = split_sentences(hit.text)
-        stems = [set(terms(hit.text[s.start : s.end])) for s in spans]
+    for hit, hit_spans, hit_stems in zip(hits, spans, stems, strict=True):
         context = set(terms(hit.context))
-        for i, s in enumerate(spans):
-            near = context.union(*stems[max(0, i - 1) : i + 2])
-            lexical = coverage(weights, stems[i], stats)
-            window = coverage(weights, near, stats)
+        for i, s in enumerate(hit_spans):
+            near = context.union(*hit_stems[max(0, i - 1) : i + 2])
+            lexical = coverage(scoring_weights, hit_stems[i], stats)
+            window = coverage(scoring_weights, near, stats)
             text = hit.text[s.start : s.end]
             bonus = ANSWER_TYPE_BONUS if question and answer_type_match(question, text) else 0.0
             out.append(

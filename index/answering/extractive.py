@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from index.answering.evidence import (
     Evidence,
     coverage,
+    question_names,
     question_terms,
     sentence_evidence,
-    sentence_weights,
 )
 from index.answering.types import Answer, Citation, Turn
 from index.documents import Hit
@@ -106,8 +106,10 @@ class ExtractiveAnswerer:
         self, question: str, hits: list[Hit], live: Generation, history: tuple[Turn, ...] = ()
     ) -> Answer:
         context = " ".join(t.question for t in history[-2:])
-        weights = sentence_weights(question, context)
-        evidence = sentence_evidence(hits, weights, live.stats, question)
+        weights = question_terms(question, context)
+        evidence = sentence_evidence(
+            hits, weights, live.stats, question, names=question_names(question)
+        )
         relevant = about_entities(question, evidence, live)
         passing: set[str] = set()
         for hit in _passages(relevant)[:JUDGED_PASSAGES]:
@@ -143,6 +145,7 @@ class ExtractiveAnswerer:
         best = evidence[0]
         ordered = sorted(evidence, key=lambda ev: (ev.hit.chunk_id, ev.start))
         index = {id(ev): i for i, ev in enumerate(ordered)}
+        asked = set(terms(question))
         quotes: list[list[Evidence]] = []
         for ev in evidence:
             if (
@@ -152,6 +155,8 @@ class ExtractiveAnswerer:
                 break
             if any(_overlaps(ev, taken) for quote in quotes for taken in quote):
                 continue
+            if quotes and not _matched(asked, [ev]) >= _matched(asked, quotes[0]):
+                continue  # not an equal answer: the best quote answers alone
             run = [ev]
             for step in (-1, 1):  # widen to strong neighbours in the same passage
                 j = index[id(ev)] + step
@@ -180,6 +185,11 @@ def _adds_to(run: list[Evidence], near: Evidence, question: str) -> bool:
     return answer_type_match(question, near.text) and not any(
         answer_type_match(question, ev.text) for ev in run
     )
+
+
+def _matched(asked: set[str], run: list[Evidence]) -> set[str]:
+    """The question's terms a run of sentences holds."""
+    return set().union(*(asked & set(terms(ev.text)) for ev in run))
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

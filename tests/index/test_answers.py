@@ -97,3 +97,43 @@ def test_instructions_inside_a_question_are_just_text(seed_kb: KnowledgeBase) ->
     )
     assert "HACKED" not in answer.answer
     assert any("Unison, the biggest NHS union" in c.quote for c in answer.citations)
+
+
+def test_a_question_spelled_out_is_answered_by_the_sentence_that_uses_the_acronym(
+    make_kb,
+) -> None:
+    kb = make_kb(seed=False)
+    (kb.settings.sources_dir / "strike.md").write_text(
+        "The BMA said junior doctors would strike for three days in March.\n\n"
+        "A medical association of hospital managers said it had not been told of the strike "
+        "and that British patients deserved better.\n"
+    )
+    kb.refresh()
+    answer = kb.answer_sync("What did the British Medical Association say about the strike?")
+    assert not answer.refused
+    assert answer.citations[0].quote.startswith("The BMA said junior doctors")
+
+
+def test_a_second_quote_that_only_repeats_part_of_the_first_is_not_cited(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """Both articles say Unison is the biggest union; the one that says "the biggest NHS
+    union" answers all of the question, the "biggest health union" adds nothing."""
+    answer = seed_kb.answer_sync("Which union is the biggest NHS union?")
+    assert [c.quote.count("biggest NHS union") for c in answer.citations] == [1]
+
+
+def test_two_places_that_answer_equally_are_both_cited(make_kb) -> None:
+    """When two passages hold everything the question asks, the reader sees both rather
+    than one picked by a coin toss."""
+    kb = make_kb(seed=False)
+    (kb.settings.sources_dir / "ministers.md").write_text(
+        "The committee met on Monday to hear evidence on the hospital bill.\n\n"
+        "Transport minister Ann Lee said the hospital bill was rushed through.\n\n"
+        "Officials gave evidence about parking charges and ambulance response times.\n\n"
+        "Housing minister Raj Patel said the hospital bill was rushed through.\n"
+    )
+    kb.refresh()
+    answer = kb.answer_sync("Which minister said the hospital bill was rushed through?")
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert len(answer.citations) == 2 and "Ann Lee" in quotes and "Raj Patel" in quotes

@@ -192,12 +192,6 @@ def test_dev_set_citation_precision_does_not_regress(dev_report: EvalReport) -> 
     assert citing_gold / len(answered) >= 0.85, dev_report.to_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 5 floor not met: the extractive answerer adds a second quote when another "
-    "place scores nearly as well, often without the gold span; precision is 0.79 on the seed "
-    "index (docs/benchmarks.md)",
-)
 def test_dev_set_citation_precision_meets_the_issue_floor(dev_report: EvalReport) -> None:
     assert dev_report.metrics["citation_precision"] >= 0.90
 

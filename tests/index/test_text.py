@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import answer_type_match, named_entities, stem, terms
+from index.text import acronym_terms, acronyms, answer_type_match, named_entities, stem, terms
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,22 @@ def test_named_entities_skip_the_first_word_and_stopwords() -> None:
 def test_terms_are_stemmed_content_words_without_possessives() -> None:
     assert terms("What did Hunt's regulations promise?") == ["hunt", "regul", stem("promise")]
     assert stem("promised") == stem("promise")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("How many constituency Labour parties are in Lewisham?", "With three CLPs in it.", "CLP"),
+        ("What number is the early day motion?", "Back it – EDM No 1104.", "EDM"),
+        ("Who chairs the Department of Health?", "The DH said no.", "DH"),
+    ],
+)
+def test_an_acronym_in_a_sentence_stands_for_the_questions_phrase(
+    question: str, sentence: str, expected: str
+) -> None:
+    assert acronym_terms(sentence, acronyms(question)) == set(acronyms(question)[expected])
+
+
+def test_acronyms_that_spell_nothing_in_the_question_add_nothing() -> None:
+    assert acronym_terms("The TUC and the BMA met.", acronyms("How many nurses left?")) == set()
+    assert acronym_terms("Nurses left the NHS.", acronyms("What did nurses do?")) == set()
