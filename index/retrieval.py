@@ -149,11 +149,14 @@ class Retriever:
             row={cid: i for i, cid in enumerate(ids)} if exact else {},
         )
 
-    def search(self, query: str, k: int, pool: int | None = None) -> list[Hit]:
-        """The k best chunks for `query`, fused from `pool` dense and `pool` BM25 candidates."""
+    def search(
+        self, query: str, k: int, pool: int | None = None, live: Generation | None = None
+    ) -> list[Hit]:
+        """The k best chunks for `query`, fused from `pool` dense and `pool` BM25 candidates,
+        from `live` (default: the live generation now)."""
         from llama_index.core.vector_stores import VectorStoreQuery
 
-        live = self.live()
+        live = live or self.live()
         pool = pool or max(4 * k, 20)
         vector = self.embed_model.get_query_embedding(query)
         if live.vectors is not None:

@@ -21,7 +21,9 @@ from index.documents import Hit
 from index.errors import IndexNotReady, UsageError
 from index.prompts import load_prompt
 from index.refresh import Progress, Refresher, RefreshReport
-from index.retrieval import Retriever
+from index.reranking import POOL as RERANK_POOL
+from index.reranking import rerank
+from index.retrieval import Generation, Retriever
 from index.settings import Settings
 from index.store import ChromaStore, DocEntry
 
@@ -99,7 +101,12 @@ class KnowledgeBase:
         k = k or self.settings.top_k
         if not 1 <= k <= 100:
             raise UsageError("k must be between 1 and 100")
-        return self.retriever.search(q, k)
+        return self._retrieve(q, k, self.retriever.live())
+
+    def _retrieve(self, query: str, k: int, live: Generation) -> list[Hit]:
+        """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k."""
+        hits = self.retriever.search(query, max(k, RERANK_POOL), live=live)
+        return rerank(query, hits, live.stats, k)
 
     def _answerer_from_settings(self) -> Any:
         """The extractive answerer, or a generative one when an LLM is configured."""
@@ -140,11 +147,12 @@ class KnowledgeBase:
         q = self.clean_question(question)
         history = tuple(history)
         timings: dict[str, float] = {}
+        live = self.retriever.live()  # one generation for the whole answer, even mid-refresh
         if not self.generative:
             query = " ".join([*(t.question for t in history[-1:]), q])
-            hits = self.retriever.search(query, self.settings.top_k)
+            hits = self._retrieve(query, self.settings.top_k, live)
             retrieved = time.perf_counter()
-            answer = self.answerer.answer(q, hits, self.retriever.live(), history)
+            answer = self.answerer.answer(q, hits, live, history)
         else:
             # Follow-ups are condensed into a standalone question before retrieval.
             condensed = self.answerer.condense(q, history)
@@ -152,11 +160,9 @@ class KnowledgeBase:
                 timings["condense"] = (time.perf_counter() - started) * 1000
             query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
             k = self.answerer.retrieval_k(query, self.settings.top_k)
-            hits = self.retriever.search(query, k)
+            hits = self._retrieve(query, k, live)
             retrieved = time.perf_counter()
-            for item in self.answerer.run(
-                q, hits, self.retriever.live(), history, condensed, stream=stream
-            ):
+            for item in self.answerer.run(q, hits, live, history, condensed, stream=stream):
                 if isinstance(item, Answer):
                     answer = item
                 else:

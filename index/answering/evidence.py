@@ -5,10 +5,11 @@ Shared by the extractive answerer (which quotes the best sentences) and the gene
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
-from index.documents import Hit
+from index.documents import Hit, Sentence
 from index.retrieval import CorpusStats
 from index.text import (
     acronym_terms,
@@ -43,12 +44,22 @@ def question_names(question: str) -> frozenset[str]:
     return frozenset(t for e in named_entities(question) for t in terms(e))
 
 
-def coverage(weights: dict[str, float], present: set[str], stats: CorpusStats) -> float:
+def coverage(weights: dict[str, float], present: Set[str], stats: CorpusStats) -> float:
     """IDF-weighted share of the question's terms found in `present`."""
-    total = sum(stats.idf(t) * w for t, w in weights.items())
-    if total <= 0:
-        return 0.0
-    return sum(stats.idf(t) * w for t, w in weights.items() if t in present) / total
+    return _Coverage(weights, stats)(present)
+
+
+class _Coverage:
+    """`coverage` with the question's IDF weights worked out once, for many sentences."""
+
+    def __init__(self, weights: dict[str, float], stats: CorpusStats) -> None:
+        self.mass = {t: stats.idf(t) * w for t, w in weights.items()}
+        self.total = sum(self.mass.values())
+
+    def __call__(self, present: Set[str]) -> float:
+        if self.total <= 0:
+            return 0.0
+        return sum(m for t, m in self.mass.items() if t in present) / self.total
 
 
 ANSWER_TYPE_BONUS = 0.1
@@ -67,24 +78,23 @@ def sentence_evidence(
     and acronyms count as the words they stand for ("CLPs" for "constituency Labour
     parties")."""
     expansions = acronyms(question)
-    spans = [split_sentences(hit.text) for hit in hits]
-    stems = [
-        [
-            set(terms(t := hit.text[s.start : s.end])) | acronym_terms(t, expansions)
-            for s in hit_spans
-        ]
-        for hit, hit_spans in zip(hits, spans, strict=True)
-    ]
+    analysed = [_analyse(hit.text) for hit in hits]
     # Names the question is about are checked per document (about_entities); within one,
     # answers often say "she" or "the motion" instead, so what is asked counts for more.
     scoring_weights = {t: w * NAME_WEIGHT if t in names else w for t, w in weights.items()}
+    share = _Coverage(scoring_weights, stats)
     out: list[Evidence] = []
-    for hit, hit_spans, hit_stems in zip(hits, spans, stems, strict=True):
-        context = set(terms(hit.context))
+    for hit, (hit_spans, hit_stems) in zip(hits, analysed, strict=True):
+        if expansions:
+            hit_stems = tuple(
+                st | acronym_terms(hit.text[s.start : s.end], expansions)
+                for s, st in zip(hit_spans, hit_stems, strict=True)
+            )
+        context = _terms_of(hit.context)
         for i, s in enumerate(hit_spans):
             near = context.union(*hit_stems[max(0, i - 1) : i + 2])
-            lexical = coverage(scoring_weights, hit_stems[i], stats)
-            window = coverage(scoring_weights, near, stats)
+            lexical = share(hit_stems[i])
+            window = share(near)
             text = hit.text[s.start : s.end]
             bonus = ANSWER_TYPE_BONUS if question and answer_type_match(question, text) else 0.0
             out.append(
@@ -100,3 +110,22 @@ def sentence_evidence(
             )
     out.sort(key=lambda e: e.score, reverse=True)
     return out
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str) -> tuple[tuple[Sentence, ...], tuple[frozenset[str], ...]]:
+    """A passage's sentences and their terms. Cached: re-ranking and answering look at the
+    same passages, and popular passages come back question after question."""
+    spans = tuple(split_sentences(text))
+    return spans, tuple(frozenset(terms(text[s.start : s.end])) for s in spans)
+
+
+@lru_cache(maxsize=1024)
+def _terms_of(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
+def clear_caches() -> None:
+    """Forget analysed passages (benchmarks measuring a cold start call this)."""
+    _analyse.cache_clear()
+    _terms_of.cache_clear()
