@@ -135,8 +135,9 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in content_words(text)]
 
 
+# "no one" is nobody, not a number.
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"\d|\b(?<!no )(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
     r"dozen|half)\b|[£$€%]",
     re.I,
@@ -158,6 +159,13 @@ _WH = re.compile(
     r"|\b(?P<name>who|whom|whose|where|which)\b",
     re.I,
 )
+
+
+def answer_type_terms(question: str) -> set[str]:
+    """Terms of the question's wh-phrase ("what year", "how long"): the kind of answer
+    asked for, not its topic."""
+    first = _WH.search(question)
+    return set(terms(first.group(0))) if first else set()
 
 
 def answer_type_match(question: str, sentence: str) -> bool:

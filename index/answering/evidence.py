@@ -112,6 +112,17 @@ def sentence_evidence(
     return out
 
 
+def window_terms(ev: Evidence, question: str = "") -> set[str]:
+    """Terms of a sentence, the sentences either side of it in its passage, and the
+    passage's title: what a reader of the quote sees around it."""
+    hit = ev.hit
+    spans, _ = _analyse(hit.text)
+    i = next(i for i, s in enumerate(spans) if hit.start + s.start == ev.start)
+    lo, hi = spans[max(0, i - 1)].start, spans[min(len(spans) - 1, i + 1)].end
+    text = hit.text[lo:hi] + " " + hit.context
+    return set(terms(text)) | acronym_terms(text, acronyms(question))
+
+
 @lru_cache(maxsize=4096)
 def _analyse(text: str) -> tuple[tuple[Sentence, ...], tuple[frozenset[str], ...]]:
     """A passage's sentences and their terms. Cached: re-ranking and answering look at the

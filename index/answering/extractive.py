@@ -12,13 +12,22 @@ from index.answering.evidence import (
     question_names,
     question_terms,
     sentence_evidence,
+    window_terms,
 )
 from index.answering.types import Answer, Citation, Turn
 from index.documents import Hit
 from index.retrieval import Generation
-from index.text import answer_type_match, named_entities, terms
+from index.text import (
+    acronym_terms,
+    acronyms,
+    answer_type_match,
+    answer_type_terms,
+    named_entities,
+    terms,
+)
 
 MIN_COVERAGE = 0.4  # share of the question's information (IDF mass) the passage must hold
+MIN_ASKED = 1 / 3  # share of what it asks the answering sentence and its neighbours hold
 MAX_SENTENCES = 3  # in one quote
 MAX_QUOTES = 2
 RELATIVE_CUTOFF = 0.7  # a neighbour joins the quote if it scores this share of the best
@@ -59,17 +68,22 @@ def _related(a: str, b: str) -> bool:
 
 def judge(question: str, best: Evidence | None, live: Generation) -> Verdict:
     """Is the question covered? Decided from evidence, not from how fluent an answer looks:
-    the passage must hold enough of the question's information, and, beyond the names the
-    question is about, something of what it asks (a passage about Oxford that never
-    mentions population doesn't answer "what is the population of Oxford?")."""
+    the passage must hold enough of the question's information, and the best sentence with
+    its neighbours, beyond the names the question is about and its wh-phrase ("what year"),
+    a good share of what it asks (a passage about Oxford that never mentions population
+    doesn't answer "what is the population of Oxford?", and a sentence about the NHS that
+    only has "year" in it doesn't say when it was founded)."""
     if best is None:
         return Verdict(False, "no passage is about what the question names", 0.0)
     weights = question_terms(question)
-    passage = set(terms(best.hit.text + " " + best.hit.context))
+    text = best.hit.text + " " + best.hit.context
+    passage = set(terms(text)) | acronym_terms(text, acronyms(question))
     cov = coverage(weights, passage, live.stats)
     names = {t for e in named_entities(question) for t in terms(e)}
-    asked = {t for t in weights if t not in names}
-    if asked and not any(_related(a, w) for a in asked for w in passage):
+    asked = {t: w for t, w in weights.items() if t not in names | answer_type_terms(question)}
+    near = window_terms(best, question)
+    found = {a for a in asked if any(_related(a, w) for w in near)}
+    if asked and coverage(asked, found, live.stats) < MIN_ASKED:
         return Verdict(False, "the passages name the same things but not what is asked", cov)
     if cov < MIN_COVERAGE:
         return Verdict(False, "the passages found share too little with the question", cov)

@@ -137,3 +137,22 @@ def test_two_places_that_answer_equally_are_both_cited(make_kb) -> None:
     answer = kb.answer_sync("Which minister said the hospital bill was rushed through?")
     quotes = " ".join(c.quote for c in answer.citations)
     assert len(answer.citations) == 2 and "Ann Lee" in quotes and "Raj Patel" in quotes
+
+
+def test_the_wh_phrase_alone_does_not_make_a_passage_an_answer(make_kb) -> None:
+    """"In what year" asks for a year; a passage about the hospital that has "year" in it
+    but never says it was founded is no answer, one that does is."""
+    kb = make_kb(seed=False)
+    (kb.settings.sources_dir / "ward.md").write_text(
+        "St Anne's hospital opened a new children's ward this year.\n\n"
+        "Staff at the hospital said the year had been the hardest they remembered.\n"
+    )
+    kb.refresh()
+    question = "In what year was St Anne's hospital founded?"
+    assert kb.answer_sync(question).refused
+    (kb.settings.sources_dir / "history.md").write_text(
+        "St Anne's hospital was founded in 1948, the year the NHS began.\n"
+    )
+    kb.refresh()
+    answer = kb.answer_sync(question)
+    assert not answer.refused and "founded in 1948" in answer.citations[0].quote

@@ -21,6 +21,8 @@ from index.text import acronym_terms, acronyms, answer_type_match, named_entitie
         ("Who was health secretary when the bill passed?", "They may vote next week.", False),
         ("Who was health secretary when the bill passed?", "Alan Milburn conceded it.", True),
         ("Why did they oppose it?", "Seven people opposed it in May.", False),
+        ("How many CLPs are there?", "No one campaigns in them.", False),  # nobody, not 1
+        ("How many CLPs are there?", "One CLP is left.", True),
     ],
 )
 def test_answer_type_follows_the_questions_first_wh_word(
