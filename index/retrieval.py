@@ -31,6 +31,7 @@ from index.text import terms
 log = logging.getLogger(__name__)
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
 EXACT_MAX_CHUNKS = 200_000  # beyond this, dense candidates come from Chroma's HNSW index
+LOAD_PAGE = 1000  # chunks per read when loading a generation: bigger pages cost peak RSS
 
 
 @dataclass
@@ -112,7 +113,7 @@ class Retriever:
         offset = 0
         while True:
             got = self.store.call(
-                "load chunks", collection.get, include=include, limit=5000, offset=offset
+                "load chunks", collection.get, include=include, limit=LOAD_PAGE, offset=offset
             )
             if not got["ids"]:
                 break
