@@ -26,7 +26,7 @@ import numpy as np
 from index.documents import Hit, PageSpan
 from index.errors import IndexNotReady
 from index.store import Catalog, ChromaStore
-from index.text import terms
+from index.text import acronyms, terms
 
 log = logging.getLogger(__name__)
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
@@ -197,6 +197,9 @@ class Retriever:
     def _lexical(self, live: Generation, query: str, pool: int) -> list[str]:
         vocab = live.bm25.vocab_dict
         q = [t for t in terms(query) if t in vocab]
+        # "early day motion" also finds "EDM": the acronyms of the query's phrases that the
+        # library uses. Three letters or more: two-letter ones ("US", "MP") are too loose.
+        q += [a.lower() for a in acronyms(query) if len(a) >= 3 and a.lower() in vocab]
         if not q or not live.ids:
             return []
         scores = live.bm25.get_scores(q)

@@ -156,3 +156,17 @@ def test_the_wh_phrase_alone_does_not_make_a_passage_an_answer(make_kb) -> None:
     kb.refresh()
     answer = kb.answer_sync(question)
     assert not answer.refused and "founded in 1948" in answer.citations[0].quote
+
+
+def test_search_finds_the_passage_that_only_has_the_acronym(make_kb) -> None:
+    """Nothing in the answer's passage but "EDM" matches "early day motion"."""
+    kb = make_kb(seed=False)
+    sources = kb.settings.sources_dir
+    (sources / "edm.md").write_text("Please ask your MP to back it: EDM No 1104.\n")
+    for i, when in enumerate(["Monday", "Tuesday", "Friday", "March", "June", "spring"]):
+        (sources / f"other{i}.md").write_text(
+            f"On an early {when} the council met all day and passed a motion on parking.\n"
+        )
+    kb.refresh()
+    hits = kb.search("What number is the early day motion?", 3)
+    assert any("EDM No 1104" in h.text for h in hits)
