@@ -170,3 +170,23 @@ def test_search_finds_the_passage_that_only_has_the_acronym(make_kb) -> None:
     kb.refresh()
     hits = kb.search("What number is the early day motion?", 3)
     assert any("EDM No 1104" in h.text for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence"),
+    [
+        # paraphrases: none of the evidence's key words are in the question
+        ("Which trade union represents the most health service workers?", "biggest"),
+        (
+            "Which organisation said NHS mutual pioneers struggled through a swamp of red tape?",
+            "wet cement",
+        ),
+        # exact figures and numbers, which embeddings blur
+        ("Which trust is making £5.9m of reductions?", "£5.9m"),
+        ("What are the 2013 regulations numbered 257?", "No. 257"),
+    ],
+)
+def test_paraphrases_and_exact_figures_both_find_their_passage(
+    seed_kb: KnowledgeBase, question: str, evidence: str
+) -> None:
+    assert any(evidence in h.text for h in seed_kb.search(question, 5))
