@@ -20,9 +20,7 @@ def load_env_file(path: Path | None = None) -> None:
     load_dotenv(path or Path.cwd() / ".env", override=False)
 
 
-def env_int(
-    env: Mapping[str, str], name: str, default: int | None, minimum: int = 0
-) -> int | None:
+def env_int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 0) -> int | None:
     """A whole-number setting, or `default` when unset; bad values are a UsageError."""
     raw = env.get(name, "").strip()
     if not raw:
@@ -58,6 +56,7 @@ class Settings:
     data_dir: Path = Path(".policybot")
     chroma_host: str | None = None
     chroma_port: int | None = None
+    chroma_timeout: float = 60.0  # seconds a Chroma server may take to answer one call
     collection_prefix: str = "policybot"
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     top_k: int = 5
@@ -100,6 +99,7 @@ class Settings:
             data_dir=Path(data or env.get("POLICYBOT_DATA") or ".policybot").expanduser(),
             chroma_host=host,
             chroma_port=port,
+            chroma_timeout=env_float(env, "CHROMA_TIMEOUT", 60.0, minimum=0.1),
             collection_prefix=env.get("CHROMA_COLLECTION_PREFIX", "policybot").strip()
             or "policybot",
             prompts_dir=Path(env.get("POLICYBOT_PROMPTS") or PROJECT_ROOT / "prompts"),

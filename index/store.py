@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -62,6 +63,33 @@ class Catalog:
         return sum(d.chunks for d in self.documents.values())
 
 
+class _NoAnswer(Exception):
+    """A Chroma call outlived its deadline."""
+
+
+def _within(seconds: float, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs), or _NoAnswer after `seconds`. The call runs on a daemon thread,
+    which is left behind if it hangs: it can't be interrupted, but it never keeps the
+    process from exiting."""
+    done = threading.Event()
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as e:  # handed to the caller below
+            box["error"] = e
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="chroma-call", daemon=True).start()
+    if not done.wait(seconds):
+        raise _NoAnswer
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _describe(settings: Settings) -> str:
     if settings.chroma_host:
         return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
@@ -106,11 +134,23 @@ class ChromaStore:
             raise StoreUnavailable(f"can't open {_describe(self.settings)}: {_short(e)}") from e
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a Chroma call, turning connection and storage faults into StoreUnavailable."""
+        """Run a Chroma call, turning connection and storage faults into StoreUnavailable.
+
+        Against a server the call gets `chroma_timeout` seconds: chromadb's HTTP client has
+        no timeout, so a server that accepts the connection and never answers would hold
+        a question, a refresh or the command line forever."""
         from chromadb.errors import NotFoundError
 
         try:
+            if self.settings.chroma_host:
+                return _within(self.settings.chroma_timeout, fn, *args, **kwargs)
             return fn(*args, **kwargs)
+        except _NoAnswer:
+            self._client = None  # a new connection next time
+            raise StoreUnavailable(
+                f"{_describe(self.settings)} did not answer within "
+                f"{self.settings.chroma_timeout:g} s ({what})"
+            ) from None
         except NotFoundError:
             raise
         except StoreUnavailable:
@@ -194,7 +234,7 @@ class ChromaStore:
     def max_batch_size(self) -> int:
         """How many records one Chroma add may carry (the server or library's limit)."""
         try:
-            return int(self.call("ask batch limit", self.client.get_max_batch_size))
+            return int(self.call("ask batch limit", lambda: self.client.get_max_batch_size()))
         except (AttributeError, TypeError, ValueError):
             return 5000
 

@@ -148,3 +148,44 @@ def test_other_failures_exit_1_without_traceback(tmp_path: Path) -> None:
     done = run("--sources", str(tmp_path / "sources"), "--data", str(tmp_path / "d"), "ask", "hi?")
     assert done.returncode == 1
     assert "no readable sources" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_chroma_server_that_never_answers_is_reported_not_waited_for(tmp_path: Path) -> None:
+    """chromadb's HTTP client has no timeout: a server that accepts connections and then
+    says nothing must not hang the command line."""
+    import socket
+    import threading
+    import time
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            held.append(conn)  # read nothing, answer nothing
+
+    threading.Thread(target=accept, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHROMA_", "POLICYBOT_"))}
+    env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(server.getsockname()[1]))
+    env["CHROMA_TIMEOUT"] = "2"
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "policybot", "--data", str(tmp_path / "data"), "ask", "Hi?"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=tmp_path,
+        )
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    assert done.returncode == 1
+    assert "did not answer within 2 s" in done.stderr and "Traceback" not in done.stderr
+    assert time.monotonic() - started < 60
