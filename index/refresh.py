@@ -25,6 +25,7 @@ from index.chunking import CHUNKER_VERSION, SentenceChunker
 from index.documents import SourceDocument
 from index.errors import RefreshInProgress, SourceError, StoreUnavailable
 from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
+from index.memory import return_freed_memory
 from index.settings import Settings
 from index.store import Catalog, ChromaStore, DocEntry
 
@@ -228,6 +229,7 @@ class Refresher:
         _crash_point("before_publish")
         self.store.publish(new)
         _crash_point("after_publish")
+        return_freed_memory()  # what embedding and copying the vectors allocated
         report.generation = generation
         report.documents = len(new.documents)
         report.chunks = new.chunk_count

@@ -18,6 +18,7 @@ import logging
 import math
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from index.documents import Hit, PageSpan
 from index.errors import IndexNotReady
+from index.memory import return_freed_memory
 from index.store import Catalog, ChromaStore
 from index.text import acronyms, terms
 
@@ -92,10 +94,15 @@ class Retriever:
             return current
         with self._lock:
             if self._live is None or self._live.name != name:
-                self._live = self._load(name)
+                self._live = self._load(name, previous=self._live)
+                return_freed_memory()  # the transients of loading, and the old generation
             return self._live
 
-    def _load(self, name: str) -> Generation:
+    def _load(self, name: str, previous: Generation | None = None) -> Generation:
+        """Read a generation from Chroma. The chunks of documents a refresh copied unchanged
+        from `previous` (same catalog entry) are taken from it instead of read again: a
+        reload after adding one article then costs that article, not the whole library,
+        and the process never holds two full copies read from Chroma at once."""
         import bm25s
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -105,24 +112,23 @@ class Retriever:
         if catalog.collection is None:
             raise IndexNotReady("the index is empty: run `policybot index` first")
         collection = self.store.collection(catalog.collection)
-        ids: list[str] = []
-        records: dict[str, ChunkRecord] = {}
         exact = catalog.chunk_count <= EXACT_MAX_CHUNKS
         include = ["documents", "metadatas", *(["embeddings"] if exact else [])]
+        reuse = _reusable(previous, catalog) if exact else {}
+        ids = [cid for chunk_ids in reuse.values() for cid in chunk_ids]
+        records: dict[str, ChunkRecord] = {}
         blocks: list[np.ndarray] = []
-        offset = 0
-        while True:
-            got = self.store.call(
-                "load chunks", collection.get, include=include, limit=LOAD_PAGE, offset=offset
-            )
-            if not got["ids"]:
-                break
+        if ids and previous is not None and previous.vectors is not None:
+            records.update((cid, previous.records[cid]) for cid in ids)
+            blocks.append(previous.vectors[[previous.row[cid] for cid in ids]])
+        fetch = sorted(set(catalog.documents) - set(reuse)) if reuse else None
+        for got in self._pages(collection, include, fetch):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 ids.append(cid)
                 records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
             if exact:
                 blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
-            offset += len(got["ids"])
+        log.debug("generation %s: %d chunks kept from the previous one", name, len(records))
         if not ids:
             raise IndexNotReady(
                 "the index holds no documents: add sources and run `policybot index`"
@@ -149,6 +155,30 @@ class Retriever:
             vectors=np.concatenate(blocks) if exact and blocks else None,
             row={cid: i for i, cid in enumerate(ids)} if exact else {},
         )
+
+    def _pages(
+        self, collection: Any, include: list[str], paths: list[str] | None
+    ) -> Iterator[dict[str, Any]]:
+        """The collection's chunks (or those of `paths`), LOAD_PAGE at a time."""
+        batches = (
+            [None] if paths is None else [paths[i : i + 200] for i in range(0, len(paths), 200)]
+        )
+        for batch in batches:
+            where = {"path": {"$in": batch}} if batch is not None else None
+            offset = 0
+            while True:
+                got = self.store.call(
+                    "load chunks",
+                    collection.get,
+                    where=where,
+                    include=include,
+                    limit=LOAD_PAGE,
+                    offset=offset,
+                )
+                if not got["ids"]:
+                    break
+                yield got
+                offset += len(got["ids"])
 
     def search(
         self, query: str, k: int, pool: int | None = None, live: Generation | None = None
@@ -224,6 +254,24 @@ class Retriever:
             context=_context(meta),
             fused=fused,
         )
+
+
+def _reusable(previous: Generation | None, catalog: Catalog) -> dict[str, list[str]]:
+    """Chunk ids of `previous`, by document, for the documents whose catalog entry (hash,
+    indexing time, chunk count) is the same in `catalog`: a refresh copied them as they were."""
+    if previous is None or previous.vectors is None:
+        return {}
+    same = {
+        path
+        for path, entry in catalog.documents.items()
+        if previous.catalog.documents.get(path) == entry
+    }
+    by_path: dict[str, list[str]] = {}
+    for cid in previous.ids:
+        path = str(previous.records[cid].meta.get("path", ""))
+        if path in same:
+            by_path.setdefault(path, []).append(cid)
+    return {p: c for p, c in by_path.items() if len(c) == catalog.documents[p].chunks}
 
 
 def _exact(ids: list[str], vectors: np.ndarray, vector: list[float], pool: int) -> dict[str, float]:
