@@ -4,6 +4,7 @@
     .venv/bin/python bench/scale.py build                  # ingestion (≈ 40 min, 2 cores)
     .venv/bin/python bench/scale.py raw                    # raw model throughput, same texts
     .venv/bin/python bench/scale.py query                  # latency, RSS, dev/holdout metrics
+    .venv/bin/python bench/scale.py refresh                # RSS of a process refreshing in place
     .venv/bin/python bench/scale.py report                 # print everything measured
 
 Each step saves its figures in bench/out/scale-<step>.json and prints them with the command
@@ -184,6 +185,60 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
     return finish_query("scale-query", result, args.data, rss_before, dev, holdout)
 
 
+NEW_ARTICLE = (
+    "---\ntitle: Hospital car park to close for repairs\n---\n\n"
+    "The county hospital's main car park will close in May for six weeks of repairs, "
+    "the trust said, and patients are asked to use the park-and-ride service instead.\n"
+)
+
+
+def _resident_mib() -> float:
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def step_refresh(args: argparse.Namespace) -> dict[str, Any]:
+    """What a bot process goes through when a moderator adds an article: it serves the
+    index, refreshes in place, and answers from the new generation. Runs on copies of the
+    corpus and data folders, so the measured index is left as it was."""
+    import tempfile
+
+    rss_before = peak_rss_mib()
+    with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+        corpus, data = Path(tmp) / "corpus", Path(tmp) / "data"
+        shutil.copytree(args.corpus, corpus)
+        shutil.copytree(args.data, data)
+        kb = KnowledgeBase(_settings(corpus, data))
+        kb.answer_sync("Which union is the biggest NHS union?")
+        serving = _resident_mib()
+        (corpus / "seed" / "hospital-car-park.md").write_text(NEW_ARTICLE)
+        started = time.perf_counter()
+        report = kb.refresh()
+        refresh_s = time.perf_counter() - started
+        after_refresh = _resident_mib()
+        started = time.perf_counter()
+        answer = kb.answer_sync("When will the hospital car park close?")
+        reload_s = time.perf_counter() - started
+        if answer.refused or "car park" not in answer.answer:
+            sys.exit(f"the new article was not used: {answer.answer[:200]!r}")
+        result = {
+            "command": command(),
+            "machine": machine(),
+            "chunks": report.chunks,
+            "added": report.added,
+            "resident_mib_serving": round(serving, 1),
+            "refresh_seconds": round(refresh_s, 1),
+            "resident_mib_after_refresh": round(after_refresh, 1),
+            "first_answer_after_refresh_seconds": round(reload_s, 1),
+            "resident_mib_after_reload": round(_resident_mib(), 1),
+            "peak_rss_mib": round(peak_rss_mib(), 1),
+            "rss_before_loading_mib": round(rss_before, 1),
+        }
+    save("scale-refresh", result)
+    return result
+
+
 def _show(title: str, data: dict[str, Any]) -> None:
     print(f"== {title}")
     if not data:
@@ -204,12 +259,18 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def step_report(args: argparse.Namespace) -> dict[str, Any]:
-    for step in ("build", "raw", "query"):
+    for step in ("build", "raw", "query", "refresh"):
         _show(f"scale-{step}", load(f"scale-{step}"))
     return {}
 
 
-STEPS = {"build": step_build, "raw": step_raw, "query": step_query, "report": step_report}
+STEPS = {
+    "build": step_build,
+    "raw": step_raw,
+    "query": step_query,
+    "refresh": step_refresh,
+    "report": step_report,
+}
 
 
 def main() -> None:
