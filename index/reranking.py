@@ -23,11 +23,9 @@ def rerank(question: str, hits: list[Hit], stats: CorpusStats, k: int) -> list[H
     evidence = sentence_evidence(
         hits, question_terms(question), stats, question, names=question_names(question)
     )
-    by_evidence: list[str] = []
+    place: dict[str, int] = {}  # chunk id -> rank of its best sentence
     for ev in evidence:
-        if ev.hit.chunk_id not in by_evidence:
-            by_evidence.append(ev.hit.chunk_id)
-    place = {cid: i for i, cid in enumerate(by_evidence)}
+        place.setdefault(ev.hit.chunk_id, len(place))
     fused = {
         hit.chunk_id: 1.0 / (RRF_K + i + 1) + 1.0 / (RRF_K + place[hit.chunk_id] + 1)
         for i, hit in enumerate(hits)

@@ -79,8 +79,8 @@ def judge(question: str, best: Evidence | None, live: Generation) -> Verdict:
     text = best.hit.text + " " + best.hit.context
     passage = set(terms(text)) | acronym_terms(text, acronyms(question))
     cov = coverage(weights, passage, live.stats)
-    names = {t for e in named_entities(question) for t in terms(e)}
-    asked = {t: w for t, w in weights.items() if t not in names | answer_type_terms(question)}
+    not_asked = question_names(question) | answer_type_terms(question)
+    asked = {t: w for t, w in weights.items() if t not in not_asked}
     near = window_terms(best, question)
     found = {a for a in asked if any(_related(a, w) for w in near)}
     if asked and coverage(asked, found, live.stats) < MIN_ASKED:
