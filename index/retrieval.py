@@ -121,6 +121,7 @@ class Retriever:
         if ids and previous is not None and previous.vectors is not None:
             records.update((cid, previous.records[cid]) for cid in ids)
             blocks.append(previous.vectors[[previous.row[cid] for cid in ids]])
+            log.debug("generation %s: %d chunks kept from %s", name, len(ids), previous.name)
         fetch = sorted(set(catalog.documents) - set(reuse)) if reuse else None
         for got in self._pages(collection, include, fetch):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
@@ -128,7 +129,6 @@ class Retriever:
                 records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
             if exact:
                 blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
-        log.debug("generation %s: %d chunks kept from the previous one", name, len(records))
         if not ids:
             raise IndexNotReady(
                 "the index holds no documents: add sources and run `policybot index`"
