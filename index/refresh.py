@@ -32,7 +32,6 @@ from index.store import Catalog, ChromaStore, DocEntry
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 DOCS_PER_BATCH = 16
-COPY_BATCH = 1000
 # Test hook, for the fault tests only (tests/index/test_refresh_faults.py): with
 # POLICYBOT_TEST_CRASH_AT set to one of CRASH_POINTS, a refresh SIGKILLs its own process at
 # that point, as `kill -9` or a power cut would, so that every point of a refresh can be
@@ -255,20 +254,9 @@ class Refresher:
             return {}
         source = self.store.collection(catalog.collection)
         copied = 0
+        include = ["embeddings", "documents", "metadatas"]
         for i in range(0, len(keep), 200):
-            ids = keep[i : i + 200]
-            offset = 0
-            while True:
-                got = self.store.call(
-                    "copy vectors",
-                    source.get,
-                    where={"path": {"$in": ids}},
-                    include=["embeddings", "documents", "metadatas"],
-                    limit=COPY_BATCH,
-                    offset=offset,
-                )
-                if not got["ids"]:
-                    break
+            for got in self.store.read("copy vectors", source, include, keep[i : i + 200]):
                 self.store.call(
                     "copy vectors",
                     target.add,
@@ -278,7 +266,6 @@ class Refresher:
                     metadatas=got["metadatas"],
                 )
                 copied += len(got["ids"])
-                offset += COPY_BATCH
             progress("keeping unchanged documents", min(i + 200, len(keep)), len(keep))
         log.debug("copied %d vectors of %d unchanged documents", copied, len(keep))
         return {d: catalog.documents[d] for d in keep}

@@ -18,7 +18,6 @@ import logging
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,7 +32,6 @@ from index.text import acronyms, terms
 log = logging.getLogger(__name__)
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
 EXACT_MAX_CHUNKS = 200_000  # beyond this, dense candidates come from Chroma's HNSW index
-LOAD_PAGE = 1000  # chunks per read when loading a generation: bigger pages cost peak RSS
 
 
 @dataclass
@@ -123,7 +121,7 @@ class Retriever:
             blocks.append(previous.vectors[[previous.row[cid] for cid in ids]])
             log.debug("generation %s: %d chunks kept from %s", name, len(ids), previous.name)
         fetch = sorted(set(catalog.documents) - set(reuse)) if reuse else None
-        for got in self._pages(collection, include, fetch):
+        for got in self.store.read("load chunks", collection, include, fetch):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 ids.append(cid)
                 records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
@@ -155,30 +153,6 @@ class Retriever:
             vectors=np.concatenate(blocks) if exact and blocks else None,
             row={cid: i for i, cid in enumerate(ids)} if exact else {},
         )
-
-    def _pages(
-        self, collection: Any, include: list[str], paths: list[str] | None
-    ) -> Iterator[dict[str, Any]]:
-        """The collection's chunks (or those of `paths`), LOAD_PAGE at a time."""
-        batches = (
-            [None] if paths is None else [paths[i : i + 200] for i in range(0, len(paths), 200)]
-        )
-        for batch in batches:
-            where = {"path": {"$in": batch}} if batch is not None else None
-            offset = 0
-            while True:
-                got = self.store.call(
-                    "load chunks",
-                    collection.get,
-                    where=where,
-                    include=include,
-                    limit=LOAD_PAGE,
-                    offset=offset,
-                )
-                if not got["ids"]:
-                    break
-                yield got
-                offset += len(got["ids"])
 
     def search(
         self, query: str, k: int, pool: int | None = None, live: Generation | None = None

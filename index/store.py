@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,6 +19,9 @@ from index.settings import Settings
 
 log = logging.getLogger(__name__)
 CATALOG_ID = "current"
+# Chunks per get when reading a collection: 5,000 at a time left ~270 MiB more resident on
+# the full SOTU index than 1,000 (docs/benchmarks.md).
+READ_PAGE = 1000
 # Cosine space; a wider HNSW search than Chroma's default (ef 10 gave ~90% of the exact top
 # 20 at 9k chunks, docs/benchmarks.md). Retrieval scores exactly below EXACT_MAX_CHUNKS.
 HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 128, "hnsw:construction_ef": 128}
@@ -163,6 +167,30 @@ class ChromaStore:
                     f"{_describe(self.settings)} is not available ({what}): {_short(e)}"
                 ) from e
             raise
+
+    def read(
+        self, what: str, collection: Any, include: list[str], paths: list[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """A collection's chunks, or those of the documents `paths`, READ_PAGE at a time."""
+        batches = (
+            [None] if paths is None else [paths[i : i + 200] for i in range(0, len(paths), 200)]
+        )
+        for batch in batches:
+            where = {"path": {"$in": batch}} if batch is not None else None
+            offset = 0
+            while True:
+                got = self.call(
+                    what,
+                    collection.get,
+                    where=where,
+                    include=include,
+                    limit=READ_PAGE,
+                    offset=offset,
+                )
+                if not got["ids"]:
+                    break
+                yield got
+                offset += len(got["ids"])
 
     def _raise_if_storage_fault(self, what: str, e: Exception) -> None:
         """A full or read-only data folder, said in plain words (embedded store only)."""
