@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache, lru_cache
+from types import MappingProxyType
 
 from index.documents import Sentence
 
@@ -87,22 +89,23 @@ def named_entities(text: str) -> list[str]:
 _ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")
 
 
-def acronyms(question: str) -> dict[str, list[str]]:
+@lru_cache(maxsize=256)
+def acronyms(question: str) -> Mapping[str, tuple[str, ...]]:
     """Acronyms the question's phrases could be written as, with the phrase's terms:
-    "constituency Labour parties" → {"CLP": [constitu, labour, parti]}, so a sentence saying
+    "constituency Labour parties" → {"CLP": (constitu, labour, parti)}, so a sentence saying
     "three CLPs" is seen to answer it. Stopwords inside a phrase ("Department of Health")
-    are skipped."""
+    are skipped. Cached (read-only): one question asks for it several times."""
     stop = stopwords()
     tokens = [w for w in _WORD.findall(question) if w.lower() not in stop]
-    out: dict[str, list[str]] = {}
+    out: dict[str, tuple[str, ...]] = {}
     for n in range(2, 7):
         for i in range(len(tokens) - n + 1):
             phrase = tokens[i : i + n]
-            out.setdefault("".join(w[0] for w in phrase).upper(), terms(" ".join(phrase)))
-    return out
+            out.setdefault("".join(w[0] for w in phrase).upper(), tuple(terms(" ".join(phrase))))
+    return MappingProxyType(out)
 
 
-def acronym_terms(text: str, expansions: dict[str, list[str]]) -> set[str]:
+def acronym_terms(text: str, expansions: Mapping[str, tuple[str, ...]]) -> set[str]:
     """The question terms that acronyms in `text` stand for."""
     if not expansions:
         return set()
@@ -110,6 +113,11 @@ def acronym_terms(text: str, expansions: dict[str, list[str]]) -> set[str]:
     for m in _ACRONYM.finditer(text):
         found.update(expansions.get(m.group(1), ()))
     return found
+
+
+def terms_with_acronyms(text: str, question: str) -> set[str]:
+    """`terms(text)`, plus the question terms its acronyms stand for."""
+    return set(terms(text)) | acronym_terms(text, acronyms(question))
 
 
 def content_words(text: str) -> list[str]:

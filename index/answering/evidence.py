@@ -18,6 +18,7 @@ from index.text import (
     named_entities,
     split_sentences,
     terms,
+    terms_with_acronyms,
 )
 
 
@@ -119,8 +120,7 @@ def window_terms(ev: Evidence, question: str = "") -> set[str]:
     spans, _ = _analyse(hit.text)
     i = next(i for i, s in enumerate(spans) if hit.start + s.start == ev.start)
     lo, hi = spans[max(0, i - 1)].start, spans[min(len(spans) - 1, i + 1)].end
-    text = hit.text[lo:hi] + " " + hit.context
-    return set(terms(text)) | acronym_terms(text, acronyms(question))
+    return terms_with_acronyms(hit.text[lo:hi] + " " + hit.context, question)
 
 
 @lru_cache(maxsize=4096)

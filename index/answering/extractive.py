@@ -18,12 +18,11 @@ from index.answering.types import Answer, Citation, Turn
 from index.documents import Hit
 from index.retrieval import Generation
 from index.text import (
-    acronym_terms,
-    acronyms,
     answer_type_match,
     answer_type_terms,
     named_entities,
     terms,
+    terms_with_acronyms,
 )
 
 MIN_COVERAGE = 0.4  # share of the question's information (IDF mass) the passage must hold
@@ -76,8 +75,7 @@ def judge(question: str, best: Evidence | None, live: Generation) -> Verdict:
     if best is None:
         return Verdict(False, "no passage is about what the question names", 0.0)
     weights = question_terms(question)
-    text = best.hit.text + " " + best.hit.context
-    passage = set(terms(text)) | acronym_terms(text, acronyms(question))
+    passage = terms_with_acronyms(best.hit.text + " " + best.hit.context, question)
     cov = coverage(weights, passage, live.stats)
     not_asked = question_names(question) | answer_type_terms(question)
     asked = {t: w for t, w in weights.items() if t not in not_asked}
