@@ -5,6 +5,10 @@ The question file is JSON Lines, one question per line (blank lines are ignored)
     {"id": "d01", "question": "...", "answerable": true,
      "gold_quotes": ["verbatim words of the source"], "keywords": ["Unison"]}
     {"id": "du1", "question": "...", "answerable": false}
+    {"id": "db1", "question": "...", "groups": [["side A quote", ...], ["side B quote"]]}
+
+A line with `groups` is a *broad* question (arguments, positions, what happened): a good
+answer cites every side, cause or speaker its groups stand for.
 
 Every comparison below is made on *normalised* text: runs of whitespace become one space,
 typographic quotes and apostrophes become their ASCII forms, and case is folded. "A contains
@@ -25,6 +29,18 @@ Metrics (answerable = questions with `"answerable": true`):
 * **refusal accuracy** — share of unanswerable questions the answerer refused.
 * **false refusal rate** — share of answerable questions it refused;
   **answered rate** = 1 − false refusal rate.
+Broad questions (lines with `groups`) are scored apart, in `broad`:
+
+* **coverage** — share of a question's groups with at least one cited quote containing one
+  of the group's gold quotes, averaged over broad questions (a refusal covers nothing).
+* **all_sides** — share of broad questions with every group covered.
+* **refused** — share of broad questions refused (they are all answerable).
+* **on_topic_quotes** — share of the cited quotes of answered broad questions that contain
+  a gold quote of some group.
+
+Every run also counts the answers' **modes** (extractive, generative) and, for answers
+that fell back from a language model, the **fallback reasons** (the answer's note).
+
 * **latency** — p50, p95 (linear interpolation between closest ranks, as numpy's default)
   and max, in milliseconds, of the answer's own `timings_ms` stages (retrieve, answer,
   total) over every question, and of the `search` call used for hit@k. Each question is
@@ -60,6 +76,11 @@ class QAItem:
     answerable: bool
     gold_quotes: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()  # a broad question's sides (see module doc)
+
+    @property
+    def broad(self) -> bool:
+        return bool(self.groups)
 
 
 # -- the question file ------------------------------------------------------------------
@@ -79,15 +100,25 @@ def _item(obj: Any, where: str) -> QAItem:
     question = obj.get("question")
     if not isinstance(question, str) or not question.strip():
         raise UsageError(f"{where}: 'question' must be a non-empty string")
+    qid = obj.get("id", where)
+    if not isinstance(qid, (str, int)):
+        raise UsageError(f"{where}: 'id' must be a string")
+    if "groups" in obj:
+        groups = obj["groups"]
+        if not isinstance(groups, list) or not groups:
+            raise UsageError(f"{where}: 'groups' must be a non-empty list of lists of quotes")
+        parsed = tuple(_strings(g, "groups", where) for g in groups)
+        if not all(parsed):
+            raise UsageError(f"{where}: every group in 'groups' needs at least one quote")
+        if obj.get("answerable", True) is not True:
+            raise UsageError(f"{where}: a question with 'groups' is answerable")
+        return QAItem(str(qid), question, True, groups=parsed)
     answerable = obj.get("answerable")
     if not isinstance(answerable, bool):
         raise UsageError(f"{where}: 'answerable' must be true or false")
     gold = _strings(obj.get("gold_quotes"), "gold_quotes", where)
     if answerable and not gold:
         raise UsageError(f"{where}: an answerable question needs 'gold_quotes'")
-    qid = obj.get("id", where)
-    if not isinstance(qid, (str, int)):
-        raise UsageError(f"{where}: 'id' must be a string")
     keywords = _strings(obj.get("keywords"), "keywords", where)
     return QAItem(str(qid), question, answerable, gold, keywords)
 
@@ -194,6 +225,20 @@ class QuestionResult:
     quotes: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     search_ms: float | None = None
+    mode: str = "extractive"
+    note: str | None = None
+
+    @property
+    def covered(self) -> list[bool]:
+        """For a broad question: which of its groups a cited quote covers."""
+        if self.refused:
+            return [False] * len(self.item.groups)
+        return [any(contains_gold(q, g) for q in self.quotes) for g in self.item.groups]
+
+    @property
+    def on_topic_quotes(self) -> int:
+        """Cited quotes holding a gold quote of some group (broad questions)."""
+        return sum(any(contains_gold(q, g) for g in self.item.groups) for q in self.quotes)
 
     @property
     def correct_quotes(self) -> int:
@@ -209,6 +254,8 @@ class QuestionResult:
         and every keyword (answerable); refused (unanswerable)."""
         if not self.item.answerable:
             return self.refused
+        if self.item.broad:
+            return all(self.covered)
         return (
             self.rank is not None
             and self.rank <= 5
@@ -225,9 +272,19 @@ class QuestionResult:
             "refused": self.refused,
             "answer": self.answer,
             "ok": self.ok,
+            "mode": self.mode,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
-        if self.item.answerable:
+        if self.note:
+            out["note"] = self.note
+        if self.item.broad:
+            out.update(
+                groups=len(self.item.groups),
+                covered=sum(self.covered),
+                citations=len(self.quotes),
+                on_topic_citations=self.on_topic_quotes,
+            )
+        elif self.item.answerable:
             out.update(
                 rank=self.rank,
                 citations=len(self.quotes),
@@ -243,7 +300,9 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
-    """The metrics of the module docstring, from per-question results (None = undefined)."""
+    """The single-fact metrics of the module docstring, from per-question results (None =
+    undefined); broad questions are left to `summarise_broad`."""
+    results = [r for r in results if not r.item.broad]
     answerable = [r for r in results if r.item.answerable]
     unanswerable = [r for r in results if not r.item.answerable]
     ranks = [r.rank for r in answerable]
@@ -264,6 +323,33 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
     }
 
 
+def summarise_broad(results: Sequence[QuestionResult]) -> dict[str, float | None]:
+    """coverage, all_sides, refused and on_topic_quotes over the broad questions."""
+    broad = [r for r in results if r.item.broad]
+    if not broad:
+        return {}
+    answered = [r for r in broad if not r.refused]
+    return {
+        "coverage": sum(sum(r.covered) / len(r.covered) for r in broad) / len(broad),
+        "all_sides": sum(all(r.covered) for r in broad) / len(broad),
+        "refused": sum(r.refused for r in broad) / len(broad),
+        "on_topic_quotes": _ratio(
+            sum(r.on_topic_quotes for r in answered), sum(len(r.quotes) for r in answered)
+        ),
+    }
+
+
+def modes(results: Sequence[QuestionResult]) -> dict[str, Any]:
+    """How many answers each mode gave, and why answers fell back from the model."""
+    counts: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for r in results:
+        counts[r.mode] = counts.get(r.mode, 0) + 1
+        if r.note:
+            reasons[r.note] = reasons.get(r.note, 0) + 1
+    return {"modes": counts, "fallbacks": reasons}
+
+
 def latency(results: Sequence[QuestionResult]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for stage in ("total", "retrieve", "answer"):
@@ -282,33 +368,55 @@ class EvalReport:
     metrics: dict[str, float | None]
     latency_ms: dict[str, dict[str, float]]
     label: str = ""
+    broad: dict[str, float | None] = field(default_factory=dict)
+    modes: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, results: list[QuestionResult], label: str = "") -> EvalReport:
-        return cls(results, summarise(results), latency(results), label)
+        return cls(
+            results,
+            summarise(results),
+            latency(results),
+            label,
+            summarise_broad(results),
+            modes(results),
+        )
 
     @property
     def answerable(self) -> int:
-        return sum(r.item.answerable for r in self.results)
+        return sum(r.item.answerable and not r.item.broad for r in self.results)
+
+    @property
+    def broad_count(self) -> int:
+        return sum(r.item.broad for r in self.results)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "questions": len(self.results),
             "answerable": self.answerable,
-            "unanswerable": len(self.results) - self.answerable,
-            "metrics": {k: None if v is None else round(v, 4) for k, v in self.metrics.items()},
+            "unanswerable": len(self.results) - self.answerable - self.broad_count,
+            "broad_questions": self.broad_count,
+            "metrics": _rounded(self.metrics),
+            "broad": _rounded(self.broad),
+            **self.modes,
             "latency_ms": self.latency_ms,
             "results": [r.to_json() for r in self.results],
         }
 
     def to_text(self) -> str:
-        n, a = len(self.results), self.answerable
+        n, a, b = len(self.results), self.answerable, self.broad_count
         head = f"{self.label}: " if self.label else ""
-        lines = [f"{head}{n} questions ({a} answerable, {n - a} unanswerable)", ""]
+        lines = [f"{head}{n} questions ({a} answerable, {n - a - b} unanswerable, {b} broad)", ""]
         lines.append(f"  {'metric':<22} {'value':>7}")
-        for name, value in self.metrics.items():
+        shown_metrics = self.metrics if n > b else {}
+        broad = {f"broad {k}": v for k, v in self.broad.items()}
+        for name, value in [*shown_metrics.items(), *broad.items()]:
             shown = "n/a" if value is None else f"{value:.3f}"
             lines.append(f"  {name:<22} {shown:>7}")
+        modes = ", ".join(f"{m} {c}" for m, c in self.modes.get("modes", {}).items())
+        lines.append(f"  {'modes':<22} {modes}")
+        for reason, count in self.modes.get("fallbacks", {}).items():
+            lines.append(f"    fell back ×{count}: {reason}")
         lines += ["", f"  {'latency (ms)':<22} {'p50':>8} {'p95':>8} {'max':>8}"]
         for stage, p in self.latency_ms.items():
             lines.append(f"  {stage:<22} {p['p50']:>8.1f} {p['p95']:>8.1f} {p['max']:>8.1f}")
@@ -320,9 +428,17 @@ class EvalReport:
         return "\n".join(lines)
 
 
+def _rounded(metrics: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: None if v is None else round(v, 4) for k, v in metrics.items()}
+
+
 def _why(r: QuestionResult) -> str:
     if not r.item.answerable:
         return "answered an unanswerable question"
+    if r.item.broad:
+        if r.refused:
+            return "refused"
+        return f"{sum(r.covered)}/{len(r.covered)} sides cited"
     why = []
     if r.rank is None or r.rank > 5:
         why.append("gold not in top 5" if r.rank is None else f"gold at rank {r.rank}")
@@ -344,7 +460,7 @@ def run_eval(kb: Any, questions: Sequence[QAItem], label: str = "") -> EvalRepor
         try:
             result = QuestionResult(item)
             answer = kb.answer_sync(item.question)  # first, so its timings are a user's
-            if item.answerable:
+            if item.answerable and not item.broad:
                 started = time.perf_counter()
                 hits = kb.search(item.question, k=SEARCH_K)
                 result.search_ms = (time.perf_counter() - started) * 1000
@@ -355,5 +471,6 @@ def run_eval(kb: Any, questions: Sequence[QAItem], label: str = "") -> EvalRepor
         result.answer = answer.answer
         result.quotes = [] if answer.refused else [c.quote for c in answer.citations]
         result.timings_ms = dict(answer.timings_ms)
+        result.mode, result.note = answer.mode, answer.note
         results.append(result)
     return EvalReport.of(results, label)
