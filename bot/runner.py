@@ -13,6 +13,7 @@ import discord
 from bot.client import PolicyBot
 from bot.settings import BotSettings
 from bot.store import AnswerStore
+from index import llama_defaults
 from index.service import KnowledgeBase
 from index.settings import Settings
 
@@ -62,7 +63,9 @@ def _bot(
 
 async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> None:
     """Connect to Discord and answer until closed (slash commands sync to DEV_GUILD_ID only)."""
-    kb = kb or await asyncio.to_thread(KnowledgeBase, settings)
+    if kb is None:
+        kb = await asyncio.to_thread(KnowledgeBase, settings)
+        llama_defaults.pin(kb.embed_model)
     if not await asyncio.to_thread(kb.has_index):
         log.warning("there is no index yet: run `policybot index` or /refresh to build it")
     async with _bot(settings, config, kb) as bot:
@@ -71,7 +74,9 @@ async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | Non
 
 async def sync(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> int:
     """Register the slash commands: with DEV_GUILD_ID in that guild, else globally."""
-    kb = kb or await asyncio.to_thread(KnowledgeBase, settings)
+    if kb is None:
+        kb = await asyncio.to_thread(KnowledgeBase, settings)
+        llama_defaults.pin(kb.embed_model)
     async with _bot(settings, config, kb, sync_dev_guild=False) as bot:
         await bot.login(config.token.get_secret_value())
         synced = await bot.sync_commands(config.dev_guild_id)

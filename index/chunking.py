@@ -17,7 +17,8 @@ from pydantic import Field
 from index.documents import Chunk, Sentence
 from index.text import split_sentences, words
 
-CHUNKER_VERSION = "sentences-v4"
+# v5: chunks record their sentences' spans, and carry a vector per sentence (index/sentences).
+CHUNKER_VERSION = "sentences-v5"
 _NON_SPACE = re.compile(r"\S+")
 
 
@@ -40,11 +41,28 @@ def chunk_text(
             if count >= target_words:
                 break
         start, end = sentences[i].start, sentences[j - 1].end
-        chunks.append(Chunk(doc_id, len(chunks), start, end, text[start:end]))
+        chunks.append(
+            Chunk(doc_id, len(chunks), start, end, text[start:end], tuple(sentences[i:j]))
+        )
         if j >= len(sentences):
             break
         i = max(j - overlap, i + 1)
     return chunks
+
+
+def spans_to_str(chunk: Chunk) -> str:
+    """The chunk's sentence spans, relative to the chunk, as "0-118 119-240" (compact:
+    Chroma metadata holds strings, and there is one such list per chunk)."""
+    return " ".join(f"{s.start - chunk.start}-{s.end - chunk.start}" for s in chunk.sentences)
+
+
+def spans_from_str(value: str, offset: int) -> list[Sentence]:
+    """Absolute sentence spans back from `spans_to_str` (the chunk starting at `offset`)."""
+    out = []
+    for pair in value.split():
+        a, b = pair.split("-")
+        out.append(Sentence(offset + int(a), offset + int(b)))
+    return out
 
 
 def _bounded(sentences: list[Sentence], text: str, max_words: int) -> list[Sentence]:
@@ -87,6 +105,7 @@ class SentenceChunker(NodeParser):
                     "chunk": chunk.index,
                     "start": chunk.start,
                     "end": chunk.end,
+                    "sentences": spans_to_str(chunk),
                 }
                 node = TextNode(
                     id_=f"{doc.metadata['sha256'][:16]}-{chunk.index}",

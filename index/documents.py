@@ -52,6 +52,7 @@ class Chunk:
     start: int
     end: int
     text: str
+    sentences: tuple[Sentence, ...] = ()  # its sentences' spans in the document
 
 
 @dataclass(frozen=True)

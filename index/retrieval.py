@@ -26,6 +26,7 @@ import numpy as np
 from index.documents import Hit, PageSpan
 from index.errors import IndexNotReady
 from index.memory import return_freed_memory
+from index.sentences import VECTORS_KEY, SentenceTable
 from index.store import Catalog, ChromaStore
 from index.text import acronyms, terms
 
@@ -67,6 +68,7 @@ class Generation:
     doc_terms: dict[str, set[str]]  # every term of each document, title and author included
     vectors: np.ndarray | None = None  # (chunks, dim) unit vectors in `ids` order, if exact
     row: dict[str, int] = field(default_factory=dict)  # chunk id -> row of `vectors`
+    sentences: SentenceTable = field(default_factory=SentenceTable)
 
 
 def _context(meta: dict[str, Any]) -> str:
@@ -116,15 +118,21 @@ class Retriever:
         ids = [cid for chunk_ids in reuse.values() for cid in chunk_ids]
         records: dict[str, ChunkRecord] = {}
         blocks: list[np.ndarray] = []
+        sentences = SentenceTable()
         if ids and previous is not None and previous.vectors is not None:
             records.update((cid, previous.records[cid]) for cid in ids)
             blocks.append(previous.vectors[[previous.row[cid] for cid in ids]])
+            for path in reuse:
+                sentences.add_document(path, previous.sentences)
             log.debug("generation %s: %d chunks kept from %s", name, len(ids), previous.name)
         fetch = sorted(set(catalog.documents) - set(reuse)) if reuse else None
         for got in self.store.read("load chunks", collection, include, fetch):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 ids.append(cid)
-                records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
+                sentences.add_chunk(cid, str(meta.get("path", "")), meta)
+                # The sentence vectors now live in the table, packed; not twice.
+                kept = {k: v for k, v in meta.items() if k[0] != "_" and k != VECTORS_KEY}
+                records[cid] = ChunkRecord(text, kept)
             if exact:
                 blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
         if not ids:
@@ -152,6 +160,7 @@ class Retriever:
             doc_terms=doc_terms,
             vectors=np.concatenate(blocks) if exact and blocks else None,
             row={cid: i for i, cid in enumerate(ids)} if exact else {},
+            sentences=sentences.freeze(),
         )
 
     def search(
@@ -178,10 +187,14 @@ class Retriever:
                 for node, sim in zip(result.nodes, result.similarities or [], strict=False)
             }
         fused: Counter[str] = Counter()
-        for rank, cid in enumerate(cosine):
-            fused[cid] += 1.0 / (RRF_K + rank + 1)
-        for rank, cid in enumerate(self._lexical(live, query, pool)):
-            fused[cid] += 1.0 / (RRF_K + rank + 1)
+        # Three ranked lists: chunks by meaning, chunks by their best sentence's meaning (a
+        # one-sentence answer in a chunk about other things), chunks by words (BM25).
+        sentence_hits = live.sentences.search(np.asarray(vector, dtype=np.float32), pool)
+        import os
+        lists = {"c": cosine, "s": sentence_hits, "b": self._lexical(live, query, pool)}
+        for ranked in [lists[x] for x in os.environ.get("EXP_LISTS", "csb")]:
+            for rank, cid in enumerate(ranked):
+                fused[cid] += 1.0 / (RRF_K + rank + 1)
         best = [cid for cid, _ in fused.most_common(3 * k)]
         missing = [cid for cid in best if cid not in cosine]
         if missing and live.vectors is not None:

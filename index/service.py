@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.answering.extractive import ExtractiveAnswerer
-from index.answering.types import Answer, Turn
+from index.answering.types import Answer, Answerer, Turn
 from index.documents import Hit
 from index.errors import IndexNotReady, UsageError
 from index.prompts import load_prompt
+from index.question import Question
 from index.refresh import Progress, Refresher, RefreshReport
 from index.reranking import POOL as RERANK_POOL
 from index.reranking import rerank
@@ -51,16 +52,6 @@ class LibraryInfo:
         return sum(d.chunks for d in self.documents)
 
 
-def _configure_llama_index(embed_model: Any) -> None:
-    """llama-index's global defaults reach for OpenAI: pin them to what we run."""
-    from llama_index.core import Settings as LlamaSettings
-    from llama_index.core.llms import MockLLM
-
-    LlamaSettings.embed_model = embed_model
-    # Not `None`: that prints a notice on stdout. Generative answerers bring their own LLM.
-    LlamaSettings.llm = MockLLM()
-
-
 class KnowledgeBase:
     """Sources → index → answers. One per process; share it."""
 
@@ -69,14 +60,13 @@ class KnowledgeBase:
         settings: Settings,
         embed_model: Any | None = None,
         store: ChromaStore | None = None,
-        answerer: Any | None = None,
+        answerer: Answerer | None = None,
     ) -> None:
         self.settings = settings
         if embed_model is None:
             from index.embedding import MiniLMEmbedding
 
             embed_model = MiniLMEmbedding()
-        _configure_llama_index(embed_model)
         self.embed_model = embed_model
         self.store = store or ChromaStore(settings)
         self.retriever = Retriever(self.store, embed_model)
@@ -101,14 +91,20 @@ class KnowledgeBase:
         k = k or self.settings.top_k
         if not 1 <= k <= 100:
             raise UsageError("k must be between 1 and 100")
-        return self._retrieve(q, k, self.retriever.live())
+        return self._retrieve(self.question(q), q, k, self.retriever.live())
 
-    def _retrieve(self, query: str, k: int, live: Generation) -> list[Hit]:
+    def question(self, text: str, query: str | None = None, context: str = "") -> Question:
+        """The question analysed once: its embedding (that of the retrieval query, which for
+        a follow-up carries the previous question), words, names and shape."""
+        vector = self.embed_model.get_query_embedding(query or text)
+        return Question.of(text, vector, context, embed=self.embed_texts)
+
+    def _retrieve(self, question: Question, query: str, k: int, live: Generation) -> list[Hit]:
         """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k."""
         hits = self.retriever.search(query, max(k, RERANK_POOL), live=live)
-        return rerank(query, hits, live.stats, k)
+        return rerank(question, hits, live, k)
 
-    def _answerer_from_settings(self) -> Any:
+    def _answerer_from_settings(self) -> Answerer:
         """The extractive answerer, or a generative one when an LLM is configured."""
         if self.settings.llm_provider == "none":
             return self.extractive
@@ -124,14 +120,22 @@ class KnowledgeBase:
             prompts,
             self.extractive,
             self.settings.llm_timeout,
+            embed=self.embed_texts,
             redact=lambda text: redact(text, self.settings),
         )
 
+    def embed_texts(self, texts: list[str]) -> Any:
+        """Unit vectors for texts (claims to check against their sources)."""
+        import numpy as np
+
+        embed = getattr(self.embed_model, "embed", None)
+        if embed is not None:
+            return embed(texts)
+        return np.asarray(self.embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+
     @property
     def generative(self) -> bool:
-        from index.answering.generative import GenerativeAnswerer
-
-        return isinstance(self.answerer, GenerativeAnswerer)
+        return self.answerer.mode == "generative"
 
     def answer_sync(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         *_, answer = self.answer_iter(question, history, stream=False)
@@ -148,25 +152,26 @@ class KnowledgeBase:
         history = tuple(history)
         timings: dict[str, float] = {}
         live = self.retriever.live()  # one generation for the whole answer, even mid-refresh
-        if not self.generative:
-            query = " ".join([*(t.question for t in history[-1:]), q])
-            hits = self._retrieve(query, self.settings.top_k, live)
-            retrieved = time.perf_counter()
-            answer = self.answerer.answer(q, hits, live, history)
-        else:
-            # Follow-ups are condensed into a standalone question before retrieval.
-            condensed = self.answerer.condense(q, history)
-            if history:
-                timings["condense"] = (time.perf_counter() - started) * 1000
-            query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
-            k = self.answerer.retrieval_k(query, self.settings.top_k)
-            hits = self._retrieve(query, k, live)
-            retrieved = time.perf_counter()
-            for item in self.answerer.run(q, hits, live, history, condensed, stream=stream):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
-                    yield item
+        # A follow-up: rewritten as a standalone question when the answerer can (an LLM),
+        # else the previous question joins the retrieval query.
+        condensed = self.answerer.condense(q, history)
+        if history and condensed.question is not None:
+            timings["condense"] = (time.perf_counter() - started) * 1000
+        standalone = condensed.question or q
+        query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
+        context = "" if condensed.question else " ".join(t.question for t in history)
+        question = self.question(standalone, query, context)
+        # Broad questions look further, so that several articles and speakers are heard.
+        k = max(2 * self.settings.top_k, RERANK_POOL) if question.broad else self.settings.top_k
+        hits = self._retrieve(question, query, k, live)
+        retrieved = time.perf_counter()
+        answer: Answer | None = None
+        for item in self.answerer.run(q, question, hits, live, history, condensed, stream):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield item
+        assert answer is not None  # noqa: S101 - an answerer's run ends with the Answer
         done = time.perf_counter()
         answer.timings_ms.update(
             timings,

@@ -80,10 +80,41 @@ def words(text: str) -> list[str]:
 
 
 def named_entities(text: str) -> list[str]:
-    """Capitalised words that don't start the text: the names a question is about."""
+    """Capitalised words that don't start the text: the words of the names in a question or
+    a claim. (Names in the library's own text are found by a NER model at refresh time,
+    index/attribution.py; a question is short and its capitals are the asker's signal.)"""
     found = _WORD.findall(text)
     stop = stopwords()
     return [w for w in found[1:] if w[0].isupper() and w.lower() not in stop]
+
+
+def name_phrases(text: str) -> list[str]:
+    """The names a question is about, whole: runs of capitalised words ("Lib Dems",
+    "Co-operatives UK", "Secretary of State"), the text's first word left out."""
+    tokens = list(_WORD.finditer(text))
+    stop = stopwords()
+    out: list[str] = []
+    run: list[str] = []
+    for i, m in enumerate(tokens):
+        w = m.group(0)
+        capital = i > 0 and w[0].isupper() and w.lower() not in stop
+        joins = (
+            run
+            and w == "of"
+            and i + 1 < len(tokens)
+            and tokens[i + 1].group(0)[0].isupper()
+            and not text[tokens[i - 1].end() : m.start()].strip()
+        )
+        adjacent = run and not text[tokens[i - 1].end() : m.start()].strip(" ")
+        if (capital and (not run or adjacent)) or joins:
+            run.append(w)
+        else:
+            if run:
+                out.append(" ".join(run))
+            run = [w] if capital else []
+    if run:
+        out.append(" ".join(run))
+    return out
 
 
 _ACRONYM = re.compile(r"\b([A-Z]{2,6})s?\b")

@@ -84,9 +84,12 @@ def _emit(obj: dict[str, Any]) -> None:
 
 
 def _open_kb(args: argparse.Namespace, settings: Any) -> Any:
+    from index import llama_defaults
     from index.service import KnowledgeBase
 
-    return KnowledgeBase(settings)
+    kb = KnowledgeBase(settings)
+    llama_defaults.pin(kb.embed_model)
+    return kb
 
 
 def _ensure(kb: Any, as_json: bool) -> None:

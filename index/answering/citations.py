@@ -1,10 +1,16 @@
 """Checking what a language model wrote against the passages it was given.
 
-A model's `[n]` markers are claims about evidence, not evidence. Here every marker must
-name a passage that was given and that shares words with the sentence it is attached to;
-the rest are removed, and a sentence left with none of the citations it claimed is not
-shown. Each surviving citation quotes the sentence(s) of its passage that
-best support the claims citing it, verbatim from the source, so a reader sees the evidence
+A model's `[n]` markers are claims about evidence, not evidence. A sentence of the answer
+(a claim) keeps the marker of passage n only when passage n supports it (`supports`):
+
+- its meaning or its words: the claim's embedding is close to the passage's best sentence
+  (a faithful rewording) or most of its content words (IDF-weighted) are there;
+- every number and every name it states is in that sentence or the ones next to it;
+- it doesn't flip a negation ("did not oppose" for "opposed").
+
+A sentence left with none of the citations it claimed is not shown, and counted, so the
+answer can say so. Each surviving citation quotes the sentence(s) of its passage that
+support the claims citing it, verbatim from the source, so a reader sees the evidence
 rather than a whole chunk."""
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from index.answering.evidence import Evidence, question_terms, sentence_evidence
+import numpy as np
+
 from index.answering.types import Citation
 from index.documents import Hit
-from index.retrieval import CorpusStats
-from index.text import split_sentences, terms
+from index.evidence import Coverage, Evidence, score_sentences
+from index.question import Question
+from index.retrieval import Generation
+from index.text import named_entities, split_sentences, terms, words
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
 # models write although told not to.
@@ -158,16 +168,59 @@ class Verified:
     text: str
     citations: list[Citation]
     removed: int  # markers dropped: unknown passage, or no support in the passage named
+    dropped: int = 0  # sentences not shown because no passage they cited supports them
 
 
-def _support(claim: str, question: str, hit: Hit, stats: CorpusStats) -> list[Evidence] | None:
-    """The passage's sentences ranked as evidence for the claim, or None when the passage
-    shares no content word with the claim (the model cited the wrong passage)."""
+# A claim is supported by meaning when its cosine with the passage's best sentence (or that
+# sentence with a neighbour) reaches this, or by words when this share of its content words
+# (IDF-weighted) is there. Checked on tests/index/test_claims.py's faithful rewordings and
+# fabrications.
+MEANING_SUPPORT = 0.6
+WORDS_SUPPORT = 0.5
+_NUMBER = re.compile(r"\d[\d,.]*")
+_NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.I)
+
+
+@dataclass(frozen=True)
+class Support:
+    ok: bool
+    evidence: list[Evidence]  # the passage's sentences behind the claim, best first
+    why: str = ""
+
+
+def supports(
+    claim: str, vector: np.ndarray, hit: Hit, live: Generation, question: Question
+) -> Support:
+    """Does passage `hit` support `claim` (whose embedding is `vector`)?"""
+    as_question = Question.of(claim, vector)
+    ranked = score_sentences(as_question, [hit], live)
+    if not ranked:
+        return Support(False, [], "the passage has no sentences")
+    best = max(ranked, key=lambda ev: ev.strength)
+    near = _neighbourhood(best, ranked)
+    text = " ".join(ev.text for ev in near) + " " + hit.context
     own = set(terms(claim))
-    if own and not own & set(terms(hit.text + " " + hit.context)):
-        return None
-    weights = question_terms(claim, question) if own else question_terms(question)
-    return sentence_evidence([hit], weights, stats, question)
+    share = Coverage(dict.fromkeys(own, 1.0), live.stats)(set(terms(text))) if own else 1.0
+    if best.strength < MEANING_SUPPORT and share < WORDS_SUPPORT:
+        return Support(False, ranked, "neither its meaning nor its words are in the passage")
+    for number in _NUMBER.findall(claim):
+        if number.rstrip(".,") not in text:
+            return Support(False, ranked, f"the passage doesn't give {number.rstrip('.,')}")
+    have = set(words(text))
+    for name in named_entities(claim):
+        if name.lower().strip("'’") not in have and not set(terms(name)) <= set(terms(text)):
+            return Support(False, ranked, f"the passage doesn't name {name}")
+    if bool(_NEGATION.search(claim)) != any(_NEGATION.search(ev.text) for ev in near):
+        return Support(False, ranked, "the claim flips what the passage says")
+    return Support(True, [best, *[ev for ev in ranked if ev is not best]])
+
+
+def _neighbourhood(best: Evidence, ranked: list[Evidence]) -> list[Evidence]:
+    """The sentence and the ones either side of it in its passage, in order."""
+    near = [
+        ev for ev in ranked if ev.hit.chunk_id == best.hit.chunk_id and abs(ev.pos - best.pos) <= 1
+    ]
+    return sorted(near, key=lambda ev: ev.start)
 
 
 def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
@@ -182,32 +235,40 @@ def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
     return top.start - hit.start, top.end - hit.start, top.score
 
 
-def verify(text: str, passages: Sequence[Hit], question: str, stats: CorpusStats) -> Verified:
-    """Keep the markers that name a given passage supporting their sentence, and quote,
-    for each passage cited, the sentence(s) that best support what cites it."""
+def verify(
+    text: str, passages: Sequence[Hit], question: Question, live: Generation, embed: Any
+) -> Verified:
+    """Keep the markers whose passage supports their sentence; drop sentences left with no
+    support; quote, for each passage cited, the sentence(s) behind what cites it."""
     valid = range(1, len(passages) + 1)
     # Markers normalised to [n] but not yet filtered, so that a sentence whose every
     # citation fails can be told from a sentence that cited nothing.
     parts = pieces(clean_markers(strip_thinking(text), range(1, ANY_NUMBER)))
-    removed = 0
+    cited_parts = [p for p in parts if p.numbers and p.claim]
+    vectors = embed([p.claim for p in cited_parts]) if cited_parts else []
+    vector_of = {id(p): v for p, v in zip(cited_parts, vectors, strict=True)}
+    removed = dropped = 0
     evidence: dict[int, list[Evidence]] = {}
     for part in parts:
         cited = part.numbers
         for n in cited:
-            ranked = _support(part.claim, question, passages[n - 1], stats) if n in valid else None
-            if ranked is None:
+            ok = None
+            if n in valid and id(part) in vector_of:
+                ok = supports(part.claim, vector_of[id(part)], passages[n - 1], live, question)
+            if ok is None or not ok.ok:
                 removed += part.raw.count(f"[{n}]")
                 part.raw = part.raw.replace(f"[{n}]", "")
-            elif ranked:
-                evidence.setdefault(n, []).append(ranked[0])
+            elif ok.evidence:
+                evidence.setdefault(n, []).append(ok.evidence[0])
         if cited and not part.numbers:
             # It claimed support that isn't there: not shown, rather than shown unsourced.
             part.raw = part.raw[len(part.raw.rstrip()) :]
+            dropped += 1
     cleaned = tidy("".join(p.raw for p in parts))
     citations = []
     for n in sorted({int(x) for x in _SINGLE.findall(cleaned)}):
         hit = passages[n - 1]
-        best = evidence.get(n) or sentence_evidence([hit], question_terms(question), stats)[:1]
+        best = evidence.get(n) or score_sentences(question, [hit], live)[:1]
         a, b, score = _quote(hit, best) if best else (0, len(hit.text), hit.score)
         citations.append(
             Citation(
@@ -223,4 +284,4 @@ def verify(text: str, passages: Sequence[Hit], question: str, stats: CorpusStats
                 page=hit.page_at(hit.start + a),  # the quote's page, not the passage's
             )
         )
-    return Verified(cleaned, citations, max(removed, 0))
+    return Verified(cleaned, citations, max(removed, 0), dropped)

@@ -1,94 +1,44 @@
-"""The embedded default answerer: no LLM. It quotes the sentences of the retrieved passages
-that best answer the question, each with a numbered citation, and refuses when the
-evidence doesn't cover the question instead of guessing."""
+"""The embedded default answerer: no LLM. Every word it shows is a verbatim quote of the
+sources or a fixed frame naming who says it ("Dave Prentis, general secretary of Unison,
+argued:"); it never writes a claim of its own.
+
+- A question about one fact gets the sentence that answers it best (widened to a
+  neighbouring sentence that completes it), and a second quote only when another place
+  answers as well.
+- A broad question (arguments, positions, what happened, why …) gets 2–5 quotes chosen for
+  relevance and diversity — other documents, other speakers, other things said — each
+  introduced by its speaker where the text names one, grouped by speaker.
+- It refuses, showing the nearest passages, when the best evidence is too weak: judged by
+  meaning, so a paraphrase still counts, and only among documents that mention the names
+  the question is about."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
-from index.answering.evidence import (
-    Evidence,
-    coverage,
-    question_names,
-    question_terms,
-    sentence_evidence,
-    window_terms,
-)
-from index.answering.types import Answer, Citation, Turn
+import numpy as np
+
+from index.answering.types import Answer, Citation, Condensed, Turn
 from index.documents import Hit
+from index.evidence import Evidence, about_names, judge, score_sentences
+from index.question import Question
 from index.retrieval import Generation
-from index.text import (
-    answer_type_match,
-    answer_type_terms,
-    named_entities,
-    terms,
-    terms_with_acronyms,
-)
 
-MIN_COVERAGE = 0.4  # share of the question's information (IDF mass) the passage must hold
-MIN_ASKED = 1 / 3  # share of what it asks the answering sentence and its neighbours hold
-MAX_SENTENCES = 3  # in one quote
-MAX_QUOTES = 2
-RELATIVE_CUTOFF = 0.7  # a neighbour joins the quote if it scores this share of the best
-SECOND_QUOTE_CUTOFF = 0.9  # another place is cited only when nearly as strong as the best
+# A neighbouring sentence joins the quote when it scores this share of the best sentence.
+WIDEN = 0.85
+MAX_SENTENCES = 2  # in one quote
+# A second place is quoted for a fact question only when it scores this share of the best.
+EQUAL = 0.97
+# Broad answers: quotes scoring at least this share of the best are candidates …
+BROAD_FLOOR = 0.75
+MAX_BROAD = 5
+# … chosen by maximal marginal relevance: relevance minus this much of the cosine with the
+# most similar quote already chosen, so a second quote says something else.
+REDUNDANCY = 0.5
 NEAREST = 3
-JUDGED_PASSAGES = 3  # the question is covered if one of the best passages covers it
 
 
-def _passages(evidence: list[Evidence]) -> list[Hit]:
-    """The distinct passages behind the evidence, best first."""
-    seen: dict[str, Hit] = {}
-    for ev in evidence:
-        seen.setdefault(ev.hit.chunk_id, ev.hit)
-    return list(seen.values())
-
-
-@dataclass(frozen=True)
-class Verdict:
-    answerable: bool
-    reason: str
-    coverage: float
-
-
-def about_entities(question: str, evidence: list[Evidence], live: Generation) -> list[Evidence]:
-    """Only evidence from documents that mention every name the question is about."""
-    wanted = [set(terms(e)) for e in named_entities(question)]
-    if not wanted:
-        return evidence
-    return [
-        ev for ev in evidence if all(w <= live.doc_terms.get(ev.hit.doc_id, set()) for w in wanted)
-    ]
-
-
-def _related(a: str, b: str) -> bool:
-    """Same stem, or one a prefix of the other ('chair'/'chairman'), beyond 4 letters."""
-    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
-
-
-def judge(question: str, best: Evidence | None, live: Generation) -> Verdict:
-    """Is the question covered? Decided from evidence, not from how fluent an answer looks:
-    the passage must hold enough of the question's information, and the best sentence with
-    its neighbours, beyond the names the question is about and its wh-phrase ("what year"),
-    a good share of what it asks (a passage about Oxford that never mentions population
-    doesn't answer "what is the population of Oxford?", and a sentence about the NHS that
-    only has "year" in it doesn't say when it was founded)."""
-    if best is None:
-        return Verdict(False, "no passage is about what the question names", 0.0)
-    weights = question_terms(question)
-    passage = terms_with_acronyms(best.hit.text + " " + best.hit.context, question)
-    cov = coverage(weights, passage, live.stats)
-    not_asked = question_names(question) | answer_type_terms(question)
-    asked = {t: w for t, w in weights.items() if t not in not_asked}
-    near = window_terms(best, question)
-    found = {a for a in asked if any(_related(a, w) for w in near)}
-    if asked and coverage(asked, found, live.stats) < MIN_ASKED:
-        return Verdict(False, "the passages name the same things but not what is asked", cov)
-    if cov < MIN_COVERAGE:
-        return Verdict(False, "the passages found share too little with the question", cov)
-    return Verdict(True, "", cov)
-
-
-def _citation(n: int, run: list[Evidence]) -> Citation:
+def citation(n: int, run: list[Evidence]) -> Citation:
     """A citation quoting consecutive sentences of one passage, verbatim."""
     hit: Hit = run[0].hit
     start, end = run[0].start, run[-1].end
@@ -103,37 +53,58 @@ def _citation(n: int, run: list[Evidence]) -> Citation:
         end=end,
         passage=hit.text,
         page=hit.page_at(start),
+        speaker=next((ev.speaker for ev in run if ev.speaker), None),
     )
 
 
 class ExtractiveAnswerer:
-    """Picks the answering sentences; `refusal` is the wording shown when it declines."""
+    """Quotes the answering sentences; `refusal` is the wording shown when it declines."""
 
     mode = "extractive"
 
     def __init__(self, refusal: str) -> None:
         self.refusal = refusal
 
+    def condense(self, question: str, history: Sequence[Turn]) -> Condensed:
+        """Without a model a follow-up isn't rewritten: the previous question joins the
+        retrieval query and its words count, at half weight, as context."""
+        return Condensed(None)
+
+    def run(
+        self,
+        asked: str,
+        question: Question,
+        hits: list[Hit],
+        live: Generation,
+        history: tuple[Turn, ...] = (),
+        condensed: Condensed | None = None,
+        stream: bool = False,
+    ) -> Iterator[Answer]:
+        answer = self.answer(question, hits, live, history)
+        answer.question = asked
+        yield answer
+
     def answer(
-        self, question: str, hits: list[Hit], live: Generation, history: tuple[Turn, ...] = ()
+        self,
+        question: Question,
+        hits: list[Hit],
+        live: Generation,
+        history: Sequence[Turn] = (),
     ) -> Answer:
-        context = " ".join(t.question for t in history[-2:])
-        weights = question_terms(question, context)
-        evidence = sentence_evidence(
-            hits, weights, live.stats, question, names=question_names(question)
+        evidence = score_sentences(question, hits, live)
+        relevant = about_names(question, evidence, live)
+        verdict = judge(question, relevant, live)
+        if not verdict.answerable:
+            return self.refuse(question.text, evidence)
+        runs = _broad(relevant) if question.broad else _fact(relevant)
+        citations = [citation(i + 1, run) for i, run in enumerate(runs)]
+        return Answer(
+            question=question.text,
+            answer=compose(citations, question.broad),
+            refused=False,
+            citations=citations,
+            shape=question.shape.value,
         )
-        relevant = about_entities(question, evidence, live)
-        passing: set[str] = set()
-        for hit in _passages(relevant)[:JUDGED_PASSAGES]:
-            best = next(ev for ev in relevant if ev.hit.chunk_id == hit.chunk_id)
-            if judge(question, best, live).answerable:
-                passing.add(hit.chunk_id)
-        if not passing:
-            return self.refuse(question, evidence)
-        chosen = self._choose([ev for ev in relevant if ev.hit.chunk_id in passing], question)
-        citations = [_citation(i + 1, run) for i, run in enumerate(chosen)]
-        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return Answer(question=question, answer=text, refused=False, citations=citations)
 
     def refuse(self, question: str, evidence: list[Evidence]) -> Answer:
         """Say plainly the sources don't cover it, and show the nearest passages."""
@@ -143,65 +114,93 @@ class ExtractiveAnswerer:
                 nearest.append(ev)
             if len(nearest) == NEAREST:
                 break
-        citations = [_citation(i + 1, [ev]) for i, ev in enumerate(nearest)]
+        citations = [citation(i + 1, [ev]) for i, ev in enumerate(nearest)]
         return Answer(question=question, answer=self.refusal, refused=True, citations=citations)
 
-    @staticmethod
-    def _choose(evidence: list[Evidence], question: str) -> list[list[Evidence]]:
-        """Quotes to cite, each a run of consecutive sentences of one passage.
 
-        The first quote is the best sentence, widened to the sentences next to it that score
-        nearly as well and add to it (an answer often spans two sentences); a further quote
-        is added only when another place scores almost as well as the best, so the reader
-        isn't sent to passages that don't hold the answer."""
-        best = evidence[0]
-        ordered = sorted(evidence, key=lambda ev: (ev.hit.chunk_id, ev.start))
-        index = {id(ev): i for i, ev in enumerate(ordered)}
-        asked = set(terms(question))
-        quotes: list[list[Evidence]] = []
-        for ev in evidence:
-            if (
-                len(quotes) == MAX_QUOTES
-                or ev.score < (RELATIVE_CUTOFF if not quotes else SECOND_QUOTE_CUTOFF) * best.score
-            ):
-                break
-            if any(_overlaps(ev, taken) for quote in quotes for taken in quote):
+def compose(citations: list[Citation], broad: bool) -> str:
+    """The answer's text: quotes with their markers, each introduced by its speaker where the
+    text names one; a broad answer puts one speaker's quotes together, a line each."""
+    if not broad:
+        return " ".join(_framed([c]) for c in citations)
+    groups: dict[str, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.speaker or f"#{c.n}", []).append(c)
+    return "\n".join(_framed(group) for group in groups.values())
+
+
+def _framed(group: list[Citation]) -> str:
+    quotes = " ".join(f"“{' '.join(c.quote.split())}” [{c.n}]" for c in group)
+    speaker = group[0].speaker
+    return f"{speaker}: {quotes}" if speaker else quotes
+
+
+def _fact(evidence: list[Evidence]) -> list[list[Evidence]]:
+    """The best sentence, widened; a second place only when it answers as well."""
+    best = evidence[0]
+    runs = [_widen(best, evidence)]
+    for ev in evidence[1:]:
+        if ev.score < EQUAL * best.score:
+            break
+        if not _taken(ev, runs) and not _near(ev, runs[0]):
+            runs.append(_widen(ev, evidence, runs))
+            break
+    return runs
+
+
+def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
+    """2–5 quotes by maximal marginal relevance, preferring documents and speakers not yet
+    heard; each widened like a fact's quote. Ordered as chosen (most relevant first)."""
+    best = evidence[0]
+    pool = [ev for ev in evidence if ev.score >= BROAD_FLOOR * best.score]
+    chosen: list[Evidence] = [best]
+    runs = [_widen(best, evidence)]
+    while len(chosen) < MAX_BROAD:
+        picked = None
+        picked_value = -np.inf
+        taken_vectors = np.stack([ev.vector for run in runs for ev in run])
+        for ev in pool:
+            if _taken(ev, runs) or any(_near(ev, run) for run in runs):
                 continue
-            if quotes and not _matched(asked, [ev]) >= _matched(asked, quotes[0]):
-                continue  # not an equal answer: the best quote answers alone
-            run = [ev]
-            for step in (-1, 1):  # widen to strong neighbours in the same passage
-                j = index[id(ev)] + step
-                while 0 <= j < len(ordered) and len(run) < MAX_SENTENCES:
-                    near = ordered[j]
-                    if (
-                        near.hit.chunk_id != ev.hit.chunk_id
-                        or near.score < (RELATIVE_CUTOFF * best.score)
-                        or any(_overlaps(near, t) for q in quotes for t in q)
-                        or not _adds_to(run, near, question)
-                    ):
-                        break
-                    run.append(near)
-                    j += step
-            quotes.append(sorted(run, key=lambda e: e.start))
-        return quotes
+            similar = float(np.max(taken_vectors @ ev.vector)) if taken_vectors.size else 0.0
+            value = ev.score / best.score - REDUNDANCY * similar
+            if value > picked_value:
+                picked, picked_value = ev, value
+        if picked is None:
+            break
+        chosen.append(picked)
+        runs.append(_widen(picked, evidence, runs))
+    return runs
 
 
-def _adds_to(run: list[Evidence], near: Evidence, question: str) -> bool:
-    """Does a neighbouring sentence complete the quote — a term of the question the quote
-    lacks, or the kind of answer asked for (a number, a name, a date) it doesn't hold yet?"""
-    asked = set(terms(question))
-    have = {t for ev in run for t in terms(ev.text)}
-    if (asked & set(terms(near.text))) - have:
-        return True
-    return answer_type_match(question, near.text) and not any(
-        answer_type_match(question, ev.text) for ev in run
+def _widen(
+    ev: Evidence, evidence: list[Evidence], taken: Sequence[list[Evidence]] = ()
+) -> list[Evidence]:
+    """The sentence, with the sentence before or after it in its passage when that one
+    scores nearly as well (an answer often spans two sentences)."""
+    run = [ev]
+    for other in evidence:
+        if len(run) == MAX_SENTENCES or other.score < WIDEN * ev.score:
+            break
+        if (
+            other.hit.chunk_id == ev.hit.chunk_id
+            and abs(other.pos - ev.pos) == 1
+            and not _taken(other, taken)
+        ):
+            run.append(other)
+    return sorted(run, key=lambda e: e.start)
+
+
+def _taken(ev: Evidence, runs: Sequence[list[Evidence]]) -> bool:
+    return any(_overlaps(ev, t) for run in runs for t in run)
+
+
+def _near(ev: Evidence, run: list[Evidence]) -> bool:
+    """Next to a quote already taken (it would have widened it if it belonged there)."""
+    return any(
+        ev.hit.doc_id == t.hit.doc_id and (abs(ev.start - t.end) <= 2 or abs(t.start - ev.end) <= 2)
+        for t in run
     )
-
-
-def _matched(asked: set[str], run: list[Evidence]) -> set[str]:
-    """The question's terms a run of sentences holds."""
-    return set().union(*(asked & set(terms(ev.text)) for ev in run))
 
 
 def _overlaps(a: Evidence, b: Evidence) -> bool:

@@ -2,15 +2,18 @@
 
 The order of things, each step able to end it:
 
-1. Evidence gate. The extractive answerer's judgement (`judge`, `about_entities`) decides
-   whether the passages cover the question. If not, the refusal is shown and the model is
-   never called: a fluent model is not evidence.
+1. Evidence gate. The retrieved evidence decides whether the passages cover the question
+   (`index.evidence.judge`: the strength of the best sentence by meaning, among documents
+   about the names asked about — it survives paraphrase, and is not the extractive
+   answerer's choice of sentence). If not, the refusal is shown and the model is never
+   called: a fluent model is not evidence. The model's own "not covered" is honoured.
 2. Prompt. The passages go to the model numbered and delimited as untrusted data, with
    who wrote them (title, author), the conversation so far and the question.
 3. Model. Streamed or not; every call has a timeout and no retries.
-4. Verification (`citations.verify`). Markers naming no given passage, or a passage that
-   shares nothing with the sentence citing it, are removed; each citation quotes the
-   sentence(s) of its passage that best support what cites it.
+4. Verification (`citations.verify`). A claim keeps its marker only when the cited passage
+   supports it: by meaning or most of its words, with every number and name it states, and
+   no negation flipped. Unsupported claims are not shown (the note says how many); each
+   citation quotes the sentence(s) of its passage that support what cites it.
 5. Fallback. A failed call, an empty reply, or an answer left with no valid citation gives
    the extractive answer instead, with a short note saying why."""
 
@@ -24,10 +27,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from index.answering.citations import DraftFilter, clean_answer, strip_thinking, verify
-from index.answering.evidence import question_terms, sentence_evidence
-from index.answering.extractive import ExtractiveAnswerer, about_entities
-from index.answering.types import Answer, Turn
+from index.answering.extractive import ExtractiveAnswerer
+from index.answering.types import Answer, Condensed, Turn
 from index.documents import Hit
+from index.evidence import about_names, judge, score_sentences
+from index.question import Question
 from index.retrieval import Generation
 from index.text import words
 
@@ -35,26 +39,13 @@ log = logging.getLogger(__name__)
 
 MAX_PASSAGES = 6  # what a contested question may draw on
 PER_DOCUMENT = 2  # … at most this many from one article, so several voices are heard
-HISTORY_TURNS = 3
 HISTORY_ANSWER_CHARS = 600
 STREAM_BUDGET = 3  # a streamed reply may take this many timeouts in all (each gap: one)
 MAX_STANDALONE_CHARS = 400
 
-_CONTESTED = re.compile(
-    r"\b(for and against|against and for|pros and cons|arguments?|case (for|against)|"
-    r"both sides|each side|other side|sides|critics?|criticis\w*|supporters?|opponents?|"
-    r"proponents?|debate\w*|disagree\w*|controvers\w*|contested|views?|positions?|"
-    r"stances?|objections?|who (argued|argues|said|says|thinks?|believes?))\b",
-    re.I,
-)
 _TAGS = re.compile(
     r"<\s*/?\s*(passages?|question|conversation|follow_up|system|user|assistant)\b", re.I
 )
-
-
-def is_contested(question: str) -> bool:
-    """Does the question ask for arguments or positions rather than a fact?"""
-    return bool(_CONTESTED.search(question))
 
 
 def _defuse(text: str) -> str:
@@ -80,14 +71,6 @@ class Prompts:
     refusal: str
 
 
-@dataclass(frozen=True)
-class Condensed:
-    """A follow-up rewritten as a standalone question, or why that failed."""
-
-    question: str | None
-    failure: str | None = None
-
-
 class GenerationFailed(Exception):
     """The model gave nothing usable; the message is the note shown to the user."""
 
@@ -103,8 +86,10 @@ class GenerativeAnswerer:
         prompts: Prompts,
         extractive: ExtractiveAnswerer,
         timeout: float,
+        embed: Any,
         redact: Any = str,
     ) -> None:
+        self.embed = embed  # texts -> (n, dim) unit vectors: judges reworded claims
         self.llm = llm
         self.prompts = prompts
         self.extractive = extractive
@@ -112,10 +97,6 @@ class GenerativeAnswerer:
         self._redact = redact
 
     # -- before retrieval ---------------------------------------------------------------
-    def retrieval_k(self, question: str, top_k: int) -> int:
-        """Contested questions look further, so that more than one article is heard."""
-        return max(top_k, 2 * MAX_PASSAGES) if is_contested(question) else top_k
-
     def condense(self, question: str, history: Sequence[Turn]) -> Condensed:
         """Rewrite a follow-up as a standalone question, for retrieval and the evidence gate.
         Llama-index's condense chat engines would do this but drop the citations; this is
@@ -143,14 +124,14 @@ class GenerativeAnswerer:
     # -- answering ----------------------------------------------------------------------
     def answer(
         self,
-        question: str,
+        question: Question,
         hits: list[Hit],
         live: Generation,
-        history: tuple[Turn, ...] = (),
+        history: Sequence[Turn] = (),
         condensed: Condensed | None = None,
     ) -> Answer:
         final: Answer | None = None
-        for item in self.run(question, hits, live, history, condensed, stream=False):
+        for item in self.run(question.text, question, hits, live, tuple(history), condensed, False):
             if isinstance(item, Answer):
                 final = item
         assert final is not None  # noqa: S101 - run() always ends with an Answer
@@ -158,52 +139,58 @@ class GenerativeAnswerer:
 
     def run(
         self,
-        question: str,
+        asked: str,
+        question: Question,
         hits: list[Hit],
         live: Generation,
         history: tuple[Turn, ...] = (),
         condensed: Condensed | None = None,
         stream: bool = True,
     ) -> Iterator[str | Answer]:
-        """Yield the draft's text as the model writes it (when streaming), then the Answer."""
-        standalone = (condensed.question if condensed else None) or question
-        fallback = self.extractive.answer(standalone, hits, live, history)
-        fallback.question = question
-        if fallback.refused:  # the evidence doesn't cover it: the model is not asked
-            yield fallback
+        """Yield the draft's text as the model writes it (when streaming), then the Answer.
+        `asked` is what the user wrote; `question` the standalone question analysed."""
+        evidence = score_sentences(question, hits, live)
+        relevant = about_names(question, evidence, live)
+        if not judge(question, relevant, live).answerable:  # the model is not asked
+            yield replace(self.extractive.refuse(asked, evidence), shape=question.shape.value)
             return
+
+        def fallback(why: str) -> Answer:
+            answer = self.extractive.answer(question, hits, live, history)
+            answer.question = asked
+            return _fall_back(answer, why)
+
         if condensed is not None and condensed.failure and _unreachable(condensed.failure):
-            yield _fall_back(fallback, condensed.failure)
+            yield fallback(condensed.failure)
             return
-        passages = self.passages(standalone, hits, live, history)
-        messages = self.messages(question, standalone, passages, live, history)
+        passages = self.passages(question, relevant)
+        messages = self.messages(asked, question.text, passages, live, history)
         try:
             if stream:
                 text = yield from self._stream(messages, len(passages))
             else:
                 text = self._chat(messages)
-            yield self._finish(question, standalone, text, passages, live, fallback)
+            yield self._finish(asked, question, text, passages, live, evidence)
         except GenerationFailed as e:
-            yield _fall_back(fallback, str(e))
+            yield fallback(str(e))
 
-    def passages(
-        self, question: str, hits: list[Hit], live: Generation, history: Sequence[Turn] = ()
-    ) -> list[Hit]:
-        """The passages the model sees: retrieved ones from articles about what the question
-        names, in retrieval order; for a contested question, several articles' worth."""
-        context = " ".join(t.question for t in history[-2:])
-        evidence = sentence_evidence(hits, question_terms(question, context), live.stats)
-        relevant = {ev.hit.chunk_id for ev in about_entities(question, evidence, live)}
-        kept = [h for h in hits if h.chunk_id in relevant] or hits
-        if not is_contested(question):
-            return kept[:MAX_PASSAGES]
+    def passages(self, question: Question, relevant: list[Any]) -> list[Hit]:
+        """The passages the model sees, best evidence first, from documents about what the
+        question names; for a broad question at most PER_DOCUMENT from one article, so
+        several voices are heard."""
         chosen: list[Hit] = []
         per_doc: dict[str, int] = {}
-        for h in kept:  # best first, but no article fills the prompt on its own
-            if per_doc.get(h.doc_id, 0) < PER_DOCUMENT:
-                chosen.append(h)
-                per_doc[h.doc_id] = per_doc.get(h.doc_id, 0) + 1
-        return chosen[:MAX_PASSAGES]
+        for ev in relevant:
+            hit = ev.hit
+            if any(h.chunk_id == hit.chunk_id for h in chosen):
+                continue
+            if question.broad and per_doc.get(hit.doc_id, 0) >= PER_DOCUMENT:
+                continue
+            chosen.append(hit)
+            per_doc[hit.doc_id] = per_doc.get(hit.doc_id, 0) + 1
+            if len(chosen) == MAX_PASSAGES:
+                break
+        return chosen
 
     def messages(
         self,
@@ -284,34 +271,47 @@ class GenerativeAnswerer:
     # -- after the model ----------------------------------------------------------------
     def _finish(
         self,
-        question: str,
-        standalone: str,
+        asked: str,
+        question: Question,
         text: str,
         passages: list[Hit],
         live: Generation,
-        fallback: Answer,
+        evidence: list[Any],
     ) -> Answer:
         shown = clean_answer(text, range(1, len(passages) + 1))
         if not words(shown):
             raise GenerationFailed("the language model returned an empty answer")
-        checked = verify(text, passages, standalone, live.stats)
+        if self._is_refusal(shown):
+            # The model says the passages don't answer it: honoured, with the nearest
+            # passages shown, as the extractive side would.
+            refused = self.extractive.refuse(asked, evidence)
+            return replace(refused, mode=self.mode, shape=question.shape.value)
+        checked = verify(text, passages, question, live, self.embed)
         if checked.removed:
             log.info("removed %d citation marker(s) the passages don't back", checked.removed)
         if not checked.citations:
-            if self._is_refusal(shown):
-                # The model says the passages don't answer it; the gate let it through, so
-                # show the refusal with the nearest passages, as the extractive side would.
-                refused = self.extractive.refuse(question, _nearest(standalone, passages, live))
-                return replace(refused, mode=self.mode)
-            raise GenerationFailed(
-                "the language model's answer cited none of the passages, so it isn't shown"
+            why = (
+                "the language model's claims were not supported by the passages they cited"
+                if checked.dropped
+                else "the language model's answer cited none of the passages"
+            )
+            raise GenerationFailed(f"{why}, so it isn't shown")
+        note = None
+        if checked.dropped:
+            n = checked.dropped
+            note = (
+                f"{n} sentence{'s' if n > 1 else ''} of the language model's answer "
+                f"{'were' if n > 1 else 'was'} not shown: the cited passage doesn't support "
+                f"{'them' if n > 1 else 'it'}."
             )
         return Answer(
-            question=question,
+            question=asked,
             answer=checked.text,
             refused=False,
             citations=checked.citations,
             mode=self.mode,
+            note=note,
+            shape=question.shape.value,
         )
 
     def _is_refusal(self, text: str) -> bool:
@@ -322,7 +322,7 @@ class GenerativeAnswerer:
 
     def _history(self, history: Sequence[Turn]) -> str:
         lines = []
-        for turn in list(history)[-HISTORY_TURNS:]:
+        for turn in history:  # as many turns as the front end chose to pass
             lines.append(f"User: {_defuse(turn.question)}")
             if turn.answer:
                 said = clean_answer(turn.answer, ())
@@ -330,10 +330,6 @@ class GenerativeAnswerer:
                     said = said[:HISTORY_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
                 lines.append(f"policybot: {_defuse(said)}")
         return "\n".join(lines)
-
-
-def _nearest(question: str, passages: list[Hit], live: Generation) -> list[Any]:
-    return sentence_evidence(passages, question_terms(question), live.stats, question)
 
 
 def _unreachable(note: str) -> bool:

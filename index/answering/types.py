@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from index.documents import Hit
+    from index.question import Question
+    from index.retrieval import Generation
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,8 @@ class Citation:
     end: int
     passage: str = ""  # the whole retrieved chunk, for "show full passages"
     page: int | None = None
+    speaker: str | None = None  # who says the quote, as the text names them
+
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -40,6 +48,8 @@ class Citation:
         }
         if self.page is not None:
             out["page"] = self.page
+        if self.speaker:
+            out["speaker"] = self.speaker
         return out
 
 
@@ -52,6 +62,7 @@ class Answer:
     mode: str = "extractive"
     note: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
+    shape: str = "fact"  # "fact" or "broad": one quote, or several voices
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -60,8 +71,43 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_json() for c in self.citations],
             "mode": self.mode,
+            "shape": self.shape,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
         if self.note:
             out["note"] = self.note
         return out
+
+
+@dataclass(frozen=True)
+class Condensed:
+    """A follow-up rewritten as a standalone question (None: not rewritten), or why that
+    failed."""
+
+    question: str | None
+    failure: str | None = None
+
+
+class Answerer(Protocol):
+    """What turns retrieved passages into an Answer: the extractive answerer (quotes) and
+    the generative one (an LLM, checked) alike."""
+
+    mode: str
+
+    def condense(self, question: str, history: Sequence[Turn]) -> Condensed:
+        """A follow-up as a standalone question, when the answerer can write one."""
+        ...
+
+    def run(
+        self,
+        asked: str,
+        question: Question,
+        hits: list[Hit],
+        live: Generation,
+        history: tuple[Turn, ...],
+        condensed: Condensed | None,
+        stream: bool,
+    ) -> Iterator[str | Answer]:
+        """Draft text pieces (when streaming), then the final Answer. `asked` is what the
+        user wrote; `question` the standalone question, analysed."""
+        ...

@@ -1,0 +1,117 @@
+"""What a question is: its meaning (one embedding), its words, the names it is about, the
+kind of answer it wants, and its shape — one fact, or a broad question answered from
+several sides. Worked out once per question and passed down, so re-ranking, answering and
+citation checking all read the question the same way."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from index.text import answer_type_terms, name_phrases, terms
+
+
+class Shape(Enum):
+    FACT = "fact"  # one fact: one quote (two when two places answer equally)
+    BROAD = "broad"  # arguments, positions, what happened: several voices, each attributed
+
+
+# The forms the issue and users name for broad questions. "how" counts when it asks for a
+# manner or a process, not an amount ("how many", "how much", "how long" ...).
+_BROAD = re.compile(
+    r"\b(why|arguments?|argue[ds]?\s+(for|against|about|over)|for\s+and\s+against|"
+    r"pros\s+and\s+cons|case\s+(for|against)|views?|positions?|stances?|sides?|"
+    r"reactions?|react(ed|s)?|respon(d|ded|ds|se|ses)|repl(y|ied)|"
+    r"summari[sz]e|summary|overview|compare|comparison|contrast|differ(ed|ent|ences?)?|"
+    r"disagree\w*|debate\w*|dispute\w*|criticis\w*|critics?|opinions?|"
+    r"what\s+happened|what\s+went\s+on|concerns?|objections?|"
+    r"supporters?|opponents?|for\s+or\s+against)\b",
+    re.I,
+)
+_HOW = re.compile(
+    r"^\s*how\b(?!\s+(many|much|long|old|big|large|often|far|soon|high|low|few|small)\b)",
+    re.I,
+)
+
+
+def shape_of(text: str) -> Shape:
+    return Shape.BROAD if _BROAD.search(text) or _HOW.search(text) else Shape.FACT
+
+
+def without_names(text: str, names: list[str]) -> str:
+    """The question with the names it is about taken out: what it asks of them ("In what
+    year was the NHS founded?" → "In what year was the founded?")."""
+    drop = {w.lower() for n in names for w in n.split()} - {"of"}
+    kept = [w for w in text.split() if _bare(w) not in drop]
+    return " ".join(kept)
+
+
+def _bare(word: str) -> str:
+    w = word.strip("?!.,;:\"“”()").lower()
+    for suffix in ("'s", "’s"):
+        w = w.removesuffix(suffix)
+    return w.strip("'’")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    vector: np.ndarray  # unit-length embedding of the question (the retrieval query's)
+    weights: dict[str, float]  # stemmed content words: 1.0; words of earlier turns: 0.5
+    names: tuple[frozenset[str], ...]  # each name it is about, as its terms
+    name_texts: tuple[str, ...]  # … as written
+    wh_terms: frozenset[str]  # terms of its wh-phrase ("what year"): not its topic
+    shape: Shape
+    # The embedding of what it asks without its names (the question's own when it has none),
+    # and of each name: a sentence about the NHS is close to "In what year was the NHS
+    # founded?" but far from "In what year was the founded?".
+    asked_vector: np.ndarray
+    name_vectors: tuple[np.ndarray, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        text: str,
+        vector: np.ndarray | list[float],
+        context: str = "",
+        embed: Callable[[list[str]], np.ndarray] | None = None,
+    ) -> Question:
+        """Analyse `text`; `vector` is its retrieval embedding, `embed` embeds the question
+        without its names and the names themselves (without it: the question's vector)."""
+        weights = dict.fromkeys(terms(context), 0.5)
+        weights.update(dict.fromkeys(terms(text), 1.0))
+        found = [e for e in name_phrases(text) if terms(e)]
+        unit = np.asarray(vector, dtype=np.float32)
+        asked_vector, name_vectors = unit, ()
+        if embed is not None and found:
+            asked = without_names(text, found)
+            # Nothing asked beyond the names ("Who is the Secretary General of Co-operatives
+            # UK?"): the whole question is what is asked.
+            texts = [asked, *found] if terms(asked) else found
+            vectors = np.asarray(embed(texts))
+            if terms(asked):
+                asked_vector, vectors = vectors[0], vectors[1:]
+            name_vectors = tuple(vectors)
+        return cls(
+            text=text,
+            vector=unit,
+            weights=weights,
+            names=tuple(frozenset(terms(e)) for e in found),
+            name_texts=tuple(found),
+            wh_terms=frozenset(answer_type_terms(text)),
+            shape=shape_of(text),
+            asked_vector=asked_vector,
+            name_vectors=name_vectors,
+        )
+
+    @property
+    def name_terms(self) -> frozenset[str]:
+        return frozenset().union(*self.names) if self.names else frozenset()
+
+    @property
+    def broad(self) -> bool:
+        return self.shape is Shape.BROAD
