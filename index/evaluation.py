@@ -26,6 +26,8 @@ Metrics (answerable = questions with `"answerable": true`):
   fragment of the gold evidence). Undefined (None) when no such question has a citation.
 * **keyword recall** — over all answerable questions (a refusal finds no keyword), the share
   of their gold keywords (pooled) that appear in the answer text.
+* **answered citing gold** — share of answerable questions answered with at least one
+  correct citation quote.
 * **refusal accuracy** — share of unanswerable questions the answerer refused.
 * **false refusal rate** — share of answerable questions it refused;
   **answered rate** = 1 − false refusal rate.
@@ -320,6 +322,9 @@ def summarise(results: Sequence[QuestionResult]) -> dict[str, float | None]:
         "refusal_accuracy": _ratio(sum(r.refused for r in unanswerable), len(unanswerable)),
         "false_refusal_rate": _ratio(false_refusals, len(answerable)),
         "answered_rate": _ratio(len(answerable) - false_refusals, len(answerable)),
+        "answered_citing_gold": _ratio(
+            sum(1 for r in answered if r.correct_quotes > 0), len(answerable)
+        ),
     }
 
 

@@ -29,7 +29,9 @@ _BROAD = re.compile(
     r"summari[sz]e|summary|overview|compare|comparison|contrast|differ(ed|ent|ences?)?|"
     r"disagree\w*|debate\w*|dispute\w*|criticis\w*|critics?|opinions?|"
     r"what\s+happened|what\s+went\s+on|concerns?|objections?|"
-    r"supporters?|opponents?|for\s+or\s+against)\b",
+    r"supporters?|opponents?|for\s+or\s+against|"
+    # what someone said, thought or found wrong about a subject: usually several things
+    r"(say|said|says|think|thought|thinks)\s+about|wrong\s+with|problems?\s+with)\b",
     re.I,
 )
 _HOW = re.compile(
@@ -51,7 +53,7 @@ def without_names(text: str, names: list[str]) -> str:
 
 
 def _bare(word: str) -> str:
-    w = word.strip("?!.,;:\"“”()").lower()
+    w = word.strip('?!.,;:"“”()').lower()
     for suffix in ("'s", "’s"):
         w = w.removesuffix(suffix)
     return w.strip("'’")

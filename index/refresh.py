@@ -280,10 +280,15 @@ class Refresher:
         # The pipeline chunks and embeds; we add its nodes to Chroma ourselves, in slices
         # within the server's batch limit (ChromaVectorStore.add sends up to 41,665 at once,
         # and long documents easily make more than Chroma's limit of ~5,000).
+        from index.attribution import Attributor
         from index.sentences import SentenceEmbedder
 
         pipeline = IngestionPipeline(
-            transformations=[SentenceChunker(), SentenceEmbedder(embed_model=self.embed_model)],
+            transformations=[
+                SentenceChunker(),
+                Attributor(),
+                SentenceEmbedder(embed_model=self.embed_model),
+            ],
             disable_cache=True,
         )
         vector_store = ChromaVectorStore(chroma_collection=target)

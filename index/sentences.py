@@ -15,6 +15,7 @@ and Chroma stays the one source of truth. Quantising moves a cosine by about 0.0
 from __future__ import annotations
 
 import base64
+import json
 import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
@@ -25,12 +26,12 @@ import numpy as np
 from llama_index.core.schema import BaseNode, TransformComponent
 from pydantic import ConfigDict
 
+from index.attribution import SPEAKERS_KEY
 from index.chunking import spans_from_str
 from index.documents import Sentence
 
 DIM = 384
 VECTORS_KEY = "sentence_vectors"
-SPEAKERS_KEY = "speakers"
 
 
 def encode(vectors: np.ndarray) -> str:
@@ -101,6 +102,9 @@ def _embed(model: Any, texts: list[str]) -> np.ndarray:
     return np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
 
 
+Speaker = tuple[str, str]  # who, as the text names them; the reporting verb ("argued") or ""
+
+
 @dataclass(frozen=True)
 class SentenceRef:
     """One sentence of a document: its span, its vector (unit, float32) and who says it."""
@@ -108,7 +112,7 @@ class SentenceRef:
     start: int
     end: int
     vector: np.ndarray
-    speaker: str | None = None
+    speaker: Speaker | None = None
 
 
 @dataclass
@@ -116,7 +120,7 @@ class _DocSentences:
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
-    speakers: list[str | None] = field(default_factory=list)
+    speakers: list[Speaker | None] = field(default_factory=list)
 
 
 # Sentence search: candidates by Hamming distance between sign bits (48 bytes a sentence,
@@ -236,21 +240,10 @@ class SentenceTable:
                 k += 1
         return out
 
-    def before(self, doc_id: str, start: int, count: int) -> list[tuple[int, int, str | None]]:
-        """Spans and speakers of up to `count` sentences before `start` in the document."""
-        doc = self._docs.get(doc_id)
-        if doc is None:
-            return []
-        i = bisect_left(doc.starts, start)
-        return [
-            (doc.starts[j], doc.ends[j], doc.speakers[j]) for j in range(max(0, i - count), i)
-        ]
 
-
-def _speakers(value: Any, n: int) -> list[str | None]:
-    import json
-
+def _speakers(value: Any, n: int) -> list[Speaker | None]:
+    """The chunk's stored speakers ([who, verb] or null per sentence), n of them."""
     if not value:
         return [None] * n
-    got = json.loads(str(value))
-    return [(s or None) for s in got][:n] + [None] * max(0, n - len(got))
+    got = [(str(s[0]), str(s[1])) if s else None for s in json.loads(str(value))]
+    return got[:n] + [None] * max(0, n - len(got))

@@ -207,6 +207,11 @@ def answer_type_terms(question: str) -> set[str]:
     return set(terms(first.group(0))) if first else set()
 
 
+def asks_for_type(question: str) -> bool:
+    """Does the question's wh-phrase ask for a kind of thing (a number, a time, a name)?"""
+    return _WH.search(question) is not None
+
+
 def answer_type_match(question: str, sentence: str) -> bool:
     """Does the sentence hold the kind of answer the question's wh-word asks for? The
     first wh-word decides: "who was minister when …" asks for a name, not a date."""

@@ -33,6 +33,7 @@ class Citation:
     passage: str = ""  # the whole retrieved chunk, for "show full passages"
     page: int | None = None
     speaker: str | None = None  # who says the quote, as the text names them
+    verb: str = ""  # the text's reporting verb for it ("argued"), when in the past tense
 
 
     def to_json(self) -> dict[str, Any]:

