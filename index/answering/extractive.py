@@ -20,9 +20,10 @@ import numpy as np
 
 from index.answering.types import Answer, Citation, Condensed, Turn
 from index.documents import Hit
-from index.evidence import Evidence, about_names, judge, score_sentences
+from index.evidence import Evidence, about_names, holds_answer, judge, score_sentences
 from index.question import Question
 from index.retrieval import Generation
+from index.text import answer_kind
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -102,7 +103,7 @@ class ExtractiveAnswerer:
         verdict = judge(question, relevant, live)
         if not verdict.answerable:
             return self.refuse(question.text, evidence)
-        runs = _broad(relevant) if question.broad else _fact(relevant)
+        runs = _broad(relevant) if question.broad else _fact(relevant, question)
         citations = [citation(i + 1, run) for i, run in enumerate(runs)]
         return Answer(
             question=question.text,
@@ -148,8 +149,12 @@ def _framed(group: list[Citation]) -> str:
     return f"{first.speaker}{comma} {first.verb}: {quotes}"
 
 
-def _fact(evidence: list[Evidence]) -> list[list[Evidence]]:
-    """The best sentence, widened; a second place only when it answers as well."""
+def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
+    """The best sentence that holds the kind of thing asked for when that is a number or a
+    time ("how many", "when"), widened; a second place only when it answers as well."""
+    if answer_kind(question.text) in ("number", "time"):
+        typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
+        evidence = typed or evidence
     best = evidence[0]
     runs = [_widen(best, evidence)]
     for ev in evidence[1:]:
