@@ -42,7 +42,7 @@ from index.text import (
 MEANING_WEIGHT = 0.5
 WORDS_WEIGHT = 0.8
 ANSWER_TYPE_WEIGHT = 0.1
-# … + NAMES_WEIGHT × share of the question's names found whole in the window — as written,
+# … + NAMES_WEIGHT × share of the question's names found whole in the sentence — as written,
 # as their acronym ("BMA"), or as the speaker attribution resolved ("He argued" is Dave
 # Prentis): a bag of words can't tell "British Medical Association" from "a medical
 # association … British patients".
@@ -114,7 +114,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
             window = float(window_vec @ question.vector / max(np.linalg.norm(window_vec), 1e-12))
             lexical = share(context.union(*stems[lo:hi]))
             lexical_asked = asked_share(stems[i])
-            named = names_in(question.name_texts, " ".join(spoken[lo:hi]))
+            named = names_in(question.name_texts, spoken[i])
             typed = holds_answer(question.text, texts[i], ref.entities)
 
             score = (
@@ -164,6 +164,8 @@ def holds_answer(question: str, sentence: str, entities: frozenset[str] | None) 
     if kind is None:
         return True
     if entities is None:
+        return answer_type_match(question, sentence)
+    if kind == "year":  # a year, written as one: "this year" doesn't say which
         return answer_type_match(question, sentence)
     if kind in ("number", "time") and answer_type_match(question, sentence):
         return True
@@ -260,7 +262,7 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     share = Coverage(asked, live.stats)
     # Only numbers and times gate: the NER model's person and place labels are too loose
     # for that ("Labour's Brighton conference": Brighton, a PERSON); they weigh in the score.
-    typed = answer_kind(question.text) in ("number", "time")
+    typed = answer_kind(question.text) in ("number", "year", "time")
     expansions = acronyms(question.text)
     strength = 0.0
     for ev in top:

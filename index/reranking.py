@@ -11,9 +11,10 @@ sentence vectors were computed when the library was indexed."""
 from __future__ import annotations
 
 from index.documents import Hit
-from index.evidence import score_sentences
+from index.evidence import holds_answer, score_sentences
 from index.question import Question
 from index.retrieval import RRF_K, Generation
+from index.text import answer_kind
 
 POOL = 12  # candidates re-ranked
 
@@ -23,12 +24,29 @@ def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> lis
     if len(hits) <= 1:
         return hits[:k]
     place: dict[str, int] = {}  # chunk id -> rank of its best sentence
-    for ev in score_sentences(question, hits, live):
+    evidence = score_sentences(question, hits, live)
+    for ev in evidence:
         place.setdefault(ev.hit.chunk_id, len(place))
+    # "How many …", "when …": a passage with no number or date in it can't answer, so those
+    # that have one come first (the answerer applies the same rule to sentences).
+    typed: set[str] = set()
+    if answer_kind(question.text) in ("number", "year", "time"):
+        typed = {
+            ev.hit.chunk_id
+            for ev in evidence
+            if holds_answer(question.text, ev.text, ev.entities)
+        }
     last = len(place)
     fused = {
         hit.chunk_id: 1.0 / (RRF_K + i + 1) + 1.0 / (RRF_K + place.get(hit.chunk_id, last) + 1)
         for i, hit in enumerate(hits)
     }
     # Ties (one list's first is the other's third, and the reverse) go to the better sentence.
-    return sorted(hits, key=lambda h: (-fused[h.chunk_id], place.get(h.chunk_id, last)))[:k]
+    return sorted(
+        hits,
+        key=lambda h: (
+            bool(typed) and h.chunk_id not in typed,
+            -fused[h.chunk_id],
+            place.get(h.chunk_id, last),
+        ),
+    )[:k]

@@ -187,6 +187,7 @@ _TIME = re.compile(
     r"last year|morning|spring|summer|autumn|winter)\b",
     re.I,
 )
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
 # Month names only capitalised: "may" is far more often the verb.
 _MONTH = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|"
@@ -194,7 +195,8 @@ _MONTH = re.compile(
 )
 _WH = re.compile(
     r"\b(?P<number>how (many|much|big|large|long|old)|what (number|percentage|share))\b"
-    r"|\b(?P<time>when|what (year|date|day|month|time))\b"
+    r"|\b(?P<year>(what|which) year)\b"
+    r"|\b(?P<time>when|what (date|day|month|time))\b"
     r"|\b(?P<name>(?P<person>who|whom|whose)|(?P<place>where)|which)\b",
     re.I,
 )
@@ -206,7 +208,7 @@ def answer_kind(question: str) -> str | None:
     first = _WH.search(question)
     if first is None:
         return None
-    for kind in ("number", "time", "person", "place", "name"):
+    for kind in ("number", "year", "time", "person", "place", "name"):
         if first.group(kind):
             return kind
     return None
@@ -228,6 +230,8 @@ def answer_type_match(question: str, sentence: str) -> bool:
         return False
     if first.group("number"):
         return bool(_NUMBER.search(sentence))
+    if first.group("year"):
+        return bool(_YEAR.search(sentence))
     if first.group("time"):
         return bool(_TIME.search(sentence) or _MONTH.search(sentence))
     asked = set(words(question))

@@ -152,7 +152,7 @@ def _framed(group: list[Citation]) -> str:
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     """The best sentence that holds the kind of thing asked for when that is a number or a
     time ("how many", "when"), widened; a second place only when it answers as well."""
-    if answer_kind(question.text) in ("number", "time"):
+    if answer_kind(question.text) in ("number", "year", "time"):
         typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
         evidence = typed or evidence
     best = evidence[0]
