@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 
@@ -61,12 +63,35 @@ def _bot(
 
 
 async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> None:
-    """Connect to Discord and answer until closed (slash commands sync to DEV_GUILD_ID only)."""
+    """Connect to Discord and answer until closed (slash commands sync to DEV_GUILD_ID only).
+
+    SIGTERM (how container platforms stop a process) and SIGINT shut down gently: no new
+    questions, those in flight delivered or apologised for, the gateway closed."""
     kb = kb or await asyncio.to_thread(KnowledgeBase, settings)
     if not await asyncio.to_thread(kb.has_index):
         log.warning("there is no index yet: run `policybot index` or /refresh to build it")
     async with _bot(settings, config, kb) as bot:
-        await bot.start(config.token.get_secret_value())
+        stopping: set[asyncio.Task[None]] = set()
+
+        def stop(name: str) -> None:
+            log.info("%s received: shutting down", name)
+            task = asyncio.create_task(bot.shutdown(), name="shutdown")
+            stopping.add(task)  # keep a reference until it is done
+            task.add_done_callback(stopping.discard)
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # not on Windows, nor outside the main thread (tests run the bot in a thread)
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop, sig.name)
+        try:
+            await bot.start(config.token.get_secret_value())
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
+        if stopping:
+            await asyncio.gather(*stopping, return_exceptions=True)
 
 
 async def sync(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> int:
