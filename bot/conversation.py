@@ -110,6 +110,8 @@ _ACKS = frozenset(
         "makes",
         "sense",
         "helpful",
+        "helps",
+        "helped",
         "useful",
         "you",
         "very",

@@ -104,9 +104,7 @@ async def test_feedback_in_a_guild_shows_only_that_guilds_questions(standin, sta
         text_a = await ephemeral_text(standin, in_a, lambda t: "voted 👎" in t)
         assert QUESTION_A in text_a and QUESTION_B not in text_a
 
-        in_b = await standin.slash_command(
-            "feedback", user="admin", channel=general(standin, 1)
-        )
+        in_b = await standin.slash_command("feedback", user="admin", channel=general(standin, 1))
         text_b = await ephemeral_text(standin, in_b, lambda t: "voted 👎" in t)
         assert QUESTION_B in text_b and QUESTION_A not in text_b
 
