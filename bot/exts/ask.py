@@ -93,7 +93,8 @@ class Ask(commands.Cog):
         )
 
     async def _kind(self, message: discord.Message) -> str:
-        """ "question", "remark" (thanks, ok, emoji: a 👍 at most) or "ignore"."""
+        """What `message` is to the bot: a question, a remark (thanks, ok, an emoji: worth
+        a 👍 at most, see bot/conversation.py), or none of its business ("ignore")."""
         if (
             self.bot.user is None
             or message.author.bot
