@@ -135,6 +135,35 @@ async def test_a_guild_not_allowed_is_left_at_start_up_and_on_join(
     assert f"guild {joined.id}" in leaving[1] and "on joining" in leaving[1]
 
 
+async def test_a_guild_not_allowed_gets_nothing_while_the_bot_is_leaving_it(
+    standin, start_bot
+) -> None:
+    a, b = ids(standin)
+    leaving = standin.hold("DELETE", "/users/@me/guilds/{guild_id}")  # Discord is slow today
+    try:
+        async with start_bot(allowed_guild_ids=frozenset({a})):
+            await standin.wait_until(leaving.reached.is_set, timeout=TIMEOUT)
+            rec = await standin.slash_command(
+                "ask", {"question": QUESTION_A}, user="alice", channel=general(standin, 1)
+            )
+            await ephemeral_text(standin, rec, lambda t: "can't use that command here" in t)
+            await standin.user_message(
+                QUESTION_A, user="bob", channel=general(standin, 1), mention_bot=True
+            )
+            asked = await standin.user_message(QUESTION_A, user="bob", mention_bot=True)
+            await answer_in(standin, asked.id)  # A's question, asked after B's, is answered
+            in_b = [
+                m
+                for m in standin.bot_messages()
+                if m.data["guild_id"] == str(b) and not m.ephemeral
+            ]
+            assert in_b == [] and len(standin.world.guilds[1].threads) == 1  # no thread in B
+            leaving.release()
+            await standin.wait_until(lambda: standin.left_guilds == [b], timeout=TIMEOUT)
+    finally:
+        leaving.release()
+
+
 OLD_SCHEMA = """
 CREATE TABLE answers (
     id TEXT PRIMARY KEY, created_at TEXT NOT NULL, guild_id INTEGER, channel_id INTEGER,
