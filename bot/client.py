@@ -94,6 +94,7 @@ class PolicyBot(commands.AutoShardedBot):
         self.workers = Workers(config.max_in_flight)
         self.draining = False  # set on SIGTERM/SIGINT: no new questions
         self._answer_scopes: set[asyncio.Timeout] = set()
+        self._cutting_short = False  # shutdown's deadline has passed
         self._index_check: asyncio.Task[bool] | None = None
         self.health = (
             HealthServer(self.health_problem, config.health_host, config.health_port)
@@ -145,6 +146,8 @@ class PolicyBot(commands.AutoShardedBot):
         """Wraps the work on one answer; when shutdown's deadline passes, it raises
         TimeoutError inside, so the answer ends with an apology instead of silence."""
         async with asyncio.timeout(None) as scope:
+            if self._cutting_short:  # it arrived after the deadline: no time left at all
+                scope.reschedule(asyncio.get_running_loop().time())
             self._answer_scopes.add(scope)
             try:
                 yield
@@ -163,6 +166,7 @@ class PolicyBot(commands.AutoShardedBot):
             log.warning(
                 "shutting down: cutting %d unfinished answers short", len(self._answer_scopes)
             )
+            self._cutting_short = True
             now = asyncio.get_running_loop().time()
             for scope in list(self._answer_scopes):
                 scope.reschedule(now)
