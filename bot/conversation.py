@@ -30,112 +30,25 @@ import re
 LONG_REMARK = 8
 ACK_REACTION = "👍"
 
-_QUESTION_WORDS = frozenset(
-    ["what", "why", "how", "who", "whom", "whose", "when", "where", "which"]
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_QUESTION_WORDS = _set("what why how who whom whose when where which")
+_AUXILIARIES = _set(
+    """is are was were am do does did can could should would will shall may might must has
+    have had isn't aren't wasn't weren't don't doesn't didn't can't couldn't shouldn't
+    wouldn't won't hasn't haven't"""
 )
-_AUXILIARIES = frozenset(
-    [
-        "is",
-        "are",
-        "was",
-        "were",
-        "am",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "should",
-        "would",
-        "will",
-        "shall",
-        "may",
-        "might",
-        "must",
-        "has",
-        "have",
-        "had",
-        "isn't",
-        "aren't",
-        "wasn't",
-        "weren't",
-        "don't",
-        "doesn't",
-        "didn't",
-        "can't",
-        "couldn't",
-        "shouldn't",
-        "wouldn't",
-        "won't",
-        "hasn't",
-        "haven't",
-    ]
-)
-_REQUESTS = frozenset(
-    [
-        "tell",
-        "explain",
-        "describe",
-        "list",
-        "summarise",
-        "summarize",
-        "compare",
-        "define",
-        "clarify",
-        "elaborate",
-    ]
-)
+_REQUESTS = _set("tell explain describe list summarise summarize compare define clarify elaborate")
 _REQUEST_PAIRS = frozenset({("give", "me"), ("show", "me"), ("what", "about")})
-_LEAD_INS = frozenset(["and", "but", "so", "also", "ok", "okay", "then"])
-_ACKS = frozenset(
-    [
-        "thanks",
-        "thank",
-        "thx",
-        "ty",
-        "cheers",
-        "ta",
-        "ok",
-        "okay",
-        "k",
-        "great",
-        "perfect",
-        "nice",
-        "cool",
-        "brilliant",
-        "awesome",
-        "excellent",
-        "got",
-        "it",
-        "understood",
-        "makes",
-        "sense",
-        "helpful",
-        "helps",
-        "helped",
-        "useful",
-        "you",
-        "very",
-        "much",
-        "so",
-        "lol",
-        "yes",
-        "yep",
-        "right",
-        "fair",
-        "enough",
-        "good",
-        "that's",
-        "that",
-        "is",
-        "a",
-        "lot",
-        "many",
-        "wonderful",
-        "fantastic",
-        "lovely",
-        "noted",
-    ]
+_LEAD_INS = _set("and but so also ok okay then")
+_ACKS = _set(
+    """thanks thank thx ty cheers ta ok okay k great perfect nice cool brilliant awesome
+    excellent got it understood makes sense helpful helps helped useful you very much so lol
+    yes yep right fair enough good that's that is a lot many wonderful fantastic lovely
+    noted"""
 )
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
