@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.delivery import Delivery, DraftWriter
-from bot.errors import TooSlow
+from bot.errors import CUT_SHORT, RESTARTING, Restarting, TooSlow
 from bot.exts.feedback import answer_view
+from bot.operator_log import log_answer
 from bot.render import render_answer, thread_name
 from bot.store import Origin
 from bot.throttle import Ticket
@@ -25,9 +27,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def strip_mention(content: str, bot_id: int) -> str:
-    """The question in a message that mentions the bot: the mention itself removed."""
-    return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
+def strip_mention(content: str, bot_id: int, role_id: int | None = None) -> str:
+    """The question in a message that mentions the bot (or its managed role): the
+    mention itself removed."""
+    content = re.sub(rf"<@!?{bot_id}>", " ", content)
+    if role_id is not None:
+        content = content.replace(f"<@&{role_id}>", " ")
+    return content.strip()
+
+
+def admit(bot: PolicyBot, user_id: int) -> Ticket:
+    """A place for this user's question, or a refusal: restarting, busy, or slow down."""
+    if bot.draining:
+        raise Restarting(RESTARTING)
+    return bot.throttle.admit(user_id)
 
 
 def can_start_thread(permissions: discord.Permissions) -> bool:
@@ -50,27 +63,35 @@ async def answer_and_deliver(
     delivery: Delivery,
     origin: Origin,
     ticket: Ticket,
+    channel: str,
 ) -> str:
-    """Answer `question`, record it and deliver it with its buttons; returns the answer id."""
+    """Answer `question`, record it and deliver it with its buttons; returns the answer id.
+    `channel` is the kind of channel it was asked in, for the log."""
     writer = DraftWriter(delivery, bot.config.draft_edit_seconds)
     answer: Answer | None = None
-    async with ticket.turn():  # at most max_in_flight answers are worked on at once
-        try:
-            async with asyncio.timeout(bot.config.answer_timeout):
-                async for item in bot.kb.answer_stream(question, history):
-                    if isinstance(item, str):
-                        await writer.add(item)
-                    else:
-                        answer = item
-        except TimeoutError:
-            # The worker thread may stay stuck on a hung store; the slot and the user don't.
-            log.warning(
-                "no answer within %.0f s for user %s", bot.config.answer_timeout, origin.user_id
-            )
-            raise TooSlow(
-                "That took too long: the library or the language model isn't responding. "
-                "Please try again shortly."
-            ) from None
+    try:
+        async with bot.answer_scope(), ticket.turn():  # at most max_in_flight at once
+            try:
+                async with asyncio.timeout(bot.config.answer_timeout):
+                    async for item in bot.kb.answer_stream(question, history, bot.workers):
+                        if isinstance(item, str):
+                            await writer.add(item)
+                        else:
+                            answer = item
+            except TimeoutError:
+                # The worker thread may stay stuck on a hung store; the slot and the user
+                # don't, and the bounded workers keep such threads from piling up.
+                log.warning(
+                    "no answer within %.0f s for user %s",
+                    bot.config.answer_timeout,
+                    origin.user_id,
+                )
+                raise TooSlow(
+                    "That took too long: the library or the language model isn't responding. "
+                    "Please try again shortly."
+                ) from None
+    except TimeoutError:  # the bot is shutting down and this answer's time is up
+        raise Restarting(CUT_SHORT) from None
     if answer is None:
         raise RuntimeError("the answerer finished without an answer")
     answer_id = uuid.uuid4().hex
@@ -78,11 +99,14 @@ async def answer_and_deliver(
     view = answer_view(answer_id, with_passages=bool(answer.citations))
     message = await delivery.finish(render_answer(answer), view)
     await bot.store.aset_message(answer_id, message.channel.id, message.id)
-    log.info(
-        "answered %s for user %s (%s, %d citations)",
-        answer_id,
-        origin.user_id,
-        "refused" if answer.refused else answer.mode,
-        len(answer.citations),
+    log_answer(
+        guild_id=origin.guild_id,
+        channel=channel,
+        mode=answer.mode,
+        refused=answer.refused,
+        latency_ms=(time.monotonic() - ticket.admitted_at) * 1000,
+        answer_id=answer_id,
+        user_id=origin.user_id,
+        question=question,
     )
     return answer_id

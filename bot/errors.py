@@ -44,8 +44,21 @@ class SlowDown(BotError):
         self.retry_after = retry_after
 
 
+class Restarting(BotError):
+    """The bot is shutting down (SIGTERM/SIGINT): no new questions; unfinished ones end."""
+
+
+RESTARTING = "I'm restarting right now; please ask again in a minute."
+CUT_SHORT = "Sorry, I'm restarting and couldn't finish this answer; please ask again in a minute."
+
+
 class NotModerator(app_commands.CheckFailure):
     """The member lacks Manage Server and every moderator role."""
+
+
+class NotLibraryGuild(app_commands.CheckFailure):
+    """A moderator command used outside the guilds allowed to change the library; the
+    message says which way it is configured."""
 
 
 def explain(error: BaseException) -> tuple[str, bool]:
@@ -58,6 +71,8 @@ def _explain(error: BaseException) -> tuple[str, bool]:
     error = _unwrap(error)
     if isinstance(error, NotModerator):
         return "Only moderators (Manage Server or a moderator role) can do that.", False
+    if isinstance(error, NotLibraryGuild):
+        return str(error), False
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command only works in a server.", False
     if isinstance(error, app_commands.CheckFailure):

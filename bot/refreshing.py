@@ -16,6 +16,7 @@ import discord
 from bot import text as T
 from bot.delivery import NO_PINGS
 from bot.errors import explain
+from bot.operator_log import log_refresh
 from bot.render_admin import progress_text, refresh_report
 from index.errors import RefreshInProgress
 
@@ -109,14 +110,7 @@ class Refresher:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
-        log.info(
-            "refresh by %s: %d added, %d updated, %d removed, %d skipped",
-            interaction.user.id,
-            len(report.added),
-            len(report.updated),
-            len(report.removed),
-            len(report.skipped),
-        )
+        log_refresh(report, by=f"user:{interaction.user.id}", guild_id=interaction.guild_id)
         await self._show(interaction, header or None, refresh_report(report))
         return report
 

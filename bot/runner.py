@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import discord
 
@@ -61,15 +63,60 @@ def _bot(
     return PolicyBot(kb or KnowledgeBase(settings), config, AnswerStore(config.db_path), **kw)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def _on_stop_signal(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM (how container platforms stop a process) and SIGINT set `stop` instead of
+    killing the process. Not on Windows, nor outside the main thread (tests run the bot in
+    a thread): there the defaults stay."""
+    loop = asyncio.get_running_loop()
+
+    def received(name: str) -> None:
+        log.info("%s received: shutting down", name)
+        stop.set()
+
+    installed = []
+    for sig in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, received, sig.name)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
 async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> None:
-    """Connect to Discord and answer until closed (slash commands sync to DEV_GUILD_ID only)."""
-    if kb is None:
-        kb = await asyncio.to_thread(KnowledgeBase, settings)
-        llama_defaults.pin(kb.embed_model)
-    if not await asyncio.to_thread(kb.has_index):
-        log.warning("there is no index yet: run `policybot index` or /refresh to build it")
-    async with _bot(settings, config, kb) as bot:
-        await bot.start(config.token.get_secret_value())
+    """Connect to Discord and answer until closed (slash commands sync to DEV_GUILD_ID only).
+
+    A stop signal shuts down gently: no new questions, those in flight delivered or
+    apologised for, the gateway closed; during start-up it just ends it."""
+    stop = asyncio.Event()
+    with _on_stop_signal(stop):
+        if kb is None:
+            kb = await asyncio.to_thread(KnowledgeBase, settings)
+            llama_defaults.pin(kb.embed_model)
+        if stop.is_set():
+            return
+        if not await asyncio.to_thread(kb.has_index):
+            log.warning("there is no index yet: run `policybot index` or /refresh to build it")
+        async with _bot(settings, config, kb) as bot:
+
+            async def shut_down_on_stop() -> None:
+                await stop.wait()
+                await bot.shutdown()
+
+            stopper = asyncio.create_task(shut_down_on_stop(), name="shutdown")
+            try:
+                await bot.start(config.token.get_secret_value())
+            finally:
+                if not stop.is_set():
+                    stopper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await stopper  # the shutdown's last steps (and its log line)
 
 
 async def sync(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> int:

@@ -73,6 +73,31 @@ class BotSettings:
     answer_timeout: float = 120.0  # a hung Chroma server or LLM must not hold a question forever
     refresh_interval: float = 0.0  # seconds between scheduled refreshes; 0: none
     moderator_channel_id: int | None = None  # where scheduled refreshes post their diff
+    allowed_guild_ids: frozenset[int] = frozenset()  # empty: any guild is served
+    # Guilds whose moderators may change the library; None: ALLOWED_GUILD_IDS, else DEV_GUILD_ID.
+    moderator_guild_ids: frozenset[int] | None = None
+    health_port: int | None = None  # None: no health endpoint
+    health_host: str = "127.0.0.1"
+    # Docker stops a container with SIGKILL 10 s after SIGTERM (Kubernetes after 30 s): 8 s
+    # for answers in flight leaves time to apologise and close the gateway before that.
+    shutdown_grace: float = 8.0
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Whether questions from this guild are answered (None: a DM, served only when the
+        bot is not scoped to guilds)."""
+        if not self.allowed_guild_ids:
+            return True
+        return guild_id is not None and guild_id in self.allowed_guild_ids
+
+    @property
+    def library_guild_ids(self) -> frozenset[int]:
+        """Guilds whose moderators may change the library and read feedback:
+        MODERATOR_GUILD_IDS, else ALLOWED_GUILD_IDS, else DEV_GUILD_ID, else none."""
+        if self.moderator_guild_ids is not None:
+            return self.moderator_guild_ids
+        if self.allowed_guild_ids:
+            return self.allowed_guild_ids
+        return frozenset({self.dev_guild_id}) if self.dev_guild_id else frozenset()
 
     @property
     def db_path(self) -> Path:
@@ -105,4 +130,13 @@ class BotSettings:
             refresh_interval=_duration(env, "REFRESH_INTERVAL"),
             moderator_channel_id=env_int(env, "MODERATOR_CHANNEL_ID", None, minimum=1),
             answer_timeout=env_float(env, "ASK_TIMEOUT_SECONDS", 120.0, minimum=1.0),
+            allowed_guild_ids=frozenset(_ids(env, "ALLOWED_GUILD_IDS")),
+            moderator_guild_ids=(
+                frozenset(_ids(env, "MODERATOR_GUILD_IDS"))
+                if env.get("MODERATOR_GUILD_IDS", "").strip()
+                else None
+            ),
+            health_port=env_int(env, "HEALTH_PORT", None, minimum=1),
+            health_host=env.get("HEALTH_HOST", "").strip() or "127.0.0.1",
+            shutdown_grace=env_float(env, "SHUTDOWN_GRACE_SECONDS", 8.0),
         )

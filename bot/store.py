@@ -37,10 +37,28 @@ CREATE TABLE IF NOT EXISTS votes (
     user_id INTEGER NOT NULL,
     vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
     voted_at TEXT NOT NULL,
+    guild_id INTEGER,
     PRIMARY KEY (answer_id, user_id)
 );
 CREATE INDEX IF NOT EXISTS votes_by_time ON votes (vote, voted_at);
 """
+SCHEMA_VERSION = 1  # 1: votes remember the guild they were cast in (for /feedback per guild)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a store written by an older bot up to SCHEMA_VERSION, keeping every row."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in db.execute("PRAGMA table_info(votes)")}
+    if "guild_id" not in columns:
+        db.execute("ALTER TABLE votes ADD COLUMN guild_id INTEGER")
+    # a vote was cast where its answer was shown: that answer's guild
+    db.execute(
+        "UPDATE votes SET guild_id = (SELECT a.guild_id FROM answers a WHERE a.id = answer_id) "
+        "WHERE guild_id IS NULL"
+    )
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,7 @@ class AnswerStore:
         with self._db() as db:
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(SCHEMA)
+            _migrate(db)
 
     def add(self, answer_id: str, origin: Origin, answer: Answer) -> None:
         citations = [{**c.to_json(), "passage": c.passage} for c in answer.citations]
@@ -121,10 +140,11 @@ class AnswerStore:
                 (channel_id, message_id, answer_id),
             )
 
-    def vote(self, answer_id: str, user_id: int, vote: int) -> int | None:
-        """Record (or change) `user_id`'s vote; returns their previous vote, if any.
-
-        Raises KeyError for an answer the store does not know."""
+    def vote(
+        self, answer_id: str, user_id: int, vote: int, guild_id: int | None = None
+    ) -> int | None:
+        """Record (or change) `user_id`'s vote, cast in `guild_id`; returns their previous
+        vote, if any. Raises KeyError for an answer the store does not know."""
         with self._db() as db:
             if db.execute("SELECT 1 FROM answers WHERE id = ?", (answer_id,)).fetchone() is None:
                 raise KeyError(answer_id)
@@ -132,9 +152,10 @@ class AnswerStore:
                 "SELECT vote FROM votes WHERE answer_id = ? AND user_id = ?", (answer_id, user_id)
             ).fetchone()
             db.execute(
-                "INSERT INTO votes VALUES (?, ?, ?, ?) ON CONFLICT (answer_id, user_id) "
-                "DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
-                (answer_id, user_id, vote, _now()),
+                "INSERT INTO votes (answer_id, user_id, vote, voted_at, guild_id) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (answer_id, user_id) DO UPDATE SET "
+                "vote = excluded.vote, voted_at = excluded.voted_at, guild_id = excluded.guild_id",
+                (answer_id, user_id, vote, _now(), guild_id),
             )
         return row[0] if row else None
 
@@ -168,8 +189,9 @@ class AnswerStore:
             row = db.execute("SELECT 1 FROM answers WHERE thread_id = ? LIMIT 1", (thread_id,))
             return row.fetchone() is not None
 
-    def recent_downvoted(self, limit: int) -> list[DownvotedAnswer]:
-        """Answers with at least one 👎, most recently downvoted first."""
+    def recent_downvoted(self, limit: int, guild_id: int | None) -> list[DownvotedAnswer]:
+        """Answers given in `guild_id` with at least one 👎 cast there, most recently
+        downvoted first: one community never sees another's questions."""
         with self._db() as db:
             rows = db.execute(
                 """
@@ -178,11 +200,12 @@ class AnswerStore:
                        SUM(v.vote < 0), SUM(v.vote > 0),
                        MAX(CASE WHEN v.vote < 0 THEN v.voted_at END) AS last_down
                 FROM answers a JOIN votes v ON v.answer_id = a.id
+                WHERE a.guild_id IS ? AND v.guild_id IS ?
                 GROUP BY a.id HAVING SUM(v.vote < 0) > 0
                 ORDER BY last_down DESC, a.rowid DESC
                 LIMIT ?
                 """,
-                (limit,),
+                (guild_id, guild_id, limit),
             ).fetchall()
         return [_downvoted(r) for r in rows]
 
@@ -196,8 +219,10 @@ class AnswerStore:
     async def aset_message(self, answer_id: str, channel_id: int, message_id: int) -> None:
         await asyncio.to_thread(self.set_message, answer_id, channel_id, message_id)
 
-    async def avote(self, answer_id: str, user_id: int, vote: int) -> int | None:
-        return await asyncio.to_thread(self.vote, answer_id, user_id, vote)
+    async def avote(
+        self, answer_id: str, user_id: int, vote: int, guild_id: int | None = None
+    ) -> int | None:
+        return await asyncio.to_thread(self.vote, answer_id, user_id, vote, guild_id)
 
     async def acitations(self, answer_id: str) -> list[Citation] | None:
         return await asyncio.to_thread(self.citations, answer_id)
@@ -208,8 +233,8 @@ class AnswerStore:
     async def aknows_thread(self, thread_id: int) -> bool:
         return await asyncio.to_thread(self.knows_thread, thread_id)
 
-    async def arecent_downvoted(self, limit: int) -> list[DownvotedAnswer]:
-        return await asyncio.to_thread(self.recent_downvoted, limit)
+    async def arecent_downvoted(self, limit: int, guild_id: int | None) -> list[DownvotedAnswer]:
+        return await asyncio.to_thread(self.recent_downvoted, limit, guild_id)
 
 
 def _downvoted(row: Sequence) -> DownvotedAnswer:

@@ -21,6 +21,7 @@ class Ticket:
 
     def __init__(self, throttle: Throttle) -> None:
         self._throttle: Throttle | None = throttle
+        self.admitted_at = time.monotonic()  # for the answer's latency in the log
 
     @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -32,6 +33,8 @@ class Ticket:
     def release(self) -> None:
         if self._throttle is not None:
             self._throttle._admitted -= 1
+            if not self._throttle._admitted:
+                self._throttle.idle.set()
             self._throttle = None
 
     def __enter__(self) -> Ticket:
@@ -66,6 +69,8 @@ class Throttle:
         self._clock = clock
         self._asked: dict[int, deque[float]] = {}
         self._admitted = 0
+        self.idle = asyncio.Event()  # set while no question is admitted (for shutting down)
+        self.idle.set()
 
     @property
     def admitted(self) -> int:
@@ -92,6 +97,7 @@ class Throttle:
         asked.append(now)
         self._forget_idle(now)
         self._admitted += 1
+        self.idle.clear()
         return Ticket(self)
 
     def _forget_idle(self, now: float) -> None:

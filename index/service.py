@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,20 +182,24 @@ class KnowledgeBase:
         )
         yield answer
 
-    async def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        return await asyncio.to_thread(self.answer_sync, question, history)
+    async def answer(
+        self, question: str, history: Sequence[Turn] = (), executor: Executor | None = None
+    ) -> Answer:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, self.answer_sync, question, history)
 
     async def answer_stream(
-        self, question: str, history: Sequence[Turn] = ()
+        self, question: str, history: Sequence[Turn] = (), executor: Executor | None = None
     ) -> AsyncIterator[str | Answer]:
         """Yield the answer's text as it is written (str pieces), then the final Answer.
 
         The extractive answerer writes nothing progressively: it yields the Answer only.
         A generative answerer that streams yields text deltas first. Front ends show the
         deltas as a draft and replace them with the final Answer, whose citations are
-        verified."""
+        verified. The work runs in `executor` (default: the loop's), so a caller can bound
+        how many answers load the store and the model at once."""
         if not self.generative:
-            yield await self.answer(question, history)
+            yield await self.answer(question, history, executor)
             return
         # The synchronous stream runs in a worker thread and hands its pieces over a queue.
         loop = asyncio.get_running_loop()
@@ -218,7 +223,7 @@ class KnowledgeBase:
             finally:
                 items.close()
 
-        worker = asyncio.ensure_future(asyncio.to_thread(work))
+        worker = loop.run_in_executor(executor, work)
         try:
             while True:
                 item = await queue.get()

@@ -307,14 +307,30 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
 }
 
 
-def _configure_logging(debug: bool) -> None:
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(verb: str, debug: bool) -> int:
+    """--debug, else LOG_LEVEL, else INFO for the bot (an operator wants a line per answer)
+    and WARNING for the other verbs (their output is the result)."""
+    if debug:
+        return logging.DEBUG
+    raw = os.environ.get("LOG_LEVEL", "").strip().upper()
+    if not raw:
+        return logging.INFO if verb == "bot" else logging.WARNING
+    if raw not in LOG_LEVELS:
+        raise UsageExit(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return getattr(logging, raw)
+
+
+def _configure_logging(level: int) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     for noisy in ("chromadb", "httpx", "httpcore", "urllib3", "trafilatura", "bm25s"):
-        logging.getLogger(noisy).setLevel(logging.INFO if debug else logging.ERROR)
+        logging.getLogger(noisy).setLevel(logging.INFO if level <= logging.DEBUG else logging.ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -324,12 +340,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageExit as e:
         print(f"policybot: {e} (see policybot --help)", file=sys.stderr)
         return 2
-    _configure_logging(args.debug)
     try:
         from index.errors import PolicybotError, UsageError
         from index.settings import Settings, load_env_file
 
         load_env_file()
+        _configure_logging(_log_level(args.verb, args.debug))
         settings = Settings.from_env(sources=args.sources, data=args.data)
         return COMMANDS[args.verb](args, settings)
     except UsageExit as e:

@@ -9,9 +9,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.asking import answer_and_deliver, can_start_thread, start_thread, strip_mention
+from bot.asking import (
+    admit,
+    answer_and_deliver,
+    can_start_thread,
+    start_thread,
+    strip_mention,
+)
+from bot.conversation import ACK_REACTION, is_acknowledgement, is_question
 from bot.delivery import NO_PINGS, ChannelDelivery, Delivery, InteractionDelivery
 from bot.errors import report_message_error
+from bot.operator_log import channel_kind
 from bot.render import question_header
 from bot.store import Origin
 from index.answering.types import Turn
@@ -42,7 +50,7 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         bot = self.bot
         q = bot.kb.clean_question(question)  # UsageError → a refusal, before anything is shown
-        with bot.throttle.admit(interaction.user.id) as ticket:
+        with admit(bot, interaction.user.id) as ticket:
             await interaction.response.defer(thinking=True)
             thread_id, history = await self._history(interaction.channel)
             delivery: Delivery = InteractionDelivery(interaction)
@@ -61,37 +69,78 @@ class Ask(commands.Cog):
             origin = Origin(
                 interaction.user.id, interaction.guild_id, interaction.channel_id, thread_id
             )
-            await answer_and_deliver(bot, q, history, delivery, origin, ticket)
+            kind = channel_kind(interaction.channel)
+            await answer_and_deliver(bot, q, history, delivery, origin, ticket, kind)
 
-    async def _is_question(self, message: discord.Message) -> bool:
+    def _mentions_me(self, message: discord.Message) -> bool:
+        """A mention of the bot, or of its managed role (Discord's mention picker offers
+        the role the bot got when it was invited, and people pick it)."""
         me = self.bot.user
-        if me is None or message.author.bot or message.webhook_id is not None:
+        if me is None:
             return False
         if any(u.id == me.id for u in message.mentions):
             return True
-        channel = message.channel
+        role = message.guild.self_role if message.guild is not None else None
+        return role is not None and role.id in message.raw_role_mentions
+
+    async def _in_my_thread(self, channel: object) -> bool:
+        me = self.bot.user
         return (
-            self.bot.config.follow_ups_without_mention
-            and bool(message.content.strip())
+            me is not None
             and isinstance(channel, discord.Thread)
             and channel.owner_id == me.id
             and await self.bot.store.aknows_thread(channel.id)
         )
 
+    async def _kind(self, message: discord.Message) -> str:
+        """What `message` is to the bot: a question, a remark (thanks, ok, an emoji: worth
+        a 👍 at most, see bot/conversation.py), or none of its business ("ignore")."""
+        if (
+            self.bot.user is None
+            or message.author.bot
+            or message.webhook_id is not None
+            or not self.bot.config.serves(message.guild and message.guild.id)
+        ):
+            return "ignore"
+        text = message.content
+        if self._mentions_me(message):
+            return "remark" if is_acknowledgement(text) else "question"
+        if (
+            self.bot.config.follow_ups_without_mention
+            and text.strip()
+            and await self._in_my_thread(message.channel)
+        ):
+            return "question" if is_question(text) else "remark"
+        return "ignore"
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if not await self._is_question(message):
+        kind = await self._kind(message)
+        if kind == "remark":
+            await self._acknowledge(message)
+        if kind != "question":
             return
         try:
             await self._answer_message(message)
         except Exception as error:
             await report_message_error(message, error)
 
+    async def _acknowledge(self, message: discord.Message) -> None:
+        """A 👍 for thanks and agreement; other remarks are left to the people talking."""
+        if not is_acknowledgement(message.content):
+            return
+        try:
+            await message.add_reaction(ACK_REACTION)
+        except discord.HTTPException:
+            log.info("could not react to message %s", message.id)
+
     async def _answer_message(self, message: discord.Message) -> None:
         bot = self.bot
-        me = bot.user.id if bot.user else 0
-        q = bot.kb.clean_question(strip_mention(message.content, me))
-        with bot.throttle.admit(message.author.id) as ticket:
+        role = message.guild.self_role if message.guild is not None else None
+        q = bot.kb.clean_question(
+            strip_mention(message.content, bot.user.id if bot.user else 0, role and role.id)
+        )
+        with admit(bot, message.author.id) as ticket:
             channel = message.channel
             thread_id, history = await self._history(channel)
             delivery: Delivery = ChannelDelivery(channel, reference=message)
@@ -104,7 +153,8 @@ class Ask(commands.Cog):
             origin = Origin(
                 message.author.id, message.guild and message.guild.id, channel.id, thread_id
             )
-            await answer_and_deliver(bot, q, history, delivery, origin, ticket)
+            kind = channel_kind(channel)
+            await answer_and_deliver(bot, q, history, delivery, origin, ticket, kind)
 
 
 async def setup(bot: PolicyBot) -> None:

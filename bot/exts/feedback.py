@@ -13,6 +13,7 @@ from bot.checks import moderators_only
 from bot.delivery import NO_PINGS
 from bot.errors import BotError
 from bot.exts.guarded import Guarded
+from bot.operator_log import log_moderator_action
 from bot.render import Part, render_passages
 from bot.render_admin import feedback_parts
 
@@ -57,7 +58,7 @@ class VoteButton(
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             before = await _bot(interaction).store.avote(
-                self.answer_id, interaction.user.id, self.vote
+                self.answer_id, interaction.user.id, self.vote, interaction.guild_id
             )
         except KeyError:
             raise BotError("That answer is no longer on record, so I can't store a vote.") from None
@@ -130,12 +131,15 @@ class Feedback(commands.Cog):
     @app_commands.command(name="feedback", description="Recent answers voted 👎 (moderators)")
     @app_commands.describe(count="How many answers to show (1-25, default 10)")
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members by default
     @app_commands.check(moderators_only)
     async def feedback(
         self, interaction: discord.Interaction, count: app_commands.Range[int, 1, 25] = 10
     ) -> None:
+        """Only this guild's answers and votes: other communities' questions stay theirs."""
+        log_moderator_action(interaction, "/feedback")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        items = await self.bot.store.arecent_downvoted(count)
+        items = await self.bot.store.arecent_downvoted(count, interaction.guild_id)
         await send_parts(interaction, feedback_parts(items))
 
 

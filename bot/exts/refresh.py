@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.checks import moderators_only
 from bot.delivery import NO_PINGS
+from bot.operator_log import log_moderator_action, log_refresh
 from bot.refreshing import changed
 from bot.render_admin import refresh_report
 from index.errors import PolicybotError, RefreshInProgress
@@ -62,8 +63,10 @@ class Refresh(commands.Cog):
         name="refresh", description="Update the index from the sources folder (moderators)"
     )
     @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)  # hidden from members by default
     @app_commands.check(moderators_only)
     async def refresh(self, interaction: discord.Interaction) -> None:
+        log_moderator_action(interaction, "/refresh")
         with self.bot.refresher.claim(interaction.user.display_name):
             await interaction.response.defer(thinking=True)
             await self.bot.refresher.run_shown(interaction)
@@ -98,14 +101,9 @@ class Refresh(commands.Cog):
         skipped = frozenset((s.path, s.reason) for s in report.skipped)
         newly_skipped = skipped - self._skipped
         self._skipped = skipped
-        log.info(
-            "scheduled refresh: %d added, %d updated, %d removed, %d skipped (%d new)",
-            len(report.added),
-            len(report.updated),
-            len(report.removed),
-            len(report.skipped),
-            len(newly_skipped),
-        )
+        log_refresh(report, by="schedule")
+        if newly_skipped:
+            log.info("scheduled refresh: %d newly skipped files", len(newly_skipped))
         if changed(report) or newly_skipped:
             await self._post(report)
         return report

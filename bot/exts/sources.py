@@ -11,9 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import text as T
-from bot.checks import moderators_only
+from bot.checks import may_change_library, moderators_only
 from bot.delivery import NO_PINGS
 from bot.errors import BotError
+from bot.operator_log import log_moderator_action
 from index.errors import RefreshInProgress, SourceError, UsageError
 
 if TYPE_CHECKING:
@@ -59,7 +60,10 @@ class Sources(commands.Cog):
     same refresh as /refresh (or, when one is running, left for the next one)."""
 
     source = app_commands.Group(
-        name="source", description="Add or remove a source (moderators)", guild_only=True
+        name="source",
+        description="Add or remove a source (moderators)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),  # hidden from members
     )
 
     def __init__(self, bot: PolicyBot) -> None:
@@ -75,9 +79,9 @@ class Sources(commands.Cog):
         try:
             added = await self.bot.kb.aadd_url(url)
         except (UsageError, SourceError) as error:
-            log.info("/source add %s by %s refused: %s", url, interaction.user.id, error)
+            log_moderator_action(interaction, "/source add", f"{url} refused: {error}")
             raise BotError(f"❌ Couldn't add that page: {error}.") from error
-        log.info("/source add by %s: %s saved as %s", interaction.user.id, url, added["added"])
+        log_moderator_action(interaction, "/source add", f"{url} saved as {added['added']}")
         await self._refresh(interaction, f"📥 Added {_named(added.get('title'), added['added'])}.")
 
     @source.command(name="remove", description="Remove a source from the library")
@@ -91,9 +95,9 @@ class Sources(commands.Cog):
         try:
             removed = await self.bot.kb.aremove_source(ref)
         except (UsageError, SourceError) as error:
-            log.info("/source remove %s by %s refused: %s", source, interaction.user.id, error)
+            log_moderator_action(interaction, "/source remove", f"{source} refused: {error}")
             raise BotError(f"❌ Couldn't remove that source: {error}.") from error
-        log.info("/source remove by %s: %s", interaction.user.id, removed["removed"])
+        log_moderator_action(interaction, "/source remove", f"removed {removed['removed']}")
         await self._refresh(
             interaction, f"🗑️ Removed {_named(removed.get('title'), removed['removed'])}."
         )
@@ -103,7 +107,7 @@ class Sources(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         bot = cast("PolicyBot", interaction.client)
-        if not bot.is_moderator(interaction.user, interaction.permissions):
+        if not may_change_library(bot, interaction):
             return []
         try:
             library = await bot.kb.alibrary()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Executor
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
@@ -69,13 +70,13 @@ class GatedKB:
         return getattr(self._kb, name)
 
     async def answer_stream(
-        self, question: str, history: Sequence[Turn] = ()
+        self, question: str, history: Sequence[Turn] = (), executor: Executor | None = None
     ) -> AsyncIterator[str | Answer]:
         if self.fail_with is not None:
             raise self.fail_with
         if self.answer_gate is not None:
             await asyncio.to_thread(self.answer_gate.wait)
-        async for item in self._kb.answer_stream(question, history):
+        async for item in self._kb.answer_stream(question, history, executor):
             yield item
 
     async def arefresh(self, dry_run: bool = False, progress: Any = None) -> Any:
@@ -108,10 +109,10 @@ class FlakyKB(GatedKB):
             raise StoreUnavailable(self.REASON)
 
     async def answer_stream(
-        self, question: str, history: Sequence[Turn] = ()
+        self, question: str, history: Sequence[Turn] = (), executor: Executor | None = None
     ) -> AsyncIterator[str | Answer]:
         self._check()
-        async for item in self._kb.answer_stream(question, history):
+        async for item in self._kb.answer_stream(question, history, executor):
             yield item
 
     async def alibrary(self) -> LibraryInfo:
@@ -128,7 +129,7 @@ class StreamingKB(GatedKB):
         self.delay = delay
 
     async def answer_stream(
-        self, question: str, history: Sequence[Turn] = ()
+        self, question: str, history: Sequence[Turn] = (), executor: Executor | None = None
     ) -> AsyncIterator[str | Answer]:
         answer = await self._kb.answer(question, history)
         step = max(1, len(answer.answer) // self.pieces)

@@ -74,9 +74,9 @@ class HungKB(GatedKB):
         super().__init__(kb)
         self.release = release
 
-    async def answer_stream(self, question, history=()):
+    async def answer_stream(self, question, history=(), executor=None):
         await asyncio.to_thread(self.release.wait, 30)
-        async for item in self._kb.answer_stream(question, history):
+        async for item in self._kb.answer_stream(question, history, executor):
             yield item
 
 

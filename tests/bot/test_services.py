@@ -74,15 +74,16 @@ def test_store_votes_history_and_downvoted(tmp_path: Path) -> None:
     assert store.history(30, 1) == [Turn("second?", "two [1]")]
     assert store.knows_thread(31) and not store.knows_thread(99)
 
-    assert store.vote("a" * 32, 7, 1) is None
-    assert store.vote("a" * 32, 7, -1) == 1
-    assert store.vote("a" * 32, 8, -1) is None
+    assert store.vote("a" * 32, 7, 1, 10) is None
+    assert store.vote("a" * 32, 7, -1, 10) == 1
+    assert store.vote("a" * 32, 8, -1, 10) is None
     assert store.votes("a" * 32) == {7: -1, 8: -1}
-    store.vote("b" * 32, 7, 1)
+    store.vote("b" * 32, 7, 1, 10)
     with pytest.raises(KeyError):
         store.vote("f" * 32, 7, 1)
     store.set_message("a" * 32, 30, 555)
-    (down,) = store.recent_downvoted(10)
+    (down,) = store.recent_downvoted(10, 10)
+    assert store.recent_downvoted(10, 11) == []  # another guild sees none of it
     assert (down.question, down.down, down.up) == ("first?", 2, 0)
     assert down.jump_url == "https://discord.com/channels/10/30/555"
     (c,) = store.citations("a" * 32) or []
@@ -130,6 +131,27 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
         {"REFRESH_INTERVAL": "-1h"},
         {"MODERATOR_CHANNEL_ID": "mod-log"},
     ):
+        with pytest.raises(UsageError):
+            BotSettings.from_env(bad, data_dir=tmp_path)
+
+
+def test_the_library_guilds_default_to_the_allowed_guilds_then_the_dev_guild(
+    tmp_path: Path,
+) -> None:
+    def library(**env: str) -> frozenset[int]:
+        return BotSettings.from_env(env, data_dir=tmp_path).library_guild_ids
+
+    assert library() == frozenset()  # nobody changes the library from Discord
+    assert library(DEV_GUILD_ID="9") == {9}
+    assert library(DEV_GUILD_ID="9", ALLOWED_GUILD_IDS="1,2") == {1, 2}
+    assert library(DEV_GUILD_ID="9", ALLOWED_GUILD_IDS="1,2", MODERATOR_GUILD_IDS="2") == {2}
+    scoped = BotSettings.from_env({"ALLOWED_GUILD_IDS": "1, 2"}, data_dir=tmp_path)
+    assert scoped.serves(1) and not scoped.serves(3) and not scoped.serves(None)
+    anywhere = BotSettings.from_env({}, data_dir=tmp_path)
+    assert anywhere.serves(3) and anywhere.serves(None)
+    ops = BotSettings.from_env({"HEALTH_PORT": "8081"}, data_dir=tmp_path)
+    assert (ops.health_port, ops.health_host) == (8081, "127.0.0.1")
+    for bad in ({"ALLOWED_GUILD_IDS": "one"}, {"HEALTH_PORT": "http"}):
         with pytest.raises(UsageError):
             BotSettings.from_env(bad, data_dir=tmp_path)
 

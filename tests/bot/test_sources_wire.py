@@ -222,7 +222,7 @@ async def test_the_scheduled_refresh_posts_changes_to_the_moderators_channel_onl
     mod_log = standin.world.channels["mod-log"]
 
     def scheduled_runs() -> int:
-        return sum(r.getMessage().startswith("scheduled refresh: ") for r in caplog.records)
+        return sum(r.getMessage().startswith("refresh by=schedule ") for r in caplog.records)
 
     async with start_bot(kb=kb, refresh_interval=1.0, moderator_channel_id=mod_log):
         await standin.wait_until(lambda: scheduled_runs() >= 1, timeout=TIMEOUT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass, field
@@ -70,3 +71,19 @@ def ok_ratelimit_headers(route: str) -> dict[str, str]:
         "X-RateLimit-Reset-After": "1.000",
         "X-RateLimit-Bucket": bucket_hash(route),
     }
+
+
+@dataclass
+class Hold:
+    """Hold the next request matching `method` + `route` until `release()` (once)."""
+
+    method: str
+    route: str
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, method: str, route: str, path: str) -> bool:
+        return not self.reached.is_set() and method == self.method and self.route in (route, path)
+
+    def release(self) -> None:
+        self.released.set()

@@ -260,8 +260,32 @@ class Gateway:
         self._event("identify", s, intents=intents, shard=[shard_id, shard_count])
         await self._send_ready(s)
 
+    def guild_create(self, s: Session, g: Any, *, joined: bool = False) -> dict[str, Any]:
+        """GUILD_CREATE for `g` as session `s` sees it. `joined`: the bot was just added,
+        so (as on Discord) there is no `unavailable` field and discord.py says guild_join."""
+        members = list(g.members.values())
+        if not s.intents & GUILD_MEMBERS:  # without the intent only the bot itself is sent
+            members = [m for m in members if int(m["user"]["id"]) == self.world.bot_id]
+        payload = g.payload(members=members)
+        if joined:
+            payload.pop("unavailable", None)
+        return payload
+
+    async def announce_join(self, g: Any) -> int:
+        """The bot was added to guild `g`: GUILD_CREATE to the session owning it."""
+        sent = 0
+        for s in self.live_sessions():
+            if s.owns_guild(g.id):
+                await s.dispatch("GUILD_CREATE", self.guild_create(s, g, joined=True))
+                sent += 1
+        return sent
+
     async def _send_ready(self, s: Session) -> None:
-        guilds = [g for g in self.world.guilds if s.owns_guild(g.id)]
+        guilds = [
+            g
+            for g in self.world.guilds
+            if s.owns_guild(g.id) and self.world.bot_id in g.members  # not the guilds it left
+        ]
         ready = {
             "v": 10,
             "user": self.world.bot_user,
@@ -282,10 +306,7 @@ class Gateway:
         await s.dispatch("READY", ready)
         self._event("ready", s, guilds=[g.id for g in guilds])
         for g in guilds:
-            members = list(g.members.values())
-            if not s.intents & GUILD_MEMBERS:  # without the intent only the bot itself is sent
-                members = [m for m in members if int(m["user"]["id"]) == self.world.bot_id]
-            await s.dispatch("GUILD_CREATE", g.payload(members=members))
+            await s.dispatch("GUILD_CREATE", self.guild_create(s, g))
 
     async def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
         s = self.sessions.get(str(d.get("session_id")))

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import FaultRule, ok_ratelimit_headers
+from .faults import FaultRule, Hold, ok_ratelimit_headers
 from .messages import apply_edit, validation_error
 from .records import RecordedRequest, StoredMessage
 from .responses import error, json_response
@@ -86,6 +86,7 @@ class RestCore:
         self.gateway_url = gateway_url
         self.shards = shards
         self.faults: list[FaultRule] = []
+        self.holds: list[Hold] = []
         self.session_starts = 1000
 
     # --- middleware ------------------------------------------------------------------
@@ -109,6 +110,11 @@ class RestCore:
         rec.at = time.monotonic()
         request[REC] = rec
         self.state.requests.append(rec)
+        hold = next((h for h in self.holds if h.matches(request.method, route, path)), None)
+        if hold is not None:
+            hold.reached.set()
+            self.state.changed()
+            await hold.released.wait()
         fault = next((f for f in self.faults if f.matches(request.method, route, path)), None)
         if fault is not None:
             fault.hits.append(rec)

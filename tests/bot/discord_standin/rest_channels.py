@@ -232,7 +232,20 @@ class RestChannels:
         member = g.members.get(int(request.match_info["user_id"]))
         return json_response(member) if member else error(404, 10007, "Unknown Member")
 
+    async def leave_guild(self, request: web.Request) -> web.Response:
+        """`Guild.leave()`: the bot stops being a member; GUILD_DELETE tells its session."""
+        g = self._guild(request)
+        if isinstance(g, web.Response):
+            return g
+        if g.members.pop(self.world.bot_id, None) is None:
+            return error(404, 10004, "Unknown Guild")
+        self.state.left_guilds.append(g.id)
+        self.state.changed()
+        await self.state.gateway.dispatch_guild(g.id, "GUILD_DELETE", {"id": str(g.id)})
+        return web.Response(status=204)
+
     def register(self, router: web.UrlDispatcher) -> None:
+        router.add_delete(API + "/users/@me/guilds/{guild_id}", self.leave_guild)
         c = API + "/channels/{channel_id}"
         m = c + "/messages/{message_id}"
         router.add_get(c, self.get_channel)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from .actions import UserActions
-from .faults import FaultRule
+from .faults import FaultRule, Hold
 from .gateway import PRIVILEGED, Gateway
 from .records import GatewayEvent, InteractionRecord, RecordedRequest, StoredMessage
 from .redirect import discord_py_redirected
@@ -19,7 +19,7 @@ from .rest_channels import RestChannels
 from .rest_interactions import RestInteractions
 from .snowflakes import SnowflakeFactory
 from .state import StandinState
-from .world import World
+from .world import GuildState, World
 
 T = TypeVar("T")
 
@@ -334,6 +334,27 @@ class DiscordStandin(UserActions):
         rule = FaultRule(method.upper(), route, times, status, body=body)
         self._rest.faults.append(rule)
         return rule
+
+    def hold(self, method: str, route: str) -> Hold:
+        """Hold the next matching request unanswered until `hold.release()`; `hold.reached`
+        is set when it arrives (e.g. hold ``GET /gateway/bot`` to keep a bot from connecting)."""
+        rule = Hold(method.upper(), route)
+        self._rest.holds.append(rule)
+        return rule
+
+    # --- guild membership -------------------------------------------------------------
+    async def join_guild(self) -> GuildState:
+        """Someone adds the bot to a new guild (GUILD_CREATE → discord.py's guild_join)."""
+        guild = self.world.add_guild()
+        self.state.changed()
+        if not await self.state.gateway.announce_join(guild):
+            raise LookupError("no bot session is connected; is the bot running?")
+        return guild
+
+    @property
+    def left_guilds(self) -> list[int]:
+        """Guilds the bot left, in order."""
+        return self.state.left_guilds
 
     @property
     def rate_limited(self) -> list[RecordedRequest]:

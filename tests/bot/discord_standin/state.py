@@ -30,6 +30,7 @@ class StandinState:
         self.guild_commands: dict[int, dict[int, dict[str, Any]]] = {}
         self.gateway_log: list[GatewayEvent] = []
         self.echo_bot_messages = True
+        self.left_guilds: list[int] = []  # guilds the bot left (DELETE /users/@me/guilds/…)
 
     def changed(self) -> None:
         self.notifier.notify()

@@ -139,6 +139,11 @@ class World:
         """Role name → id in the first guild ("everyone" is @everyone)."""
         return {r["name"].lstrip("@"): int(r["id"]) for r in self.guild.data["roles"]}
 
+    def bot_role_id(self, guild: GuildState | None = None) -> int:
+        """The role Discord made for the bot when it joined `guild` (managed, tagged with
+        the bot's id); the mention picker offers it as "@PolicyBot"."""
+        return (guild or self.guild).role_id(self.bot_user["username"])
+
     def user_id(self, user: str | int) -> int:
         return self.users[user] if isinstance(user, str) else int(user)
 
@@ -181,6 +186,11 @@ class World:
         return P.channel_permissions(guild.data, member, channel)
 
     # --- building ------------------------------------------------------------
+    def add_guild(self) -> GuildState:
+        """Another guild like the first (same users, roles and channels by name)."""
+        self._add_default_guild(len(self.guilds), 1)
+        return self.guilds[-1]
+
     def add_user(
         self,
         name: str,
