@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from index.errors import StoreUnavailable
+from index.errors import PublishConflict, StoreUnavailable
 from index.retrieval import Retriever
 from index.service import KnowledgeBase
 from index.settings import Settings
@@ -127,17 +127,56 @@ def test_publishing_a_generation_switches_readers_atomically(
     first, col = store.new_generation()
     col.add(ids=["a"], embeddings=[[1.0, 0.0]], documents=["first"], metadatas=[{"path": "a"}])
     assert store.live_generation() is None  # built, not yet published: nobody sees it
-    store.publish(Catalog(generation=first, collection=col.name))
+    store.publish(Catalog(version=1, generation=first, collection=col.name))
     other = ChromaStore(settings)  # another process's view
     assert other.live_generation() == first
     second, col2 = store.new_generation()
     assert other.read_catalog().collection == col.name
-    store.publish(Catalog(generation=second, collection=col2.name))
+    store.publish(Catalog(version=2, generation=second, collection=col2.name))
     assert other.live_generation() == second
     assert set(store.generation_collections()) == {col.name, col2.name}
     store.drop(col.name)
     assert store.generation_collections() == [col2.name]
     assert (tmp_path / "data" / "chroma").exists() == (not backend)
+
+
+def test_a_publish_that_lost_the_race_changes_nothing(
+    backend: dict[str, object], tmp_path: Path
+) -> None:
+    """Two publishers started from the same version: the second is refused with
+    PublishConflict, and the first stays live for everyone."""
+    settings = Settings(sources_dir=tmp_path, data_dir=tmp_path / "data", **backend)
+    mine, theirs = ChromaStore(settings), ChromaStore(settings)
+    base, col = mine.new_generation()
+    mine.publish(Catalog(version=1, generation=base, collection=col.name))
+    winner, col_w = theirs.new_generation()
+    loser, col_l = mine.new_generation()
+    theirs.publish(Catalog(version=2, generation=winner, collection=col_w.name))
+    with pytest.raises(PublishConflict, match=f"generation {winner}"):
+        mine.publish(Catalog(version=2, generation=loser, collection=col_l.name))
+    for store in (mine, theirs, ChromaStore(settings)):
+        assert store.live_generation() == winner
+        assert store.read_catalog().version == 2
+
+
+def test_a_publish_left_half_done_is_finished_by_the_next_reader_of_the_record(
+    backend: dict[str, object], tmp_path: Path
+) -> None:
+    """A process that claimed its version and died before pointing the catalog at it: the
+    next refresh (point_to_latest) makes it live; a stale catalog never wins over it."""
+    settings = Settings(sources_dir=tmp_path, data_dir=tmp_path / "data", **backend)
+    store = ChromaStore(settings)
+    first, col = store.new_generation()
+    store.publish(Catalog(version=1, generation=first, collection=col.name))
+    second, col2 = store.new_generation()
+    half = Catalog(version=2, generation=second, collection=col2.name)
+    store.stage(half)
+    store.claim(half)  # … and the process dies here
+    assert store.live_generation() == first
+    assert ChromaStore(settings).point_to_latest().generation == second
+    assert store.live_generation() == second
+    with pytest.raises(PublishConflict):  # built on version 1: too late
+        store.claim(Catalog(version=2, generation="late", collection="late"))
 
 
 def test_refresh_and_answers_work_on_both_stores(
