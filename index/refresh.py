@@ -4,6 +4,9 @@ New and changed documents (by SHA-256 of the file) are chunked and embedded; unc
 ones are copied with their existing vectors into a new generation; deleted ones are left
 out. Only when the new generation is complete is it published, so questions are answered
 from the previous complete index until then, and a refresh that dies changes nothing.
+Publishing is compare-and-set against the version the refresh started from (see
+index/store.py), so refreshes on several machines sharing one Chroma server never publish
+over each other; the file lock only keeps two on one data folder from doing double work.
 """
 
 from __future__ import annotations
@@ -302,7 +305,7 @@ class Refresher:
         try:
             self.store.claim(new)
         except PublishConflict as e:
-            log.warning("refresh not published: %s", e)
+            log.info("refresh not published: %s", e)
             self._drop_quietly(str(new.collection), new.generation)
             raise
         _crash_point("mid_publish")  # claimed, not yet pointed to: the next refresh finishes it

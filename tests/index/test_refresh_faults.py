@@ -58,12 +58,16 @@ def policybot(
 class Reader:
     """`policybot ask --json -` kept running: one question in, one JSON answer out."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self, folder: Path, command: list[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        command = command or [
+            sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
+            "--data", str(folder / "data"), "ask", "--json", "-",
+        ]  # fmt: skip
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
-             "--data", str(folder / "data"), "ask", "--json", "-"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, cwd=ROOT,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT, env=env,
         )  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
