@@ -70,10 +70,9 @@ def refusal(url: str, host: str, ip: IPAddress, kind: str, allow_private: bool) 
     if allow_private and kind in _PRIVATE_KINDS:
         return None
     via = str(ip) if host.strip("[]") == str(ip) else f"{host} resolves to {ip}, which"
-    hint = (
-        "" if allow_private or kind not in _PRIVATE_KINDS
-        else " (an operator can allow private addresses with SOURCE_FETCH_ALLOW_PRIVATE=1)"
-    )  # fmt: skip
+    hint = ""
+    if kind in _PRIVATE_KINDS:  # (and not allowed, or we would have returned)
+        hint = " (an operator can allow private addresses with SOURCE_FETCH_ALLOW_PRIVATE=1)"
     article = "an" if kind[0] in "aeiou" else "a"
     return f"{url} is refused: {via} is {article} {kind} address, not a public one{hint}"
 
@@ -119,30 +118,20 @@ def fetch(
     `check_hop` (e.g. "already in the library"). Raises UsageError or SourceError with a
     one-line reason."""
     deadline = time.monotonic() + timeout
-    with httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
-        trust_env=False,  # a proxy would resolve the name itself, after our check
-        headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/pdf;q=0.9"},
-    ) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            check_hop(url)
-            got = _get(client, url, allow_private, deadline, timeout, max_bytes)
-            if isinstance(got, Fetched):
-                return got
-            url = got
+    for _ in range(MAX_REDIRECTS + 1):
+        check_hop(url)
+        got = _get(url, allow_private, deadline, timeout, max_bytes)
+        if isinstance(got, Fetched):
+            return got
+        url = got
     raise UsageError(f"{url} redirects more than {MAX_REDIRECTS} times")
 
 
 def _get(
-    client: httpx.Client,
-    url: str,
-    allow_private: bool,
-    deadline: float,
-    timeout: float,
-    max_bytes: int,
+    url: str, allow_private: bool, deadline: float, timeout: float, max_bytes: int
 ) -> Fetched | str:
-    """One hop: the page, or the URL it redirects to."""
+    """One hop: the page, or the URL it redirects to. A client of its own per hop, so a
+    connection made for one host name is never reused for another."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
@@ -154,11 +143,20 @@ def _get(
     where = parts.netloc.rsplit("@", 1)[-1]
     last: Exception | None = None
     for ip in addresses:
-        target = httpx.URL(url).copy_with(host=str(ip))
+        try:
+            target = httpx.URL(url).copy_with(host=str(ip))
+        except httpx.InvalidURL:
+            raise UsageError(f"not a valid URL: {url[:100]!r}") from None
         headers = {"Host": where}
         extensions = {"sni_hostname": host} if parts.scheme.lower() == "https" else {}
+        client = httpx.Client(
+            timeout=httpx.Timeout(max(deadline - time.monotonic(), 0.1)),
+            follow_redirects=False,
+            trust_env=False,  # a proxy would resolve the name itself, after our check
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/pdf;q=0.9"},
+        )
         try:
-            with client.stream("GET", target, headers=headers, extensions=extensions) as r:
+            with client, client.stream("GET", target, headers=headers, extensions=extensions) as r:
                 if r.status_code in _REDIRECTS:
                     location = r.headers.get("location", "").strip()
                     if not location:
