@@ -66,13 +66,13 @@ class DocEntry:
 
 @dataclass
 class Catalog:
-    version: int = 0  # publish counter; 0: nothing published (or published before versions)
     generation: str | None = None
     collection: str | None = None
     refreshed_at: str | None = None
     embed_model: str = ""
     chunker: str = ""
     documents: dict[str, DocEntry] = field(default_factory=dict)
+    version: int = 0  # publish counter; 0: nothing published (or published before versions)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
