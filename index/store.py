@@ -80,7 +80,6 @@ class Catalog:
     @classmethod
     def from_json(cls, raw: str) -> Catalog:
         data = json.loads(raw)
-        data.setdefault("version", 0)
         docs = {k: DocEntry(**v) for k, v in data.pop("documents", {}).items()}
         return cls(**data, documents=docs)
 
