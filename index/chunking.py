@@ -18,9 +18,10 @@ from pydantic import Field
 from index.documents import Chunk, Sentence
 from index.text import split_sentences, words
 
-# v5: chunk ids name the document (its path) as well as its text, so the same text under
-# two names can never collide; an index built by v4 is rebuilt once, with the new ids.
-CHUNKER_VERSION = "sentences-v5"
+# v6: chunk ids name the document (its path) as well as its text, so the same text under
+# two names can never collide; an index built by an earlier version is rebuilt once, with
+# the new ids. (v6, not v5: main's v5 is the sentence spans, whose ids are still per text.)
+CHUNKER_VERSION = "sentences-v6"
 _NON_SPACE = re.compile(r"\S+")
 
 
