@@ -31,7 +31,7 @@ from index.store import Catalog, ChromaStore
 from tests.index.chroma_server import CHROMA, ChromaServer
 from tests.index.test_refresh_faults import Reader
 
-# Slow: 20 `policybot index` processes and two readers take 2.5-3 min on a shared 2-core
+# Slow: 20 `policybot index` processes and two readers take 1.5-3 min on a shared 2-core
 # machine (about 100 s of CPU); run with `-m slow`.
 pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
