@@ -6,6 +6,7 @@ It is a llama-index NodeParser, so it runs inside the ingestion pipeline; each n
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -17,8 +18,11 @@ from pydantic import Field
 from index.documents import Chunk, Sentence
 from index.text import split_sentences, words
 
-# v5: chunks record their sentences' spans, and carry a vector per sentence (index/sentences).
-CHUNKER_VERSION = "sentences-v5"
+# v6: chunks record their sentences' spans and carry a vector, speaker and entity kinds per
+# sentence (index/sentences.py, index/attribution.py); chunk ids name the document (its
+# path) as well as its text, so the same text under two names can never collide. An index
+# built by an earlier version is rebuilt once.
+CHUNKER_VERSION = "sentences-v6"
 _NON_SPACE = re.compile(r"\S+")
 
 
@@ -79,6 +83,13 @@ def _bounded(sentences: list[Sentence], text: str, max_words: int) -> list[Sente
     return out
 
 
+def chunk_id(doc_id: str, sha256: str, index: int) -> str:
+    """Unique per document and stable while its file is unchanged (an unchanged document
+    is copied into the next generation under the same ids)."""
+    path = hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:12]
+    return f"{sha256[:16]}-{path}-{index}"
+
+
 class SentenceChunker(NodeParser):
     """llama-index node parser around `chunk_text`."""
 
@@ -108,7 +119,7 @@ class SentenceChunker(NodeParser):
                     "sentences": spans_to_str(chunk),
                 }
                 node = TextNode(
-                    id_=f"{doc.metadata['sha256'][:16]}-{chunk.index}",
+                    id_=chunk_id(doc.doc_id, doc.metadata["sha256"], chunk.index),
                     text=chunk.text,
                     start_char_idx=chunk.start,
                     end_char_idx=chunk.end,

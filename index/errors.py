@@ -25,5 +25,10 @@ class RefreshInProgress(PolicybotError):
     """Another refresh holds the lock."""
 
 
+class PublishConflict(RefreshInProgress):
+    """Another process published a new generation while this refresh built its own. This one
+    is not published (it would undo the other); the next refresh starts from the winner."""
+
+
 class ModelUnavailable(PolicybotError):
     """The embedding model files are missing or fail their checksum."""

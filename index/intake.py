@@ -1,33 +1,38 @@
 """Adding sources by URL and removing sources: what `policybot add/remove` and the bot's
 `/source add`, `/source remove` call (through `KnowledgeBase.add_url/remove_source`).
 
-`add_url` fetches one web page or PDF (http/https only, with a time and size limit) and
+`add_url` fetches one web page or PDF (http/https only, public addresses only unless
+SOURCE_FETCH_ALLOW_PRIVATE is set, with a time and size limit: see index/fetching.py) and
 saves it into the sources folder: an article as Markdown with YAML front matter (title,
 author, date, site, url) and the main text exactly as extracted, a PDF as it came with a
 `<name>.pdf.yml` metadata file beside it (the loader reads both). Files appear atomically
 and never replace an existing file. Neither function refreshes the index: the caller does.
 
-Errors: `UsageError` when the input itself is unusable (not an http(s) URL, 404, not an
-article, unsupported or too large, already in the library); `SourceError` for faults that
+Errors: `UsageError` when the input itself is unusable (not an http(s) URL, not a public
+address, 404, not an article, unsupported or too large, already in the library under this
+or another URL of the same page, or a URL it redirects to); `SourceError` for faults that
 may pass (timeout, no connection, 5xx, a sources folder that can't be written)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
 import shutil
+import socket
 import time
 import unicodedata
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import yaml
 
 from index.errors import SourceError, UsageError
+from index.fetching import fetch
 from index.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
 from index.settings import Settings
 from index.store import Catalog
@@ -36,9 +41,10 @@ log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT = 20.0  # seconds for the whole download, not per read
 MAX_FETCH_BYTES = 20 * 1024 * 1024
-MAX_REDIRECTS = 5
 MIN_ARTICLE_WORDS = 50  # less main text than this is a listing, a login wall or an error page
-USER_AGENT = "policybot/0.1 (+source intake; a moderator added this URL)"
+# Where a fetched page was redirected to, beside the `url` it was added by (so the page
+# can't be added again under its final address either).
+FINAL_URL_KEY = "final_url"
 TRASH_DIR = "removed-sources"  # under the data folder: removed files are moved here, not lost
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
@@ -56,20 +62,33 @@ def add_url(
     {"added": path in the sources folder, "title", "url", "kind": "article"|"pdf", and
     "author", "date", "site", "pages" when known}. Doesn't refresh the index."""
     url = check_url(url)
-    existing = find_by_url(settings.sources_dir, url)
-    if existing:
-        raise UsageError(
-            f"{url} is already in the library as {existing[0]}; remove it first to fetch it again"
-        )
-    data, content_type = fetch(url, timeout=timeout, max_bytes=max_bytes)
+    root = settings.sources_dir
+    known = _recorded_urls(root)
+
+    def not_in_library(hop: str) -> None:
+        if existing := known.get(same_page_key(hop)):
+            said = url if hop == url else f"{url} (it redirects to {hop})"
+            raise UsageError(
+                f"{said} is already in the library as {existing}; remove it first to fetch it again"
+            )
+
+    got = fetch(
+        url,
+        allow_private=settings.source_fetch_allow_private,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        check_hop=not_in_library,
+    )
+    data, content_type = got.body, _media_type(got.content_type)
+    final = got.url if got.url != url else None
     if _is_pdf(data, content_type):
-        return _save_pdf(settings.sources_dir, url, data)
+        return _save_pdf(root, url, data, final)
     if content_type and not content_type.startswith(_HTML_TYPES):
         raise UsageError(
             f"{url} is {content_type}, not a web page or a PDF; only articles (HTML) "
             "and PDFs can be added"
         )
-    return _save_article(settings.sources_dir, url, data, content_type)
+    return _save_article(root, url, data, content_type, final)
 
 
 def check_url(url: str) -> str:
@@ -78,6 +97,7 @@ def check_url(url: str) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
+        parts.port  # noqa: B018 (a port that isn't a number raises here)
     except ValueError:
         raise UsageError(f"not a valid URL: {url[:100]!r}") from None
     if parts.scheme.lower() not in ("http", "https"):
@@ -87,75 +107,21 @@ def check_url(url: str) -> str:
     return url
 
 
-def fetch(url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str]:
-    """GET `url`: (body, lower-case media type without parameters). Raises with a reason."""
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    where = urlsplit(url).netloc
-    try:
-        with (
-            httpx.Client(
-                timeout=httpx.Timeout(timeout),
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
-                headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/pdf;q=0.9"},
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                _refuse_status(url, response.status_code, response.reason_phrase)
-            content_type = response.headers.get("content-type", "")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise UsageError(_too_large(url, int(declared), max_bytes))
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise UsageError(_too_large(url, None, max_bytes))
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("deadline")
-    except httpx.TimeoutException:
-        raise SourceError(f"{url} did not answer within {timeout:g} s; try again later") from None
-    except httpx.TooManyRedirects:
-        raise UsageError(f"{url} redirects too many times") from None
-    except httpx.ConnectError as e:
-        raise SourceError(f"can't connect to {where}: {_reason(e)}") from None
-    except httpx.HTTPError as e:
-        raise SourceError(f"fetching {url} failed: {_reason(e)}") from None
+def _media_type(content_type: str) -> str:
+    """Lower-case media type without parameters, but with the charset: trafilatura reads
+    bytes, and a header charset beats its guess."""
     media_type = content_type.split(";", 1)[0].strip().lower()
-    # Keep the charset: trafilatura reads bytes, and a header charset beats its guess.
     charset = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.I)
-    return bytes(body), media_type + (f"; charset={charset.group(1)}" if charset else "")
-
-
-def _refuse_status(url: str, status: int, phrase: str) -> None:
-    said = f"{status} {phrase}".strip()
-    if status >= 500:
-        raise SourceError(f"the server answered {said} for {url}; try again later")
-    if status in (404, 410):
-        raise UsageError(f"the server answered {said}: there is no page at {url}")
-    if status in (401, 403):
-        raise UsageError(f"the server answered {said}: {url} is not public")
-    raise UsageError(f"the server answered {said} for {url}")
-
-
-def _too_large(url: str, size: int | None, limit: int) -> str:
-    got = f" ({size / 2**20:.1f} MiB)" if size else ""
-    return f"{url} is too large{got}; the limit is {limit / 2**20:g} MiB"
-
-
-def _reason(e: BaseException) -> str:
-    text = str(e).strip()
-    return (text.splitlines()[0] if text else type(e).__name__)[:200]
+    return media_type + (f"; charset={charset.group(1)}" if charset else "")
 
 
 def _is_pdf(data: bytes, content_type: str) -> bool:
     return content_type.startswith(_PDF_TYPES) or data[:1024].lstrip().startswith(b"%PDF-")
 
 
-def _save_article(root: Path, url: str, data: bytes, content_type: str) -> dict[str, Any]:
+def _save_article(
+    root: Path, url: str, data: bytes, content_type: str, final: str | None
+) -> dict[str, Any]:
     """Main text and metadata by trafilatura; front matter and body as Markdown."""
     import trafilatura
 
@@ -195,6 +161,8 @@ def _save_article(root: Path, url: str, data: bytes, content_type: str) -> dict[
         if value and not (key == "site" and value.lower() in (host, host.split(":")[0])):
             meta[key] = value  # (a site name that is only the host name is not stated)
     meta["url"] = url
+    if final:
+        meta[FINAL_URL_KEY] = final
     meta["origin"] = f"fetched by policybot add on {datetime.now(UTC).date().isoformat()}"
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
     content = f"---\n{front}---\n\n{body}\n".encode()
@@ -218,7 +186,7 @@ def _title_from(body: str) -> str:
     return first + ("…" if len(body.split()) > 12 else "")
 
 
-def _save_pdf(root: Path, url: str, data: bytes) -> dict[str, Any]:
+def _save_pdf(root: Path, url: str, data: bytes, final: str | None) -> dict[str, Any]:
     """Check the PDF is readable now (not at the next refresh), then save it as it came."""
     try:
         _, title, _, pages = load_pdf(data)
@@ -229,6 +197,7 @@ def _save_pdf(root: Path, url: str, data: bytes) -> dict[str, Any]:
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
     meta = {
         "url": url,
+        **({FINAL_URL_KEY: final} if final else {}),
         "origin": f"fetched by policybot add on {datetime.now(UTC).date().isoformat()}",
     }
     try:
@@ -305,17 +274,53 @@ def _os_reason(e: OSError) -> str:
 
 
 # -- finding and removing ----------------------------------------------------------------
-def normalise_url(url: str) -> str:
-    """For comparing URLs: scheme and host lower-cased, no fragment, no trailing slash."""
+# Query parameters that only say where a reader came from: the same page with or without
+# them is one source (Google Analytics' utm_*, Facebook's, Google Ads', Microsoft's,
+# Mailchimp's and HubSpot's click ids).
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid)$",
+    re.I,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_page_key(url: str) -> str:
+    """What two URLs of one page have in common, for "already in the library": scheme
+    (http and https are one page), `www.`, default port, fragment, trailing slash and
+    tracking parameters don't count; the remaining query parameters count in any order."""
     try:
         p = urlsplit(url.strip())
+        host = (p.hostname or "").lower().rstrip(".")
+        port = p.port
     except ValueError:
         return url.strip()
-    return urlunsplit((p.scheme.lower(), p.netloc.lower(), p.path.rstrip("/") or "", p.query, ""))
+    host = _numeric_host(host).removeprefix("www.")
+    if port and port != _DEFAULT_PORTS.get(p.scheme.lower()):
+        host = f"{host}:{port}"
+    query = sorted(
+        (k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)
+    )
+    return urlunsplit(("", host, p.path.rstrip("/"), urlencode(query), ""))
 
 
-def recorded_url(path: Path) -> str | None:
-    """The URL a source file records: a Markdown file's front matter `url`, a PDF's sidecar."""
+def _numeric_host(host: str) -> str:
+    """An address written in any form (`127.1`, `0x7f.1`, `[::ffff:7f00:1]`) as one form."""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+        return f"[{ip}]" if ip.version == 6 else str(ip)
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9a-fx.]+", host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))  # the forms the resolver reads
+        except OSError:
+            pass
+    return host
+
+
+def recorded_urls(path: Path) -> list[str]:
+    """The URLs a source file records: a Markdown file's front matter `url` (and where it
+    redirected to, `final_url`), the same keys in a PDF's metadata file."""
     try:
         if path.suffix.lower() in (".md", ".markdown"):
             with open(path, "rb") as f:
@@ -326,26 +331,42 @@ def recorded_url(path: Path) -> str | None:
             sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
             raw = yaml.safe_load(sidecar.read_bytes()) if sidecar.is_file() else None
         else:
-            return None
+            return []
     except (OSError, yaml.YAMLError):
-        return None
-    url = raw.get("url") if isinstance(raw, dict) else None
-    return str(url).strip() if url else None
+        return []
+    if not isinstance(raw, dict):
+        return []
+    return [str(raw[k]).strip() for k in ("url", FINAL_URL_KEY) if raw.get(k)]
+
+
+def recorded_url(path: Path) -> str | None:
+    """The URL a source file is cited by, if it records one."""
+    urls = recorded_urls(path)
+    return urls[0] if urls else None
+
+
+def _recorded_urls(root: Path) -> dict[str, str]:
+    """same_page_key of every URL the sources folder records -> the file recording it."""
+    found: dict[str, str] = {}
+    for p in candidate_files(root):
+        for u in recorded_urls(p):
+            found.setdefault(same_page_key(u), doc_id_for(p, root))
+    return found
 
 
 def find_by_url(root: Path, url: str, catalog: Catalog | None = None) -> list[str]:
     """Paths (in the sources folder) of the files that record `url`, indexed or not yet."""
-    want = normalise_url(url)
+    want = same_page_key(url)
     found = {
         doc_id_for(p, root)
         for p in candidate_files(root)
-        if (u := recorded_url(p)) and normalise_url(u) == want
+        if any(same_page_key(u) == want for u in recorded_urls(p))
     }
     if catalog is not None:
         found.update(
             path
             for path, entry in catalog.documents.items()
-            if want in (normalise_url(entry.source), normalise_url(entry.metadata.get("url", "")))
+            if want in (same_page_key(entry.source), same_page_key(entry.metadata.get("url", "")))
         )
     return sorted(found)
 

@@ -4,6 +4,9 @@ New and changed documents (by SHA-256 of the file) are chunked and embedded; unc
 ones are copied with their existing vectors into a new generation; deleted ones are left
 out. Only when the new generation is complete is it published, so questions are answered
 from the previous complete index until then, and a refresh that dies changes nothing.
+Publishing is compare-and-set against the version the refresh started from (see
+index/store.py), so refreshes on several machines sharing one Chroma server never publish
+over each other; the file lock only keeps two on one data folder from doing double work.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 from index.chunking import CHUNKER_VERSION, SentenceChunker
 from index.documents import SourceDocument
-from index.errors import RefreshInProgress, SourceError, StoreUnavailable
+from index.errors import PublishConflict, RefreshInProgress, SourceError, StoreUnavailable
 from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
 from index.memory import return_freed_memory
 from index.settings import Settings
@@ -37,7 +40,7 @@ DOCS_PER_BATCH = 16
 # that point, as `kill -9` or a power cut would, so that every point of a refresh can be
 # shown to leave the previous index serving. Unset (always, in real use) it does nothing.
 CRASH_ENV = "POLICYBOT_TEST_CRASH_AT"
-CRASH_POINTS = ("after_copy", "mid_embed", "before_publish", "after_publish")
+CRASH_POINTS = ("after_copy", "mid_embed", "before_publish", "mid_publish", "after_publish")
 
 
 def _crash_point(name: str) -> None:
@@ -54,6 +57,7 @@ class RefreshReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)  # skipped: the same file as another
     documents: int = 0
     chunks: int = 0
     embedded_chunks: int = 0
@@ -141,7 +145,12 @@ class Refresher:
         self.add_batch = add_batch  # vectors per Chroma add; 0: the store's own limit
 
     def plan(self, catalog: Catalog) -> tuple[RefreshReport, list[SourceDocument]]:
-        """Work out the diff without writing anything: (report, documents to embed)."""
+        """Work out the diff without writing anything: (report, documents to embed).
+
+        A file identical to another one (same bytes, same PDF metadata file) is indexed
+        once: the copy already indexed, else the one with the shortest path, keeps it; the
+        others are skipped with the reason (and leave the index if they were in it), so a
+        copied file neither breaks a build nor answers every question twice."""
         root = self.settings.sources_dir
         report = RefreshReport()
         rebuild = not self._compatible(catalog)
@@ -165,8 +174,37 @@ class Refresher:
                 continue
             (report.updated if known else report.added).append(doc_id)
             to_embed.append(doc)
-        report.removed = sorted(d for d in catalog.documents if d not in seen)
+        to_embed = self._without_copies(catalog, report, to_embed)
+        report.removed = sorted(d for d in catalog.documents if d not in seen or d in report.copies)
         return report, to_embed
+
+    @staticmethod
+    def _without_copies(
+        catalog: Catalog, report: RefreshReport, docs: list[SourceDocument]
+    ) -> list[SourceDocument]:
+        """`docs` less those identical to a document kept or taken before them."""
+        first: dict[str, str] = {}
+        for doc_id in report.unchanged:
+            if doc_id in catalog.documents:
+                first.setdefault(catalog.documents[doc_id].sha256, doc_id)
+        # Indexed before (a rebuild re-embeds those too), then the shortest name first:
+        # `notes.md` over `notes-2.md` or `copy of notes.md`.
+        order = sorted(docs, key=lambda d: (d.doc_id not in catalog.documents, len(d.doc_id)))
+        for doc in order:
+            first.setdefault(doc.sha256, doc.doc_id)
+        kept: list[SourceDocument] = []
+        for doc in docs:
+            original = first[doc.sha256]
+            if original == doc.doc_id:
+                kept.append(doc)
+                continue
+            for bucket in (report.added, report.updated):
+                if doc.doc_id in bucket:
+                    bucket.remove(doc.doc_id)
+            report.copies.append(doc.doc_id)
+            why = f"the same file as {original}, which is indexed; not indexed twice"
+            report.skipped.append(Skipped(doc.doc_id, why))
+        return kept
 
     def _compatible(self, catalog: Catalog) -> bool:
         """Vectors from another model or chunker can't be mixed in: rebuild everything."""
@@ -195,13 +233,13 @@ class Refresher:
         report.chunks = sum(catalog.documents[d].chunks for d in kept) + report.embedded_chunks
 
     def _apply(self, progress: Progress) -> RefreshReport:
-        catalog = self.store.read_catalog()
+        from chromadb.errors import NotFoundError
+
+        # Finish a publish that a process died in the middle of, then start from the live
+        # catalog: the version this refresh's publish is compare-and-set against.
+        catalog = self.store.point_to_latest()
         report, docs = self.plan(catalog)
-        generations = self.store.generation_collections()
-        # Left-overs of refreshes that died (and the generation before the live one).
-        for name in generations:
-            if name != catalog.collection:
-                self.store.drop(name)
+        generations = self._clean(catalog)
         if not report.changed and catalog.collection in generations:
             self._totals(report, catalog, [])
             return report
@@ -210,39 +248,76 @@ class Refresher:
             entries = self._copy_unchanged(catalog, report, collection, progress)
             _crash_point("after_copy")
             entries.update(self._embed(docs, collection, report, progress))
+            new = Catalog(
+                version=catalog.version + 1,
+                generation=generation,
+                collection=collection.name,
+                refreshed_at=_now(),
+                embed_model=getattr(self.embed_model, "model_name", ""),
+                chunker=CHUNKER_VERSION,
+                documents=dict(sorted(entries.items())),
+            )
+            progress("publishing", 1, 1)
+            _crash_point("before_publish")
+            self.store.stage(new)
         except StoreUnavailable as e:
             self._drop_quietly(collection.name)
             raise StoreUnavailable(f"{e}; the previous index is unchanged") from e
+        except NotFoundError:  # the generation it copied from was dropped: it is long gone
+            self._drop_quietly(collection.name)
+            raise PublishConflict(
+                "the index this refresh started from was replaced and dropped while it ran; "
+                "run the refresh again"
+            ) from None
         except BaseException:
             self._drop_quietly(collection.name)
             raise
-        new = Catalog(
-            generation=generation,
-            collection=collection.name,
-            refreshed_at=_now(),
-            embed_model=getattr(self.embed_model, "model_name", ""),
-            chunker=CHUNKER_VERSION,
-            documents=dict(sorted(entries.items())),
-        )
-        progress("publishing", 1, 1)
-        _crash_point("before_publish")
-        self.store.publish(new)
-        _crash_point("after_publish")
+        self._publish(new)
+        try:
+            self._clean(new)
+        except StoreUnavailable as e:  # published all the same; the next refresh cleans up
+            log.warning("could not drop old generations after publishing: %s", e)
         return_freed_memory()  # what embedding and copying the vectors allocated
         report.generation = generation
         report.documents = len(new.documents)
         report.chunks = new.chunk_count
         log.info(
-            "published generation %s (%d documents, %d chunks)",
+            "published generation %s (version %d: %d documents, %d chunks)",
             generation,
+            new.version,
             report.documents,
             report.chunks,
         )
         return report
 
-    def _drop_quietly(self, name: str) -> None:
+    def _clean(self, live: Catalog) -> list[str]:
+        """Drop generations nobody can need any more (see ChromaStore.clean)."""
+        return self.store.clean(
+            live,
+            grace=self.settings.generation_grace_seconds,
+            abandoned=self.settings.abandoned_build_seconds,
+        )
+
+    def _publish(self, new: Catalog) -> None:
+        """Compare-and-set `new` against the catalog it was built from. A lost race drops
+        this refresh's generation (nobody can be reading it); any other failure after the
+        claim leaves it, since it may be live: the age-based clean-up decides later."""
         try:
-            self.store.drop(name)
+            self.store.claim(new)
+        except PublishConflict as e:
+            log.info("refresh not published: %s", e)
+            self._drop_quietly(str(new.collection), new.generation)
+            raise
+        _crash_point("mid_publish")  # claimed, not yet pointed to: the next refresh finishes it
+        self.store.point_to_latest()
+        _crash_point("after_publish")
+
+    def _drop_quietly(self, name: str, generation: str | None = None) -> None:
+        try:
+            if generation:
+                self.store.forget(name, generation)
+            else:
+                self.store.drop(name)
         except Exception:  # the next refresh clears left-overs anyway
             log.warning("could not drop unfinished collection %s", name, exc_info=True)
 

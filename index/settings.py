@@ -48,6 +48,18 @@ def env_float(env: Mapping[str, str], name: str, default: float, minimum: float 
     return value
 
 
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no setting (1/0, true/false, yes/no, on/off), or `default` when unset."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise UsageError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the knowledge base and the answerers need to know."""
@@ -69,6 +81,17 @@ class Settings:
     llm_temperature: float = 0.1
     llm_max_tokens: int = 512
     prompt_overrides: dict[str, Path] = field(default_factory=dict)
+    # `policybot add` and `/source add` may fetch from loopback and private addresses (an
+    # intranet, tests); off, a moderator can't make the bot read the operator's network.
+    source_fetch_allow_private: bool = False
+    # A generation replaced this long ago is dropped: readers still loading it and slower
+    # refreshes still copying from it are not cut off. An hour is far beyond a question
+    # (ASK_TIMEOUT_SECONDS, 120 s) and a reload.
+    generation_grace_seconds: float = 3600.0
+    # A generation never published and older than this is a dead refresh's left-over; any
+    # younger one may still be being built by another process, so it is left alone. Six
+    # hours is far longer than a full rebuild (minutes for the 249 SOTU addresses).
+    abandoned_build_seconds: float = 6 * 3600.0
 
     @classmethod
     def from_env(
@@ -113,4 +136,7 @@ class Settings:
             llm_temperature=env_float(env, "LLM_TEMPERATURE", 0.1),
             llm_max_tokens=env_int(env, "LLM_MAX_TOKENS", 512, minimum=1) or 512,
             prompt_overrides=overrides,
+            source_fetch_allow_private=env_bool(env, "SOURCE_FETCH_ALLOW_PRIVATE", False),
+            generation_grace_seconds=env_float(env, "GENERATION_GRACE_SECONDS", 3600.0),
+            abandoned_build_seconds=env_float(env, "ABANDONED_BUILD_SECONDS", 6 * 3600.0),
         )

@@ -58,13 +58,15 @@ def make_kb(tmp_path: Path, embed_model: MiniLMEmbedding) -> Callable[..., Knowl
     """Factory for a private knowledge base whose sources folder a test may change.
 
     `make_kb()` copies the seed articles; `make_kb(seed=False)` starts empty. The index is
-    not built: call `kb.refresh()`."""
+    not built: call `kb.refresh()`. Tests serve pages on 127.0.0.1, so fetching from private
+    addresses is allowed unless overridden (tests/index/test_intake.py tests the default)."""
 
     def make(seed: bool = True, **overrides: object) -> KnowledgeBase:
         sources = tmp_path / "sources"
         if seed and not sources.exists():
             shutil.copytree(SEED_SOURCES, sources)
         sources.mkdir(exist_ok=True)
+        overrides = {"source_fetch_allow_private": True, **overrides}
         settings = Settings(sources_dir=sources, data_dir=tmp_path / "data", **overrides)
         return KnowledgeBase(settings, embed_model=embed_model)
 

@@ -5,26 +5,22 @@ message and is used again, by the same knowledge base, once it is back."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from index.errors import StoreUnavailable
+from index.errors import PublishConflict, StoreUnavailable
 from index.retrieval import Retriever
 from index.service import KnowledgeBase
 from index.settings import Settings
 from index.store import Catalog, ChromaStore
+from tests.index.chroma_server import CHROMA, ChromaServer
 
 pytestmark = pytest.mark.chroma_server
 ROOT = Path(__file__).resolve().parents[2]
-CHROMA = Path(sys.executable).parent / "chroma"
 
 ARTICLES = {
     "bus-franchising.md": (
@@ -42,56 +38,6 @@ ARTICLES = {
     ),
 }
 Q_BUS = "Which combined authority was the first to franchise its buses?"
-
-
-class ChromaServer:
-    """`chroma run` on 127.0.0.1 with its data in `path`; can be stopped and restarted."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.host = "127.0.0.1"
-        with socket.socket() as s:
-            s.bind((self.host, 0))
-            self.port = s.getsockname()[1]
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.log = path.parent / "chroma-server.log"
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [str(CHROMA), "run", "--host", self.host, "--port", str(self.port),
-                 "--path", str(self.path)],
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited: {self.log.read_text()[-2000:]}")
-            try:
-                httpx.get(f"http://{self.host}:{self.port}/api/v2/heartbeat", timeout=2)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("chroma run did not answer its heartbeat within 60 s")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-        self.proc = None
-
-    def settings(self) -> dict[str, object]:
-        """Settings overrides for a knowledge base of its own on this server."""
-        return {
-            "chroma_host": self.host,
-            "chroma_port": self.port,
-            "collection_prefix": f"t{uuid.uuid4().hex[:10]}",
-        }
 
 
 @pytest.fixture(scope="module")
@@ -127,17 +73,56 @@ def test_publishing_a_generation_switches_readers_atomically(
     first, col = store.new_generation()
     col.add(ids=["a"], embeddings=[[1.0, 0.0]], documents=["first"], metadatas=[{"path": "a"}])
     assert store.live_generation() is None  # built, not yet published: nobody sees it
-    store.publish(Catalog(generation=first, collection=col.name))
+    store.publish(Catalog(version=1, generation=first, collection=col.name))
     other = ChromaStore(settings)  # another process's view
     assert other.live_generation() == first
     second, col2 = store.new_generation()
     assert other.read_catalog().collection == col.name
-    store.publish(Catalog(generation=second, collection=col2.name))
+    store.publish(Catalog(version=2, generation=second, collection=col2.name))
     assert other.live_generation() == second
     assert set(store.generation_collections()) == {col.name, col2.name}
     store.drop(col.name)
     assert store.generation_collections() == [col2.name]
     assert (tmp_path / "data" / "chroma").exists() == (not backend)
+
+
+def test_a_publish_that_lost_the_race_changes_nothing(
+    backend: dict[str, object], tmp_path: Path
+) -> None:
+    """Two publishers started from the same version: the second is refused with
+    PublishConflict, and the first stays live for everyone."""
+    settings = Settings(sources_dir=tmp_path, data_dir=tmp_path / "data", **backend)
+    mine, theirs = ChromaStore(settings), ChromaStore(settings)
+    base, col = mine.new_generation()
+    mine.publish(Catalog(version=1, generation=base, collection=col.name))
+    winner, col_w = theirs.new_generation()
+    loser, col_l = mine.new_generation()
+    theirs.publish(Catalog(version=2, generation=winner, collection=col_w.name))
+    with pytest.raises(PublishConflict, match=f"generation {winner}"):
+        mine.publish(Catalog(version=2, generation=loser, collection=col_l.name))
+    for store in (mine, theirs, ChromaStore(settings)):
+        assert store.live_generation() == winner
+        assert store.read_catalog().version == 2
+
+
+def test_a_publish_left_half_done_is_finished_by_the_next_reader_of_the_record(
+    backend: dict[str, object], tmp_path: Path
+) -> None:
+    """A process that claimed its version and died before pointing the catalog at it: the
+    next refresh (point_to_latest) makes it live; a stale catalog never wins over it."""
+    settings = Settings(sources_dir=tmp_path, data_dir=tmp_path / "data", **backend)
+    store = ChromaStore(settings)
+    first, col = store.new_generation()
+    store.publish(Catalog(version=1, generation=first, collection=col.name))
+    second, col2 = store.new_generation()
+    half = Catalog(version=2, generation=second, collection=col2.name)
+    store.stage(half)
+    store.claim(half)  # … and the process dies here
+    assert store.live_generation() == first
+    assert ChromaStore(settings).point_to_latest().generation == second
+    assert store.live_generation() == second
+    with pytest.raises(PublishConflict):  # built on version 1: too late
+        store.claim(Catalog(version=2, generation="late", collection="late"))
 
 
 def test_refresh_and_answers_work_on_both_stores(

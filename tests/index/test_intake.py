@@ -4,13 +4,18 @@ serves saved pages (tests/data/pages), PDFs made in the test, and failures of ev
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -41,6 +46,8 @@ FURNITURE = (
     "Privacy policy",
 )
 
+ARTICLE_FILE = "councils-warn-the-social-care-cap-will-arrive-unfunded.md"
+
 PDF_PAGES = [
     "Explanatory memorandum to the National Health Service Regulations 2013.\n"
     "This memorandum explains the purpose of the instrument.",
@@ -55,6 +62,7 @@ PDF_BYTES = make_pdf(PDF_PAGES, title="NHS Procurement Regulations 2013: memoran
 
 class _Site(BaseHTTPRequestHandler):
     release = threading.Event()  # lets the slow page's handler go at teardown
+    hits: ClassVar[list[tuple[str, str]]] = []  # (path, Host header) of every request, in order
 
     def log_message(self, format: str, *args: object) -> None:  # keep test output clean
         pass
@@ -69,6 +77,7 @@ class _Site(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
+        _Site.hits.append((self.path, self.headers.get("Host", "")))
         path = self.path.split("?", 1)[0]
         page = {
             "/2013/07/social-care-cap": ("social-care-cap.html", "text/html; charset=utf-8"),
@@ -80,6 +89,12 @@ class _Site(BaseHTTPRequestHandler):
             self._send(200, (PAGES / name).read_bytes(), ctype)
         elif path == "/old-link":
             self._send(301, b"", "text/html", Location="/2013/07/social-care-cap")
+        elif path == "/to-tracked":  # a redirect to the article with tracking parameters
+            self._send(302, b"", "text/html", Location="/2013/07/social-care-cap/?utm_source=x")
+        elif path.startswith("/go/"):  # an open redirect: /go/<anywhere>
+            self._send(302, b"", "text/html", Location=self.path[len("/go/") :])
+        elif path == "/loop":
+            self._send(302, b"", "text/html", Location="/loop")
         elif path == "/papers/memorandum.pdf":
             self._send(200, PDF_BYTES, "application/pdf")
         elif path == "/download":  # a PDF served under a generic type: found by its magic
@@ -119,8 +134,19 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    """The test site is on 127.0.0.1: allowed here, as an intranet would be."""
     (tmp_path / "sources").mkdir()
-    return Settings(sources_dir=tmp_path / "sources", data_dir=tmp_path / "data")
+    return Settings(
+        sources_dir=tmp_path / "sources",
+        data_dir=tmp_path / "data",
+        source_fetch_allow_private=True,
+    )
+
+
+@pytest.fixture
+def public_only(settings: Settings) -> Settings:
+    """The default: only public addresses are fetched."""
+    return replace(settings, source_fetch_allow_private=False)
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
@@ -197,6 +223,233 @@ def test_the_same_url_twice_is_refused_and_the_first_copy_kept(
     assert files_in(settings.sources_dir) == before
 
 
+@pytest.mark.parametrize(
+    "again",
+    [
+        "{site}/2013/07/social-care-cap/",
+        "{site}/2013/07/social-care-cap?utm_source=newsletter&utm_medium=email",
+        "{site}/2013/07/social-care-cap?fbclid=IwAR0abc&gclid=xyz",
+        "{site}/2013/07/social-care-cap#comments",
+        "HTTP://127.1:{port}/2013/07/social-care-cap",  # the same address in another form
+        "{site}/to-tracked",  # redirects to the page (tracking parameters and all)
+        "{site}/go/{site}/2013/07/social-care-cap",  # an open redirect to the page
+    ],
+)
+def test_the_same_page_under_another_url_is_refused_naming_the_file(
+    settings: Settings, site: str, again: str
+) -> None:
+    add_url(settings, f"{site}/2013/07/social-care-cap")
+    before = files_in(settings.sources_dir)
+    url = again.format(site=site, port=site.rsplit(":", 1)[1])
+    with pytest.raises(UsageError) as caught:
+        add_url(settings, url)
+    said = str(caught.value)
+    assert (
+        "already in the library as councils-warn-the-social-care-cap-will-arrive-unfunded.md"
+        in said
+    )
+    assert "\n" not in said
+    assert files_in(settings.sources_dir) == before
+
+
+def test_a_page_added_through_a_redirect_is_known_by_its_final_url_too(
+    settings: Settings, site: str
+) -> None:
+    first = add_url(settings, f"{site}/old-link")
+    with pytest.raises(UsageError, match=f"already in the library as {first['added']}"):
+        add_url(settings, f"{site}/2013/07/social-care-cap")
+
+
+def test_urls_of_one_page_share_a_key_and_other_pages_dont() -> None:
+    from index.intake import same_page_key
+
+    one = "https://example.org/news/story"
+    for same in (
+        "http://www.example.org/news/story/",
+        "https://EXAMPLE.org:443/news/story?utm_campaign=x#top",
+        "http://example.org:80/news/story?mc_cid=1&msclkid=2",
+    ):
+        assert same_page_key(same) == same_page_key(one), same
+    for other in (
+        "https://example.org/news/other",
+        "https://example.org/news/story?page=2",
+        "https://example.org:8443/news/story",
+        "https://news.example.org/news/story",
+    ):
+        assert same_page_key(other) != same_page_key(one), other
+    assert same_page_key("https://e.org/a?b=2&a=1") == same_page_key("https://e.org/a?a=1&b=2")
+
+
+# -- addresses that are not the public internet ----------------------------------------
+LOOPBACK_FORMS = [
+    "127.0.0.1",
+    "localhost",
+    "127.1",
+    "2130706433",
+    "0x7f.1",
+    "017700000001",
+    "0x7f000001",
+    "[::1]",
+    "[::ffff:127.0.0.1]",
+    "[0:0:0:0:0:ffff:7f00:1]",
+]
+
+
+@pytest.mark.parametrize("host", LOOPBACK_FORMS)
+def test_loopback_in_any_form_is_refused_before_connecting(
+    public_only: Settings, site: str, host: str
+) -> None:
+    port = site.rsplit(":", 1)[1]
+    hits = len(_Site.hits)
+    with pytest.raises(UsageError, match=r"is refused: .*loopback address, not a public one"):
+        add_url(public_only, f"http://{host}:{port}/2013/07/social-care-cap")
+    assert len(_Site.hits) == hits  # the site never saw a request
+    assert files_in(public_only.sources_dir) == {}
+
+
+@pytest.mark.parametrize("host", ["127.1", "2130706433", "0x7f.1", "017700000001", "localhost"])
+def test_with_private_addresses_allowed_every_form_reaches_the_same_site(
+    settings: Settings, site: str, host: str
+) -> None:
+    port = site.rsplit(":", 1)[1]
+    result = add_url(settings, f"http://{host}:{port}/2013/07/social-care-cap")
+    assert result["title"] == "Councils warn the social care cap will arrive unfunded"
+    assert _Site.hits[-1][1] == f"{host}:{port}"  # asked for by the name given
+
+
+@pytest.mark.parametrize(
+    ("host", "kind"),
+    [
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.1.1", "private"),
+        ("[fd00::1]", "private"),
+        ("169.254.169.254", "link-local"),  # cloud metadata: refused even when allowed
+        ("[fe80::1]", "link-local"),
+        ("224.0.0.1", "multicast"),
+        ("[ff02::1]", "multicast"),
+        ("0.0.0.0", "unspecified"),  # noqa: S104 (a URL to refuse, not a bind)
+        ("[::]", "unspecified"),
+        ("240.0.0.1", "reserved"),
+        ("100.64.0.1", "non-public"),  # carrier-grade NAT
+        ("[::ffff:10.0.0.1]", "private"),
+        ("[64:ff9b::a00:1]", "private"),  # NAT64 of 10.0.0.1
+        ("[2002:a00:1::]", "private"),  # 6to4 of 10.0.0.1
+    ],
+)
+def test_other_non_public_addresses_are_refused_with_their_kind(
+    public_only: Settings, host: str, kind: str
+) -> None:
+    with pytest.raises(UsageError, match=f"is refused: .* {kind} address, not a public one"):
+        add_url(public_only, f"http://{host}/report")
+    allowed = replace(public_only, source_fetch_allow_private=True)
+    if kind in ("link-local", "multicast", "unspecified", "reserved"):
+        with pytest.raises(UsageError, match=f"{kind} address"):
+            add_url(allowed, f"http://{host}/report")
+
+
+def test_a_refused_address_says_the_same_whether_or_not_a_port_is_open(
+    public_only: Settings, site: str
+) -> None:
+    open_port = site.rsplit(":", 1)[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = str(s.getsockname()[1])
+    said = {}
+    for port in (open_port, closed_port):
+        with pytest.raises(UsageError) as caught:
+            add_url(public_only, f"http://127.0.0.1:{port}/admin")
+        said[port] = str(caught.value).replace(port, "PORT")
+    assert said[open_port] == said[closed_port]
+
+
+@pytest.fixture
+def site_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Count 127.0.0.1 (the test site) as a public address, and nothing else on this
+    machine: as if the site were a public web server."""
+    from index import fetching
+
+    real = fetching.address_kind
+    monkeypatch.setattr(
+        fetching, "address_kind", lambda ip: None if str(ip) == "127.0.0.1" else real(ip)
+    )
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("http://10.0.0.7/internal", "10.0.0.7 is a private address"),
+        ("http://127.0.0.2:{port}/2013/07/social-care-cap", "127.0.0.2 is a loopback address"),
+        ("http://[::1]:{port}/2013/07/social-care-cap", "::1 is a loopback address"),
+        ("file:///etc/passwd", "not an http(s) URL"),
+    ],
+)
+def test_every_redirect_hop_is_checked_again(
+    public_only: Settings, site: str, site_is_public: None, target: str, says: str
+) -> None:
+    target = target.format(port=site.rsplit(":", 1)[1])
+    hits = len(_Site.hits)
+    with pytest.raises(UsageError, match=re.escape(says)):
+        add_url(public_only, f"{site}/go/{target}")
+    assert [h[0] for h in _Site.hits[hits:]] == [f"/go/{target}"]  # the hop wasn't fetched
+    assert files_in(public_only.sources_dir) == {}
+
+
+def test_a_public_redirect_is_followed(
+    public_only: Settings, site: str, site_is_public: None
+) -> None:
+    result = add_url(public_only, f"{site}/old-link")
+    assert result["title"] == "Councils warn the social care cap will arrive unfunded"
+
+
+def test_redirect_loops_are_cut_short(settings: Settings, site: str) -> None:
+    with pytest.raises(UsageError, match="redirects more than 5 times"):
+        add_url(settings, f"{site}/loop")
+
+
+def test_a_name_with_one_private_address_among_public_ones_is_refused(
+    public_only: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = [("93.184.216.34", 80), ("10.0.0.5", 80)]
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda *a, **k: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", sa) for sa in answers],
+    )
+    with pytest.raises(
+        UsageError, match=r"news\.example resolves to 10\.0\.0\.5, which is a private"
+    ):
+        add_url(public_only, "http://news.example/story")
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    public_only: Settings, site: str, site_is_public: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name resolves to an allowed address when checked and to a private
+    one afterwards. The fetch connects to the checked address and never resolves again."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def rebinding(host: str, *args: object, **kwargs: object) -> list:
+        if host != "rebind.example":
+            return real(host, *args, **kwargs)
+        asked.append(host)
+        ip = "127.0.0.1" if len(asked) == 1 else "10.0.0.5"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = site.rsplit(":", 1)[1]
+    result = add_url(public_only, f"http://rebind.example:{port}/2013/07/social-care-cap")
+    assert result["kind"] == "article"
+    assert asked == ["rebind.example"]
+    assert _Site.hits[-1] == ("/2013/07/social-care-cap", f"rebind.example:{port}")
+
+
+def test_an_unknown_host_name_is_one_line(public_only: Settings) -> None:
+    with pytest.raises(SourceError, match=r"can't find the server no-such-host\.invalid"):
+        add_url(public_only, "http://no-such-host.invalid/story")
+
+
 def test_a_different_file_with_the_same_name_is_never_overwritten(
     settings: Settings, site: str
 ) -> None:
@@ -252,8 +505,6 @@ def test_only_web_urls_are_fetched(settings: Settings, url: str, says: str) -> N
 
 
 def test_a_closed_port_says_it_cannot_connect(settings: Settings) -> None:
-    import socket
-
     with socket.socket() as s:  # a port that nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -401,11 +652,14 @@ def test_a_symlink_out_of_the_folder_is_removed_as_a_link_only(settings: Setting
 
 
 # -- the command line ------------------------------------------------------------------
-def policybot(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def policybot(tmp: Path, *args: str, private: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_FETCH_ALLOW_PRIVATE"}
+    if private:
+        env["SOURCE_FETCH_ALLOW_PRIVATE"] = "1"  # the test site is on 127.0.0.1
     return subprocess.run(
         [sys.executable, "-m", "policybot", "--sources", str(tmp / "sources"),
          "--data", str(tmp / "data"), *args],
-        capture_output=True, text=True, timeout=240, cwd=ROOT, check=False,
+        capture_output=True, text=True, timeout=240, cwd=ROOT, env=env, check=False,
     )  # fmt: skip
 
 
@@ -424,6 +678,19 @@ def test_cli_add_indexes_the_article_and_answers_cite_its_url(
     answer = json.loads(asked.stdout)
     assert not answer["refused"]
     assert any(c["source"] == url and "£72,000" in c["quote"] for c in answer["citations"])
+
+
+def test_cli_refuses_a_private_address_unless_the_operator_allows_it(
+    site: str, tmp_path: Path
+) -> None:
+    url = f"{site}/2013/07/social-care-cap"
+    refused = policybot(tmp_path, "add", "--no-index", url, private=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == (
+        f"policybot: {url} is refused: 127.0.0.1 is a loopback address, not a public one "
+        "(an operator can allow private addresses with SOURCE_FETCH_ALLOW_PRIVATE=1)"
+    )
+    assert policybot(tmp_path, "add", "--no-index", url, private=True).returncode == 0
 
 
 @pytest.mark.parametrize(

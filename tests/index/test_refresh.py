@@ -176,3 +176,90 @@ def test_a_reader_reloads_only_what_changed_and_ends_up_with_what_a_fresh_load_r
     for q in ("When did ambulance crews wait four hours?", "Which union is the biggest?"):
         a, f = reader.search(q, 5, live=after), reader.search(q, 5, live=fresh)
         assert [h.text for h in a] == [h.text for h in f]
+
+
+# -- the same file under two names -----------------------------------------------------
+SEED_FILE = "unions-defeat-private-sector-plans-for-nhs.md"
+Q_UNIONS = "Which union is the biggest?"
+
+
+def test_a_copied_file_never_breaks_a_fresh_build_and_is_indexed_once(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    kb = make_kb()
+    sources = kb.settings.sources_dir
+    copy = SEED_FILE.replace(".md", "-2.md")  # a fresh build keeps the shorter name
+    (sources / copy).write_bytes((sources / SEED_FILE).read_bytes())
+    report = kb.refresh()
+    assert sorted(report.added) == sorted(p.name for p in sources.glob("*.md") if p.name != copy)
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons == {copy: f"the same file as {SEED_FILE}, which is indexed; not indexed twice"}
+    assert report.documents == 6
+    assert copy not in {d.path for d in kb.library().documents}
+    answer = kb.answer_sync(Q_UNIONS)
+    assert not answer.refused and {c.path for c in answer.citations} <= {
+        d.path for d in kb.library().documents
+    }
+
+
+def test_a_copy_made_later_is_skipped_then_takes_over_when_the_original_goes(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    kb = make_kb()
+    kb.refresh()
+    sources = kb.settings.sources_dir
+    (sources / "a-copy.md").write_bytes((sources / SEED_FILE).read_bytes())
+    report = kb.refresh()
+    assert (report.added, report.updated, report.removed) == ([], [], [])
+    assert [s.path for s in report.skipped] == ["a-copy.md"]
+    assert SEED_FILE in report.skipped[0].reason
+    # The original is removed: the copy is indexed in its place.
+    (sources / SEED_FILE).unlink()
+    report = kb.refresh()
+    assert (report.added, report.removed, report.skipped) == (["a-copy.md"], [SEED_FILE], [])
+    hits = kb.search("Dave Prentis of Unison pitted against Ms Hewitt at Brighton", 3)
+    assert hits[0].doc_id == "a-copy.md"
+    # An indexed file edited into a copy of another leaves the index, with the reason.
+    other = "oxfordshire-labour-members-defeat-nhs-reforms.md"
+    (sources / other).write_bytes((sources / "a-copy.md").read_bytes())
+    report = kb.refresh()
+    assert report.removed == [other] and report.updated == []
+    assert [s.path for s in report.skipped] == [other]
+    assert report.documents == 5
+
+
+def test_the_same_text_under_two_titles_is_indexed_twice_without_a_clash(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """Not the same file (other front matter), the same text: both are sources in their own
+    right, and their chunks get ids of their own."""
+    kb = make_kb(seed=False)
+    body = NEW_ARTICLE.split("---\n", 2)[2]
+    for name, title in (("first.md", "Handover delays"), ("second.md", "Ambulance report")):
+        (kb.settings.sources_dir / name).write_text(f"---\ntitle: {title}\n---\n{body}")
+    report = kb.refresh()
+    assert sorted(report.added) == ["first.md", "second.md"] and report.skipped == []
+    live = kb.store.collection(kb.store.read_catalog().collection)
+    ids = live.get(include=["metadatas"])
+    assert len(set(ids["ids"])) == len(ids["ids"]) == report.chunks
+    assert {m["path"] for m in ids["metadatas"]} == {"first.md", "second.md"}
+
+
+def test_an_index_from_the_previous_chunker_is_rebuilt_with_the_new_ids(
+    make_kb: Callable[..., KnowledgeBase], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index import chunking, refresh
+
+    kb = make_kb()
+    with monkeypatch.context() as m:  # an index as the previous version built it
+        m.setattr(refresh, "CHUNKER_VERSION", "sentences-v4")
+        m.setattr(chunking, "chunk_id", lambda doc_id, sha256, index: f"{sha256[:16]}-{index}")
+        kb.refresh()
+    sources = kb.settings.sources_dir
+    (sources / "a-copy.md").write_bytes((sources / SEED_FILE).read_bytes())
+    report = kb.refresh()
+    assert len(report.updated) == 6 and report.embedded_chunks == report.chunks
+    assert report.added == [] and [s.path for s in report.skipped] == ["a-copy.md"]
+    live = kb.store.collection(kb.store.read_catalog().collection)
+    assert all(cid.count("-") == 2 for cid in live.get()["ids"])  # sha-path-index
+    assert kb.store.read_catalog().chunker == chunking.CHUNKER_VERSION

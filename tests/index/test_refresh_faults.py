@@ -38,11 +38,16 @@ NEW_FACT = "The Kestrel Valley ambulance trust will open fourteen new ambulance 
 
 
 def policybot(
-    folder: Path, *args: str, crash_at: str | None = None, **kw: Any
+    folder: Path,
+    *args: str,
+    crash_at: str | None = None,
+    env_extra: dict[str, str] | None = None,
+    **kw: Any,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "POLICYBOT_TEST_CRASH_AT"}
     if crash_at:
         env["POLICYBOT_TEST_CRASH_AT"] = crash_at
+    env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
          "--data", str(folder / "data"), *args],
@@ -53,12 +58,16 @@ def policybot(
 class Reader:
     """`policybot ask --json -` kept running: one question in, one JSON answer out."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(
+        self, folder: Path, command: list[str] | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        command = command or [
+            sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
+            "--data", str(folder / "data"), "ask", "--json", "-",
+        ]  # fmt: skip
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
-             "--data", str(folder / "data"), "ask", "--json", "-"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, cwd=ROOT,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT, env=env,
         )  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
@@ -168,11 +177,33 @@ def test_kill_9_at_any_point_of_a_refresh_leaves_the_previous_index_serving(
     assert again["unchanged"] == 22
     assert "Traceback" not in reader.close()
 
-    # The dead refreshes' half-built generations are gone: only the live one and the one
-    # before it remain.
-    live = store.read_catalog().collection
-    assert live in store.generation_collections()
-    assert len(store.generation_collections()) <= 2
+    # The dead refreshes' half-built generations are left alone while they are young (they
+    # could be another machine's refresh in progress), then cleared with the replaced ones.
+    assert len(store.generation_collections()) > 2
+    (library / "sources" / "note-02.md").unlink()
+    aged = {"ABANDONED_BUILD_SECONDS": "0", "GENERATION_GRACE_SECONDS": "0"}
+    assert policybot(library, "index", "--json", env_extra=aged).returncode == 0
+    assert store.generation_collections() == [store.read_catalog().collection]
+
+
+def test_kill_9_between_claiming_and_pointing_is_finished_by_the_next_refresh(
+    library: Path, reader: Reader
+) -> None:
+    """Killed after claiming its version, before the catalog names its generation: readers
+    keep the previous index; the next refresh, on any machine, makes the dead one's complete
+    generation live rather than building another or publishing over it."""
+    change_the_library(library / "sources")
+    killed = policybot(library, "index", "--json", crash_at="mid_publish")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert GONE in reader.cites(Q_OLD)
+    assert "kestrel-valley.md" not in reader.cites(Q_NEW)
+    done = policybot(library, "index", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["added"], report["updated"], report["removed"]) == ([], [], [])
+    assert report["documents"] == 22
+    assert "kestrel-valley.md" in reader.cites(Q_NEW)
+    assert GONE not in reader.cites(Q_OLD)
 
 
 def test_a_second_refresh_refuses_clearly_while_one_runs(library: Path, reader: Reader) -> None:

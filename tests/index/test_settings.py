@@ -45,3 +45,25 @@ def test_the_api_key_never_shows_in_a_repr() -> None:
     s = Settings.from_env({"LLM_API_KEY": "sk-secret-value"})
     assert "sk-secret-value" not in repr(s)
     assert s.llm_api_key.get_secret_value() == "sk-secret-value"
+
+
+def test_private_fetching_and_generation_ages_have_safe_defaults_and_can_be_set() -> None:
+    default = Settings.from_env({})
+    assert default.source_fetch_allow_private is False
+    assert (default.generation_grace_seconds, default.abandoned_build_seconds) == (3600, 21600)
+    s = Settings.from_env(
+        {
+            "SOURCE_FETCH_ALLOW_PRIVATE": "1",
+            "GENERATION_GRACE_SECONDS": "60",
+            "ABANDONED_BUILD_SECONDS": "7200",
+        }
+    )
+    assert s.source_fetch_allow_private is True
+    assert (s.generation_grace_seconds, s.abandoned_build_seconds) == (60, 7200)
+    assert (
+        Settings.from_env({"SOURCE_FETCH_ALLOW_PRIVATE": "off"}).source_fetch_allow_private is False
+    )
+    with pytest.raises(UsageError, match="SOURCE_FETCH_ALLOW_PRIVATE must be 1 or 0"):
+        Settings.from_env({"SOURCE_FETCH_ALLOW_PRIVATE": "sometimes"})
+    with pytest.raises(UsageError, match="GENERATION_GRACE_SECONDS must be a number"):
+        Settings.from_env({"GENERATION_GRACE_SECONDS": "an hour"})
