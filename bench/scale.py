@@ -36,7 +36,7 @@ from common import (
     save,
 )
 
-from index.answering.evidence import clear_caches
+from index.evidence import clear_caches
 from index.embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 from index.settings import Settings

@@ -13,6 +13,7 @@ Used by re-ranking (which orders passages by their best sentence), the extractiv
 
 from __future__ import annotations
 
+import re
 from collections.abc import Set
 from dataclasses import dataclass
 from functools import lru_cache
@@ -114,7 +115,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
             window = float(window_vec @ question.vector / max(np.linalg.norm(window_vec), 1e-12))
             lexical = share(context.union(*stems[lo:hi]))
             lexical_asked = asked_share(stems[i])
-            named = names_in(question.name_texts, spoken[i])
+            named = names_in(question.name_texts, spoken[i], spoken[i - 1] if i else "")
             typed = holds_answer(question.text, texts[i], ref.entities)
 
             score = (
@@ -145,6 +146,11 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     return out
 
 
+# The kinds of answer a passage must hold to answer at all: "how many" a number, "what year"
+# a year. Not "when" ("when must commissioners advertise?" asks for a condition as often as
+# a date), nor persons and places, whose NER labels are too loose ("Labour's Brighton
+# conference": Brighton, a PERSON): those only weigh in the score.
+HARD_KINDS = ("number", "year")
 # The named-entity kinds (spaCy's OntoNotes labels, found at refresh) that answer each kind
 # of wh-question.
 _KINDS = {
@@ -173,21 +179,30 @@ def holds_answer(question: str, sentence: str, entities: frozenset[str] | None) 
     return bool(entities & wanted) if wanted else bool(entities)
 
 
-def names_in(names: tuple[str, ...], text: str) -> float:
-    """Share of `names` found whole in `text`: as written (case and spacing aside), or as
-    the acronym of their capitalised words."""
+_PRONOUN = re.compile(r"\b(he|his|him|she|her|hers|they|their|them|it|its)\b", re.I)
+
+
+def names_in(names: tuple[str, ...], text: str, before: str = "") -> float:
+    """Share of `names` found whole in `text`: as written (case and spacing aside), as the
+    acronym of their capitalised words, or — when `text` refers back with a pronoun ("Under
+    his plan …") — in the sentence `before` it."""
     if not names:
         return 0.0
-    flat = " ".join(text.split()).lower()
-    tokens = set(text.split())
+    refers_back = bool(before) and _PRONOUN.search(text) is not None
     found = 0
     for name in names:
-        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
-        if name.lower() in flat or (
-            len(initials) >= 2 and (initials in tokens or initials + "s" in tokens)
-        ):
+        if _has_name(name, text) or (refers_back and _has_name(name, before)):
             found += 1
     return found / len(names)
+
+
+def _has_name(name: str, text: str) -> bool:
+    flat = " ".join(text.split()).lower()
+    tokens = set(text.split())
+    initials = "".join(w[0] for w in name.split() if w[:1].isupper())
+    return name.lower() in flat or (
+        len(initials) >= 2 and (initials in tokens or initials + "s" in tokens)
+    )
 
 
 def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
@@ -260,9 +275,8 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     not_asked = question.name_terms | question.wh_terms
     asked = {t: w for t, w in question.weights.items() if t not in not_asked and w == 1.0}
     share = Coverage(asked, live.stats)
-    # Only numbers and times gate: the NER model's person and place labels are too loose
-    # for that ("Labour's Brighton conference": Brighton, a PERSON); they weigh in the score.
-    typed = answer_kind(question.text) in ("number", "year", "time")
+    # Only numbers and years gate (see HARD_KINDS); the other kinds weigh in the score.
+    typed = answer_kind(question.text) in HARD_KINDS
     expansions = acronyms(question.text)
     strength = 0.0
     for ev in top:

@@ -20,7 +20,14 @@ import numpy as np
 
 from index.answering.types import Answer, Citation, Condensed, Turn
 from index.documents import Hit
-from index.evidence import Evidence, about_names, holds_answer, judge, score_sentences
+from index.evidence import (
+    HARD_KINDS,
+    Evidence,
+    about_names,
+    holds_answer,
+    judge,
+    score_sentences,
+)
 from index.question import Question
 from index.retrieval import Generation
 from index.text import answer_kind
@@ -151,8 +158,8 @@ def _framed(group: list[Citation]) -> str:
 
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     """The best sentence that holds the kind of thing asked for when that is a number or a
-    time ("how many", "when"), widened; a second place only when it answers as well."""
-    if answer_kind(question.text) in ("number", "year", "time"):
+    year ("how many", "what year"), widened; a second place only when it answers as well."""
+    if answer_kind(question.text) in HARD_KINDS:
         typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
         evidence = typed or evidence
     best = evidence[0]
