@@ -411,7 +411,8 @@ class EvalReport:
     def to_text(self) -> str:
         n, a, b = len(self.results), self.answerable, self.broad_count
         head = f"{self.label}: " if self.label else ""
-        lines = [f"{head}{n} questions ({a} answerable, {n - a - b} unanswerable, {b} broad)", ""]
+        counts = f"{a} answerable, {n - a - b} unanswerable" + (f", {b} broad" if b else "")
+        lines = [f"{head}{n} questions ({counts})", ""]
         lines.append(f"  {'metric':<22} {'value':>7}")
         shown_metrics = self.metrics if n > b else {}
         broad = {f"broad {k}": v for k, v in self.broad.items()}

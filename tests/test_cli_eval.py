@@ -53,6 +53,19 @@ def test_eval_text_is_a_readable_table(workdir: Path) -> None:
     assert "p50" in done.stdout
 
 
+def test_eval_scores_a_broad_file_by_the_sides_its_answers_cite(workdir: Path) -> None:
+    done = run(workdir, "eval", "--json", str(DEV_QA.parent / "dev_broad.jsonl"))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["broad_questions"] == 6 and report["answerable"] == 0
+    broad = report["broad"]
+    assert set(broad) == {"coverage", "all_sides", "refused", "on_topic_quotes"}
+    assert broad["refused"] == 0.0
+    # every answer cites at least one side's gold quote (the gate is tests/index)
+    assert all(r["covered"] >= 1 for r in report["results"]), report["results"]
+    assert report["modes"] == {"extractive": 6} and report["fallbacks"] == {}
+
+
 def test_eval_missing_file_is_a_usage_error(workdir: Path, tmp_path: Path) -> None:
     done = run(workdir, "eval", "--json", str(tmp_path / "missing.jsonl"))
     assert done.returncode == 2

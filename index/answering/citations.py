@@ -177,6 +177,7 @@ class Verified:
 # fabrications.
 MEANING_SUPPORT = 0.6
 WORDS_SUPPORT = 0.5
+SUPPORTING = 3  # sentences of the passage read as the claim's support
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.I)
 
@@ -196,12 +197,16 @@ def supports(
     ranked = score_sentences(as_question, [hit], live)
     if not ranked:
         return Support(False, [], "the passage has no sentences")
-    best = max(ranked, key=lambda ev: ev.strength)
+    by_meaning = sorted(ranked, key=lambda ev: ev.meaning, reverse=True)
+    best = by_meaning[0]
+    # What supports it: the closest sentence with its neighbours, and the next closest two
+    # (a claim may join what two sentences of the passage say).
     near = _neighbourhood(best, ranked)
+    near += [ev for ev in by_meaning[1:SUPPORTING] if ev not in near]
     text = " ".join(ev.text for ev in near) + " " + hit.context
     own = set(terms(claim))
     share = Coverage(dict.fromkeys(own, 1.0), live.stats)(set(terms(text))) if own else 1.0
-    if best.strength < MEANING_SUPPORT and share < WORDS_SUPPORT:
+    if best.meaning < MEANING_SUPPORT and share < WORDS_SUPPORT:
         return Support(False, ranked, "neither its meaning nor its words are in the passage")
     for number in _NUMBER.findall(claim):
         if number.rstrip(".,") not in text:
@@ -210,9 +215,23 @@ def supports(
     for name in named_entities(claim):
         if name.lower().strip("'’") not in have and not set(terms(name)) <= set(terms(text)):
             return Support(False, ranked, f"the passage doesn't name {name}")
-    if bool(_NEGATION.search(claim)) != any(_NEGATION.search(ev.text) for ev in near):
-        return Support(False, ranked, "the claim flips what the passage says")
+    negated = bool(_NEGATION.search(claim))
+    if negated and not any(_NEGATION.search(ev.text) for ev in near):
+        return Support(False, ranked, "the claim denies what the passage doesn't")
+    if not negated and _denies(best.text, own):
+        return Support(False, ranked, "the claim affirms what the passage denies")
     return Support(True, [best, *[ev for ev in ranked if ev is not best]])
+
+
+def _denies(sentence: str, claimed: set[str]) -> bool:
+    """Does the sentence negate one of the claim's words ("does not support" against
+    "supports")? A negation counts when one of the three words after it is the claim's."""
+    tokens = words(sentence)
+    return any(
+        (_NEGATION.fullmatch(token) or token.endswith("n't"))
+        and claimed & set(terms(" ".join(tokens[i + 1 : i + 4])))
+        for i, token in enumerate(tokens)
+    )
 
 
 def _neighbourhood(best: Evidence, ranked: list[Evidence]) -> list[Evidence]:
