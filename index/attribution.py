@@ -227,9 +227,17 @@ def _people(doc: Any) -> list[tuple[str, str]]:
         title = first if first in _MALE | _FEMALE else before
         gender = "m" if title in _MALE else "f" if title in _FEMALE else ""
         root = ent.root
-        text = _phrase(root) if any(c.dep_ == "appos" for c in root.children) else ""
+        if doc.has_annotation("DEP"):
+            text = _phrase(root) if any(c.dep_ == "appos" for c in root.children) else ""
+        else:  # only the NER model ran on this sentence: an apposition by its commas
+            after = _APPOSITION.match(doc.text[ent.end_char :])
+            text = ent.text + after.group(1) if after else ""
         out.append((text or ent.text, gender))
     return out
+
+
+# ", general secretary of Unison," after a name: a role in commas, starting in lower case.
+_APPOSITION = re.compile(r"(,\s+(?:the\s+|a\s+)?[a-z][^,;:\"“”()]{2,60}?),")
 
 
 def _resolve(pronoun: str, people: list[tuple[str, str]]) -> str | None:

@@ -210,7 +210,123 @@ def test_when_the_model_says_the_passages_dont_cover_it_that_is_a_refusal(
     assert answer.citations  # the nearest passages, to check for oneself
 
 
+# -- claims checked against the passage they cite ---------------------------------------------
+UNIONS = "What did the unions argue about private contracts in the NHS?"
+
+
+def test_a_fabricated_claim_is_never_shown_with_a_marker(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """The issue's example: a true claim and an invented one, both citing the same passage.
+    The invented one (a date and a policy the passage never states) is dropped and the note
+    says a sentence wasn't shown."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        n = number_of(Request(body, {}), "general secretary of Unison")
+        return Reply(
+            f"Dave Prentis is the general secretary of Unison [{n}]. Unison wants every NHS "
+            f"hospital sold to private owners by 2030 [{n}]."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(UNIONS)
+    assert answer.mode == "generative", answer.note
+    assert "Dave Prentis is the general secretary of Unison [" in answer.answer
+    assert "2030" not in answer.answer and "sold to private owners" not in answer.answer
+    assert answer.note and "not shown" in answer.note
+    assert_verbatim(kb, answer)
+
+
+def test_a_two_sided_answer_reworded_faithfully_is_shown_whole(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """Both sides, in the model's own words, each citing its passage: nothing is dropped."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        req = Request(body, {})
+        unions = number_of(req, "persistently failed to consult patients")
+        hewitt = number_of(req, "shorter waiting lists")
+        return Reply(
+            "Unison's Dave Prentis argued that ministers had repeatedly failed to consult "
+            "patients, NHS staff and MPs about changes that could fragment the service "
+            f"[{unions}]. "
+            "Patricia Hewitt, the health secretary, pleaded that a larger private sector role "
+            f"was vital to achieving shorter waiting lists and a better service [{hewitt}]."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(UNIONS)
+    assert answer.mode == "generative" and answer.note is None, answer.note
+    assert "failed to consult" in answer.answer and "shorter waiting lists" in answer.answer
+    assert len(re.findall(r"\[\d+\]", answer.answer)) == 2
+    assert_verbatim(kb, answer)
+
+
+def test_a_claim_that_flips_a_negation_is_not_shown(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    def reply(body: dict[str, Any]) -> Reply:
+        n = number_of(Request(body, {}), "will not moderate her policies")
+        m = number_of(Request(body, {}), "general secretary of Unison")
+        return Reply(
+            f"Dave Prentis is the general secretary of Unison [{m}]. The health secretary "
+            f"will moderate her policies as a result of the vote [{n}]."
+        )
+
+    fake.reply(reply)
+    answer = make_gen_kb().answer_sync("What will the health secretary do after the vote?")
+    assert "will moderate her policies" not in answer.answer
+    assert answer.note and "not shown" in answer.note
+
+
 # -- refusal from evidence -------------------------------------------------------------------
+def test_the_model_is_asked_for_a_covered_question_however_it_is_worded(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """The issue's examples: paraphrased questions the old sentence rules refused reach the
+    model, because whether it is asked depends on the evidence retrieved."""
+    fake.reply(
+        lambda body: Reply(
+            "Walker feared the party's structures and bureaucracy would try to shut down "
+            f"participation [{number_of(Request(body, {}), 'shut down participation')}]."
+        ),
+        lambda body: Reply(
+            "Dr Evan Harris, the Liberal Democrats' health spokesman, spoke for them "
+            f"[{number_of(Request(body, {}), 'health spokesman Dr Evan Harris')}]."
+        ),
+    )
+    kb = make_gen_kb()
+    walker = kb.answer_sync("What did Walker fear the party machinery might do to newcomers?")
+    libdems = kb.answer_sync("Who spoke on health for the Lib Dems?")
+    assert len(fake.requests) == 2
+    assert walker.mode == "generative" and not walker.refused, walker.note
+    assert libdems.mode == "generative" and not libdems.refused, libdems.note
+    assert "Evan Harris" in libdems.answer
+
+
+def test_eval_runs_in_generative_mode_and_counts_modes_and_fallbacks(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    from index.evaluation import load_qa, run_eval
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        json.dumps({"id": "a", "question": QUESTION, "answerable": True,
+                    "gold_quotes": ["two-tier health service"]}) + "\n"
+        + json.dumps({"id": "b", "question": UNCOVERED, "answerable": False}) + "\n"
+    )
+    fake.reply(two_tier_answer)
+    report = run_eval(make_gen_kb(), load_qa(qa))
+    assert report.modes["modes"] == {"generative": 1, "extractive": 1}
+    assert report.metrics["refusal_accuracy"] == 1.0
+    fake.reply(Reply("No citations at all."))
+    fell_back = run_eval(make_gen_kb(), load_qa(qa))
+    assert fell_back.modes["modes"] == {"extractive": 2}
+    [(reason, count)] = fell_back.modes["fallbacks"].items()
+    assert count == 1 and "cited none of the passages" in reason
+
 def test_the_model_is_not_called_when_the_sources_dont_cover_the_question(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, seed_kb: KnowledgeBase
 ) -> None:

@@ -1,0 +1,134 @@
+"""The shape of an answer follows the question's, on the real seed index: one fact, one
+quote; a broad question, several voices, each introduced by who says it; and every word is
+either the sources' own or a fixed frame."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from index.attribution import analyse
+from index.loaders import load_document
+from index.question import Shape, shape_of
+from index.sentences import decode, encode
+from index.service import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("Which union is the biggest NHS union?", Shape.FACT),
+        ("How many junior doctor posts are unlikely to be filled?", Shape.FACT),
+        ("Who made the case for co-operatives and mutuals?", Shape.FACT),
+        ("Summarise the arguments for and against private providers in the NHS", Shape.BROAD),
+        ("Why do unions oppose foundation hospitals?", Shape.BROAD),
+        ("How did the health secretary respond to her critics?", Shape.BROAD),
+        ("What were the different positions on foundation hospitals?", Shape.BROAD),
+        ("What did Paul Flather say about the pace of NHS reform?", Shape.BROAD),
+    ],
+)
+def test_the_shape_of_a_question(question: str, shape: Shape) -> None:
+    assert shape_of(question) is shape
+
+
+def test_sentence_vectors_survive_their_int8_storage() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(5, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    q8, scales = decode(encode(vectors))
+    back = q8.astype(np.float32) * scales[:, None]
+    cosines = np.sum(back * vectors, axis=1) / np.linalg.norm(back, axis=1)
+    assert cosines.min() > 0.999
+
+
+def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> None:
+    sentences = [
+        "An impassioned debate saw Dave Prentis, general secretary of Unison, pitted "
+        "against Ms Hewitt.",
+        "He argued that ministers have persistently failed to consult patients.",
+        "But she promised to consult more.",
+        "The weather was mild.",
+        "Ms Hewitt was backed by delegates who argued that the contracts were signalled.",
+    ]
+    found = [who for who, _ in analyse(sentences)]
+    assert found[1] == ("Dave Prentis, general secretary of Unison", "argued")
+    assert found[2] == ("Ms Hewitt", "promised")  # "she": the person titled Ms, not Prentis
+    assert found[3] is None
+    assert found[4] == ("delegates", "argued")  # "who argued": the noun "who" stands for
+
+
+def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
+    """Take out every quoted citation and its marker: what is left are fixed frames, each a
+    speaker's words as the document has them, and a reporting verb from it."""
+    rest = text
+    for c in citations:
+        quote = "“" + " ".join(c.quote.split()) + "”"
+        assert quote in rest, (quote, text)
+        rest = rest.replace(f"{quote} [{c.n}]", "")
+    sources = kb.settings.sources_dir
+    bodies = " ".join(
+        " ".join(load_document(sources / c.path, sources).text.split()) for c in citations
+    )
+    for frame in filter(None, (line.strip() for line in rest.splitlines())):
+        assert frame.endswith(":"), (frame, text)
+        speaker = frame[:-1]
+        parts = [speaker, speaker.rsplit(" ", 1)[0].rstrip(",")]
+        assert any(p in bodies for p in parts), (frame, text)
+
+
+def test_a_broad_question_gets_several_attributed_quotes_from_both_sides(
+    seed_kb: KnowledgeBase,
+) -> None:
+    answer = seed_kb.answer_sync(
+        "What happened in the health debate at Labour's Brighton conference?"
+    )
+    assert answer.shape == "broad" and not answer.refused
+    assert 2 <= len(answer.citations) <= 5
+    quotes = " ".join(c.quote for c in answer.citations)
+    # the unions' side and the health secretary's side of the debate
+    assert "failed to consult patients" in quotes
+    assert "shorter waiting lists" in quotes or "Ms Hewitt was backed by delegates" in quotes
+    prentis = next(c for c in answer.citations if "failed to consult" in c.quote)
+    assert prentis.speaker and prentis.speaker.startswith("Dave Prentis")
+    assert "Dave Prentis, general secretary of Unison" in answer.answer  # its frame
+    _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
+    assert answer.to_json()["shape"] == "broad"
+    assert any(c.to_json().get("speaker") for c in answer.citations)
+
+
+def test_a_fact_question_gets_one_quote(seed_kb: KnowledgeBase) -> None:
+    answer = seed_kb.answer_sync(
+        "Which Green MP is proposing a prayer against the competition regulations?"
+    )
+    assert answer.shape == "fact" and len(answer.citations) == 1
+    assert "Caroline Lucas" in answer.citations[0].quote
+    _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who spoke on health for the Lib Dems?",  # "Lib Dems": the text says Liberal Democrats
+        "What did the Co-operatives UK boss want ministers to change about the process?",
+    ],
+)
+def test_paraphrased_questions_are_answered(seed_kb: KnowledgeBase, question: str) -> None:
+    assert not seed_kb.answer_sync(question).refused
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("What did Boris Johnson say about the NHS?", "Boris Johnson"),  # never mentioned
+        ("In what year was the NHS founded?", None),  # about the NHS, but no year given
+        ("What is the capital of Australia?", "Australia"),
+    ],
+)
+def test_what_the_library_does_not_cover_is_refused(
+    seed_kb: KnowledgeBase, question: str, why: str | None
+) -> None:
+    answer = seed_kb.answer_sync(question)
+    assert answer.refused, answer.answer
+    assert not re.search(r"\[\d+\]", answer.answer)
