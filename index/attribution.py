@@ -302,9 +302,23 @@ def analyse(sentences: Sequence[str]) -> list[Analysis]:
             verb = subject.head if subject.dep_ == "nsubj" else None
             past = verb is not None and verb.tag_ == "VBD"
             who = (speaker, verb.text if past else "")
+        if who is None and i and _opens_quote(sentences[i]) and _quotes(sentences[i - 1]):
+            # A quotation that goes on after its attribution — the next sentence, or a
+            # paragraph of its own — is still the same speaker's ("… ,” Walker explains. /
+            # “There's a risk …”).
+            previous = out[i - 1][0]
+            who = (previous[0], "") if previous else None
         named_in[i] = _people(doc)
         out.append((who, " ".join(sorted({e.label_ for e in doc.ents}))))
     return out
+
+
+def _opens_quote(sentence: str) -> bool:
+    return sentence.lstrip()[:1] in ("“", '"')
+
+
+def _quotes(sentence: str) -> bool:
+    return any(q in sentence for q in ("“", "”", '"'))
 
 
 class Attributor(TransformComponent):

@@ -48,6 +48,9 @@ ANSWER_TYPE_WEIGHT = 0.1
 # Prentis): a bag of words can't tell "British Medical Association" from "a medical
 # association … British patients".
 NAMES_WEIGHT = 0.15
+# … + SPEAKER_WEIGHT when the question asks what someone said ("What did Hewitt say …") and
+# the sentence is theirs by the attribution found at refresh.
+SPEAKER_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                 MEANING_WEIGHT * (float(meaning[i]) + window)
                 + WORDS_WEIGHT * (lexical + lexical_asked)
                 + NAMES_WEIGHT * named
+                + (SPEAKER_WEIGHT if question.said_by_speaker(_who(ref)) else 0.0)
                 + (ANSWER_TYPE_WEIGHT if typed else 0.0)
             )
             out.append(
@@ -203,6 +207,10 @@ def _has_name(name: str, text: str) -> bool:
     return name.lower() in flat or (
         len(initials) >= 2 and (initials in tokens or initials + "s" in tokens)
     )
+
+
+def _who(ref: SentenceRef) -> str | None:
+    return ref.speaker[0] if ref.speaker else None
 
 
 def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:

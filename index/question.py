@@ -69,6 +69,20 @@ def _bare(word: str) -> str:
     return w.strip("'’")
 
 
+# "What did Hewitt say …", "How did Dave Prentis respond …": asks what that person said.
+_ASKS_WHAT_SAID = re.compile(
+    r"\b(?:did|does|do|has|have)\s+(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
+    r"(?:say|argue|think|believe|want|claim|warn|urge|fear|call|describe|tell|promise|"
+    r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean)\b"
+)
+
+
+def speaker_asked_about(text: str) -> str | None:
+    """The person whose words the question asks for, as written ("Dave Prentis")."""
+    m = _ASKS_WHAT_SAID.search(text)
+    return m.group("who") if m else None
+
+
 @dataclass(frozen=True)
 class Question:
     text: str
@@ -83,6 +97,15 @@ class Question:
     # founded?" but far from "In what year was the founded?".
     asked_vector: np.ndarray
     name_vectors: tuple[np.ndarray, ...] = ()
+    speaker: str | None = None  # whose words it asks for ("What did Hewitt say …")
+
+    def said_by_speaker(self, attributed: str | None) -> bool:
+        """Is a sentence attributed to `attributed` (as the text names them) said by the
+        person the question asks about? Compared by surname: "Hewitt" is "Ms Hewitt"."""
+        if not self.speaker or not attributed:
+            return False
+        surname = self.speaker.split()[-1].lower().removesuffix("'s").removesuffix("’s")
+        return surname in {w.strip(",.'’").lower() for w in attributed.split()}
 
     @classmethod
     def of(
@@ -118,6 +141,7 @@ class Question:
             shape=shape_of(text),
             asked_vector=asked_vector,
             name_vectors=name_vectors,
+            speaker=speaker_asked_about(text),
         )
 
     @property

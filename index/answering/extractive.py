@@ -162,6 +162,9 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     if answer_kind(question.text) in HARD_KINDS:
         typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
         evidence = typed or evidence
+    if question.speaker:  # "What did Prentis argue?": his words, where the text has them
+        theirs = [ev for ev in evidence if question.said_by_speaker(_who(ev))]
+        evidence = theirs or evidence
     best = evidence[0]
     runs = [_widen(best, evidence)]
     for ev in evidence[1:]:
@@ -171,6 +174,10 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
             runs.append(_widen(ev, evidence, runs))
             break
     return runs
+
+
+def _who(ev: Evidence) -> str | None:
+    return ev.speaker[0] if ev.speaker else None
 
 
 def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
