@@ -113,6 +113,28 @@ def model_files() -> tuple[Path, Path]:
     )
 
 
+def _open_session(model_path: Path, threads: int | None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+    options.log_severity_level = 3
+    # ORT's idle worker threads otherwise spin for a while after each run, taking the
+    # cores the rest of the query (BM25, re-ranking, Chroma) needs: on 2 cores that
+    # doubled search time. Batch throughput is the same either way (measured).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+
+def _open_tokenizer(path: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    return tokenizer
+
+
 class MiniLMEmbedding(BaseEmbedding):
     """A llama-index embedding model: mean-pooled, L2-normalised 384-d vectors."""
 
@@ -125,24 +147,9 @@ class MiniLMEmbedding(BaseEmbedding):
 
     def __init__(self, threads: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         model_path, tokenizer_path = model_files()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        # ORT's idle worker threads otherwise spin for a while after each run, taking the
-        # cores the rest of the query (BM25, re-ranking, Chroma) needs: on 2 cores that
-        # doubled search time. Batch throughput is the same either way (measured).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
-        )
-        tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
+        self._session = _open_session(model_path, threads)
+        self._tokenizer = _open_tokenizer(tokenizer_path)
 
     @classmethod
     def class_name(cls) -> str:
