@@ -13,12 +13,11 @@ import importlib.resources
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from index.errors import ModelUnavailable
 
@@ -135,31 +134,72 @@ def _open_tokenizer(path: Path) -> Any:
     return tokenizer
 
 
-class MiniLMEmbedding(BaseEmbedding):
-    """A llama-index embedding model: mean-pooled, L2-normalised 384-d vectors."""
+class Embedder(Protocol):
+    """What retrieval and the refresh need of an embedding model (MiniLM, or MiniLMEmbedding,
+    its llama-index face, or a test's stand-in)."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    def get_query_embedding(self, query: str) -> list[float]: ...
+
+
+def cached_query_embedding(
+    cache: QueryCache, query: str, embed: Callable[[list[str]], np.ndarray]
+) -> list[float]:
+    """`query`'s vector from `cache`, computed by `embed` on a miss. Questions repeat (people
+    retry, the bot re-asks on follow-ups). Cached as a tuple, so no caller can change it."""
+    vector = cache.get(query)
+    if vector is None:
+        vector = tuple(embed([query])[0].tolist())
+        cache.put(query, vector)
+    return list(vector)
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2: mean-pooled, L2-normalised 384-d vectors. Thread-safe.
+
+    Plain onnxruntime and tokenizers, no llama-index: answering a question needs nothing
+    more, and importing llama-index took over a second of a fresh `policybot ask`
+    (bench/startup.py). The refresh's ingestion pipeline wraps it in `MiniLMEmbedding`."""
 
     model_name: str = MODEL_ID
-    embed_batch_size: int = 256
-    _session: Any = PrivateAttr()
-    _tokenizer: Any = PrivateAttr()
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _query_cache: QueryCache = PrivateAttr(default_factory=QueryCache)
 
-    def __init__(self, threads: int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        model_path, tokenizer_path = model_files()
-        self._session = _open_session(model_path, threads)
-        self._tokenizer = _open_tokenizer(tokenizer_path)
+    def __init__(self, threads: int | None = None) -> None:
+        model_path, tokenizer_path = model_files()  # a missing or altered file fails here
+        self._lock = threading.Lock()
+        self.query_cache = QueryCache()
+        # The ONNX session takes ~0.3 s to build (bench/startup.py), mostly outside the GIL:
+        # it is built on a thread while the process goes on opening Chroma and loading the
+        # index, and the first `embed` waits for it.
+        self._parts: tuple[Any, Any] | None = None
+        self._error: BaseException | None = None
+        self._loader = threading.Thread(
+            target=self._load, args=(model_path, tokenizer_path, threads), daemon=True
+        )
+        self._loader.start()
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "PolicybotMiniLMEmbedding"
+    def _load(self, model_path: Path, tokenizer_path: Path, threads: int | None) -> None:
+        try:
+            self._parts = (_open_session(model_path, threads), _open_tokenizer(tokenizer_path))
+        except BaseException as e:  # raised again by the first `embed`
+            self._error = e
+
+    def _ready(self) -> tuple[Any, Any]:
+        """(ONNX session, tokenizer), once the loader thread has built them."""
+        if self._parts is None:
+            self._loader.join()
+            if self._error is not None:
+                raise ModelUnavailable(f"the embedding model failed to load: {self._error}")
+        assert self._parts is not None  # noqa: S101 - set by _load when there was no error
+        return self._parts
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts as an (n, 384) float32 array; batches group similar lengths."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
+        session, tokenizer = self._ready()
+        encodings = tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for k in range(0, len(order), ORT_BATCH):
@@ -173,27 +213,22 @@ class MiniLMEmbedding(BaseEmbedding):
                 mask[row, :n] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             with self._lock:  # one ORT session, shared by threads
-                hidden = self._session.run(None, feeds)[0]
+                hidden = session.run(None, feeds)[0]
             summed = (hidden * mask[:, :, None]).sum(axis=1)
             pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[batch] = pooled / np.clip(norms, 1e-12, None)
         return out
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        # Questions repeat (people retry, the bot re-asks on follow-ups): keep a small LRU.
-        # Stored as a tuple so no caller can change the cached vector through its copy.
-        vector = self._query_cache.get(query)
-        if vector is None:
-            vector = tuple(self.embed([query])[0].tolist())
-            self._query_cache.put(query, vector)
-        return list(vector)
+    def get_query_embedding(self, query: str) -> list[float]:
+        return cached_query_embedding(self.query_cache, query, self.embed)
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0].tolist()
+def __getattr__(name: str) -> Any:
+    # MiniLMEmbedding, the llama-index face of the model, lives in index.llama_embedding so
+    # that importing this module doesn't import llama-index; old imports keep working.
+    if name == "MiniLMEmbedding":
+        from index.llama_embedding import MiniLMEmbedding
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
+        return MiniLMEmbedding
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,5 @@ def load_prompt(settings: Settings, name: str) -> str:
         return packaged.read_text(encoding="utf-8").strip()
     except OSError as e:  # a broken install: the package data is missing
         raise UsageError(
-            f"the packaged {name} prompt is missing ({packaged}: {e.strerror}); reinstall "
-            "policybot"
+            f"the packaged {name} prompt is missing ({packaged}: {e.strerror}); reinstall policybot"
         ) from None

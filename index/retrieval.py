@@ -102,7 +102,6 @@ class Retriever:
         reload after adding one article then costs that article, not the whole library,
         and the process never holds two full copies read from Chroma at once."""
         import bm25s
-        from llama_index.vector_stores.chroma import ChromaVectorStore
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
 
@@ -143,7 +142,7 @@ class Retriever:
         return Generation(
             name=name,
             catalog=catalog,
-            vector_store=ChromaVectorStore(chroma_collection=collection),
+            vector_store=None if exact else _chroma_vector_store(collection),
             collection=collection,
             ids=ids,
             records=records,
@@ -159,14 +158,14 @@ class Retriever:
     ) -> list[Hit]:
         """The k best chunks for `query`, fused from `pool` dense and `pool` BM25 candidates,
         from `live` (default: the live generation now)."""
-        from llama_index.core.vector_stores import VectorStoreQuery
-
         live = live or self.live()
         pool = pool or max(4 * k, 20)
         vector = self.embed_model.get_query_embedding(query)
         if live.vectors is not None:
             cosine = _exact(live.ids, live.vectors, vector, pool)
         else:
+            from llama_index.core.vector_stores import VectorStoreQuery
+
             result = self.store.call(
                 "query",
                 live.vector_store.query,
@@ -228,6 +227,14 @@ class Retriever:
             context=_context(meta),
             fused=fused,
         )
+
+
+def _chroma_vector_store(collection: Any) -> Any:
+    """llama-index's view of a collection, for searching it by HNSW. Imported only for a
+    library too large to score exactly: importing llama-index takes over a second."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    return ChromaVectorStore(chroma_collection=collection)
 
 
 def _reusable(previous: Generation | None, catalog: Catalog) -> dict[str, list[str]]:

@@ -51,7 +51,7 @@ def test_model_answers_the_same_question_from_many_threads(embed_model) -> None:
     """The real model's cached query path, from threads asking overlapping questions."""
     questions = [f"What did the unions argue about contract {i}?" for i in range(20)]
     expected = {q: embed_model.get_query_embedding(q) for q in questions[:3]}
-    embed_model._query_cache.size = 4  # force evictions while the threads run
+    embed_model.query_cache.size = 4  # force evictions while the threads run
     out: dict[str, list[float]] = {}
     errors: list[BaseException] = []
 
@@ -72,7 +72,7 @@ def test_model_answers_the_same_question_from_many_threads(embed_model) -> None:
         for t in threads:
             t.join()
     finally:
-        embed_model._query_cache.size = 512
+        embed_model.query_cache.size = 512
     assert errors == []
     for q, v in out.items():
         assert max(abs(a - b) for a, b in zip(v, expected[q], strict=True)) < 1e-6

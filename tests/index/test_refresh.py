@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import MiniLMEmbedding
+from index.llama_embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 
 NEW_ARTICLE = """---
