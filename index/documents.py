@@ -66,7 +66,7 @@ class Hit:
     start: int
     end: int
     score: float  # cosine similarity of question and chunk, in [-1, 1]
-    pages: tuple[PageSpan, ...] = ()  # PDF page spans of the whole document
+    pages: tuple[PageSpan, ...] = ()  # PDF page spans of the chunk's text (not the document's)
     context: str = ""  # the document's title and author: who is speaking in this chunk
     fused: float = 0.0  # rank-fusion score the hits are ordered by
 

@@ -50,6 +50,7 @@ class CorpusStats:
 class ChunkRecord:
     text: str
     meta: dict[str, Any]
+    pages: tuple[PageSpan, ...] = ()  # the PDF pages this chunk's text spans, if paged
 
 
 @dataclass
@@ -123,7 +124,7 @@ class Retriever:
         for got in self.store.read("load chunks", collection, include, fetch):
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 ids.append(cid)
-                records[cid] = ChunkRecord(text, {k: v for k, v in meta.items() if k[0] != "_"})
+                records[cid] = _record(text, meta)
             if exact:
                 blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
         if not ids:
@@ -223,7 +224,7 @@ class Retriever:
             start=start,
             end=int(meta.get("end", start + len(record.text))),
             score=cosine,
-            pages=_pages(meta.get("pages")),
+            pages=record.pages,
             context=_context(meta),
             fused=fused,
         )
@@ -301,7 +302,21 @@ def _union(a: Hit, b: Hit) -> Hit:
         start=first.start,
         end=max(first.end, second.end),
         score=max(a.score, b.score),
+        pages=tuple(sorted(set(a.pages) | set(b.pages), key=lambda p: p.start)),
     )
+
+
+def _record(text: str, meta: dict[str, Any]) -> ChunkRecord:
+    """A chunk as kept in memory: its page spans parsed once, here, and only those its own
+    text spans (indexes built before chunks kept only their own carry the whole document's
+    table in every chunk)."""
+    kept = {k: v for k, v in meta.items() if k[0] != "_" and k != "pages"}
+    pages = _pages(meta.get("pages"))
+    if pages:
+        start = int(meta.get("start", 0))
+        end = int(meta.get("end", start + len(text)))
+        pages = tuple(p for p in pages if p.start < end and p.end > start)
+    return ChunkRecord(text, kept, pages)
 
 
 def _pages(pages_json: str | None) -> tuple[PageSpan, ...]:
