@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 import discord
 
@@ -55,14 +56,15 @@ def run(
 
 
 def _bot(
-    settings: Settings, config: BotSettings, kb: KnowledgeBase | None, **kw: object
+    settings: Settings, config: BotSettings, kb: KnowledgeBase | None, **kw: Any
 ) -> PolicyBot:
     return PolicyBot(kb or KnowledgeBase(settings), config, AnswerStore(config.db_path), **kw)
 
 
 async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> None:
     """Connect to Discord and answer until closed (slash commands sync to DEV_GUILD_ID only)."""
-    kb = kb or await asyncio.to_thread(KnowledgeBase, settings)
+    if kb is None:
+        kb = await asyncio.to_thread(KnowledgeBase, settings)
     if not await asyncio.to_thread(kb.has_index):
         log.warning("there is no index yet: run `policybot index` or /refresh to build it")
     async with _bot(settings, config, kb) as bot:
@@ -71,7 +73,8 @@ async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | Non
 
 async def sync(settings: Settings, config: BotSettings, kb: KnowledgeBase | None = None) -> int:
     """Register the slash commands: with DEV_GUILD_ID in that guild, else globally."""
-    kb = kb or await asyncio.to_thread(KnowledgeBase, settings)
+    if kb is None:
+        kb = await asyncio.to_thread(KnowledgeBase, settings)
     async with _bot(settings, config, kb, sync_dev_guild=False) as bot:
         await bot.login(config.token.get_secret_value())
         synced = await bot.sync_commands(config.dev_guild_id)

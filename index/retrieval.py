@@ -13,17 +13,19 @@ BM25 alone ranks it near the top; the exact product took 0.4 ms for 9,217 chunks
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from index.documents import Hit, PageSpan
+from index.embedding import Embedder
 from index.errors import IndexNotReady
 from index.memory import return_freed_memory
 from index.store import Catalog, ChromaStore
@@ -77,7 +79,7 @@ def _context(meta: dict[str, Any]) -> str:
 class Retriever:
     """Finds the chunks that best match a question, always from the live generation."""
 
-    def __init__(self, store: ChromaStore, embed_model: Any) -> None:
+    def __init__(self, store: ChromaStore, embed_model: Embedder) -> None:
         self.store = store
         self.embed_model = embed_model
         self._live: Generation | None = None
@@ -177,12 +179,12 @@ class Retriever:
                 node.node_id: 1.0 + math.log(max(sim, 1e-12))
                 for node, sim in zip(result.nodes, result.similarities or [], strict=False)
             }
-        fused: Counter[str] = Counter()
+        fused: defaultdict[str, float] = defaultdict(float)
         for rank, cid in enumerate(cosine):
             fused[cid] += 1.0 / (RRF_K + rank + 1)
         for rank, cid in enumerate(self._lexical(live, query, pool)):
             fused[cid] += 1.0 / (RRF_K + rank + 1)
-        best = [cid for cid, _ in fused.most_common(3 * k)]
+        best = heapq.nlargest(3 * k, fused, key=fused.__getitem__)  # as Counter.most_common
         missing = [cid for cid in best if cid not in cosine]
         if missing and live.vectors is not None:
             q = np.asarray(vector, dtype=np.float32)

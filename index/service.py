@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Generator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +149,7 @@ class KnowledgeBase:
 
     def answer_iter(
         self, question: str, history: Sequence[Turn] = (), stream: bool = True
-    ) -> Iterator[str | Answer]:
+    ) -> Generator[str | Answer, None, None]:
         """Synchronous `answer_stream`: the draft's text pieces (generative mode, when
         streaming), then the final Answer."""
         started = time.perf_counter()
@@ -205,7 +205,7 @@ class KnowledgeBase:
         queue: asyncio.Queue[str | Answer | Exception] = asyncio.Queue()
         stop = threading.Event()
 
-        def put(item: str | Answer | BaseException) -> None:
+        def put(item: str | Answer | Exception) -> None:
             if not stop.is_set():
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                     loop.call_soon_threadsafe(queue.put_nowait, item)
