@@ -30,7 +30,9 @@ MAX_TOKENS = 256  # the model's trained sequence limit (sentence_bert_config.jso
 # into these, so a larger call pads less (32 texts a call took 20–35% more model time on
 # the benchmark's chunk texts than one sorted call, docs/benchmarks.md).
 ORT_BATCH = 32
-QUERY_CACHE_SIZE = 512  # questions kept; 512 × 384 floats is ~2 MiB of Python floats
+# Questions whose vectors are kept. Repeats are retries and follow-ups, close in time; the
+# bound keeps the cache at 512 × 1.5 KiB (float32) = 0.75 MiB.
+QUERY_CACHE_SIZE = 512
 
 
 class QueryCache:
@@ -40,24 +42,24 @@ class QueryCache:
 
     def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
         self.size = size
-        self._items: OrderedDict[str, tuple[float, ...]] = OrderedDict()
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[float, ...] | None:
+    def get(self, key: str) -> np.ndarray | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: str, value: tuple[float, ...]) -> None:
+    def put(self, key: str, value: np.ndarray) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def pop(self, key: str, default: tuple[float, ...] | None = None) -> tuple[float, ...] | None:
+    def pop(self, key: str, default: np.ndarray | None = None) -> np.ndarray | None:
         with self._lock:
             return self._items.pop(key, default)
 
@@ -148,12 +150,13 @@ def cached_query_embedding(
     cache: QueryCache, query: str, embed: Callable[[list[str]], np.ndarray]
 ) -> list[float]:
     """`query`'s vector from `cache`, computed by `embed` on a miss. Questions repeat (people
-    retry, the bot re-asks on follow-ups). Cached as a tuple, so no caller can change it."""
+    retry, the bot re-asks on follow-ups). Each caller gets its own list."""
     vector = cache.get(query)
     if vector is None:
-        vector = tuple(embed([query])[0].tolist())
+        vector = embed([query])[0].copy()
+        vector.flags.writeable = False
         cache.put(query, vector)
-    return list(vector)
+    return vector.tolist()
 
 
 class MiniLM:

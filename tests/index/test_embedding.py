@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from index.embedding import QueryCache
+
+
+def v(x: float) -> np.ndarray:
+    return np.array([x], dtype=np.float32)
 
 
 def test_query_cache_is_a_bounded_lru() -> None:
     cache = QueryCache(size=2)
-    cache.put("a", (1.0,))
-    cache.put("b", (2.0,))
-    assert cache.get("a") == (1.0,)  # "a" is now the most recently used
-    cache.put("c", (3.0,))
+    cache.put("a", v(1.0))
+    cache.put("b", v(2.0))
+    assert cache.get("a") == v(1.0)  # "a" is now the most recently used
+    cache.put("c", v(3.0))
     assert cache.get("b") is None
-    assert cache.get("a") == (1.0,)
-    assert cache.get("c") == (3.0,)
+    assert cache.get("a") == v(1.0)
+    assert cache.get("c") == v(3.0)
     assert len(cache) == 2
 
 
@@ -31,7 +37,7 @@ def test_query_cache_survives_threads_hammering_it() -> None:
             for i in range(3000):
                 key = f"q{(n * 7 + i) % 40}"
                 if cache.get(key) is None:
-                    cache.put(key, (float(i),))
+                    cache.put(key, v(i))
                 if i % 97 == 0:
                     cache.pop(key)
                 assert len(cache) <= 8
