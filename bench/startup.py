@@ -161,10 +161,10 @@ def main() -> None:
     print(f"python -c pass: median {statistics.median(floors) * 1000:.0f} ms")
     print("stages of one ask (median ms of the runs):")
     for key in stages[0]:
-        print(f"  {key:28} {statistics.median(s[key] for s in stages):8.1f}")
+        print(f"  {key:34} {statistics.median(s[key] for s in stages):8.1f}")
     print("imports by top-level package (self time, ms, one run under -X importtime):")
     for name, ms in imports:
-        print(f"  {name:28} {ms:8.1f}")
+        print(f"  {name:34} {ms:8.1f}")
 
 
 if __name__ == "__main__":
