@@ -174,11 +174,13 @@ class MiniLM:
         self.query_cache = QueryCache()
         # The ONNX session takes ~0.3 s to build (bench/startup.py), mostly outside the GIL:
         # it is built on a thread while the process goes on opening Chroma and loading the
-        # index, and the first `embed` waits for it.
+        # index, and the first `embed` waits for it. Not a daemon: a process that is done
+        # before the session is (`policybot add` refused at once) waits for it at exit, as
+        # onnxruntime aborts the process if the interpreter ends in the middle of building one.
         self._parts: tuple[Any, Any] | None = None
         self._error: BaseException | None = None
         self._loader = threading.Thread(
-            target=self._load, args=(model_path, tokenizer_path, threads), daemon=True
+            target=self._load, args=(model_path, tokenizer_path, threads), name="minilm-load"
         )
         self._loader.start()
 

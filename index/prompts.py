@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.resources
 
-from index.errors import UsageError
+from index.errors import PolicybotError, UsageError
 from index.settings import Settings
 
 PROMPT_FILES = {
@@ -27,10 +27,12 @@ def load_prompt(settings: Settings, name: str) -> str:
             return override.read_text(encoding="utf-8").strip()
         except OSError as e:
             raise UsageError(f"can't read the {name} prompt at {override}: {e.strerror}") from None
-    packaged = importlib.resources.files("prompts").joinpath(PROMPT_FILES[name])
     try:
+        packaged = importlib.resources.files("prompts").joinpath(PROMPT_FILES[name])
         return packaged.read_text(encoding="utf-8").strip()
-    except OSError as e:  # a broken install: the package data is missing
-        raise UsageError(
-            f"the packaged {name} prompt is missing ({packaged}: {e.strerror}); reinstall policybot"
+    except (ModuleNotFoundError, OSError):  # a broken install, or an editable one made
+        # before prompts/ was a package: a fault of the installation, not of the input
+        raise PolicybotError(
+            f"the packaged {name} prompt ({PROMPT_FILES[name]}) is not installed; reinstall "
+            "policybot (in a checkout: pip install -e .)"
         ) from None
