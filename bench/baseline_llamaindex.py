@@ -125,8 +125,8 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
     from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.embedding import MiniLMEmbedding
     from index.evaluation import load_qa, percentiles
+    from index.llama_embedding import MiniLMEmbedding
 
     rss_before = peak_rss_mib()
     model = MiniLMEmbedding()
@@ -142,13 +142,13 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
     holdout = _evaluate(index, args.holdout, "baseline holdout")
     questions = [q.question for q in load_qa(args.qa) + load_qa(args.holdout)]
     stages: dict[str, list[float]] = {"retrieve": [], "total": []}
-    model._query_cache.clear()
+    model.query_cache.clear()
     for q in questions:  # query vectors not cached, as in policybot's first round
-        model._query_cache.pop(q, None)
+        model.query_cache.pop(q, None)
         t0 = time.perf_counter()
         engine.query(q)
         t1 = time.perf_counter()
-        model._query_cache.pop(q, None)
+        model.query_cache.pop(q, None)
         retriever.retrieve(q)
         t2 = time.perf_counter()
         stages["total"].append((t1 - t0) * 1000)

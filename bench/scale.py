@@ -36,8 +36,8 @@ from common import (
     save,
 )
 
-from index.embedding import MiniLMEmbedding
 from index.evidence import clear_caches
+from index.llama_embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 from index.settings import Settings
 
@@ -166,7 +166,7 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
     questions = [q.question for q in load_qa(args.qa) + load_qa(args.holdout)]
     first: dict[str, list[float]] = {"retrieve": [], "answer": [], "total": []}
     later: dict[str, list[float]] = {"retrieve": [], "answer": [], "total": []}
-    kb.embed_model._query_cache.clear()
+    kb.embed_model.query_cache.clear()
     clear_caches()  # the first round pays for analysing every passage too
     for round_ in range(args.repeat):
         for q in questions:

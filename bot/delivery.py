@@ -46,8 +46,11 @@ class InteractionDelivery:
             **_kwargs(first), view=view if last == 0 else None
         )
         for i, part in enumerate(parts[1:], start=1):
-            extra = {"view": view} if i == last and view is not None else {}
-            message = await self.interaction.followup.send(**_kwargs(part), wait=True, **extra)
+            followup = self.interaction.followup
+            if i == last and view is not None:
+                message = await followup.send(**_kwargs(part), wait=True, view=view)
+            else:
+                message = await followup.send(**_kwargs(part), wait=True)
         return message
 
 

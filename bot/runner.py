@@ -9,13 +9,13 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import discord
 
 from bot.client import PolicyBot
 from bot.settings import BotSettings
 from bot.store import AnswerStore
-from index import llama_defaults
 from index.service import KnowledgeBase
 from index.settings import Settings
 
@@ -58,7 +58,7 @@ def run(
 
 
 def _bot(
-    settings: Settings, config: BotSettings, kb: KnowledgeBase | None, **kw: object
+    settings: Settings, config: BotSettings, kb: KnowledgeBase | None, **kw: Any
 ) -> PolicyBot:
     return PolicyBot(kb or KnowledgeBase(settings), config, AnswerStore(config.db_path), **kw)
 
@@ -98,7 +98,6 @@ async def serve(settings: Settings, config: BotSettings, kb: KnowledgeBase | Non
     with _on_stop_signal(stop):
         if kb is None:
             kb = await asyncio.to_thread(KnowledgeBase, settings)
-            llama_defaults.pin(kb.embed_model)
         if stop.is_set():
             return
         if not await asyncio.to_thread(kb.has_index):
@@ -123,7 +122,6 @@ async def sync(settings: Settings, config: BotSettings, kb: KnowledgeBase | None
     """Register the slash commands: with DEV_GUILD_ID in that guild, else globally."""
     if kb is None:
         kb = await asyncio.to_thread(KnowledgeBase, settings)
-        llama_defaults.pin(kb.embed_model)
     async with _bot(settings, config, kb, sync_dev_guild=False) as bot:
         await bot.login(config.token.get_secret_value())
         synced = await bot.sync_commands(config.dev_guild_id)

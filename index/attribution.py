@@ -21,7 +21,6 @@ once per process, only when something is indexed: answering never needs it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import threading
@@ -30,9 +29,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from llama_index.core.schema import BaseNode, TransformComponent
-
-from index.chunking import spans_from_str
 from index.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
@@ -319,30 +315,3 @@ def _opens_quote(sentence: str) -> bool:
 
 def _quotes(sentence: str) -> bool:
     return any(q in sentence for q in ("“", "”", '"'))
-
-
-class Attributor(TransformComponent):
-    """Ingestion step after SentenceChunker: stores, for each chunk's sentences, who says
-    them (JSON: [speaker, verb] or null each) and the kinds of entities they hold ("|"
-    between sentences)."""
-
-    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
-        by_doc: dict[str, dict[int, str]] = {}
-        for node in nodes:
-            meta = node.metadata
-            body, offset = node.get_content(), int(meta["start"])
-            doc = by_doc.setdefault(meta["path"], {})
-            for sp in spans_from_str(meta["sentences"], offset):
-                doc.setdefault(sp.start, body[sp.start - offset : sp.end - offset])
-        found: dict[tuple[str, int], Analysis] = {}
-        for path, sentences in by_doc.items():
-            starts = sorted(sentences)
-            got = analyse([" ".join(sentences[st].split()) for st in starts])
-            found.update(((path, st), a) for st, a in zip(starts, got, strict=True))
-        for node in nodes:
-            meta = node.metadata
-            spans = spans_from_str(meta["sentences"], int(meta["start"]))
-            each = [found.get((meta["path"], sp.start), (None, "")) for sp in spans]
-            meta[SPEAKERS_KEY] = json.dumps([list(w) if w else None for w, _ in each])
-            meta[ENTITIES_KEY] = "|".join(labels for _, labels in each)
-        return nodes

@@ -7,15 +7,22 @@ It is a llama-index NodeParser, so it runs inside the ingestion pipeline; each n
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from llama_index.core.node_parser import NodeParser
-from llama_index.core.schema import BaseNode, Document, NodeRelationship, TextNode
+from llama_index.core.schema import (
+    BaseNode,
+    Document,
+    NodeRelationship,
+    RelatedNodeInfo,
+    TextNode,
+)
 from pydantic import Field
 
-from index.documents import Chunk, Sentence
+from index.documents import Chunk, Sentence, spans_to_str
 from index.text import split_sentences, words
 
 # v6: chunks record their sentences' spans and carry a vector, speaker and entity kinds per
@@ -52,21 +59,6 @@ def chunk_text(
             break
         i = max(j - overlap, i + 1)
     return chunks
-
-
-def spans_to_str(chunk: Chunk) -> str:
-    """The chunk's sentence spans, relative to the chunk, as "0-118 119-240" (compact:
-    Chroma metadata holds strings, and there is one such list per chunk)."""
-    return " ".join(f"{s.start - chunk.start}-{s.end - chunk.start}" for s in chunk.sentences)
-
-
-def spans_from_str(value: str, offset: int) -> list[Sentence]:
-    """Absolute sentence spans back from `spans_to_str` (the chunk starting at `offset`)."""
-    out = []
-    for pair in value.split():
-        a, b = pair.split("-")
-        out.append(Sentence(offset + int(a), offset + int(b)))
-    return out
 
 
 def _bounded(sentences: list[Sentence], text: str, max_words: int) -> list[Sentence]:
@@ -108,16 +100,28 @@ class SentenceChunker(NodeParser):
         for doc in nodes:
             if not isinstance(doc, Document):
                 raise TypeError(f"SentenceChunker takes Documents, got {type(doc).__name__}")
+            # A PDF's page table ([[page, start, end], ...]) is the document's: each chunk
+            # keeps only the pages its own text spans, and the link back to its document
+            # carries none, so a 300-page PDF no longer stores its whole table in each of
+            # its ~720 chunks (twice, counting llama-index's copy of the node).
+            shared = {k: v for k, v in doc.metadata.items() if k != "pages"}
+            table = json.loads(doc.metadata.get("pages") or "[]")
+            source = RelatedNodeInfo(
+                node_id=doc.node_id, node_type=doc.get_type(), metadata=shared, hash=doc.hash
+            )
             for chunk in chunk_text(
                 doc.doc_id, doc.text, self.target_words, self.max_words, self.overlap
             ):
                 metadata = {
-                    **doc.metadata,
+                    **shared,
                     "chunk": chunk.index,
                     "start": chunk.start,
                     "end": chunk.end,
                     "sentences": spans_to_str(chunk),
                 }
+                own = [p for p in table if p[1] < chunk.end and p[2] > chunk.start]
+                if own:
+                    metadata["pages"] = json.dumps(own)
                 node = TextNode(
                     id_=chunk_id(doc.doc_id, doc.metadata["sha256"], chunk.index),
                     text=chunk.text,
@@ -129,6 +133,6 @@ class SentenceChunker(NodeParser):
                     excluded_embed_metadata_keys=[k for k in metadata if k != "title"],
                     excluded_llm_metadata_keys=list(metadata),
                 )
-                node.relationships[NodeRelationship.SOURCE] = doc.as_related_node_info()
+                node.relationships[NodeRelationship.SOURCE] = source
                 out.append(node)
         return out

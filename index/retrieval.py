@@ -13,17 +13,19 @@ BM25 alone ranks it near the top; the exact product took 0.4 ms for 9,217 chunks
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from index.documents import Hit, PageSpan
+from index.embedding import Embedder
 from index.errors import IndexNotReady
 from index.memory import return_freed_memory
 from index.sentences import VECTORS_KEY, SentenceTable
@@ -55,6 +57,7 @@ class CorpusStats:
 class ChunkRecord:
     text: str
     meta: dict[str, Any]
+    pages: tuple[PageSpan, ...] = ()  # the PDF pages this chunk's text spans, if paged
 
 
 @dataclass
@@ -82,7 +85,7 @@ def _context(meta: dict[str, Any]) -> str:
 class Retriever:
     """Finds the chunks that best match a question, always from the live generation."""
 
-    def __init__(self, store: ChromaStore, embed_model: Any) -> None:
+    def __init__(self, store: ChromaStore, embed_model: Embedder) -> None:
         self.store = store
         self.embed_model = embed_model
         self._live: Generation | None = None
@@ -108,7 +111,6 @@ class Retriever:
         reload after adding one article then costs that article, not the whole library,
         and the process never holds two full copies read from Chroma at once."""
         import bm25s
-        from llama_index.vector_stores.chroma import ChromaVectorStore
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
 
@@ -134,9 +136,7 @@ class Retriever:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 ids.append(cid)
                 sentences.add_chunk(cid, str(meta.get("path", "")), meta)
-                # The sentence vectors now live in the table, packed; not twice.
-                kept = {k: v for k, v in meta.items() if k[0] != "_" and k != VECTORS_KEY}
-                records[cid] = ChunkRecord(text, kept)
+                records[cid] = _record(text, meta)
             if exact:
                 blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
         if not ids:
@@ -155,7 +155,7 @@ class Retriever:
         return Generation(
             name=name,
             catalog=catalog,
-            vector_store=ChromaVectorStore(chroma_collection=collection),
+            vector_store=None if exact else _chroma_vector_store(collection),
             collection=collection,
             ids=ids,
             records=records,
@@ -172,14 +172,14 @@ class Retriever:
     ) -> list[Hit]:
         """The k best chunks for `query`, fused from `pool` dense and `pool` BM25 candidates,
         from `live` (default: the live generation now)."""
-        from llama_index.core.vector_stores import VectorStoreQuery
-
         live = live or self.live()
         pool = pool or max(4 * k, 20)
         vector = self.embed_model.get_query_embedding(query)
         if live.vectors is not None:
             cosine = _exact(live.ids, live.vectors, vector, pool)
         else:
+            from llama_index.core.vector_stores import VectorStoreQuery
+
             result = self.store.call(
                 "query",
                 live.vector_store.query,
@@ -190,7 +190,7 @@ class Retriever:
                 node.node_id: 1.0 + math.log(max(sim, 1e-12))
                 for node, sim in zip(result.nodes, result.similarities or [], strict=False)
             }
-        fused: Counter[str] = Counter()
+        fused: defaultdict[str, float] = defaultdict(float)
         # Three ranked lists: chunks by meaning, chunks by their best sentence's meaning (a
         # one-sentence answer in a chunk about other things), chunks by words (BM25). Meaning
         # and words weigh equally, as when there was one dense list.
@@ -203,7 +203,7 @@ class Retriever:
         for ranked, weight in lists:
             for rank, cid in enumerate(ranked):
                 fused[cid] += weight / (RRF_K + rank + 1)
-        best = [cid for cid, _ in fused.most_common(3 * k)]
+        best = heapq.nlargest(3 * k, fused, key=fused.__getitem__)  # as Counter.most_common
         missing = [cid for cid in best if cid not in cosine]
         if missing and live.vectors is not None:
             q = np.asarray(vector, dtype=np.float32)
@@ -245,10 +245,18 @@ class Retriever:
             start=start,
             end=int(meta.get("end", start + len(record.text))),
             score=cosine,
-            pages=_pages(meta.get("pages")),
+            pages=record.pages,
             context=_context(meta),
             fused=fused,
         )
+
+
+def _chroma_vector_store(collection: Any) -> Any:
+    """llama-index's view of a collection, for searching it by HNSW. Imported only for a
+    library too large to score exactly: importing llama-index takes over a second."""
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    return ChromaVectorStore(chroma_collection=collection)
 
 
 def _reusable(previous: Generation | None, catalog: Catalog) -> dict[str, list[str]]:
@@ -315,7 +323,22 @@ def _union(a: Hit, b: Hit) -> Hit:
         start=first.start,
         end=max(first.end, second.end),
         score=max(a.score, b.score),
+        pages=tuple(sorted(set(a.pages) | set(b.pages), key=lambda p: p.start)),
     )
+
+
+def _record(text: str, meta: dict[str, Any]) -> ChunkRecord:
+    """A chunk as kept in memory: its page spans parsed once, here, and only those its own
+    text spans (indexes built before chunks kept only their own carry the whole document's
+    table in every chunk)."""
+    # Page spans parsed here; sentence vectors live packed in the generation's SentenceTable.
+    kept = {k: v for k, v in meta.items() if k[0] != "_" and k not in ("pages", VECTORS_KEY)}
+    pages = _pages(meta.get("pages"))
+    if pages:
+        start = int(meta.get("start", 0))
+        end = int(meta.get("end", start + len(text)))
+        pages = tuple(p for p in pages if p.start < end and p.end > start)
+    return ChunkRecord(text, kept, pages)
 
 
 def _pages(pages_json: str | None) -> tuple[PageSpan, ...]:

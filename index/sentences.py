@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from llama_index.core.schema import BaseNode, TransformComponent
-from pydantic import ConfigDict
 
 from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
-from index.chunking import spans_from_str
-from index.documents import Sentence
+from index.documents import spans_from_str
 
 DIM = 384
 VECTORS_KEY = "sentence_vectors"
@@ -49,57 +44,6 @@ def decode(value: str) -> tuple[np.ndarray, np.ndarray]:
     raw = np.frombuffer(base64.b64decode(value), dtype=np.int8).reshape(-1, DIM + 4)
     scales = raw[:, :4].copy().view(np.float32).reshape(-1)
     return raw[:, 4:].copy(), scales
-
-
-class SentenceEmbedder(TransformComponent):
-    """Ingestion step after SentenceChunker: embeds each chunk's sentences, stores them in
-    its metadata, and gives the chunk the mean of its sentences' vectors."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    embed_model: Any
-
-    def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
-        texts: dict[tuple[str, int, int], str] = {}
-        spans_of: list[list[Sentence]] = []
-        for node in nodes:
-            meta = node.metadata
-            spans = spans_from_str(meta["sentences"], int(meta["start"]))
-            spans_of.append(spans)
-            body = node.get_content()
-            for s in spans:
-                key = (meta["path"], s.start, s.end)
-                if key not in texts:
-                    texts[key] = body[s.start - int(meta["start"]) : s.end - int(meta["start"])]
-        keys = list(texts)
-        vectors = _embed(self.embed_model, [texts[k] for k in keys])
-        row = {k: i for i, k in enumerate(keys)}
-        mode = os.environ.get("POLICYBOT_EXP_CHUNKVEC", "mean")
-        chunk_vecs = None
-        if mode == "embed":
-            chunk_vecs = self.embed_model.get_text_embedding_batch(
-                [n.get_content(metadata_mode="embed") for n in nodes]  # type: ignore[arg-type]
-            )
-        for i, (node, spans) in enumerate(zip(nodes, spans_of, strict=True)):
-            own = vectors[[row[(node.metadata["path"], s.start, s.end)] for s in spans]]
-            node.metadata[VECTORS_KEY] = encode(own)
-            if chunk_vecs is not None:
-                node.embedding = list(chunk_vecs[i])
-            else:
-                mean = own.mean(axis=0)
-                node.embedding = (mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist()
-            # Not embedded (already) and never shown to an LLM.
-            for keys_attr in ("excluded_embed_metadata_keys", "excluded_llm_metadata_keys"):
-                excluded = getattr(node, keys_attr)
-                for k in (VECTORS_KEY, SPEAKERS_KEY, "sentences"):
-                    if k not in excluded:
-                        excluded.append(k)
-        return nodes
-
-
-def _embed(model: Any, texts: list[str]) -> np.ndarray:
-    if hasattr(model, "embed"):  # MiniLMEmbedding: one sorted batch, as an array
-        return np.asarray(model.embed(texts), dtype=np.float32)
-    return np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
 
 
 Speaker = tuple[str, str]  # who, as the text names them; the reporting verb ("argued") or ""

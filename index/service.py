@@ -11,23 +11,28 @@ import logging
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Generator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Answerer, Turn
 from index.documents import Hit
+from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
 from index.prompts import load_prompt
 from index.question import Question
-from index.refresh import Progress, Refresher, RefreshReport
 from index.reranking import POOL as RERANK_POOL
 from index.reranking import rerank
 from index.retrieval import Generation, Retriever
 from index.settings import Settings
 from index.store import ChromaStore, DocEntry
+
+if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    from index.refresh import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -53,22 +58,35 @@ class LibraryInfo:
         return sum(d.chunks for d in self.documents)
 
 
+def _configure_llama_index(embed_model: BaseEmbedding) -> None:
+    """llama-index's global defaults reach for OpenAI: pin them to what we run. Done where
+    llama-index is first used (a refresh, an LLM), never on the way to an extractive answer,
+    which doesn't import llama-index at all."""
+    from llama_index.core import Settings as LlamaSettings
+    from llama_index.core.llms import MockLLM
+
+    LlamaSettings.embed_model = embed_model
+    # Not `None`: that prints a notice on stdout. Generative answerers bring their own LLM.
+    LlamaSettings.llm = MockLLM()
+
+
 class KnowledgeBase:
     """Sources → index → answers. One per process; share it."""
 
     def __init__(
         self,
         settings: Settings,
-        embed_model: Any | None = None,
+        embed_model: Embedder | None = None,
         store: ChromaStore | None = None,
         answerer: Answerer | None = None,
     ) -> None:
         self.settings = settings
         if embed_model is None:
-            from index.embedding import MiniLMEmbedding
+            from index.embedding import MiniLM
 
-            embed_model = MiniLMEmbedding()
+            embed_model = MiniLM()
         self.embed_model = embed_model
+        self._llama_embed: BaseEmbedding | None = None
         self.store = store or ChromaStore(settings)
         self.retriever = Retriever(self.store, embed_model)
         self.extractive = ExtractiveAnswerer(load_prompt(settings, "refusal"))
@@ -112,6 +130,8 @@ class KnowledgeBase:
         from index.answering.generative import GenerativeAnswerer, Prompts
         from index.answering.llm import make_llm, redact
 
+        self._llama_embedding()  # pins llama-index's global defaults before it is used
+
         prompts = Prompts(
             **{n: load_prompt(self.settings, n) for n in ("system", "question", "condense")},
             refusal=self.extractive.refusal,
@@ -145,7 +165,7 @@ class KnowledgeBase:
 
     def answer_iter(
         self, question: str, history: Sequence[Turn] = (), stream: bool = True
-    ) -> Iterator[str | Answer]:
+    ) -> Generator[str | Answer, None, None]:
         """Synchronous `answer_stream`: the draft's text pieces (generative mode, when
         streaming), then the final Answer."""
         started = time.perf_counter()
@@ -206,7 +226,7 @@ class KnowledgeBase:
         queue: asyncio.Queue[str | Answer | Exception] = asyncio.Queue()
         stop = threading.Event()
 
-        def put(item: str | Answer | BaseException) -> None:
+        def put(item: str | Answer | Exception) -> None:
             if not stop.is_set():
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                     loop.call_soon_threadsafe(queue.put_nowait, item)
@@ -289,8 +309,19 @@ class KnowledgeBase:
         return await asyncio.to_thread(self.remove_source, ref)
 
     # -- refresh ---------------------------------------------------------------------
+    def _llama_embedding(self) -> BaseEmbedding:
+        """The embedding model as llama-index's ingestion pipeline wants it (made once)."""
+        if self._llama_embed is None:
+            from index.llama_embedding import as_llama_embedding
+
+            self._llama_embed = as_llama_embedding(self.embed_model)
+            _configure_llama_index(self._llama_embed)
+        return self._llama_embed
+
     def refresh(self, dry_run: bool = False, progress: Progress | None = None) -> RefreshReport:
-        return Refresher(self.settings, self.store, self.embed_model).run(dry_run, progress)
+        from index.refresh import Refresher
+
+        return Refresher(self.settings, self.store, self._llama_embedding()).run(dry_run, progress)
 
     async def arefresh(
         self, dry_run: bool = False, progress: Progress | None = None

@@ -12,8 +12,6 @@ from pydantic import SecretStr
 
 from index.errors import UsageError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 def load_env_file(path: Path | None = None) -> None:
     """Read `.env` (default: the working directory's); real environment variables win."""
@@ -70,7 +68,7 @@ class Settings:
     chroma_port: int | None = None
     chroma_timeout: float = 60.0  # seconds a Chroma server may take to answer one call
     collection_prefix: str = "policybot"
-    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    prompts_dir: Path | None = None  # None: the packaged prompts (index/prompts.py)
     top_k: int = 5
     max_question_chars: int = 1000
     llm_provider: str = "none"
@@ -117,6 +115,7 @@ class Settings:
             for name in ("system", "question", "condense", "refusal")
             if (key := f"PROMPT_{name.upper()}_FILE") in env and env[key].strip()
         }
+        prompts = env.get("POLICYBOT_PROMPTS", "").strip()
         return cls(
             sources_dir=Path(sources or env.get("POLICYBOT_SOURCES") or "sources").expanduser(),
             data_dir=Path(data or env.get("POLICYBOT_DATA") or ".policybot").expanduser(),
@@ -125,7 +124,7 @@ class Settings:
             chroma_timeout=env_float(env, "CHROMA_TIMEOUT", 60.0, minimum=0.1),
             collection_prefix=env.get("CHROMA_COLLECTION_PREFIX", "policybot").strip()
             or "policybot",
-            prompts_dir=Path(env.get("POLICYBOT_PROMPTS") or PROJECT_ROOT / "prompts"),
+            prompts_dir=Path(prompts).expanduser() if prompts else None,
             top_k=env_int(env, "POLICYBOT_TOP_K", 5, minimum=1) or 5,
             max_question_chars=env_int(env, "MAX_QUESTION_CHARS", 1000, minimum=1) or 1000,
             llm_provider=provider,

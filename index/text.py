@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from functools import cache, lru_cache
+from pathlib import Path
 from types import MappingProxyType
 
 from index.documents import Sentence
@@ -14,19 +16,43 @@ _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
 
 
 @cache
+def _nltk_data() -> None:
+    """Put the NLTK data llama-index ships (punkt, stopwords) on nltk's path, so nothing is
+    downloaded, without importing llama_index.core: that takes over a second (most of a
+    fresh `policybot ask`, bench/startup.py), and answering needs none of it."""
+    import importlib.util
+
+    from nltk.data import path as nltk_path
+
+    folder = os.environ.get("NLTK_DATA", "")
+    if not folder:
+        spec = importlib.util.find_spec("llama_index.core")  # locates it, imports nothing
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        bundled = [Path(p) / "_static" / "nltk_cache" for p in locations]
+        found = [p for p in bundled if p.is_dir()]
+        if not found:  # not where it used to be: let llama-index find (or fetch) it
+            from llama_index.core.utils import globals_helper
+
+            globals_helper.wait_for_nltk_check()
+            return
+        folder = str(found[0])
+    if folder not in nltk_path:
+        nltk_path.append(folder)
+
+
+@cache
 def _punkt():  # returns an nltk PunktTokenizer
-    # llama-index ships NLTK's punkt tables and adds them to nltk's path: nothing is downloaded.
-    from llama_index.core.utils import globals_helper
     from nltk.tokenize import PunktTokenizer
 
-    globals_helper.wait_for_nltk_check()
+    _nltk_data()
     return PunktTokenizer()
 
 
 @cache
 def stopwords() -> frozenset[str]:
-    from llama_index.core.utils import globals_helper
+    from nltk.corpus import stopwords as nltk_stopwords
 
+    _nltk_data()
     # Question words that carry no topic.
     extra = {
         "said",
@@ -47,7 +73,7 @@ def stopwords() -> frozenset[str]:
         "anything",
         "something",
     }
-    return frozenset(globals_helper.stopwords) | extra
+    return frozenset(nltk_stopwords.words("english")) | extra
 
 
 def split_sentences(text: str) -> list[Sentence]:

@@ -9,7 +9,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:  # imported where used: `policybot --help` shouldn't load the index code
+    from index.answering.types import Answer
+    from index.documents import Hit
+    from index.service import KnowledgeBase
+    from index.settings import Settings
 
 log = logging.getLogger("policybot")
 
@@ -83,16 +89,13 @@ def _emit(obj: dict[str, Any]) -> None:
     print(json.dumps(obj, ensure_ascii=False), flush=True)
 
 
-def _open_kb(args: argparse.Namespace, settings: Any) -> Any:
-    from index import llama_defaults
+def _open_kb(args: argparse.Namespace, settings: Settings) -> KnowledgeBase:
     from index.service import KnowledgeBase
 
-    kb = KnowledgeBase(settings)
-    llama_defaults.pin(kb.embed_model)
-    return kb
+    return KnowledgeBase(settings)
 
 
-def _ensure(kb: Any, as_json: bool) -> None:
+def _ensure(kb: KnowledgeBase, as_json: bool) -> None:
     report = kb.ensure_index(progress=_progress)
     if report is not None:
         if sys.stderr.isatty():
@@ -105,7 +108,10 @@ def _ensure(kb: Any, as_json: bool) -> None:
 
 
 def _batch(
-    args: argparse.Namespace, kb: Any, one: Callable[[str], Any], show: Callable[[str, Any], None]
+    args: argparse.Namespace,
+    kb: KnowledgeBase,
+    one: Callable[[str], Any],
+    show: Callable[[str, Any], None],
 ) -> int:
     """Run `one` per question; in batch mode a bad line is reported and the rest still run."""
     from index.errors import UsageError
@@ -128,7 +134,7 @@ def _batch(
     return status
 
 
-def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from policybot.output import print_answer
 
     kb = _open_kb(args, settings)
@@ -145,7 +151,7 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     # answer (markers verified, quotes chosen) follows if it differs from the draft.
     drafts: dict[str, str] = {}
 
-    def stream(q: str) -> Any:
+    def stream(q: str) -> Answer:
         draft = ""
         for item in kb.answer_iter(q, stream=True):
             if isinstance(item, str):
@@ -156,7 +162,7 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
                 return item
         raise RuntimeError("the answer stream ended without an answer")
 
-    def show(q: str, a: Any) -> None:
+    def show(q: str, a: Answer) -> None:
         draft = drafts.pop(q, "")
         if draft and " ".join(draft.split()) == " ".join(a.answer.split()):
             print()
@@ -169,13 +175,13 @@ def cmd_ask(args: argparse.Namespace, settings: Any) -> int:
     return _batch(args, kb, stream, show)
 
 
-def cmd_search(args: argparse.Namespace, settings: Any) -> int:
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     from policybot.output import print_hits
 
     kb = _open_kb(args, settings)
     _ensure(kb, args.json)
 
-    def show(q: str, hits: list[Any]) -> None:
+    def show(q: str, hits: list[Hit]) -> None:
         if not args.json:
             print_hits(q, hits)
             return
@@ -200,7 +206,7 @@ def cmd_search(args: argparse.Namespace, settings: Any) -> int:
     return _batch(args, kb, lambda q: kb.search(q, args.k), show)
 
 
-def cmd_index(args: argparse.Namespace, settings: Any) -> int:
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     from policybot.output import print_report
 
     if not settings.sources_dir.is_dir():
@@ -216,7 +222,7 @@ def cmd_index(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_sources(args: argparse.Namespace, settings: Any) -> int:
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from policybot.output import print_library
 
     kb = _open_kb(args, settings)
@@ -243,7 +249,7 @@ def cmd_sources(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def _after_change(args: argparse.Namespace, kb: Any, result: dict[str, Any]) -> int:
+def _after_change(args: argparse.Namespace, kb: KnowledgeBase, result: dict[str, Any]) -> int:
     from index.errors import RefreshInProgress
     from policybot.output import print_report
 
@@ -262,17 +268,17 @@ def _after_change(args: argparse.Namespace, kb: Any, result: dict[str, Any]) -> 
     return 0
 
 
-def cmd_add(args: argparse.Namespace, settings: Any) -> int:
+def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
     kb = _open_kb(args, settings)
     return _after_change(args, kb, kb.add_url(args.url))
 
 
-def cmd_remove(args: argparse.Namespace, settings: Any) -> int:
+def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     kb = _open_kb(args, settings)
     return _after_change(args, kb, kb.remove_source(args.source))
 
 
-def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from index.evaluation import load_qa, run_eval
@@ -288,13 +294,13 @@ def cmd_eval(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
-def cmd_bot(args: argparse.Namespace, settings: Any) -> int:
+def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
     return run(settings, sync_only=args.verb == "sync")
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "ask": cmd_ask,
     "search": cmd_search,
     "index": cmd_index,

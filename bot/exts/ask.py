@@ -151,7 +151,10 @@ class Ask(commands.Cog):
             ):
                 thread_id, delivery = thread.id, ChannelDelivery(thread)
             origin = Origin(
-                message.author.id, message.guild and message.guild.id, channel.id, thread_id
+                message.author.id,
+                message.guild.id if message.guild else None,
+                channel.id,
+                thread_id,
             )
             kind = channel_kind(channel)
             await answer_and_deliver(bot, q, history, delivery, origin, ticket, kind)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -235,7 +235,7 @@ class GenerativeAnswerer:
             raise GenerationFailed(self._failure(e)) from None
         return reply.message.content or ""
 
-    def _stream(self, messages: list[Any], count: int) -> Iterator[str]:
+    def _stream(self, messages: list[Any], count: int) -> Generator[str, None, str]:
         """Yield the cleaned draft as it arrives; return the raw text."""
         draft = DraftFilter(range(1, count + 1))
         deadline = time.monotonic() + STREAM_BUDGET * self.timeout

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.embedding import MiniLMEmbedding
+from index.llama_embedding import MiniLMEmbedding
 from index.loaders import load_document
 from index.service import KnowledgeBase
 

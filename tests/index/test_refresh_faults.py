@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from index.embedding import MiniLMEmbedding
+from index.llama_embedding import MiniLMEmbedding
 from index.refresh import refresh_lock
 from index.service import KnowledgeBase
 from index.settings import Settings
