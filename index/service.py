@@ -152,7 +152,8 @@ class KnowledgeBase:
         embed = getattr(self.embed_model, "embed", None)
         if embed is not None:
             return embed(texts)
-        return np.asarray(self.embed_model.get_text_embedding_batch(texts), dtype=np.float32)
+        batch = self.embed_model.get_text_embedding_batch  # type: ignore[attr-defined]
+        return np.asarray(batch(texts), dtype=np.float32)
 
     @property
     def generative(self) -> bool:
@@ -181,13 +182,13 @@ class KnowledgeBase:
         standalone = condensed.question or q
         query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
         context = "" if condensed.question else " ".join(t.question for t in history)
-        question = self.question(standalone, query, context)
+        analysed = self.question(standalone, query, context)
         # Broad questions look further, so that several articles and speakers are heard.
-        k = max(2 * self.settings.top_k, RERANK_POOL) if question.broad else self.settings.top_k
-        hits = self._retrieve(question, query, k, live)
+        k = max(2 * self.settings.top_k, RERANK_POOL) if analysed.broad else self.settings.top_k
+        hits = self._retrieve(analysed, query, k, live)
         retrieved = time.perf_counter()
         answer: Answer | None = None
-        for item in self.answerer.run(q, question, hits, live, history, condensed, stream):
+        for item in self.answerer.run(q, analysed, hits, live, history, condensed, stream):
             if isinstance(item, Answer):
                 answer = item
             else:

@@ -99,7 +99,7 @@ class Ask(commands.Cog):
             self.bot.user is None
             or message.author.bot
             or message.webhook_id is not None
-            or not self.bot.config.serves(message.guild and message.guild.id)
+            or not self.bot.config.serves(message.guild.id if message.guild else None)
         ):
             return "ignore"
         text = message.content
@@ -138,7 +138,7 @@ class Ask(commands.Cog):
         bot = self.bot
         role = message.guild.self_role if message.guild is not None else None
         q = bot.kb.clean_question(
-            strip_mention(message.content, bot.user.id if bot.user else 0, role and role.id)
+            strip_mention(message.content, bot.user.id if bot.user else 0, role.id if role else None)
         )
         with admit(bot, message.author.id) as ticket:
             channel = message.channel
