@@ -137,8 +137,9 @@ class Ask(commands.Cog):
     async def _answer_message(self, message: discord.Message) -> None:
         bot = self.bot
         role = message.guild.self_role if message.guild is not None else None
+        role_id = role.id if role else None
         q = bot.kb.clean_question(
-            strip_mention(message.content, bot.user.id if bot.user else 0, role.id if role else None)
+            strip_mention(message.content, bot.user.id if bot.user else 0, role_id)
         )
         with admit(bot, message.author.id) as ticket:
             channel = message.channel
