@@ -84,3 +84,31 @@ def _embed(model: Any, texts: list[str]) -> np.ndarray:
     if hasattr(model, "embed"):  # MiniLMEmbedding: one sorted batch, as an array
         return np.asarray(model.embed(texts), dtype=np.float32)
     return np.asarray(model.get_text_embedding_batch(texts), dtype=np.float32)
+
+
+# Per-sentence data: stored as the chunk's flat Chroma metadata only, not again inside the
+# node JSON llama-index keeps in `_node_content` (that copy would double the index).
+SENTENCE_KEYS = (VECTORS_KEY, SPEAKERS_KEY, ENTITIES_KEY, "sentences")
+
+
+def chroma_records(nodes: Sequence[BaseNode]) -> dict[str, list[Any]]:
+    """What ChromaVectorStore.add would send for `nodes` (ids, vectors, texts, metadata with
+    llama-index's `_node_content`, so its readers still work), with the per-sentence data
+    in the flat metadata only."""
+    from llama_index.core.schema import MetadataMode
+    from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+    out: dict[str, list[Any]] = {"ids": [], "embeddings": [], "metadatas": [], "documents": []}
+    for node in nodes:
+        heavy = {k: node.metadata.pop(k) for k in SENTENCE_KEYS if k in node.metadata}
+        try:
+            meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+        finally:
+            node.metadata.update(heavy)
+        meta = {k: ("" if v is None else v) for k, v in meta.items()}
+        meta.update(heavy)
+        out["ids"].append(node.node_id)
+        out["embeddings"].append(node.get_embedding())
+        out["metadatas"].append(meta)
+        out["documents"].append(node.get_content(metadata_mode=MetadataMode.NONE))
+    return out

@@ -71,7 +71,7 @@ def _bare(word: str) -> str:
 
 # "What did Hewitt say …", "How did Dave Prentis respond …": asks what that person said.
 _ASKS_WHAT_SAID = re.compile(
-    r"\b(?:did|does|do|has|have)\s+(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
+    r"\b(?:did|does|do|has|have)\s+(?:the\s+)?(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
     r"(?:say|argue|think|believe|want|claim|warn|urge|fear|call|describe|tell|promise|"
     r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean)\b"
 )
@@ -81,6 +81,9 @@ def speaker_asked_about(text: str) -> str | None:
     """The person whose words the question asks for, as written ("Dave Prentis")."""
     m = _ASKS_WHAT_SAID.search(text)
     return m.group("who") if m else None
+
+
+_TITLES = {"mr", "ms", "mrs", "miss", "dr", "sir", "lord", "lady", "dame", "professor"}
 
 
 @dataclass(frozen=True)
@@ -101,11 +104,20 @@ class Question:
 
     def said_by_speaker(self, attributed: str | None) -> bool:
         """Is a sentence attributed to `attributed` (as the text names them) said by the
-        person the question asks about? Compared by surname: "Hewitt" is "Ms Hewitt"."""
+        person the question asks about? "Hewitt" and "Patricia Hewitt" are "Ms Hewitt";
+        "British Medical Association" is "the BMA", not "a medical association"."""
         if not self.speaker or not attributed:
             return False
-        surname = self.speaker.split()[-1].lower().removesuffix("'s").removesuffix("’s")
-        return surname in {w.strip(",.'’").lower() for w in attributed.split()}
+        asked = [w.lower().removesuffix("'s").removesuffix("’s") for w in self.speaker.split()]
+        said = [w.strip(",.'’").lower() for w in attributed.split()]
+        initials = "".join(w[0] for w in asked if w).lower()
+        if len(asked) > 1 and initials in said:
+            return True
+        if asked[-1] not in said:
+            return False
+        at = said.index(asked[-1])
+        titled = at > 0 and said[at - 1].rstrip(".") in _TITLES
+        return len(asked) == 1 or titled or all(w in said for w in asked)
 
     @classmethod
     def of(

@@ -350,12 +350,12 @@ class Refresher:
     ) -> dict[str, DocEntry]:
         from llama_index.core import Document
         from llama_index.core.ingestion import IngestionPipeline
-        from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        # The pipeline chunks and embeds; we add its nodes to Chroma ourselves, in slices
-        # within the server's batch limit (ChromaVectorStore.add sends up to 41,665 at once,
-        # and long documents easily make more than Chroma's limit of ~5,000).
-        from index.ingestion import Attributor, SentenceEmbedder
+        # The pipeline chunks, attributes and embeds; we add its nodes to Chroma ourselves,
+        # as ChromaVectorStore.add would but with the per-sentence data stored once
+        # (index.ingestion.chroma_records), in slices within the server's batch limit (long
+        # documents easily make more than Chroma's limit of ~5,000).
+        from index.ingestion import Attributor, SentenceEmbedder, chroma_records
 
         pipeline = IngestionPipeline(
             transformations=[
@@ -365,7 +365,6 @@ class Refresher:
             ],
             disable_cache=True,
         )
-        vector_store = ChromaVectorStore(chroma_collection=target)
         limit = self.add_batch or self.store.max_batch_size()
         entries: dict[str, DocEntry] = {}
         for i in range(0, len(docs), DOCS_PER_BATCH):
@@ -377,7 +376,8 @@ class Refresher:
                 ]
             )
             for k in range(0, len(nodes), limit):
-                self.store.call("add vectors", vector_store.add, nodes[k : k + limit])
+                records = chroma_records(nodes[k : k + limit])
+                self.store.call("add vectors", target.add, **records)
             counts: dict[str, int] = {}
             for node in nodes:
                 counts[node.metadata["path"]] = counts.get(node.metadata["path"], 0) + 1
