@@ -100,6 +100,11 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     expansions = acronyms(question.text)
     out: list[Evidence] = []
     for hit in hits:
+        key = (hit.chunk_id, hit.start, hit.end, live.name)
+        if key in question.scored:
+            out.extend(question.scored[key])
+            continue
+        first = len(out)
         refs = _sentences(hit, live)
         if not refs:
             continue
@@ -146,6 +151,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                     pos=i,
                 )
             )
+        question.scored[key] = out[first:]
     out.sort(key=lambda e: e.score, reverse=True)
     return out
 

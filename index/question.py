@@ -6,9 +6,10 @@ citation checking all read the question the same way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 import numpy as np
 
@@ -101,6 +102,11 @@ class Question:
     asked_vector: np.ndarray
     name_vectors: tuple[np.ndarray, ...] = ()
     speaker: str | None = None  # whose words it asks for ("What did Hewitt say …")
+    # Sentences already scored for this question, by passage: re-ranking and the answerer
+    # look at the same passages (index.evidence.score_sentences).
+    scored: dict[tuple[str, int, int, str], list[Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def said_by_speaker(self, attributed: str | None) -> bool:
         """Is a sentence attributed to `attributed` (as the text names them) said by the
@@ -119,30 +125,38 @@ class Question:
         titled = at > 0 and said[at - 1].rstrip(".") in _TITLES
         return len(asked) == 1 or titled or all(w in said for w in asked)
 
+    @staticmethod
+    def to_embed(text: str) -> list[str]:
+        """What a question needs embedded besides itself: what it asks without its names
+        (when that is anything: "Who is the Secretary General of Co-operatives UK?" asks
+        nothing beyond its name), then each name."""
+        found = [e for e in name_phrases(text) if terms(e)]
+        if not found:
+            return []
+        asked = without_names(text, found)
+        return [asked, *found] if terms(asked) else found
+
     @classmethod
     def of(
         cls,
         text: str,
         vector: np.ndarray | list[float],
         context: str = "",
-        embed: Callable[[list[str]], np.ndarray] | None = None,
+        extra: Sequence[np.ndarray] = (),
     ) -> Question:
-        """Analyse `text`; `vector` is its retrieval embedding, `embed` embeds the question
-        without its names and the names themselves (without it: the question's vector)."""
+        """Analyse `text`; `vector` is its retrieval embedding, `extra` the embeddings of
+        `to_embed(text)` (without them, what is asked is the question itself)."""
         weights = dict.fromkeys(terms(context), 0.5)
         weights.update(dict.fromkeys(terms(text), 1.0))
         found = [e for e in name_phrases(text) if terms(e)]
         unit = np.asarray(vector, dtype=np.float32)
-        asked_vector, name_vectors = unit, ()
-        if embed is not None and found:
-            asked = without_names(text, found)
-            # Nothing asked beyond the names ("Who is the Secretary General of Co-operatives
-            # UK?"): the whole question is what is asked.
-            texts = [asked, *found] if terms(asked) else found
-            vectors = np.asarray(embed(texts))
-            if terms(asked):
-                asked_vector, vectors = vectors[0], vectors[1:]
-            name_vectors = tuple(vectors)
+        asked_vector: np.ndarray = unit
+        name_vectors: tuple[np.ndarray, ...] = ()
+        if len(extra) and found:
+            extra = list(extra)
+            if len(extra) > len(found):
+                asked_vector, extra = np.asarray(extra[0], dtype=np.float32), extra[1:]
+            name_vectors = tuple(np.asarray(v, dtype=np.float32) for v in extra)
         return cls(
             text=text,
             vector=unit,

@@ -115,8 +115,18 @@ class KnowledgeBase:
     def question(self, text: str, query: str | None = None, context: str = "") -> Question:
         """The question analysed once: its embedding (that of the retrieval query, which for
         a follow-up carries the previous question), words, names and shape."""
-        vector = self.embed_model.get_query_embedding(query or text)
-        return Question.of(text, vector, context, embed=self.embed_texts)
+        query = query or text
+        extra = Question.to_embed(text)
+        cache = getattr(self.embed_model, "query_cache", None)
+        if extra and cache is not None and cache.get(query) is None:
+            # One model call for the query and the rest: two would cost nearly twice as much.
+            vectors = self.embed_texts([query, *extra])
+            vector = vectors[0].copy()
+            vector.flags.writeable = False
+            cache.put(query, vector)
+            return Question.of(text, vector, context, vectors[1:])
+        vector = self.embed_model.get_query_embedding(query)
+        return Question.of(text, vector, context, self.embed_texts(extra) if extra else ())
 
     def _retrieve(self, question: Question, query: str, k: int, live: Generation) -> list[Hit]:
         """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k."""
