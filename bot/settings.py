@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from index.errors import UsageError
-from index.settings import env_float, env_int
+from index.settings import env_bool, env_float, env_int
 
 DB_FILE = "discord.sqlite3"
 MIN_REFRESH_INTERVAL = 60.0
@@ -40,17 +40,6 @@ def _ids(env: Mapping[str, str], name: str) -> tuple[int, ...]:
         return tuple(int(part) for part in raw.replace(" ", "").split(",") if part)
     except ValueError:
         raise UsageError(f"{name} must be comma-separated ids, got {raw!r}") from None
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise UsageError(f"{name} must be true or false, got {raw!r}")
 
 
 @dataclass(frozen=True)
@@ -124,7 +113,7 @@ class BotSettings:
             max_in_flight=env_int(env, "ASK_MAX_IN_FLIGHT", 8, minimum=1) or 8,
             max_queued=env_int(env, "ASK_MAX_QUEUED", 64) or 0,
             thread_history=env_int(env, "ASK_THREAD_HISTORY", 4) or 0,
-            follow_ups_without_mention=_bool(env, "DISCORD_MESSAGE_CONTENT", True),
+            follow_ups_without_mention=env_bool(env, "DISCORD_MESSAGE_CONTENT", True),
             shard_count=shard_count,
             shard_ids=shard_ids,
             refresh_interval=_duration(env, "REFRESH_INTERVAL"),
