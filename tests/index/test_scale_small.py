@@ -1,7 +1,7 @@
 """The dev set's floors with a dozen State of the Union addresses as distractors (about a
 minute): retrieval, refusals and answers citing their evidence; citation precision is held
-at what it measured (issue 10's 0.90 is not met, see docs/answering.md). The full 249-address run is bench/scale.py, figures in
-docs/benchmarks.md."""
+at what it measured (issue 10's 0.90 is not met, see docs/answering.md). The full
+249-address run is bench/answers.py, figures in docs/benchmarks.md."""
 
 from __future__ import annotations
 
