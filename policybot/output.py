@@ -23,7 +23,10 @@ def _where(c: Any) -> str:
 
 
 def print_answer(answer: Any) -> None:
-    print(_wrap(answer.answer))
+    # A broad answer puts each speaker on a line of its own: keep those lines.
+    for line in answer.answer.split("\n"):
+        if line.strip():
+            print(_wrap(line))
     if answer.note:
         print(_wrap(f"({answer.note})"))
     if answer.citations:
