@@ -31,9 +31,9 @@ from index.store import Catalog, ChromaStore
 from tests.index.chroma_server import CHROMA, ChromaServer
 from tests.index.test_refresh_faults import Reader
 
-# Slow: 20 `policybot index` processes and two readers take 1.5-3 min on a shared 2-core
-# machine (about 100 s of CPU); run with `-m slow`.
-pytestmark = [pytest.mark.chroma_server, pytest.mark.slow]
+# 20 `policybot index` processes and two readers: 64 s on a quiet 2-core machine, 1.5-3 min
+# on a shared one (about 100 s of CPU). In the default suite: it is issue 11's floor.
+pytestmark = [pytest.mark.chroma_server, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 10  # two refreshes each: 20 racing refreshes
 SEED = int(os.environ.get("POLICYBOT_RACE_SEED", "11"))
