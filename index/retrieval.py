@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.documents import Hit, PageSpan
 from index.embedding import Embedder
 from index.errors import IndexNotReady
@@ -327,12 +328,16 @@ def _union(a: Hit, b: Hit) -> Hit:
     )
 
 
+# Parsed once into the record (pages) or the generation's SentenceTable: not kept twice.
+_NOT_KEPT = frozenset({"pages", VECTORS_KEY, SPEAKERS_KEY, ENTITIES_KEY, "sentences"})
+
+
 def _record(text: str, meta: dict[str, Any]) -> ChunkRecord:
     """A chunk as kept in memory: its page spans parsed once, here, and only those its own
     text spans (indexes built before chunks kept only their own carry the whole document's
     table in every chunk)."""
     # Page spans parsed here; sentence vectors live packed in the generation's SentenceTable.
-    kept = {k: v for k, v in meta.items() if k[0] != "_" and k not in ("pages", VECTORS_KEY)}
+    kept = {k: v for k, v in meta.items() if k[0] != "_" and k not in _NOT_KEPT}
     pages = _pages(meta.get("pages"))
     if pages:
         start = int(meta.get("start", 0))
