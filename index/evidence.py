@@ -23,7 +23,7 @@ import numpy as np
 from index.documents import Hit
 from index.question import Question
 from index.retrieval import CorpusStats, Generation
-from index.sentences import DIM, SentenceRef, Speaker
+from index.sentences import DIM, SentenceRef, Speaker, speaker_name
 from index.text import (
     acronym_terms,
     acronyms,
@@ -70,11 +70,6 @@ class Evidence:
     score: float
     pos: int = 0  # its place among the passage's sentences
 
-    @property
-    def strength(self) -> float:
-        """How strongly it says what is asked, in cosine units."""
-        return self.asked
-
 
 class Coverage:
     """IDF-weighted share of a set of weighted terms found in a set of terms."""
@@ -92,11 +87,7 @@ class Coverage:
 def score_sentences(question: Question, hits: list[Hit], live: Generation) -> list[Evidence]:
     """Every sentence of every hit as evidence, best first."""
     share = Coverage(question.weights, live.stats)
-    not_asked = question.name_terms | question.wh_terms
-    asked_share = Coverage(
-        {t: w for t, w in question.weights.items() if t not in not_asked} or question.weights,
-        live.stats,
-    )
+    asked_share = Coverage(question.asked_weights or question.weights, live.stats)
     expansions = acronyms(question.text)
     out: list[Evidence] = []
     for hit in hits:
@@ -115,7 +106,8 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         stems = [_terms_of(t) | acronym_terms(t, expansions) for t in texts]
         context = _terms_of(hit.context)
         spoken = [
-            f"{t} {r.speaker[0]}" if r.speaker else t for t, r in zip(texts, refs, strict=True)
+            f"{t} {speaker_name(r.speaker)}" if r.speaker else t
+            for t, r in zip(texts, refs, strict=True)
         ]
         for i, ref in enumerate(refs):
             lo, hi = max(0, i - 1), i + 2
@@ -130,7 +122,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                 MEANING_WEIGHT * (float(meaning[i]) + window)
                 + WORDS_WEIGHT * (lexical + lexical_asked)
                 + NAMES_WEIGHT * named
-                + (SPEAKER_WEIGHT if question.said_by_speaker(_who(ref)) else 0.0)
+                + (SPEAKER_WEIGHT if question.said_by_speaker(speaker_name(ref.speaker)) else 0.0)
                 + (ANSWER_TYPE_WEIGHT if typed else 0.0)
             )
             out.append(
@@ -179,9 +171,7 @@ def holds_answer(question: str, sentence: str, entities: frozenset[str] | None) 
     kind = answer_kind(question)
     if kind is None:
         return True
-    if entities is None:
-        return answer_type_match(question, sentence)
-    if kind == "year":  # a year, written as one: "this year" doesn't say which
+    if entities is None or kind == "year":  # a year, written as one: not "this year"
         return answer_type_match(question, sentence)
     if kind in ("number", "time") and answer_type_match(question, sentence):
         return True
@@ -215,10 +205,6 @@ def _has_name(name: str, text: str) -> bool:
     )
 
 
-def _who(ref: SentenceRef) -> str | None:
-    return ref.speaker[0] if ref.speaker else None
-
-
 def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
     """The hit's sentences with their vectors; from the generation's table."""
     refs = live.sentences.within(hit.doc_id, hit.start, hit.end)
@@ -232,12 +218,17 @@ def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
     ]
 
 
+def _known(name: frozenset[str], live: Generation) -> bool:
+    """Does the library use every word of the name somewhere?"""
+    return all(live.stats.df.get(t, 0) > 0 for t in name)
+
+
 def about_names(question: Question, evidence: list[Evidence], live: Generation) -> list[Evidence]:
     """Only evidence from documents that mention every name the question is about and the
     library knows: a question about "Hewitt" is not answered from an article without her.
     A name no document mentions ("Lib Dems" where the text says "Liberal Democrats") can't
     tell documents apart and is left to meaning."""
-    known = [n for n in question.names if all(live.stats.df.get(t, 0) > 0 for t in n)]
+    known = [n for n in question.names if _known(n, live)]
     if not known:
         return evidence
     docs = live.doc_terms
@@ -282,12 +273,12 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     for text, terms_of_name, vector in zip(
         question.name_texts, question.names, question.name_vectors, strict=False
     ):
-        if all(live.stats.df.get(t, 0) > 0 for t in terms_of_name):
+        if _known(terms_of_name, live):
             continue  # a name the library knows: checked per document (about_names)
         if float(np.max(vectors @ vector)) < NAME_MATCH:
             return Verdict(False, f"the sources don't mention {text}", 0.0)
-    not_asked = question.name_terms | question.wh_terms
-    asked = {t: w for t, w in question.weights.items() if t not in not_asked and w == 1.0}
+    # Of the question itself, not of the earlier turns it follows up.
+    asked = {t: w for t, w in question.asked_weights.items() if w == 1.0}
     share = Coverage(asked, live.stats)
     # Only numbers and years gate (see HARD_KINDS); the other kinds weigh in the score.
     typed = answer_kind(question.text) in HARD_KINDS

@@ -63,6 +63,11 @@ def without_names(text: str, names: list[str]) -> str:
     return " ".join(kept)
 
 
+def _names(text: str) -> list[str]:
+    """The names the question is about that have words to match (not "The" alone)."""
+    return [e for e in name_phrases(text) if terms(e)]
+
+
 def _bare(word: str) -> str:
     w = word.strip('?!.,;:"“”()').lower()
     for suffix in ("'s", "’s"):
@@ -130,7 +135,7 @@ class Question:
         """What a question needs embedded besides itself: what it asks without its names
         (when that is anything: "Who is the Secretary General of Co-operatives UK?" asks
         nothing beyond its name), then each name."""
-        found = [e for e in name_phrases(text) if terms(e)]
+        found = _names(text)
         if not found:
             return []
         asked = without_names(text, found)
@@ -148,7 +153,7 @@ class Question:
         `to_embed(text)` (without them, what is asked is the question itself)."""
         weights = dict.fromkeys(terms(context), 0.5)
         weights.update(dict.fromkeys(terms(text), 1.0))
-        found = [e for e in name_phrases(text) if terms(e)]
+        found = _names(text)
         unit = np.asarray(vector, dtype=np.float32)
         asked_vector: np.ndarray = unit
         name_vectors: tuple[np.ndarray, ...] = ()
@@ -173,6 +178,12 @@ class Question:
     @property
     def name_terms(self) -> frozenset[str]:
         return frozenset().union(*self.names) if self.names else frozenset()
+
+    @property
+    def asked_weights(self) -> dict[str, float]:
+        """Its words but the names it is about and its wh-phrase: what it asks of them."""
+        not_asked = self.name_terms | self.wh_terms
+        return {t: w for t, w in self.weights.items() if t not in not_asked}
 
     @property
     def broad(self) -> bool:

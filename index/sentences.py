@@ -48,6 +48,11 @@ def decode(value: str) -> tuple[np.ndarray, np.ndarray]:
 Speaker = tuple[str, str]  # who, as the text names them; the reporting verb ("argued") or ""
 
 
+def speaker_name(speaker: Speaker | None) -> str | None:
+    """Who says a sentence, as the text names them (None: nobody it names)."""
+    return speaker[0] if speaker else None
+
+
 @dataclass(frozen=True)
 class SentenceRef:
     """One sentence of a document: its span, its vector (unit, float32) and who says it."""

@@ -172,11 +172,6 @@ def acronym_terms(text: str, expansions: Mapping[str, tuple[str, ...]]) -> set[s
     return found
 
 
-def terms_with_acronyms(text: str, question: str) -> set[str]:
-    """`terms(text)`, plus the question terms its acronyms stand for."""
-    return set(terms(text)) | acronym_terms(text, acronyms(question))
-
-
 def content_words(text: str) -> list[str]:
     stop = stopwords()
     return [w for w in words(text) if w and w not in stop]

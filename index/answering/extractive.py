@@ -30,6 +30,7 @@ from index.evidence import (
 )
 from index.question import Question
 from index.retrieval import Generation
+from index.sentences import speaker_name
 from index.text import answer_kind
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
@@ -66,7 +67,7 @@ def citation(n: int, run: list[Evidence]) -> Citation:
         end=end,
         passage=hit.text,
         page=hit.page_at(start),
-        speaker=who[0] if who else None,
+        speaker=speaker_name(who),
         verb=who[1] if who else "",
     )
 
@@ -163,7 +164,7 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
         typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
         evidence = typed or evidence
     if question.speaker:  # "What did Prentis argue?": his words, where the text has them
-        theirs = [ev for ev in evidence if question.said_by_speaker(_who(ev))]
+        theirs = [ev for ev in evidence if question.said_by_speaker(speaker_name(ev.speaker))]
         evidence = theirs or evidence
     best = evidence[0]
     runs = [_widen(best, evidence)]
@@ -174,10 +175,6 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
             runs.append(_widen(ev, evidence, runs))
             break
     return runs
-
-
-def _who(ev: Evidence) -> str | None:
-    return ev.speaker[0] if ev.speaker else None
 
 
 def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
