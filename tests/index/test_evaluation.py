@@ -199,12 +199,12 @@ def _unmet(measured: str) -> pytest.MarkDecorator:
     [
         ("dev_qa", "hit@5", 1.0, True),
         ("dev_qa", "refusal_accuracy", 0.80, True),
-        pytest.param("dev_qa", "citation_precision", 0.90, True, marks=_unmet("0.73")),
+        pytest.param("dev_qa", "citation_precision", 0.90, True, marks=_unmet("0.69")),
         ("dev_para", "false_refusal_rate", 0.05, False),
         pytest.param("dev_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.63")),
         pytest.param("dev_broad", "coverage", 0.85, True, marks=_unmet("0.44")),
         ("dev_broad", "refused", 0.0, False),
-        pytest.param("holdout_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.60")),
+        pytest.param("holdout_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.58")),
         pytest.param("holdout_para", "false_refusal_rate", 0.05, False, marks=_unmet("0.21")),
         pytest.param("holdout_broad", "coverage", 0.85, True, marks=_unmet("0.38")),
         pytest.param("holdout_broad", "refused", 0.0, False, marks=_unmet("0.15")),
@@ -224,7 +224,7 @@ def test_issue_10_floor(
 @pytest.mark.parametrize(
     ("name", "metric", "floor", "at_least"),
     [
-        # measured when written: dev 0.73 / 0.95 / 0.90 / 0.63 / 0.44; held-out 0.60 / 0.21
+        # measured when written: dev 0.69 / 0.90 / 0.90 / 0.63 / 0.44; held-out 0.58 / 0.21
         # / 0.38 / 0.15 / 0.56, holdout_qa 0.93 citing gold and 5/8 refused
         ("dev_qa", "citation_precision", 0.65, True),
         ("dev_qa", "answered_citing_gold", 0.90, True),
