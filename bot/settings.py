@@ -8,10 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import SecretStr
-
 from index.errors import UsageError
-from index.settings import env_bool, env_float, env_int
+from index.settings import SecretStr, env_bool, env_float, env_int
 
 DB_FILE = "discord.sqlite3"
 MIN_REFRESH_INTERVAL = 60.0

@@ -220,7 +220,7 @@ def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
 
 def _known(name: frozenset[str], live: Generation) -> bool:
     """Does the library use every word of the name somewhere?"""
-    return all(live.stats.df.get(t, 0) > 0 for t in name)
+    return all(live.stats.df(t) > 0 for t in name)
 
 
 def about_names(question: Question, evidence: list[Evidence], live: Generation) -> list[Evidence]:
@@ -232,7 +232,7 @@ def about_names(question: Question, evidence: list[Evidence], live: Generation) 
     if not known:
         return evidence
     docs = live.doc_terms
-    return [ev for ev in evidence if all(n <= docs.get(ev.hit.doc_id, set()) for n in known)]
+    return [ev for ev in evidence if all(docs.has_all(ev.hit.doc_id, n) for n in known)]
 
 
 @dataclass(frozen=True)

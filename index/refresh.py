@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from index import live_pointer, side_files
 from index.chunking import CHUNKER_VERSION, SentenceChunker
 from index.documents import SourceDocument
 from index.errors import PublishConflict, RefreshInProgress, SourceError, StoreUnavailable
@@ -90,28 +91,45 @@ def refresh_lock(data_dir: Path) -> Iterator[None]:
     """One refresh at a time per data folder. The OS drops the lock if the holder dies."""
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        lock_file = open(data_dir / "refresh.lock", "a+")  # noqa: SIM115 (closed below)
+        lock_file = open(data_dir / live_pointer.LOCK, "a+")  # noqa: SIM115 (closed below)
     except OSError as e:
         raise StoreUnavailable(
             f"can't refresh: the data folder {data_dir} is not writable "
             f"({e.strerror or type(e).__name__})"
         ) from None
     with lock_file as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        _lock_exclusively(f)
+        try:  # who holds it, for the message of a refresh turned away (a full disk: nobody)
             f.seek(0)
-            holder = f.read().strip() or "another process"
-            raise RefreshInProgress(f"a refresh is already running (held by {holder})") from None
-        f.seek(0)
-        f.truncate()
-        f.write(f"pid {os.getpid()}")
-        f.flush()
+            f.truncate()
+            f.write(f"pid {os.getpid()}")
+            f.flush()
+        except OSError:
+            pass
         try:
             yield
         finally:
             f.truncate(0)
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _lock_exclusively(f: Any) -> None:
+    """Take the refresh lock, or raise RefreshInProgress. Readers hold it shared for a
+    moment while they read the live generation's note (index/live_pointer.py); a refresh
+    holds it with its pid written in the file. A lock held without a pid is waited for."""
+    deadline = time.monotonic() + 5.0
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip()
+            if holder or time.monotonic() > deadline:
+                raise RefreshInProgress(
+                    f"a refresh is already running (held by {holder or 'another process'})"
+                ) from None
+            time.sleep(0.01)
 
 
 def _now() -> str:
@@ -223,9 +241,20 @@ class Refresher:
             self._totals(report, catalog, [])
         else:
             with refresh_lock(self.settings.data_dir):
-                report = self._apply(progress)
+                live_pointer.forget(self.settings.data_dir, self.store.prefix)
+                try:
+                    report = self._apply(progress)
+                finally:
+                    self._note_live()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _note_live(self) -> None:
+        """Note the live generation for readers; if Chroma can't say, readers ask it."""
+        try:
+            self.store.note_live_generation()
+        except Exception as e:  # the store failed: the refresh's own error says how
+            log.debug("live generation not noted: %s", e)
 
     def _totals(self, report: RefreshReport, catalog: Catalog, docs: list[SourceDocument]) -> None:
         kept = [d for d in report.unchanged if d in catalog.documents]
@@ -258,6 +287,7 @@ class Refresher:
                 documents=dict(sorted(entries.items())),
             )
             progress("publishing", 1, 1)
+            self._write_side_files(new, catalog)
             _crash_point("before_publish")
             self.store.stage(new)
         except StoreUnavailable as e:
@@ -291,12 +321,38 @@ class Refresher:
         return report
 
     def _clean(self, live: Catalog) -> list[str]:
-        """Drop generations nobody can need any more (see ChromaStore.clean)."""
-        return self.store.clean(
+        """Drop generations nobody can need any more (see ChromaStore.clean), and their
+        side files."""
+        left = self.store.clean(
             live,
             grace=self.settings.generation_grace_seconds,
             abandoned=self.settings.abandoned_build_seconds,
         )
+        keep = {name[len(self.store.prefix) + 2 :] for name in left}
+        side_files.prune(self._side_files, keep | {str(live.generation)})
+        return left
+
+    @property
+    def _side_files(self) -> Path:
+        return side_files.cache_dir(self.settings.data_dir, self.store.prefix)
+
+    def _write_side_files(self, new: Catalog, old: Catalog) -> None:
+        """The new generation's side files, from the old one's and the documents just
+        embedded, so that readers open it at once. A failure here costs readers a rebuild
+        from Chroma, not the refresh."""
+        if not new.documents:
+            return  # nothing to answer from: readers say so
+        root = self._side_files
+        previous = None
+        if old.generation:
+            previous = side_files.open_generation(root / old.generation, old.generation)
+        try:
+            side_files.build(self.store, root / str(new.generation), new, previous)
+        except StoreUnavailable:
+            raise
+        except Exception as e:
+            log.warning("could not write the side files of the new index (%s)", e)
+            log.debug("side files", exc_info=True)
 
     def _publish(self, new: Catalog) -> None:
         """Compare-and-set `new` against the catalog it was built from. A lost race drops

@@ -32,9 +32,7 @@ def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> lis
     typed: set[str] = set()
     if answer_kind(question.text) in HARD_KINDS:
         typed = {
-            ev.hit.chunk_id
-            for ev in evidence
-            if holds_answer(question.text, ev.text, ev.entities)
+            ev.hit.chunk_id for ev in evidence if holds_answer(question.text, ev.text, ev.entities)
         }
     last = len(place)
     fused = {

@@ -1,11 +1,12 @@
-"""Hybrid retrieval over the live generation: dense search over the vectors stored in Chroma
-(exact, or through llama-index's ChromaVectorStore for very large libraries) and BM25 over
-stemmed words, fused by reciprocal rank.
+"""Hybrid retrieval over the live generation: dense search over the chunks' vectors (exact,
+over the generation's side files, or through llama-index's ChromaVectorStore for very large
+libraries) and BM25 over stemmed words, fused by reciprocal rank.
 
 Dense finds paraphrases; BM25 finds exact names and figures the embedding blurs.
 
 The dense side scores every chunk exactly (one matrix product over the generation's vectors,
-loaded with it) up to EXACT_MAX_CHUNKS chunks, and asks Chroma's HNSW index beyond that.
+memory-mapped from its side files) up to EXACT_MAX_CHUNKS chunks, and asks Chroma's HNSW
+index beyond that.
 Measured on 9,217 chunks (docs/benchmarks.md), Chroma's approximate top 20 held only 90% of
 the exact top 20, and a passage that misses the dense list can only reach the fused top 5 if
 BM25 alone ranks it near the top; the exact product took 0.4 ms for 9,217 chunks and costs
@@ -14,73 +15,33 @@ BM25 alone ranks it near the top; the exact product took 0.4 ms for 9,217 chunks
 from __future__ import annotations
 
 import heapq
-import json
 import logging
 import math
 import threading
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
-from index.documents import Hit, PageSpan
+from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady
+from index.generation import ChunkRecord, CorpusStats, Generation
 from index.memory import return_freed_memory
-from index.sentences import VECTORS_KEY, SentenceTable
-from index.store import Catalog, ChromaStore
+from index.side_files import cache_dir, context_of
+from index.side_files import load as load_generation
+from index.store import ChromaStore
 from index.text import acronyms, terms
 
+__all__ = ["EXACT_MAX_CHUNKS", "ChunkRecord", "CorpusStats", "Generation", "Retriever"]
 log = logging.getLogger(__name__)
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al., 2009)
-EXACT_MAX_CHUNKS = 200_000
 # Reciprocal-rank weight of each of the two dense lists (chunk, best sentence) beside BM25's
 # 1: on the dev sets equal weights and halves gave the same hit@5 (1.00 / 0.875) and the
 # halves keep an acronym-only passage ("EDM" for "early day motion") findable.
-DENSE_WEIGHT = 0.5  # beyond this, dense candidates come from Chroma's HNSW index
-
-
-@dataclass
-class CorpusStats:
-    """Chunk-level document frequencies of stemmed content words."""
-
-    chunks: int = 0
-    df: Counter[str] = field(default_factory=Counter)
-
-    def idf(self, term: str) -> float:
-        n, d = self.chunks, self.df.get(term, 0)
-        return math.log(1 + (n - d + 0.5) / (d + 0.5))
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    text: str
-    meta: dict[str, Any]
-    pages: tuple[PageSpan, ...] = ()  # the PDF pages this chunk's text spans, if paged
-
-
-@dataclass
-class Generation:
-    """Everything loaded for one live generation of the index."""
-
-    name: str
-    catalog: Catalog
-    vector_store: Any
-    collection: Any
-    ids: list[str]
-    records: dict[str, ChunkRecord]
-    bm25: Any
-    stats: CorpusStats
-    doc_terms: dict[str, set[str]]  # every term of each document, title and author included
-    vectors: np.ndarray | None = None  # (chunks, dim) unit vectors in `ids` order, if exact
-    row: dict[str, int] = field(default_factory=dict)  # chunk id -> row of `vectors`
-    sentences: SentenceTable = field(default_factory=SentenceTable)
-
-
-def _context(meta: dict[str, Any]) -> str:
-    return " ".join(str(meta[k]) for k in ("title", "author") if meta.get(k))
+DENSE_WEIGHT = 0.5
+EXACT_MAX_CHUNKS = 200_000  # beyond this, dense candidates come from Chroma's HNSW index
 
 
 class Retriever:
@@ -107,66 +68,17 @@ class Retriever:
             return self._live
 
     def _load(self, name: str, previous: Generation | None = None) -> Generation:
-        """Read a generation from Chroma. The chunks of documents a refresh copied unchanged
-        from `previous` (same catalog entry) are taken from it instead of read again: a
-        reload after adding one article then costs that article, not the whole library,
-        and the process never holds two full copies read from Chroma at once."""
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
-
-        catalog = self.store.read_catalog()
-        if catalog.collection is None:
-            raise IndexNotReady("the index is empty: run `policybot index` first")
-        collection = self.store.collection(catalog.collection)
-        exact = catalog.chunk_count <= EXACT_MAX_CHUNKS
-        include = ["documents", "metadatas", *(["embeddings"] if exact else [])]
-        reuse = _reusable(previous, catalog) if exact else {}
-        ids = [cid for chunk_ids in reuse.values() for cid in chunk_ids]
-        records: dict[str, ChunkRecord] = {}
-        blocks: list[np.ndarray] = []
-        sentences = SentenceTable()
-        if ids and previous is not None and previous.vectors is not None:
-            records.update((cid, previous.records[cid]) for cid in ids)
-            blocks.append(previous.vectors[[previous.row[cid] for cid in ids]])
-            for path in reuse:
-                sentences.add_document(path, previous.sentences)
-            log.debug("generation %s: %d chunks kept from %s", name, len(ids), previous.name)
-        fetch = sorted(set(catalog.documents) - set(reuse)) if reuse else None
-        for got in self.store.read("load chunks", collection, include, fetch):
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                ids.append(cid)
-                sentences.add_chunk(cid, str(meta.get("path", "")), meta)
-                records[cid] = _record(text, meta)
-            if exact:
-                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
-        if not ids:
-            raise IndexNotReady(
-                "the index holds no documents: add sources and run `policybot index`"
-            )
-        tokens = [terms(records[c].text + " " + _context(records[c].meta)) for c in ids]
-        df: Counter[str] = Counter()
-        doc_terms: dict[str, set[str]] = {}
-        for cid, toks in zip(ids, tokens, strict=True):
-            df.update(set(toks))
-            doc_terms.setdefault(str(records[cid].meta.get("path", "")), set()).update(toks)
-        bm25 = bm25s.BM25()
-        bm25.index([t or [""] for t in tokens], show_progress=False)
-        log.info("loaded generation %s: %d chunks", name, len(ids))
-        return Generation(
-            name=name,
-            catalog=catalog,
-            vector_store=None if exact else _chroma_vector_store(collection),
-            collection=collection,
-            ids=ids,
-            records=records,
-            bm25=bm25,
-            stats=CorpusStats(len(ids), df),
-            doc_terms=doc_terms,
-            vectors=np.concatenate(blocks) if exact and blocks else None,
-            row={cid: i for i, cid in enumerate(ids)} if exact else {},
-            sentences=sentences.freeze(),
-        )
+        """A generation from its side files (written from Chroma first if need be: a
+        refresh elsewhere, or side files lost). Beyond exact search, Chroma's HNSW index
+        answers the dense side."""
+        root = cache_dir(self.store.settings.data_dir, self.store.prefix)
+        live = load_generation(self.store, root, name, previous)
+        if len(live.ids) > EXACT_MAX_CHUNKS and live.catalog.collection:
+            live.vectors = None  # mapped, never read: HNSW answers the dense side
+            live.collection = self.store.collection(live.catalog.collection)
+            live.vector_store = _chroma_vector_store(live.collection)
+        log.info("loaded generation %s: %d chunks", name, len(live.ids))
+        return live
 
     def search(
         self, query: str, k: int, pool: int | None = None, live: Generation | None = None
@@ -221,14 +133,14 @@ class Retriever:
         return merge_overlaps(hits, k)
 
     def _lexical(self, live: Generation, query: str, pool: int) -> list[str]:
-        vocab = live.bm25.vocab_dict
+        vocab = live.bm25.vocab
         q = [t for t in terms(query) if t in vocab]
         # "early day motion" also finds "EDM": the acronyms of the query's phrases that the
         # library uses. Three letters or more: two-letter ones ("US", "MP") are too loose.
         q += [a.lower() for a in acronyms(query) if len(a) >= 3 and a.lower() in vocab]
         if not q or not live.ids:
             return []
-        scores = live.bm25.get_scores(q)
+        scores = live.bm25.scores(q)
         top = np.argsort(-scores)[:pool]
         return [live.ids[i] for i in top if scores[i] > 0]
 
@@ -247,7 +159,7 @@ class Retriever:
             end=int(meta.get("end", start + len(record.text))),
             score=cosine,
             pages=record.pages,
-            context=_context(meta),
+            context=context_of(meta),
             fused=fused,
         )
 
@@ -258,24 +170,6 @@ def _chroma_vector_store(collection: Any) -> Any:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     return ChromaVectorStore(chroma_collection=collection)
-
-
-def _reusable(previous: Generation | None, catalog: Catalog) -> dict[str, list[str]]:
-    """Chunk ids of `previous`, by document, for the documents whose catalog entry (hash,
-    indexing time, chunk count) is the same in `catalog`: a refresh copied them as they were."""
-    if previous is None or previous.vectors is None:
-        return {}
-    same = {
-        path
-        for path, entry in catalog.documents.items()
-        if previous.catalog.documents.get(path) == entry
-    }
-    by_path: dict[str, list[str]] = {}
-    for cid in previous.ids:
-        path = str(previous.records[cid].meta.get("path", ""))
-        if path in same:
-            by_path.setdefault(path, []).append(cid)
-    return {p: c for p, c in by_path.items() if len(c) == catalog.documents[p].chunks}
 
 
 def _exact(ids: list[str], vectors: np.ndarray, vector: list[float], pool: int) -> dict[str, float]:
@@ -326,27 +220,3 @@ def _union(a: Hit, b: Hit) -> Hit:
         score=max(a.score, b.score),
         pages=tuple(sorted(set(a.pages) | set(b.pages), key=lambda p: p.start)),
     )
-
-
-# Parsed once into the record (pages) or the generation's SentenceTable: not kept twice.
-_NOT_KEPT = frozenset({"pages", VECTORS_KEY, SPEAKERS_KEY, ENTITIES_KEY, "sentences"})
-
-
-def _record(text: str, meta: dict[str, Any]) -> ChunkRecord:
-    """A chunk as kept in memory: its page spans parsed once, here, and only those its own
-    text spans (indexes built before chunks kept only their own carry the whole document's
-    table in every chunk)."""
-    # Page spans parsed here; sentence vectors live packed in the generation's SentenceTable.
-    kept = {k: v for k, v in meta.items() if k[0] != "_" and k not in _NOT_KEPT}
-    pages = _pages(meta.get("pages"))
-    if pages:
-        start = int(meta.get("start", 0))
-        end = int(meta.get("end", start + len(text)))
-        pages = tuple(p for p in pages if p.start < end and p.end > start)
-    return ChunkRecord(text, kept, pages)
-
-
-def _pages(pages_json: str | None) -> tuple[PageSpan, ...]:
-    if not pages_json:
-        return ()
-    return tuple(PageSpan(int(n), int(a), int(b)) for n, a, b in json.loads(pages_json))

@@ -64,97 +64,49 @@ class SentenceRef:
     entities: frozenset[str] | None = None  # kinds of named entities ("DATE"); None: unknown
 
 
-@dataclass
-class _DocSentences:
-    starts: list[int] = field(default_factory=list)
-    ends: list[int] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)
-    speakers: list[Speaker | None] = field(default_factory=list)
-    entities: list[frozenset[str] | None] = field(default_factory=list)
-
-
 # Sentence search: candidates by Hamming distance between sign bits (48 bytes a sentence,
 # a few milliseconds over 150,000 sentences), then exact cosines for this many per result.
 RESCORE = 8
+# The arrays of a table, as saved with a generation's side files (index/side_files.py).
+ARRAYS = (
+    "q8",
+    "scales",
+    "bits",
+    "chunk_of",
+    "starts",
+    "ends",
+    "rows",
+    "doc_lo",
+    "speaker",
+    "kinds",
+)
 
 
 class SentenceTable:
-    """Every sentence of a generation, by document: looked up by span for the passages a
-    question retrieved. Vectors stay int8 in memory (384 bytes a sentence)."""
+    """Every sentence of a generation: looked up by span for the passages a question
+    retrieved, and searched by meaning. Plain arrays (memory-mapped when loaded from side
+    files), sorted by document then position; vectors stay int8 (384 bytes a sentence)."""
 
-    def __init__(self) -> None:
-        self._docs: dict[str, _DocSentences] = {}
-        self._blocks: list[np.ndarray] = []
-        self._scales: list[np.ndarray] = []
-        self._count = 0
-        self.q8: np.ndarray = np.zeros((0, DIM), dtype=np.int8)
-        self.scales: np.ndarray = np.zeros(0, dtype=np.float32)
-        self.bits: np.ndarray = np.zeros((0, DIM // 64), dtype=np.uint64)
-        self.chunk_of: list[str] = []  # row -> id of the (first) chunk holding the sentence
+    def __init__(
+        self,
+        arrays: dict[str, np.ndarray] | None = None,
+        docs: list[str] | None = None,
+        speakers: list[Speaker] | None = None,
+        kinds: list[frozenset[str]] | None = None,
+        chunk_ids: list[str] | None = None,
+    ) -> None:
+        a = arrays or _empty_arrays()
+        self.arrays = a
+        self.q8, self.scales, self.bits = a["q8"], a["scales"], a["bits"]
+        self.chunk_of = a["chunk_of"]  # row -> row (in chunk_ids) of the first chunk holding it
+        self.docs = docs or []
+        self.speakers = speakers or []  # distinct (who, verb) pairs; a sentence's index or -1
+        self.kinds = kinds or []  # distinct sets of entity kinds; a sentence's index or -1
+        self.chunk_ids = chunk_ids or []
+        self._doc = {d: i for i, d in enumerate(self.docs)}
 
     def __len__(self) -> int:
         return len(self.scales)
-
-    def add_chunk(self, chunk_id: str, doc_id: str, meta: dict[str, Any]) -> None:
-        """Take in one chunk's sentences (its metadata as stored); shared ones once."""
-        value = meta.get(VECTORS_KEY)
-        spans_value = meta.get("sentences")
-        if not value or not spans_value:
-            return
-        spans = spans_from_str(str(spans_value), int(meta.get("start", 0)))
-        q8, scales = decode(str(value))
-        speakers = _speakers(meta.get(SPEAKERS_KEY), len(spans))
-        entities = _entities(meta.get(ENTITIES_KEY), len(spans))
-        doc = self._docs.setdefault(doc_id, _DocSentences())
-        known = set(doc.starts)  # before freeze: a list
-        fresh = [i for i, s in enumerate(spans) if s.start not in known]
-        if not fresh:
-            return
-        self._blocks.append(q8[fresh])
-        self._scales.append(scales[fresh])
-        for i in fresh:
-            doc.starts.append(spans[i].start)
-            doc.ends.append(spans[i].end)
-            doc.rows.append(self._count)
-            doc.speakers.append(speakers[i])
-            doc.entities.append(entities[i])
-            self.chunk_of.append(chunk_id)
-            self._count += 1
-
-    def add_document(self, doc_id: str, other: SentenceTable) -> None:
-        """Copy one document's sentences from another generation's table."""
-        theirs = other._docs.get(doc_id)
-        if theirs is None:
-            return
-        self._blocks.append(other.q8[theirs.rows])
-        self._scales.append(other.scales[theirs.rows])
-        n = len(theirs.rows)
-        self.chunk_of.extend(other.chunk_of[r] for r in theirs.rows)
-        self._docs[doc_id] = _DocSentences(
-            [int(x) for x in theirs.starts],
-            [int(x) for x in theirs.ends],
-            list(range(self._count, self._count + n)),
-            list(theirs.speakers),
-            list(theirs.entities),
-        )
-        self._count += n
-
-    def freeze(self) -> SentenceTable:
-        """Pack the blocks into one array and sort each document by position."""
-        if self._blocks:
-            self.q8 = np.concatenate(self._blocks)
-            self.scales = np.concatenate(self._scales)
-            self.bits = np.packbits(self.q8 > 0, axis=1).view(np.uint64)
-        self._blocks, self._scales = [], []
-        for doc in self._docs.values():
-            order = np.argsort(np.asarray(doc.starts, dtype=np.int64), kind="stable")
-            # Arrays, not lists of Python ints: ~150,000 sentences on a large library.
-            doc.starts = np.asarray(doc.starts, dtype=np.int64)[order]  # type: ignore[assignment]
-            doc.ends = np.asarray(doc.ends, dtype=np.int64)[order]  # type: ignore[assignment]
-            doc.rows = np.asarray(doc.rows, dtype=np.int64)[order]  # type: ignore[assignment]
-            doc.speakers = [doc.speakers[i] for i in order]
-            doc.entities = [doc.entities[i] for i in order]
-        return self
 
     def search(self, vector: np.ndarray, pool: int) -> dict[str, float]:
         """Chunks holding the sentences nearest `vector`, by their best sentence's cosine,
@@ -169,41 +121,179 @@ class SentenceTable:
         cosines = (self.q8[rows].astype(np.float32) @ q) * self.scales[rows]
         best: dict[str, float] = {}
         for i in np.argsort(-cosines):
-            cid = self.chunk_of[int(rows[i])]
+            cid = self.chunk_ids[int(self.chunk_of[int(rows[i])])]
             if cid not in best:
                 best[cid] = float(cosines[i])
                 if len(best) == pool:
                     break
         return best
 
+    def positions(self, doc_id: str) -> tuple[int, int]:
+        """The [lo, hi) of a document's sentences in the sorted arrays."""
+        d = self._doc.get(doc_id)
+        if d is None:
+            return 0, 0
+        lo, hi = self.arrays["doc_lo"][d : d + 2]
+        return int(lo), int(hi)
+
     def within(self, doc_id: str, start: int, end: int) -> list[SentenceRef]:
         """The sentences inside [start, end) of a document, in order."""
-        doc = self._docs.get(doc_id)
-        if doc is None:
+        lo, hi = self.positions(doc_id)
+        if lo == hi:
             return []
-        starts = np.asarray(doc.starts)
-        lo = int(np.searchsorted(starts, start, side="left"))
-        hi = int(np.searchsorted(starts, end - 1, side="right"))
-        rows = [int(doc.rows[i]) for i in range(lo, hi) if doc.ends[i] <= end]
-        if not rows:
+        a = self.arrays
+        starts = a["starts"][lo:hi]
+        first = lo + int(np.searchsorted(starts, start, side="left"))
+        last = lo + int(np.searchsorted(starts, end - 1, side="right"))
+        picked = [i for i in range(first, last) if a["ends"][i] <= end]
+        if not picked:
             return []
+        rows = a["rows"][picked]
         vectors = self.q8[rows].astype(np.float32) * self.scales[rows, None]
         vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         out = []
-        k = 0
-        for i in range(lo, hi):
-            if doc.ends[i] <= end:
-                out.append(
-                    SentenceRef(
-                        int(doc.starts[i]),
-                        int(doc.ends[i]),
-                        vectors[k],
-                        doc.speakers[i],
-                        doc.entities[i],
-                    )
+        for k, i in enumerate(picked):
+            who, kinds = int(a["speaker"][i]), int(a["kinds"][i])
+            out.append(
+                SentenceRef(
+                    int(a["starts"][i]),
+                    int(a["ends"][i]),
+                    vectors[k],
+                    self.speakers[who] if who >= 0 else None,
+                    self.kinds[kinds] if kinds >= 0 else None,
                 )
-                k += 1
+            )
         return out
+
+
+def _empty_arrays() -> dict[str, np.ndarray]:
+    return {
+        "q8": np.zeros((0, DIM), dtype=np.int8),
+        "scales": np.zeros(0, dtype=np.float32),
+        "bits": np.zeros((0, DIM // 64), dtype=np.uint64),
+        "chunk_of": np.zeros(0, dtype=np.int32),
+        "starts": np.zeros(0, dtype=np.int64),
+        "ends": np.zeros(0, dtype=np.int64),
+        "rows": np.zeros(0, dtype=np.int64),
+        "doc_lo": np.zeros(1, dtype=np.int64),
+        "speaker": np.zeros(0, dtype=np.int32),
+        "kinds": np.zeros(0, dtype=np.int32),
+    }
+
+
+@dataclass
+class _DocSentences:
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    speakers: list[Speaker | None] = field(default_factory=list)
+    entities: list[frozenset[str] | None] = field(default_factory=list)
+
+
+class SentenceTableBuilder:
+    """Collects a generation's sentences chunk by chunk (or whole documents from another
+    generation's table), then packs them into a SentenceTable."""
+
+    def __init__(self) -> None:
+        self._docs: dict[str, _DocSentences] = {}
+        self._blocks: list[np.ndarray] = []
+        self._scales: list[np.ndarray] = []
+        self._chunk_of: list[int] = []
+        self._count = 0
+
+    def add_chunk(self, chunk_row: int, doc_id: str, meta: dict[str, Any]) -> None:
+        """Take in one chunk's sentences (its metadata as stored); shared ones once."""
+        value = meta.get(VECTORS_KEY)
+        spans_value = meta.get("sentences")
+        if not value or not spans_value:
+            return
+        spans = spans_from_str(str(spans_value), int(meta.get("start", 0)))
+        q8, scales = decode(str(value))
+        speakers = _speakers(meta.get(SPEAKERS_KEY), len(spans))
+        entities = _entities(meta.get(ENTITIES_KEY), len(spans))
+        doc = self._docs.setdefault(doc_id, _DocSentences())
+        known = set(doc.starts)
+        fresh = [i for i, s in enumerate(spans) if s.start not in known]
+        if not fresh:
+            return
+        self._blocks.append(q8[fresh])
+        self._scales.append(scales[fresh])
+        for i in fresh:
+            self._add(doc, spans[i].start, spans[i].end, speakers[i], entities[i], chunk_row)
+
+    def _add(
+        self,
+        doc: _DocSentences,
+        start: int,
+        end: int,
+        speaker: Speaker | None,
+        kinds: frozenset[str] | None,
+        chunk_row: int,
+    ) -> None:
+        doc.starts.append(start)
+        doc.ends.append(end)
+        doc.rows.append(self._count)
+        doc.speakers.append(speaker)
+        doc.entities.append(kinds)
+        self._chunk_of.append(chunk_row)
+        self._count += 1
+
+    def add_document(self, doc_id: str, other: SentenceTable, chunk_row: dict[str, int]) -> None:
+        """Copy one document's sentences from another generation's table; `chunk_row` maps
+        the chunk ids to their rows in the generation being built."""
+        lo, hi = other.positions(doc_id)
+        if lo == hi:
+            return
+        a = other.arrays
+        rows = np.asarray(a["rows"][lo:hi])
+        self._blocks.append(np.asarray(other.q8[rows]))
+        self._scales.append(np.asarray(other.scales[rows]))
+        doc = self._docs.setdefault(doc_id, _DocSentences())
+        for i in range(lo, hi):
+            who, kinds = int(a["speaker"][i]), int(a["kinds"][i])
+            self._add(
+                doc,
+                int(a["starts"][i]),
+                int(a["ends"][i]),
+                other.speakers[who] if who >= 0 else None,
+                other.kinds[kinds] if kinds >= 0 else None,
+                chunk_row[other.chunk_ids[int(other.chunk_of[int(a["rows"][i])])]],
+            )
+
+    def build(self, chunk_ids: list[str]) -> SentenceTable:
+        """The table: vectors packed, each document's sentences in order of position."""
+        a = _empty_arrays()
+        if self._blocks:
+            a["q8"] = np.concatenate(self._blocks)
+            a["scales"] = np.concatenate(self._scales).astype(np.float32)
+            a["bits"] = np.packbits(a["q8"] > 0, axis=1).view(np.uint64)
+            a["chunk_of"] = np.asarray(self._chunk_of, dtype=np.int32)
+        docs = sorted(self._docs)
+        speakers: dict[Speaker, int] = {}
+        kinds: dict[frozenset[str], int] = {}
+        starts: list[int] = []
+        ends: list[int] = []
+        rows: list[int] = []
+        who: list[int] = []
+        what: list[int] = []
+        doc_lo = [0]
+        for d in docs:
+            doc = self._docs[d]
+            for i in sorted(range(len(doc.starts)), key=doc.starts.__getitem__):
+                starts.append(doc.starts[i])
+                ends.append(doc.ends[i])
+                rows.append(doc.rows[i])
+                s, k = doc.speakers[i], doc.entities[i]
+                who.append(-1 if s is None else speakers.setdefault(s, len(speakers)))
+                what.append(-1 if k is None else kinds.setdefault(k, len(kinds)))
+            doc_lo.append(len(starts))
+        a["starts"] = np.asarray(starts, dtype=np.int64)
+        a["ends"] = np.asarray(ends, dtype=np.int64)
+        a["rows"] = np.asarray(rows, dtype=np.int64)
+        a["doc_lo"] = np.asarray(doc_lo, dtype=np.int64)
+        a["speaker"] = np.asarray(who, dtype=np.int32)
+        a["kinds"] = np.asarray(what, dtype=np.int32)
+        return SentenceTable(a, docs, list(speakers), list(kinds), chunk_ids)
 
 
 def _speakers(value: Any, n: int) -> list[Speaker | None]:

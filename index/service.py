@@ -84,7 +84,7 @@ class KnowledgeBase:
         if embed_model is None:
             from index.embedding import MiniLM
 
-            embed_model = MiniLM()
+            embed_model = MiniLM(cache_dir=settings.data_dir / "cache" / "models")
         self.embed_model = embed_model
         self._llama_embed: BaseEmbedding | None = None
         self.store = store or ChromaStore(settings)

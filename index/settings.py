@@ -8,9 +8,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import load_dotenv
-from pydantic import SecretStr
 
 from index.errors import UsageError
+
+
+@dataclass(frozen=True)
+class SecretStr:
+    """A secret (token, API key) that never shows in a repr, a log line or an f-string.
+    (pydantic's SecretStr did this; importing pydantic cost a tenth of every start-up.)"""
+
+    _value: str = field(default="", repr=False)
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __repr__(self) -> str:
+        return f"SecretStr('{self}')"
 
 
 def load_env_file(path: Path | None = None) -> None:

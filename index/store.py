@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from index import live_pointer
 from index.errors import PublishConflict, StoreUnavailable
 from index.settings import Settings
 
@@ -241,8 +242,36 @@ class ChromaStore:
         docs = got.get("documents") or []
         return Catalog.from_json(docs[0]) if docs and docs[0] else Catalog()
 
+    def read_staged(self, generation: str) -> Catalog | None:
+        """The catalog a generation was published with (None: not on record)."""
+        return self._read_record(STAGED + generation, "read staged catalog")
+
     def live_generation(self) -> str | None:
-        """The live generation's name: a cheap check readers make before each query."""
+        """The live generation's name: a cheap check readers make before each query. From
+        an embedded store, the note of it (index/live_pointer.py) while no refresh runs,
+        so that a process answering from side files never needs to import chromadb."""
+        if self.settings.chroma_host:
+            return self._live_in_catalog()
+        data = self.settings.data_dir
+        with live_pointer.no_refresh_running(data) as quiet:
+            if quiet:
+                name = live_pointer.read(data, self.prefix)
+                if name is None:
+                    name = self._live_in_catalog()
+                    if name:
+                        live_pointer.write(data, self.prefix, name)
+                return name
+        return self._live_in_catalog()
+
+    def note_live_generation(self) -> None:
+        """Note the live generation for readers (embedded store; at the end of a refresh,
+        which holds the refresh lock)."""
+        if not self.settings.chroma_host:
+            name = self._live_in_catalog()
+            if name:
+                live_pointer.write(self.settings.data_dir, self.prefix, name)
+
+    def _live_in_catalog(self) -> str | None:
         got = self.call(
             "read catalog",
             lambda: self._catalog_collection().get(ids=[CATALOG_ID], include=["metadatas"]),
@@ -326,6 +355,8 @@ class ChromaStore:
         return f"{self.prefix}{TICKET}{version:010d}"
 
     def _write_record(self, record_id: str, catalog: Catalog, what: str) -> None:
+        if record_id == CATALOG_ID and not self.settings.chroma_host:
+            live_pointer.forget(self.settings.data_dir, self.prefix)  # about to be stale
         self.call(
             what,
             lambda: self._catalog_collection().upsert(

@@ -35,7 +35,6 @@ class Citation:
     speaker: str | None = None  # who says the quote, as the text names them
     verb: str = ""  # the text's reporting verb for it ("argued"), when in the past tense
 
-
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "n": self.n,

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from bot_harness import FastPolicyBot, Site
 from discord_standin import DiscordStandin
-from pydantic import SecretStr
 
 from bot.settings import BotSettings
 from bot.store import AnswerStore
+from index.settings import SecretStr
 
 StartBot = Callable[..., AbstractAsyncContextManager[FastPolicyBot]]
 

@@ -11,13 +11,13 @@ from collections.abc import Iterator, Sequence
 import aiohttp
 import pytest
 from bot_harness import TIMEOUT, FastPolicyBot, Gate, GatedKB, answer_in, ephemeral_text
-from pydantic import SecretStr
 
 from bot.errors import CUT_SHORT
 from bot.settings import BotSettings
 from bot.store import AnswerStore
 from index.answering.types import Answer, Turn
 from index.service import KnowledgeBase
+from index.settings import SecretStr
 from policybot.cli import main
 
 pytestmark = pytest.mark.timeout(120)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from index.embedding import QueryCache
 
@@ -82,3 +86,34 @@ def test_model_answers_the_same_question_from_many_threads(embed_model) -> None:
     assert errors == []
     for q, v in out.items():
         assert max(abs(a - b) for a, b in zip(v, expected[q], strict=True)) < 1e-6
+
+
+def test_the_model_optimised_once_gives_the_same_vectors_and_is_checked_at_load(
+    tmp_path: Path, embed_model: Any
+) -> None:
+    """The optimised model saved in the data folder embeds exactly as the model optimised in
+    memory; a damaged copy is made again, never used; a folder it can't be written to
+    still gives a working model."""
+    from index.embedding import OPTIMIZED_ROOM, MiniLM
+
+    if shutil.disk_usage(tmp_path).free < OPTIMIZED_ROOM:
+        pytest.skip("too little free space for the optimised model")
+    texts = ["What did the unions argue about private contracts in the NHS?", "NHS"]
+    expected = embed_model.embed(texts)
+    cache = tmp_path / "models"
+    assert np.allclose(MiniLM(cache_dir=cache).embed(texts), expected, atol=1e-6)
+    (folder,) = [p for p in cache.iterdir() if not p.name.startswith(".")]
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "model.data", "model.onnx"]
+    made = (folder / "model.data").stat().st_mtime_ns
+
+    with (folder / "model.data").open("r+b") as f:  # one weight damaged on disk
+        f.seek(4096)
+        byte = f.read(1)
+        f.seek(4096)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    assert np.allclose(MiniLM(cache_dir=cache).embed(texts), expected, atol=1e-6)
+    assert (folder / "model.data").stat().st_mtime_ns != made  # made again
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    assert np.allclose(MiniLM(cache_dir=blocked / "models").embed(texts), expected, atol=1e-6)

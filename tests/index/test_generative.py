@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from index.answering.citations import DraftFilter, clean_answer, verify
 from index.answering.types import Answer, Turn
 from index.loaders import load_document
 from index.service import KnowledgeBase
+from index.settings import SecretStr
 from tests.conftest import ROOT, SEED_SOURCES
 from tests.index.fake_openai import FakeOpenAI, Reply, Request
 

@@ -148,9 +148,13 @@ def test_nodes_are_added_in_batches_within_chromas_limit(
     assert any("Ed Mayo" in c.quote for c in answer.citations)
 
 
-def test_a_reader_reloads_only_what_changed_and_ends_up_with_what_a_fresh_load_reads(
-    make_kb: Callable[..., KnowledgeBase],
+def test_a_refresh_writes_side_files_equal_to_a_fresh_build_from_chroma(
+    make_kb: Callable[..., KnowledgeBase], caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The refresh writes the new generation's side files from the previous generation's
+    and the documents it embedded; a reader opens them, and they hold exactly what a build
+    from Chroma alone would."""
+    from index import side_files
     from index.retrieval import Retriever
 
     kb = make_kb()
@@ -158,28 +162,38 @@ def test_a_reader_reloads_only_what_changed_and_ends_up_with_what_a_fresh_load_r
     reader = Retriever(kb.store, kb.embed_model)
     before = reader.live()
     sources = kb.settings.sources_dir
-    (sources / "ambulances.md").write_text(NEW_ARTICLE)
-    removed = sorted(sources.glob("*.md"))[0]
+    removed, changed = sorted(sources.glob("*.md"))[:2]
     removed.unlink()
-    changed = sorted(sources.glob("*.md"))[0]
     changed.write_text(changed.read_text() + "\nA late correction was added to this article.\n")
-    kb.refresh()
+    (sources / "ambulances.md").write_text(NEW_ARTICLE)
+    with caplog.at_level("INFO", logger="index.side_files"):
+        kb.refresh()
+    kept = [r.getMessage() for r in caplog.records if "wrote side files" in r.getMessage()]
+    assert kept and f"(4 documents kept from {before.name})" in kept[-1]
 
     after = reader.live()
-    fresh = Retriever(kb.store, kb.embed_model).live()
-    assert after.name == fresh.name != before.name
+    assert after.name != before.name
+    fresh_root = kb.settings.data_dir / "fresh"
+    side_files.build(kb.store, fresh_root / after.name, after.catalog)
+    fresh = side_files.open_generation(fresh_root / after.name, after.name)
+    assert fresh is not None
     assert sorted(after.ids) == sorted(fresh.ids)
     assert all(after.records[c] == fresh.records[c] for c in fresh.ids)
+    assert after.vectors is not None and fresh.vectors is not None
     for cid in fresh.ids:  # Chroma's copy may differ in the last bit
         assert np.allclose(after.vectors[after.row[cid]], fresh.vectors[fresh.row[cid]], atol=1e-6)
-    assert after.stats == fresh.stats and after.doc_terms == fresh.doc_terms
-    # unchanged articles were taken from the previous generation, not read again
-    kept = [c for c in after.ids if c in before.records]
-    assert kept and all(after.records[c] is before.records[c] for c in kept)
+    assert {t: after.stats.df(t) for t in after.stats.vocab} == {
+        t: fresh.stats.df(t) for t in fresh.stats.vocab
+    }
+    for doc in fresh.doc_terms.docs:
+        assert after.doc_terms.has_all(doc, {"ambul"}) == fresh.doc_terms.has_all(doc, {"ambul"})
     assert not any(str(after.records[c].meta["path"]) == removed.name for c in after.ids)
     for q in ("When did ambulance crews wait four hours?", "Which union is the biggest?"):
         a, f = reader.search(q, 5, live=after), reader.search(q, 5, live=fresh)
         assert [h.text for h in a] == [h.text for h in f]
+        assert len(after.sentences.within(a[0].doc_id, a[0].start, a[0].end)) == len(
+            fresh.sentences.within(f[0].doc_id, f[0].start, f[0].end)
+        )
 
 
 # -- the same file under two names -----------------------------------------------------

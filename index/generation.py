@@ -1,0 +1,161 @@
+"""One generation of the index as a process answers from it: chunk texts and metadata,
+vectors, BM25, word statistics and sentences, all held in plain arrays that are
+memory-mapped from the generation's side files (index/side_files.py), so that every process
+on a machine shares one copy through the page cache and a fresh process starts without
+reading Chroma."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.documents import PageSpan
+from index.sentences import SentenceTable
+from index.store import Catalog
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    text: str
+    meta: dict[str, Any]
+    pages: tuple[PageSpan, ...] = ()  # the PDF pages this chunk's text spans, if paged
+
+
+class Passages(Mapping[str, ChunkRecord]):
+    """Chunk id -> ChunkRecord, decoded on demand from two UTF-8 blobs (texts, metadata
+    as JSON) and their offsets: a question reads a few dozen chunks, never all of them."""
+
+    def __init__(
+        self,
+        row: Mapping[str, int],
+        texts: np.ndarray,
+        text_lo: np.ndarray,
+        metas: np.ndarray,
+        meta_lo: np.ndarray,
+    ) -> None:
+        self.row = row
+        self.texts, self.text_lo = texts, text_lo
+        self.metas, self.meta_lo = metas, meta_lo
+
+    def text_at(self, i: int) -> str:
+        return self.texts[self.text_lo[i] : self.text_lo[i + 1]].tobytes().decode("utf-8")
+
+    def meta_bytes(self, i: int) -> bytes:
+        return self.metas[self.meta_lo[i] : self.meta_lo[i + 1]].tobytes()
+
+    def at(self, i: int) -> ChunkRecord:
+        meta = json.loads(self.meta_bytes(i))
+        pages = tuple(PageSpan(int(n), int(a), int(b)) for n, a, b in meta.pop("pages", ()))
+        return ChunkRecord(self.text_at(i), meta, pages)
+
+    def __getitem__(self, cid: str) -> ChunkRecord:
+        return self.at(self.row[cid])
+
+    def __contains__(self, cid: object) -> bool:
+        return cid in self.row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.row)
+
+    def __len__(self) -> int:
+        return len(self.row)
+
+
+@dataclass
+class Bm25:
+    """BM25 over the chunks' terms, as bm25s computes it at refresh time: every term's
+    per-chunk scores in compressed columns, so that scoring a question is a sum of a few
+    memory-mapped slices, without importing bm25s."""
+
+    vocab: Mapping[str, int]  # term -> id
+    data: np.ndarray  # the scores of term t are data[indptr[t]:indptr[t + 1]] …
+    indices: np.ndarray  # … for the chunks (rows) indices[indptr[t]:indptr[t + 1]]
+    indptr: np.ndarray
+    chunks: int
+
+    def scores(self, words: list[str]) -> np.ndarray:
+        """Each chunk's BM25 score for these terms (a repeated term counts again)."""
+        out = np.zeros(self.chunks, dtype=np.float32)
+        for term in words:
+            t = self.vocab.get(term)
+            if t is None:
+                continue
+            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+            out[self.indices[lo:hi]] += self.data[lo:hi]  # a chunk once per column
+        return out
+
+
+@dataclass
+class CorpusStats:
+    """Chunk-level document frequencies of stemmed content words."""
+
+    chunks: int
+    vocab: Mapping[str, int]  # term -> id (BM25's vocabulary)
+    counts: np.ndarray  # id -> number of chunks using the term
+
+    def df(self, term: str) -> int:
+        i = self.vocab.get(term)
+        return int(self.counts[i]) if i is not None else 0
+
+    def idf(self, term: str) -> float:
+        n, d = self.chunks, self.df(term)
+        return math.log(1 + (n - d + 0.5) / (d + 0.5))
+
+
+@dataclass
+class DocTerms:
+    """Every term of each document (title and author included), as sorted term ids."""
+
+    docs: list[str]
+    lo: np.ndarray  # document d's ids are ids[lo[d]:lo[d + 1]]
+    ids: np.ndarray
+    vocab: Mapping[str, int]
+    _index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._index = {d: i for i, d in enumerate(self.docs)}
+
+    def has_all(self, doc_id: str, words: frozenset[str] | set[str]) -> bool:
+        """Does the document use every one of these terms?"""
+        d = self._index.get(doc_id)
+        if d is None:
+            return False
+        own = self.ids[self.lo[d] : self.lo[d + 1]]
+        for term in words:
+            i = self.vocab.get(term)
+            if i is None:
+                return False
+            at = int(np.searchsorted(own, i))
+            if at >= len(own) or own[at] != i:
+                return False
+        return True
+
+
+@dataclass
+class Generation:
+    """Everything loaded for one live generation of the index."""
+
+    name: str
+    catalog: Catalog
+    ids: list[str]
+    records: Passages
+    bm25: Bm25  # vocabulary shared with `stats` and `doc_terms`
+    stats: CorpusStats
+    doc_terms: DocTerms
+    doc_of: np.ndarray  # row -> index into doc_terms.docs
+    tokens: np.ndarray  # every chunk's term ids, concatenated (rebuilding BM25 reuses them)
+    token_lo: np.ndarray
+    vectors: np.ndarray | None = None  # (chunks, dim) unit vectors in `ids` order, if exact
+    row: dict[str, int] = field(default_factory=dict)  # chunk id -> row
+    sentences: SentenceTable = field(default_factory=SentenceTable)
+    collection: Any = None  # Chroma's collection: needed only beyond exact search
+    vector_store: Any = None
+
+    @property
+    def exact(self) -> bool:
+        return self.vectors is not None

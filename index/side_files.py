@@ -1,0 +1,428 @@
+"""A generation's side files: what a process needs to answer, saved once per generation in
+the data folder (`<data>/cache/generations/<prefix>/<generation>/`) and memory-mapped by
+every process that answers from it, so that a process starts without reading Chroma and
+several processes share one copy of the index through the page cache.
+
+Chroma stays the source of truth; the side files are a cache anyone can rebuild from it.
+The refresh that builds a generation writes them before publishing it, from the previous
+generation's side files plus the documents it embedded. A reader opens them only if their
+manifest names the same generation, format and word statistics and every file has the size
+the manifest records; otherwise (missing, stale, cut short, from an older policybot) it
+rebuilds them from Chroma, under a lock, so two processes don't both do it. With a Chroma
+server on another machine, the first process on a machine to see a new generation pays
+that rebuild (a full read of the collection, as every process did before side files); the
+others then open the files it wrote.
+
+Files are written into a temporary folder and renamed into place whole: a build killed
+half-way leaves nothing a reader would trust. A process that has them mapped keeps reading
+them after the folder is deleted (the refresh deletes a generation's files with it)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
+from index.documents import PageSpan
+from index.errors import IndexNotReady
+from index.generation import Bm25, CorpusStats, DocTerms, Generation, Passages
+from index.memory import return_freed_memory
+from index.sentences import ARRAYS, VECTORS_KEY, SentenceTable, SentenceTableBuilder
+from index.store import Catalog, ChromaStore
+from index.text import TERMS_VERSION, terms
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+MANIFEST = "manifest.json"
+_ARRAYS = ("text_lo", "meta_lo", "doc_of", "tokens", "token_lo", "df", "doc_terms", "doc_lo")
+# Parsed into the side files' own arrays (pages, sentences): not kept in a chunk's metadata.
+_NOT_KEPT = frozenset({"pages", VECTORS_KEY, SPEAKERS_KEY, ENTITIES_KEY, "sentences"})
+
+
+def cache_dir(data_dir: Path, prefix: str) -> Path:
+    return data_dir / "cache" / "generations" / prefix
+
+
+def context_of(meta: dict[str, Any]) -> str:
+    """A chunk's title and author: words it is found by besides its text."""
+    return " ".join(str(meta[k]) for k in ("title", "author") if meta.get(k))
+
+
+# -- opening ---------------------------------------------------------------------------
+def open_generation(folder: Path, name: str) -> Generation | None:
+    """The generation `name` from its side files, or None if they are missing or not
+    exactly what this version of policybot wrote for that generation."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    expected = {"format": FORMAT, "terms": TERMS_VERSION, "generation": name}
+    if any(manifest.get(k) != v for k, v in expected.items()):
+        log.info("side files of generation %s are stale: rebuilding them", name)
+        return None
+    for file, size in manifest.get("files", {}).items():
+        try:
+            if (folder / file).stat().st_size != size:
+                raise OSError("size")
+        except OSError:
+            log.warning("side file %s of generation %s is damaged: rebuilding", file, name)
+            return None
+    try:
+        return _open(folder, manifest)
+    except (OSError, ValueError, KeyError) as e:
+        log.warning("side files of generation %s unreadable (%s): rebuilding", name, e)
+        return None
+
+
+def _open(folder: Path, manifest: dict[str, Any]) -> Generation:
+    def array(name: str) -> np.ndarray:
+        # A plain array over the mapped file: np.memmap's own slicing costs ~3 µs a call.
+        return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+
+    ids: list[str] = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+    docs: list[str] = json.loads((folder / "docs.json").read_text(encoding="utf-8"))
+    vocab: dict[str, int] = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+    row = {cid: i for i, cid in enumerate(ids)}
+    bm25 = Bm25(vocab, array("bm25_data"), array("bm25_indices"), array("bm25_indptr"), len(ids))
+    info = json.loads((folder / "sentences.json").read_text(encoding="utf-8"))
+    sentences = SentenceTable(
+        {k: array("s_" + k) for k in ARRAYS},
+        info["docs"],
+        [(str(w), str(v)) for w, v in info["speakers"]],
+        [frozenset(k) for k in info["kinds"]],
+        ids,
+    )
+    return Generation(
+        name=manifest["generation"],
+        catalog=Catalog.from_json(manifest["catalog"]),
+        ids=ids,
+        records=Passages(row, array("texts"), array("text_lo"), array("metas"), array("meta_lo")),
+        bm25=bm25,
+        stats=CorpusStats(len(ids), vocab, array("df")),
+        doc_terms=DocTerms(docs, array("doc_lo"), array("doc_terms"), vocab),
+        doc_of=array("doc_of"),
+        tokens=array("tokens"),
+        token_lo=array("token_lo"),
+        vectors=array("vectors"),
+        row=row,
+        sentences=sentences,
+    )
+
+
+# -- building --------------------------------------------------------------------------
+class _Parts:
+    """A generation's chunks gathered for writing: from Chroma, or whole documents taken
+    from the previous generation's side files."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.texts: list[bytes] = []
+        self.metas: list[bytes] = []
+        self.docs: list[str] = []
+        self.tokens: list[list[str]] = []
+        self.vectors: list[np.ndarray] = []
+        self.sentences = SentenceTableBuilder()
+        self._taken: list[tuple[str, Generation]] = []
+        self._words: dict[str, list[str]] = {}  # a previous generation's id -> term
+
+    def add_chunk(self, cid: str, text: str, meta: dict[str, Any], vector: Any) -> None:
+        row = len(self.ids)
+        path = str(meta.get("path", ""))
+        kept = {k: v for k, v in meta.items() if k[0] != "_" and k not in _NOT_KEPT}
+        pages = _own_pages(text, meta)
+        if pages:
+            kept["pages"] = [[p.number, p.start, p.end] for p in pages]
+        self.ids.append(cid)
+        self.texts.append(text.encode("utf-8"))
+        self.metas.append(json.dumps(kept, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self.docs.append(path)
+        self.tokens.append(terms(text + " " + context_of(kept)))
+        self.vectors.append(np.asarray(vector, dtype=np.float32).reshape(1, -1))
+        self.sentences.add_chunk(row, path, meta)
+
+    def take_document(self, path: str, previous: Generation) -> None:
+        """Every chunk of `path` as the previous generation holds it (vectors, words and
+        sentences included): nothing read from Chroma, nothing stemmed again."""
+        d = previous.doc_terms.docs.index(path)
+        rows = np.flatnonzero(np.asarray(previous.doc_of) == d)
+        words = self._words.get(previous.name)
+        if words is None:
+            words = self._words[previous.name] = _id_to_term(previous)
+        for i in rows.tolist():
+            self.ids.append(previous.ids[i])
+            self.texts.append(previous.records.text_at(i).encode("utf-8"))
+            self.metas.append(previous.records.meta_bytes(i))
+            self.docs.append(path)
+            toks = previous.tokens[previous.token_lo[i] : previous.token_lo[i + 1]]
+            self.tokens.append([words[t] for t in toks.tolist() if t])
+        if previous.vectors is not None:
+            self.vectors.append(np.asarray(previous.vectors[rows], dtype=np.float32))
+        self._taken.append((path, previous))
+
+    def write(self, folder: Path, catalog: Catalog) -> None:
+        """Everything into a temporary folder, renamed into `folder` when complete."""
+        import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
+        row = {cid: i for i, cid in enumerate(self.ids)}
+        for path, previous in self._taken:  # their chunks' rows are known only now
+            self.sentences.add_document(path, previous.sentences, row)
+        sentences = self.sentences.build(self.ids)
+        vocab: dict[str, int] = {"": 0}  # the empty term: what an empty chunk is indexed by
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in toks] or [0] for toks in self.tokens]
+        docs = sorted(set(self.docs))
+        doc_index = {d: i for i, d in enumerate(docs)}
+        doc_of = np.asarray([doc_index[d] for d in self.docs], dtype=np.int32)
+        flat = np.asarray([t for toks in token_ids for t in toks], dtype=np.int32)
+        token_lo = np.cumsum([0, *(len(t) for t in token_ids)], dtype=np.int64)
+        # Document frequency: chunks using each term (once each); every term of a document.
+        unique = [np.unique(np.asarray(t, dtype=np.int32)) for t in token_ids]
+        df = np.bincount(np.concatenate(unique), minlength=len(vocab)).astype(np.int32)
+        df[0] = 0
+        per_doc: list[list[np.ndarray]] = [[] for _ in docs]
+        for i, u in enumerate(unique):
+            per_doc[doc_of[i]].append(u)
+        doc_sets = [np.unique(np.concatenate(u)) if u else np.zeros(0, np.int32) for u in per_doc]
+        doc_sets = [s[s != 0].astype(np.int32) for s in doc_sets]
+        bm25 = bm25s.BM25()
+        bm25.index((token_ids, vocab), show_progress=False)
+
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
+        tmp.mkdir()
+        try:
+            arrays: dict[str, np.ndarray] = {
+                "texts": _blob(self.texts),
+                "text_lo": _offsets(self.texts),
+                "metas": _blob(self.metas),
+                "meta_lo": _offsets(self.metas),
+                "doc_of": doc_of,
+                "tokens": flat,
+                "token_lo": token_lo,
+                "df": df,
+                "doc_terms": np.concatenate(doc_sets) if doc_sets else np.zeros(0, np.int32),
+                "doc_lo": np.cumsum([0, *(len(s) for s in doc_sets)], dtype=np.int64),
+                **{"s_" + k: np.asarray(v) for k, v in sentences.arrays.items()},
+                **{"bm25_" + k: np.asarray(bm25.scores[k]) for k in ("data", "indices", "indptr")},
+            }
+            arrays["vectors"] = (
+                np.concatenate(self.vectors) if self.vectors else np.zeros((0, 384), np.float32)
+            )
+            for name, value in arrays.items():
+                np.save(tmp / f"{name}.npy", value, allow_pickle=False)
+            _write_json(tmp / "ids.json", self.ids)
+            _write_json(tmp / "docs.json", docs)
+            _write_json(
+                tmp / "sentences.json",
+                {
+                    "docs": sentences.docs,
+                    "speakers": [list(s) for s in sentences.speakers],
+                    "kinds": [sorted(k) for k in sentences.kinds],
+                },
+            )
+            _write_json(tmp / "vocab.json", vocab)
+            files = {
+                str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()
+            }
+            manifest = {
+                "format": FORMAT,
+                "terms": TERMS_VERSION,
+                "generation": catalog.generation,
+                "catalog": catalog.to_json(),
+                "chunks": len(self.ids),
+                "files": files,
+            }
+            _write_json(tmp / MANIFEST, manifest)  # last: its presence vouches for the rest
+            try:
+                tmp.rename(folder)
+            except OSError:  # another process wrote them first: theirs are as good
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+def build(
+    store: ChromaStore,
+    folder: Path,
+    catalog: Catalog,
+    previous: Generation | None = None,
+) -> None:
+    """Write the side files of the generation `catalog` describes: the documents whose
+    catalog entry is the same in `previous` are taken from it, the rest read from Chroma."""
+    if catalog.collection is None or catalog.generation is None:
+        raise IndexNotReady("the index is empty: run `policybot index` first")
+    parts = _Parts()
+    reuse = _reusable(previous, catalog)
+    assert previous is not None or not reuse  # noqa: S101 - reuse needs a previous
+    for path in sorted(reuse):
+        parts.take_document(path, previous)  # type: ignore[arg-type]
+    fetch = sorted(set(catalog.documents) - reuse) if reuse else None
+    if fetch is None or fetch:
+        collection = store.collection(catalog.collection)
+        include = ["documents", "metadatas", "embeddings"]
+        for got in store.read("load chunks", collection, include, fetch):
+            for cid, text, meta, vec in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+            ):
+                parts.add_chunk(cid, text, meta, vec)
+    if not parts.ids:
+        raise IndexNotReady("the index holds no documents: add sources and run `policybot index`")
+    parts.write(folder, catalog)
+    log.info(
+        "wrote side files of generation %s: %d chunks (%d documents kept from %s)",
+        catalog.generation,
+        len(parts.ids),
+        len(reuse),
+        previous.name if previous is not None and reuse else "none",
+    )
+    del parts
+    return_freed_memory()
+
+
+def load(
+    store: ChromaStore, root: Path, name: str, previous: Generation | None = None
+) -> Generation:
+    """The live generation `name`: from its side files, written first if need be. A data
+    folder that can't take them (read-only, full) gets them built for this process only,
+    in a temporary folder that is gone once they are mapped."""
+    folder = root / name
+    found = open_generation(folder, name)
+    if found is not None:
+        return found
+    try:
+        with _build_lock(root):
+            found = open_generation(folder, name)  # another process may have just written them
+            if found is None:
+                _build_from_store(store, root, name, previous)
+                found = open_generation(folder, name)
+    except OSError as e:
+        log.warning(
+            "can't write side files in %s (%s): building them for this process only",
+            root,
+            e.strerror or e,
+        )
+        with tempfile.TemporaryDirectory(prefix="policybot-side-files-") as tmp:
+            _build_from_store(store, Path(tmp), name, previous)
+            found = open_generation(Path(tmp) / name, name)  # mapped: outlives the folder
+    if found is None:
+        raise IndexNotReady(f"the side files of generation {name} could not be read back")
+    return found
+
+
+def _build_from_store(
+    store: ChromaStore, root: Path, name: str, previous: Generation | None
+) -> None:
+    catalog = store.read_staged(name) or store.read_catalog()
+    if catalog.generation != name:
+        raise IndexNotReady(f"generation {name} is no longer in the store")
+    if previous is None or not previous.exact:
+        previous = newest_other(root, name)
+    shutil.rmtree(root / name, ignore_errors=True)  # stale or damaged files of this name
+    build(store, root / name, catalog, previous)
+
+
+def newest_other(root: Path, name: str) -> Generation | None:
+    """The newest other generation whose side files are intact: the documents it shares
+    with `name` needn't be read from Chroma again."""
+    try:
+        others = sorted(
+            (p for p in root.iterdir() if p.is_dir() and p.name != name and p.name[0] != "."),
+            key=lambda p: p.name,
+            reverse=True,
+        )
+    except OSError:
+        return None
+    for folder in others:
+        found = open_generation(folder, folder.name)
+        if found is not None:
+            return found
+    return None
+
+
+def prune(root: Path, keep: set[str], abandoned: float = 3600.0) -> None:
+    """Delete the side files of generations not in `keep`, and builds left half-done more
+    than `abandoned` seconds ago (a younger one may be another process's, in progress)."""
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return
+    now = time.time()
+    for path in entries:
+        try:
+            if not path.is_dir():
+                continue
+            if path.name.startswith("."):
+                if path.name.endswith(".tmp") and now - path.stat().st_mtime > abandoned:
+                    shutil.rmtree(path, ignore_errors=True)
+            elif path.name not in keep:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:  # gone meanwhile
+            continue
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".build.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _reusable(previous: Generation | None, catalog: Catalog) -> set[str]:
+    """Documents whose catalog entry (hash, indexing time, chunk count) is the same in
+    `previous`: a refresh copied them as they were."""
+    if previous is None or not previous.exact:
+        return set()
+    known = set(previous.doc_terms.docs)
+    return {
+        path
+        for path, entry in catalog.documents.items()
+        if path in known and previous.catalog.documents.get(path) == entry
+    }
+
+
+def _id_to_term(generation: Generation) -> list[str]:
+    words = [""] * len(generation.stats.vocab)
+    for term, i in generation.stats.vocab.items():
+        words[i] = term
+    return words
+
+
+def _own_pages(text: str, meta: dict[str, Any]) -> tuple[PageSpan, ...]:
+    """The page spans the chunk's own text spans (indexes built before chunks kept only
+    their own carry the whole document's table in every chunk)."""
+    value = meta.get("pages")
+    if not value:
+        return ()
+    start = int(meta.get("start", 0))
+    end = int(meta.get("end", start + len(text)))
+    spans = (PageSpan(int(n), int(a), int(b)) for n, a, b in json.loads(str(value)))
+    return tuple(p for p in spans if p.start < end and p.end > start)
+
+
+def _blob(parts: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(parts), dtype=np.uint8)
+
+
+def _offsets(parts: list[bytes]) -> np.ndarray:
+    return np.cumsum([0, *(len(p) for p in parts)], dtype=np.int64)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
