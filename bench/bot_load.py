@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("chromadb", "httpx", "bm25s", "aiohttp.access"):
+    for noisy in ("chromadb", "httpx", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
     argv_text = " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     command = f".venv/bin/python bench/bot_load.py {argv_text}".strip()

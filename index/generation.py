@@ -68,9 +68,9 @@ class Passages(Mapping[str, ChunkRecord]):
 
 @dataclass
 class Bm25:
-    """BM25 over the chunks' terms, as bm25s computes it at refresh time: every term's
+    """BM25 over the chunks' terms, computed at refresh time (bm25_columns): every term's
     per-chunk scores in compressed columns, so that scoring a question is a sum of a few
-    memory-mapped slices, without importing bm25s."""
+    memory-mapped slices."""
 
     vocab: Mapping[str, int]  # term -> id
     data: np.ndarray  # the scores of term t are data[indptr[t]:indptr[t + 1]] …
@@ -88,6 +88,31 @@ class Bm25:
             lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
             out[self.indices[lo:hi]] += self.data[lo:hi]  # a chunk once per column
         return out
+
+
+# BM25's constants (Lucene's variant, as bm25s and Lucene default to; Kamphuis et al., 2020).
+BM25_K1 = 1.5
+BM25_B = 0.75
+
+
+def bm25_columns(
+    tokens: np.ndarray, token_lo: np.ndarray, vocab_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every term's BM25 score in every chunk using it, as compressed columns (data,
+    indices, indptr) from the chunks' term ids (chunk i's: tokens[token_lo[i]:token_lo[i+1]])."""
+    chunks = len(token_lo) - 1
+    lengths = np.diff(token_lo).astype(np.float64)
+    width = np.int64(chunks)
+    chunk_of = np.repeat(np.arange(chunks, dtype=np.int64), np.diff(token_lo))
+    # (term, chunk) pairs in term order, with how often the term is in the chunk.
+    pairs, tf = np.unique(tokens.astype(np.int64) * width + chunk_of, return_counts=True)
+    term, chunk = pairs // width, pairs % width
+    df = np.bincount(term, minlength=vocab_size)
+    idf = np.log(1 + (chunks - df + 0.5) / (df + 0.5))
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(lengths.mean(), 1e-9))
+    data = (idf[term] * tf / (tf + norm[chunk])).astype(np.float32)
+    indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+    return data, chunk.astype(np.int32), indptr
 
 
 @dataclass

@@ -266,6 +266,7 @@ class SentenceTableBuilder:
         if self._blocks:
             a["q8"] = np.concatenate(self._blocks)
             a["scales"] = np.concatenate(self._scales).astype(np.float32)
+            self._blocks, self._scales = [], []  # not held twice
             a["bits"] = np.packbits(a["q8"] > 0, axis=1).view(np.uint64)
             a["chunk_of"] = np.asarray(self._chunk_of, dtype=np.int32)
         docs = sorted(self._docs)

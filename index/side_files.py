@@ -37,9 +37,9 @@ import numpy as np
 from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.documents import PageSpan
 from index.errors import IndexNotReady
-from index.generation import Bm25, CorpusStats, DocTerms, Generation, Passages
+from index.generation import Bm25, CorpusStats, DocTerms, Generation, Passages, bm25_columns
 from index.memory import return_freed_memory
-from index.sentences import ARRAYS, VECTORS_KEY, SentenceTable, SentenceTableBuilder
+from index.sentences import ARRAYS, DIM, VECTORS_KEY, SentenceTable, SentenceTableBuilder
 from index.store import Catalog, ChromaStore
 from index.text import TERMS_VERSION, terms
 
@@ -124,20 +124,29 @@ def _open(folder: Path, manifest: dict[str, Any]) -> Generation:
 # -- building --------------------------------------------------------------------------
 class _Parts:
     """A generation's chunks gathered for writing: from Chroma, or whole documents taken
-    from the previous generation's side files."""
+    from the previous generation's side files. Terms are kept as ids of a vocabulary that
+    extends the previous generation's, so a document taken from it keeps its ids as they
+    are (a term no document uses any more stays, with no chunk: harmless)."""
 
-    def __init__(self) -> None:
+    def __init__(self, previous: Generation | None) -> None:
+        self.previous = previous
+        self.vocab: dict[str, int] = dict(previous.stats.vocab) if previous else {"": 0}
         self.ids: list[str] = []
         self.texts: list[bytes] = []
         self.metas: list[bytes] = []
         self.docs: list[str] = []
-        self.tokens: list[list[str]] = []
+        self.tokens: list[np.ndarray] = []  # per chunk, or per document taken whole
         self.vectors: list[np.ndarray] = []
         self.sentences = SentenceTableBuilder()
-        self._taken: list[tuple[str, Generation]] = []
-        self._words: dict[str, list[str]] = {}  # a previous generation's id -> term
+        self._taken: list[str] = []
 
-    def add_chunk(self, cid: str, text: str, meta: dict[str, Any], vector: Any) -> None:
+    def add_page(self, got: dict[str, Any]) -> None:
+        """One page of chunks read from Chroma (ids, documents, metadatas, embeddings)."""
+        for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            self._add_chunk(cid, text, meta)
+        self.vectors.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, DIM))
+
+    def _add_chunk(self, cid: str, text: str, meta: dict[str, Any]) -> None:
         row = len(self.ids)
         path = str(meta.get("path", ""))
         kept = {k: v for k, v in meta.items() if k[0] != "_" and k not in _NOT_KEPT}
@@ -148,80 +157,82 @@ class _Parts:
         self.texts.append(text.encode("utf-8"))
         self.metas.append(json.dumps(kept, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         self.docs.append(path)
-        self.tokens.append(terms(text + " " + context_of(kept)))
-        self.vectors.append(np.asarray(vector, dtype=np.float32).reshape(1, -1))
+        vocab = self.vocab
+        words = terms(text + " " + context_of(kept))
+        self.tokens.append(np.asarray([vocab.setdefault(t, len(vocab)) for t in words], np.int32))
         self.sentences.add_chunk(row, path, meta)
 
-    def take_document(self, path: str, previous: Generation) -> None:
+    def take_document(self, path: str) -> None:
         """Every chunk of `path` as the previous generation holds it (vectors, words and
         sentences included): nothing read from Chroma, nothing stemmed again."""
+        previous = self.previous
+        assert previous is not None  # noqa: S101 - only documents of a previous are taken
         d = previous.doc_terms.docs.index(path)
         rows = np.flatnonzero(np.asarray(previous.doc_of) == d)
-        words = self._words.get(previous.name)
-        if words is None:
-            words = self._words[previous.name] = _id_to_term(previous)
         for i in rows.tolist():
             self.ids.append(previous.ids[i])
             self.texts.append(previous.records.text_at(i).encode("utf-8"))
             self.metas.append(previous.records.meta_bytes(i))
             self.docs.append(path)
             toks = previous.tokens[previous.token_lo[i] : previous.token_lo[i + 1]]
-            self.tokens.append([words[t] for t in toks.tolist() if t])
+            self.tokens.append(np.array(toks[toks != 0], dtype=np.int32))
         if previous.vectors is not None:
             self.vectors.append(np.asarray(previous.vectors[rows], dtype=np.float32))
-        self._taken.append((path, previous))
+        self._taken.append(path)
 
     def write(self, folder: Path, catalog: Catalog) -> None:
         """Everything into a temporary folder, renamed into `folder` when complete."""
-        import bm25s
-
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG on import
         row = {cid: i for i, cid in enumerate(self.ids)}
-        for path, previous in self._taken:  # their chunks' rows are known only now
-            self.sentences.add_document(path, previous.sentences, row)
+        for path in self._taken:  # their chunks' rows are known only now
+            assert self.previous is not None  # noqa: S101 - set when documents were taken
+            self.sentences.add_document(path, self.previous.sentences, row)
         sentences = self.sentences.build(self.ids)
-        vocab: dict[str, int] = {"": 0}  # the empty term: what an empty chunk is indexed by
-        token_ids = [[vocab.setdefault(t, len(vocab)) for t in toks] or [0] for toks in self.tokens]
+        vocab = self.vocab
+        tokens = [t if len(t) else np.zeros(1, np.int32) for t in self.tokens]  # "" if empty
         docs = sorted(set(self.docs))
         doc_index = {d: i for i, d in enumerate(docs)}
         doc_of = np.asarray([doc_index[d] for d in self.docs], dtype=np.int32)
-        flat = np.asarray([t for toks in token_ids for t in toks], dtype=np.int32)
-        token_lo = np.cumsum([0, *(len(t) for t in token_ids)], dtype=np.int64)
-        # Document frequency: chunks using each term (once each); every term of a document.
-        unique = [np.unique(np.asarray(t, dtype=np.int32)) for t in token_ids]
-        df = np.bincount(np.concatenate(unique), minlength=len(vocab)).astype(np.int32)
+        flat = np.concatenate(tokens) if tokens else np.zeros(0, np.int32)
+        token_lo = np.cumsum([0, *(len(t) for t in tokens)], dtype=np.int64)
+        # Document frequency (chunks using each term) and every term of each document, from
+        # the distinct (chunk, term) and (document, term) pairs.
+        chunk_of = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(token_lo))
+        width = np.int64(len(vocab))
+        pairs = np.unique(chunk_of * width + flat)
+        del chunk_of
+        df = np.bincount(pairs % width, minlength=len(vocab)).astype(np.int32)
         df[0] = 0
-        per_doc: list[list[np.ndarray]] = [[] for _ in docs]
-        for i, u in enumerate(unique):
-            per_doc[doc_of[i]].append(u)
-        doc_sets = [np.unique(np.concatenate(u)) if u else np.zeros(0, np.int32) for u in per_doc]
-        doc_sets = [s[s != 0].astype(np.int32) for s in doc_sets]
-        bm25 = bm25s.BM25()
-        bm25.index((token_ids, vocab), show_progress=False)
+        doc_pairs = np.unique(doc_of[pairs // width].astype(np.int64) * width + pairs % width)
+        del pairs
+        doc_pairs = doc_pairs[doc_pairs % width != 0]
+        doc_lo = np.searchsorted(doc_pairs // width, np.arange(len(docs) + 1), side="left")
+        doc_terms = (doc_pairs % width).astype(np.int32)
+        bm25 = bm25_columns(flat, token_lo, len(vocab))
 
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
         tmp.mkdir()
         try:
             arrays: dict[str, np.ndarray] = {
-                "texts": _blob(self.texts),
                 "text_lo": _offsets(self.texts),
-                "metas": _blob(self.metas),
                 "meta_lo": _offsets(self.metas),
                 "doc_of": doc_of,
                 "tokens": flat,
                 "token_lo": token_lo,
                 "df": df,
-                "doc_terms": np.concatenate(doc_sets) if doc_sets else np.zeros(0, np.int32),
-                "doc_lo": np.cumsum([0, *(len(s) for s in doc_sets)], dtype=np.int64),
+                "doc_terms": doc_terms,
+                "doc_lo": doc_lo.astype(np.int64),
                 **{"s_" + k: np.asarray(v) for k, v in sentences.arrays.items()},
-                **{"bm25_" + k: np.asarray(bm25.scores[k]) for k in ("data", "indices", "indptr")},
+                **{
+                    "bm25_" + k: a for k, a in zip(("data", "indices", "indptr"), bm25, strict=True)
+                },
             }
-            arrays["vectors"] = (
-                np.concatenate(self.vectors) if self.vectors else np.zeros((0, 384), np.float32)
-            )
             for name, value in arrays.items():
                 np.save(tmp / f"{name}.npy", value, allow_pickle=False)
+            # The big ones written piece by piece: never a second copy in memory.
+            _write_blocks(tmp / "texts.npy", [np.frombuffer(t, np.uint8) for t in self.texts])
+            _write_blocks(tmp / "metas.npy", [np.frombuffer(m, np.uint8) for m in self.metas])
+            _write_blocks(tmp / "vectors.npy", self.vectors, DIM, np.float32)
             _write_json(tmp / "ids.json", self.ids)
             _write_json(tmp / "docs.json", docs)
             _write_json(
@@ -264,20 +275,16 @@ def build(
     catalog entry is the same in `previous` are taken from it, the rest read from Chroma."""
     if catalog.collection is None or catalog.generation is None:
         raise IndexNotReady("the index is empty: run `policybot index` first")
-    parts = _Parts()
+    parts = _Parts(previous)
     reuse = _reusable(previous, catalog)
-    assert previous is not None or not reuse  # noqa: S101 - reuse needs a previous
     for path in sorted(reuse):
-        parts.take_document(path, previous)  # type: ignore[arg-type]
+        parts.take_document(path)
     fetch = sorted(set(catalog.documents) - reuse) if reuse else None
     if fetch is None or fetch:
         collection = store.collection(catalog.collection)
         include = ["documents", "metadatas", "embeddings"]
         for got in store.read("load chunks", collection, include, fetch):
-            for cid, text, meta, vec in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            ):
-                parts.add_chunk(cid, text, meta, vec)
+            parts.add_page(got)
     if not parts.ids:
         raise IndexNotReady("the index holds no documents: add sources and run `policybot index`")
     parts.write(folder, catalog)
@@ -397,13 +404,6 @@ def _reusable(previous: Generation | None, catalog: Catalog) -> set[str]:
     }
 
 
-def _id_to_term(generation: Generation) -> list[str]:
-    words = [""] * len(generation.stats.vocab)
-    for term, i in generation.stats.vocab.items():
-        words[i] = term
-    return words
-
-
 def _own_pages(text: str, meta: dict[str, Any]) -> tuple[PageSpan, ...]:
     """The page spans the chunk's own text spans (indexes built before chunks kept only
     their own carry the whole document's table in every chunk)."""
@@ -416,8 +416,19 @@ def _own_pages(text: str, meta: dict[str, Any]) -> tuple[PageSpan, ...]:
     return tuple(p for p in spans if p.start < end and p.end > start)
 
 
-def _blob(parts: list[bytes]) -> np.ndarray:
-    return np.frombuffer(b"".join(parts), dtype=np.uint8)
+def _write_blocks(
+    path: Path, blocks: list[np.ndarray], width: int = 0, dtype: Any = np.uint8
+) -> None:
+    """The blocks, one after another, as one .npy array (rows of `width`, or flat)."""
+    n = sum(len(b) for b in blocks)
+    shape = (n, width) if width else (n,)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+    at = 0
+    for block in blocks:
+        out[at : at + len(block)] = block
+        at += len(block)
+    out.flush()
+    del out
 
 
 def _offsets(parts: list[bytes]) -> np.ndarray:

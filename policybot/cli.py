@@ -335,7 +335,7 @@ def _configure_logging(level: int) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("chromadb", "httpx", "httpcore", "urllib3", "trafilatura", "bm25s"):
+    for noisy in ("chromadb", "httpx", "httpcore", "urllib3", "trafilatura"):
         logging.getLogger(noisy).setLevel(logging.INFO if level <= logging.DEBUG else logging.ERROR)
 
 
