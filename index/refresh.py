@@ -342,6 +342,7 @@ class Refresher:
         from Chroma, not the refresh."""
         if not new.documents:
             return  # nothing to answer from: readers say so
+        return_freed_memory()  # what copying and embedding freed, before the build allocates
         root = self._side_files
         previous = None
         if old.generation:
