@@ -29,7 +29,7 @@ from index.embedding import Embedder
 from index.errors import IndexNotReady
 from index.generation import ChunkRecord, CorpusStats, Generation
 from index.memory import return_freed_memory
-from index.side_files import cache_dir, context_of
+from index.side_files import cache_dir, context_of, prune_older
 from index.side_files import load as load_generation
 from index.store import ChromaStore
 from index.text import acronyms, terms
@@ -73,6 +73,7 @@ class Retriever:
         answers the dense side."""
         root = cache_dir(self.store.settings.data_dir, self.store.prefix)
         live = load_generation(self.store, root, name, previous)
+        prune_older(root, name)
         if len(live.ids) > EXACT_MAX_CHUNKS and live.catalog.collection:
             live.vectors = None  # mapped, never read: HNSW answers the dense side
             live.collection = self.store.collection(live.catalog.collection)

@@ -380,6 +380,19 @@ def prune(root: Path, keep: set[str], abandoned: float = 3600.0) -> None:
             continue
 
 
+def prune_older(root: Path, live: str) -> None:
+    """Delete the side files of generations older than the live one (by their names, which
+    start with when they were built): what a process that only answers does, so a machine
+    that never refreshes doesn't keep every generation's files. Newer ones may be a refresh
+    about to publish; a process still answering from deleted files keeps them mapped."""
+    try:
+        old = [p for p in root.iterdir() if p.is_dir() and p.name[0] != "." and p.name < live]
+    except OSError:
+        return
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def _build_lock(root: Path) -> Iterator[None]:
     root.mkdir(parents=True, exist_ok=True)

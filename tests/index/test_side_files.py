@@ -161,3 +161,21 @@ def test_bm25_from_the_side_files_scores_as_bm25s_does(seed_kb: KnowledgeBase) -
         theirs = reference.get_scores([q for q in query if q in reference.vocab_dict] or [""])
         assert ours.max() > 0
         assert np.allclose(ours, theirs, atol=1e-5)
+
+
+def test_a_process_that_only_answers_drops_older_generations_side_files(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """A machine that never refreshes (a bot shard on a Chroma server) would otherwise keep
+    every generation's side files; newer ones (a refresh about to publish) stay."""
+    kb = make_kb()
+    kb.refresh()
+    live = kb.store.live_generation()
+    assert live
+    root = _side_root(kb)
+    older, newer = root / "20000101000000-0000aaaa", root / "29991231235959-0000bbbb"
+    for folder in (older, newer):
+        folder.mkdir()
+        (folder / side_files.MANIFEST).write_text("{}")
+    assert _answer(make_kb())
+    assert not older.exists() and newer.exists() and (root / live).exists()
