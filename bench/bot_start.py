@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import time
@@ -25,25 +24,15 @@ TIMEOUT = 120.0
 
 
 async def one_start(standin: object, sources: Path, data: Path) -> dict[str, float]:
-    from bot_harness import answer_in
+    from bot_harness import RUNNER, answer_in, process_env
 
     s = standin
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LLM_", "CHROMA_", "DISCORD_", "POLICYBOT_", "LOG_"))
-    }
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(BOT_TESTS), str(ROOT)]),
-        STANDIN_API=s.api_base,  # type: ignore[attr-defined]
-        STANDIN_GATEWAY=s.gateway_url,  # type: ignore[attr-defined]
-        DISCORD_TOKEN=s.token,  # type: ignore[attr-defined]
-    )
+    env = process_env(s)  # type: ignore[arg-type]
     readies = sum(1 for e in s.gateway_log if e.kind == "ready")  # type: ignore[attr-defined]
     started = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(BOT_TESTS / "run_policybot.py"),
+        str(RUNNER),
         "--sources",
         str(sources),
         "--data",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor
@@ -22,7 +23,28 @@ from index.errors import StoreUnavailable
 from index.service import KnowledgeBase, LibraryInfo
 
 SEED_SOURCES = Path(__file__).resolve().parents[2] / "sources"
+RUNNER = Path(__file__).resolve().parent / "run_policybot.py"  # `policybot` on the stand-in
 TIMEOUT = 30.0  # generous: the machine is shared; waits end as soon as the condition holds
+
+
+def process_env(standin: DiscordStandin, **settings: str) -> dict[str, str]:
+    """The environment of a `policybot` process (RUNNER) talking to the stand-in: this
+    one's, without any policybot, Chroma, LLM or Discord setting of the developer's, plus
+    the stand-in's addresses and token and `settings`."""
+    here = Path(__file__).resolve().parent
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("LLM_", "CHROMA_", "DISCORD_", "POLICYBOT_", "LOG_"))
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(here), str(here.parents[1])]),
+        STANDIN_API=standin.api_base,
+        STANDIN_GATEWAY=standin.gateway_url,
+        DISCORD_TOKEN=standin.token,
+        **settings,
+    )
+    return env
 
 
 class FastPolicyBot(PolicyBot):

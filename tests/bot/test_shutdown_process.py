@@ -5,26 +5,22 @@ delivered, the gateway is closed with a close frame, and the process exits with 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import socket
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from bot_harness import answer_in
+from bot_harness import RUNNER, answer_in, process_env
 
 from tests.index.fake_openai import FakeOpenAI, Reply, Request
 
 pytestmark = pytest.mark.timeout(240)
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 START = 120.0  # loading the embedding model in a fresh process on a busy machine
 QUESTION = "Which union is the biggest NHS union?"
 
@@ -75,16 +71,8 @@ async def bot_process(standin, seed_kb, llm, tmp_path) -> AsyncIterator[tuple[Pr
     shutil.copytree(seed_kb.settings.sources_dir, tmp_path / "sources")
     shutil.copytree(seed_kb.settings.data_dir, tmp_path / "data")  # the built index
     health = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LLM_", "CHROMA_", "DISCORD_", "POLICYBOT_", "LOG_"))
-    }
-    env.update(
-        PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]),
-        STANDIN_API=standin.api_base,
-        STANDIN_GATEWAY=standin.gateway_url,
-        DISCORD_TOKEN=standin.token,
+    env = process_env(
+        standin,
         LLM_PROVIDER="openai",
         LLM_BASE_URL=server.base_url,
         LLM_MODEL="test-model",
@@ -94,7 +82,7 @@ async def bot_process(standin, seed_kb, llm, tmp_path) -> AsyncIterator[tuple[Pr
     )
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
-        str(HERE / "run_policybot.py"),
+        str(RUNNER),
         "--sources",
         str(tmp_path / "sources"),
         "--data",
