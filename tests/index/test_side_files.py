@@ -179,3 +179,28 @@ def test_a_process_that_only_answers_drops_older_generations_side_files(
         (folder / side_files.MANIFEST).write_text("{}")
     assert _answer(make_kb())
     assert not older.exists() and newer.exists() and (root / live).exists()
+
+
+def test_the_noted_live_generation_is_trusted_only_while_no_refresh_runs(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """A reader takes the live generation from the note beside the embedded store, unless a
+    refresh is running (it may be changing it) or there is no note (a refresh died): then
+    it asks Chroma, and writes the note back once no refresh runs."""
+    from index import live_pointer
+    from index.refresh import refresh_lock
+
+    kb = make_kb()
+    kb.refresh()
+    data, prefix = kb.settings.data_dir, kb.store.prefix
+    live = kb.store.live_generation()
+    assert live and live_pointer.read(data, prefix) == live
+
+    live_pointer.write(data, prefix, "20000101000000-00000000")  # what a stale note says
+    with refresh_lock(data):
+        assert kb.store.live_generation() == live  # from Chroma, not the note
+    assert kb.store.live_generation() == "20000101000000-00000000"  # no refresh: trusted
+
+    live_pointer.forget(data, prefix)  # a refresh killed between forgetting and noting
+    assert kb.store.live_generation() == live
+    assert live_pointer.read(data, prefix) == live  # noted again
