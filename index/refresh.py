@@ -271,6 +271,7 @@ class Refresher:
         generations = self._clean(catalog)
         if not report.changed and catalog.collection in generations:
             self._totals(report, catalog, [])
+            self._ensure_side_files(catalog)
             return report
         generation, collection = self.store.new_generation()
         try:
@@ -354,6 +355,20 @@ class Refresher:
         except Exception as e:
             log.warning("could not write the side files of the new index (%s)", e)
             log.debug("side files", exc_info=True)
+
+    def _ensure_side_files(self, live: Catalog) -> None:
+        """The live generation's side files, written if missing (an index built by an
+        older policybot, or the cache deleted): `policybot index` leaves them ready."""
+        if not live.generation or not live.documents:
+            return
+        root = self._side_files
+        if side_files.open_generation(root / live.generation, live.generation) is None:
+            try:
+                side_files.load(self.store, root, live.generation)
+            except StoreUnavailable:
+                raise
+            except Exception as e:
+                log.warning("could not write the side files of the index (%s)", e)
 
     def _publish(self, new: Catalog) -> None:
         """Compare-and-set `new` against the catalog it was built from. A lost race drops

@@ -204,3 +204,20 @@ def test_the_noted_live_generation_is_trusted_only_while_no_refresh_runs(
     live_pointer.forget(data, prefix)  # a refresh killed between forgetting and noting
     assert kb.store.live_generation() == live
     assert live_pointer.read(data, prefix) == live  # noted again
+
+
+def test_an_index_run_with_nothing_to_do_writes_missing_side_files(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """After an upgrade (an index without side files) `policybot index` leaves them ready,
+    so the next question doesn't pay for them."""
+    import shutil
+
+    kb = make_kb()
+    kb.refresh()
+    live = kb.store.live_generation()
+    assert live
+    shutil.rmtree(_side_root(kb) / live)
+    report = kb.refresh()
+    assert not report.changed
+    assert side_files.open_generation(_side_root(kb) / live, live) is not None
