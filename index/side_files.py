@@ -123,28 +123,34 @@ def _open(folder: Path, manifest: dict[str, Any]) -> Generation:
 
 # -- building --------------------------------------------------------------------------
 class _Parts:
-    """A generation's chunks gathered for writing: from Chroma, or whole documents taken
-    from the previous generation's side files. Terms are kept as ids of a vocabulary that
-    extends the previous generation's, so a document taken from it keeps its ids as they
-    are (a term no document uses any more stays, with no chunk: harmless)."""
+    """A generation's chunks gathered for writing into the folder `tmp`: from Chroma, or
+    whole documents taken from the previous generation's side files. Texts and metadata go
+    straight to files and vectors are copied only when written, so the build holds little
+    more than the chunks' terms. Terms are ids of a vocabulary that extends the previous
+    generation's, so a document taken from it keeps its ids as they are (a term no
+    document uses any more stays, with no chunk: harmless)."""
 
-    def __init__(self, previous: Generation | None) -> None:
+    def __init__(self, previous: Generation | None, tmp: Path) -> None:
         self.previous = previous
+        self.tmp = tmp
         self.vocab: dict[str, int] = dict(previous.stats.vocab) if previous else {"": 0}
         self.ids: list[str] = []
-        self.texts: list[bytes] = []
-        self.metas: list[bytes] = []
         self.docs: list[str] = []
-        self.tokens: list[np.ndarray] = []  # per chunk, or per document taken whole
-        self.vectors: list[np.ndarray] = []
+        self.tokens: list[np.ndarray] = []
+        # (array, rows): rows of a previous generation's mapped vectors, or a page read
+        # from Chroma (rows None); copied into the output when it is written.
+        self.vectors: list[tuple[np.ndarray, np.ndarray | None]] = []
         self.sentences = SentenceTableBuilder()
         self._taken: list[str] = []
+        self._texts = _Blob(tmp / "texts.raw")
+        self._metas = _Blob(tmp / "metas.raw")
 
     def add_page(self, got: dict[str, Any]) -> None:
         """One page of chunks read from Chroma (ids, documents, metadatas, embeddings)."""
         for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             self._add_chunk(cid, text, meta)
-        self.vectors.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, DIM))
+        vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(-1, DIM)
+        self.vectors.append((vectors, None))
 
     def _add_chunk(self, cid: str, text: str, meta: dict[str, Any]) -> None:
         row = len(self.ids)
@@ -154,8 +160,8 @@ class _Parts:
         if pages:
             kept["pages"] = [[p.number, p.start, p.end] for p in pages]
         self.ids.append(cid)
-        self.texts.append(text.encode("utf-8"))
-        self.metas.append(json.dumps(kept, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        self._texts.add(text.encode("utf-8"))
+        self._metas.add(json.dumps(kept, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         self.docs.append(path)
         vocab = self.vocab
         words = terms(text + " " + context_of(kept))
@@ -171,17 +177,23 @@ class _Parts:
         rows = np.flatnonzero(np.asarray(previous.doc_of) == d)
         for i in rows.tolist():
             self.ids.append(previous.ids[i])
-            self.texts.append(previous.records.text_at(i).encode("utf-8"))
-            self.metas.append(previous.records.meta_bytes(i))
+            self._texts.add(
+                previous.records.texts[
+                    previous.records.text_lo[i] : previous.records.text_lo[i + 1]
+                ].tobytes()
+            )
+            self._metas.add(previous.records.meta_bytes(i))
             self.docs.append(path)
             toks = previous.tokens[previous.token_lo[i] : previous.token_lo[i + 1]]
             self.tokens.append(np.array(toks[toks != 0], dtype=np.int32))
-        if previous.vectors is not None:
-            self.vectors.append(np.asarray(previous.vectors[rows], dtype=np.float32))
+        if previous.vectors is None:
+            raise IndexNotReady("the previous generation's side files have no vectors")
+        self.vectors.append((previous.vectors, rows))
         self._taken.append(path)
 
-    def write(self, folder: Path, catalog: Catalog) -> None:
-        """Everything into a temporary folder, renamed into `folder` when complete."""
+    def write(self, catalog: Catalog) -> None:
+        """Everything into the folder `tmp`, the manifest last."""
+        tmp = self.tmp
         row = {cid: i for i, cid in enumerate(self.ids)}
         for path in self._taken:  # their chunks' rows are known only now
             assert self.previous is not None  # noqa: S101 - set when documents were taken
@@ -189,14 +201,16 @@ class _Parts:
         sentences = self.sentences.build(self.ids)
         vocab = self.vocab
         tokens = [t if len(t) else np.zeros(1, np.int32) for t in self.tokens]  # "" if empty
+        self.tokens = []
         docs = sorted(set(self.docs))
         doc_index = {d: i for i, d in enumerate(docs)}
         doc_of = np.asarray([doc_index[d] for d in self.docs], dtype=np.int32)
         flat = np.concatenate(tokens) if tokens else np.zeros(0, np.int32)
         token_lo = np.cumsum([0, *(len(t) for t in tokens)], dtype=np.int64)
+        del tokens
         # Document frequency (chunks using each term) and every term of each document, from
         # the distinct (chunk, term) and (document, term) pairs.
-        chunk_of = np.repeat(np.arange(len(tokens), dtype=np.int64), np.diff(token_lo))
+        chunk_of = np.repeat(np.arange(len(token_lo) - 1, dtype=np.int64), np.diff(token_lo))
         width = np.int64(len(vocab))
         pairs = np.unique(chunk_of * width + flat)
         del chunk_of
@@ -208,61 +222,91 @@ class _Parts:
         doc_lo = np.searchsorted(doc_pairs // width, np.arange(len(docs) + 1), side="left")
         doc_terms = (doc_pairs % width).astype(np.int32)
         bm25 = bm25_columns(flat, token_lo, len(vocab))
+        arrays: dict[str, np.ndarray] = {
+            "text_lo": self._texts.offsets(),
+            "meta_lo": self._metas.offsets(),
+            "doc_of": doc_of,
+            "tokens": flat,
+            "token_lo": token_lo,
+            "df": df,
+            "doc_terms": doc_terms,
+            "doc_lo": doc_lo.astype(np.int64),
+            **{"s_" + k: np.asarray(v) for k, v in sentences.arrays.items()},
+            **{"bm25_" + k: a for k, a in zip(("data", "indices", "indptr"), bm25, strict=True)},
+        }
+        for name, value in arrays.items():
+            np.save(tmp / f"{name}.npy", value, allow_pickle=False)
+        self._texts.save(tmp / "texts.npy")
+        self._metas.save(tmp / "metas.npy")
+        self._write_vectors(tmp / "vectors.npy")
+        _write_json(tmp / "ids.json", self.ids)
+        _write_json(tmp / "docs.json", docs)
+        _write_json(
+            tmp / "sentences.json",
+            {
+                "docs": sentences.docs,
+                "speakers": [list(s) for s in sentences.speakers],
+                "kinds": [sorted(k) for k in sentences.kinds],
+            },
+        )
+        _write_json(tmp / "vocab.json", vocab)
+        files = {str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()}
+        manifest = {
+            "format": FORMAT,
+            "terms": TERMS_VERSION,
+            "generation": catalog.generation,
+            "catalog": catalog.to_json(),
+            "chunks": len(self.ids),
+            "files": files,
+        }
+        _write_json(tmp / MANIFEST, manifest)  # last: its presence vouches for the rest
 
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
-        tmp.mkdir()
-        try:
-            arrays: dict[str, np.ndarray] = {
-                "text_lo": _offsets(self.texts),
-                "meta_lo": _offsets(self.metas),
-                "doc_of": doc_of,
-                "tokens": flat,
-                "token_lo": token_lo,
-                "df": df,
-                "doc_terms": doc_terms,
-                "doc_lo": doc_lo.astype(np.int64),
-                **{"s_" + k: np.asarray(v) for k, v in sentences.arrays.items()},
-                **{
-                    "bm25_" + k: a for k, a in zip(("data", "indices", "indptr"), bm25, strict=True)
-                },
-            }
-            for name, value in arrays.items():
-                np.save(tmp / f"{name}.npy", value, allow_pickle=False)
-            # The big ones written piece by piece: never a second copy in memory.
-            _write_blocks(tmp / "texts.npy", [np.frombuffer(t, np.uint8) for t in self.texts])
-            _write_blocks(tmp / "metas.npy", [np.frombuffer(m, np.uint8) for m in self.metas])
-            _write_blocks(tmp / "vectors.npy", self.vectors, DIM, np.float32)
-            _write_json(tmp / "ids.json", self.ids)
-            _write_json(tmp / "docs.json", docs)
-            _write_json(
-                tmp / "sentences.json",
-                {
-                    "docs": sentences.docs,
-                    "speakers": [list(s) for s in sentences.speakers],
-                    "kinds": [sorted(k) for k in sentences.kinds],
-                },
-            )
-            _write_json(tmp / "vocab.json", vocab)
-            files = {
-                str(p.relative_to(tmp)): p.stat().st_size for p in tmp.rglob("*") if p.is_file()
-            }
-            manifest = {
-                "format": FORMAT,
-                "terms": TERMS_VERSION,
-                "generation": catalog.generation,
-                "catalog": catalog.to_json(),
-                "chunks": len(self.ids),
-                "files": files,
-            }
-            _write_json(tmp / MANIFEST, manifest)  # last: its presence vouches for the rest
-            try:
-                tmp.rename(folder)
-            except OSError:  # another process wrote them first: theirs are as good
-                shutil.rmtree(tmp, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    def close(self) -> None:
+        self._texts.close()
+        self._metas.close()
+
+    def _write_vectors(self, path: Path) -> None:
+        """Every chunk's vector in row order, copied block by block into the output."""
+        n = sum(len(a) if rows is None else len(rows) for a, rows in self.vectors)
+        if n != len(self.ids):
+            raise IndexNotReady(f"the store holds {n} vectors for {len(self.ids)} chunks")
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, DIM))
+        at = 0
+        for source, rows in self.vectors:
+            block = source if rows is None else source[rows]
+            out[at : at + len(block)] = block
+            at += len(block)
+        out.flush()
+        del out
+
+
+class _Blob:
+    """Byte strings appended to a file as they come; saved as one uint8 .npy array."""
+
+    def __init__(self, raw: Path) -> None:
+        self.raw = raw
+        self.file = raw.open("wb")
+        self.lengths: list[int] = []
+
+    def add(self, data: bytes) -> None:
+        self.file.write(data)
+        self.lengths.append(len(data))
+
+    def offsets(self) -> np.ndarray:
+        return np.cumsum([0, *self.lengths], dtype=np.int64)
+
+    def save(self, path: Path) -> None:
+        """As an .npy file (header, then the bytes), the raw file removed."""
+        self.file.close()
+        total = sum(self.lengths)
+        with path.open("wb") as out, self.raw.open("rb") as src:
+            header = {"descr": "|u1", "fortran_order": False, "shape": (total,)}
+            np.lib.format.write_array_header_1_0(out, header)
+            shutil.copyfileobj(src, out, 1 << 20)
+        self.raw.unlink()
+
+    def close(self) -> None:
+        self.file.close()
 
 
 def build(
@@ -275,19 +319,36 @@ def build(
     catalog entry is the same in `previous` are taken from it, the rest read from Chroma."""
     if catalog.collection is None or catalog.generation is None:
         raise IndexNotReady("the index is empty: run `policybot index` first")
-    parts = _Parts(previous)
-    reuse = _reusable(previous, catalog)
-    for path in sorted(reuse):
-        parts.take_document(path)
-    fetch = sorted(set(catalog.documents) - reuse) if reuse else None
-    if fetch is None or fetch:
-        collection = store.collection(catalog.collection)
-        include = ["documents", "metadatas", "embeddings"]
-        for got in store.read("load chunks", collection, include, fetch):
-            parts.add_page(got)
-    if not parts.ids:
-        raise IndexNotReady("the index holds no documents: add sources and run `policybot index`")
-    parts.write(folder, catalog)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.parent / f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp"
+    tmp.mkdir()
+    parts: _Parts | None = None
+    try:
+        parts = _Parts(previous, tmp)
+        reuse = _reusable(previous, catalog)
+        for path in sorted(reuse):
+            parts.take_document(path)
+        fetch = sorted(set(catalog.documents) - reuse) if reuse else None
+        if fetch is None or fetch:
+            collection = store.collection(catalog.collection)
+            include = ["documents", "metadatas", "embeddings"]
+            for got in store.read("load chunks", collection, include, fetch):
+                parts.add_page(got)
+        if not parts.ids:
+            raise IndexNotReady(
+                "the index holds no documents: add sources and run `policybot index`"
+            )
+        parts.write(catalog)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process wrote them first: theirs are as good
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if parts is not None:
+            parts.close()
     log.info(
         "wrote side files of generation %s: %d chunks (%d documents kept from %s)",
         catalog.generation,
@@ -427,25 +488,6 @@ def _own_pages(text: str, meta: dict[str, Any]) -> tuple[PageSpan, ...]:
     end = int(meta.get("end", start + len(text)))
     spans = (PageSpan(int(n), int(a), int(b)) for n, a, b in json.loads(str(value)))
     return tuple(p for p in spans if p.start < end and p.end > start)
-
-
-def _write_blocks(
-    path: Path, blocks: list[np.ndarray], width: int = 0, dtype: Any = np.uint8
-) -> None:
-    """The blocks, one after another, as one .npy array (rows of `width`, or flat)."""
-    n = sum(len(b) for b in blocks)
-    shape = (n, width) if width else (n,)
-    out = np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
-    at = 0
-    for block in blocks:
-        out[at : at + len(block)] = block
-        at += len(block)
-    out.flush()
-    del out
-
-
-def _offsets(parts: list[bytes]) -> np.ndarray:
-    return np.cumsum([0, *(len(p) for p in parts)], dtype=np.int64)
 
 
 def _write_json(path: Path, value: Any) -> None:
