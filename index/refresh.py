@@ -19,7 +19,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from index.documents import SourceDocument
 from index.errors import PublishConflict, RefreshInProgress, SourceError, StoreUnavailable
 from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
 from index.memory import return_freed_memory
+from index.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
 from index.store import Catalog, ChromaStore, DocEntry
 
@@ -41,6 +42,9 @@ DOCS_PER_BATCH = 16
 # that point, as `kill -9` or a power cut would, so that every point of a refresh can be
 # shown to leave the previous index serving. Unset (always, in real use) it does nothing.
 CRASH_ENV = "POLICYBOT_TEST_CRASH_AT"
+# Collections a generation may read its documents from before a refresh copies them all
+# into one again (readers rebuilding side files read each; see _carry_unchanged).
+MAX_COLLECTIONS = 16
 CRASH_POINTS = ("after_copy", "mid_embed", "before_publish", "mid_publish", "after_publish")
 
 
@@ -275,7 +279,7 @@ class Refresher:
             return report
         generation, collection = self.store.new_generation()
         try:
-            entries = self._copy_unchanged(catalog, report, collection, progress)
+            entries = self._carry_unchanged(catalog, report, collection, progress)
             _crash_point("after_copy")
             entries.update(self._embed(docs, collection, report, progress))
             new = Catalog(
@@ -329,7 +333,8 @@ class Refresher:
             grace=self.settings.generation_grace_seconds,
             abandoned=self.settings.abandoned_build_seconds,
         )
-        keep = {name[len(self.store.prefix) + 2 :] for name in left}
+        # Side files: those a reader may still load (published, within the grace period).
+        keep = {generation for _, generation, _ in self.store.tickets()}
         side_files.prune(self._side_files, keep | {str(live.generation)})
         return left
 
@@ -390,20 +395,38 @@ class Refresher:
                 self.store.forget(name, generation)
             else:
                 self.store.drop(name)
-        except Exception:  # the next refresh clears left-overs anyway
-            log.warning("could not drop unfinished collection %s", name, exc_info=True)
+        except Exception as e:  # the next refresh clears left-overs anyway
+            log.warning("could not drop unfinished collection %s (%s)", name, e)
+            log.debug("drop", exc_info=True)
 
-    def _copy_unchanged(
+    def _carry_unchanged(
         self, catalog: Catalog, report: RefreshReport, target: Any, progress: Progress
     ) -> dict[str, DocEntry]:
+        """The unchanged documents' entries. The new generation reads their chunks where
+        they already are (the collections of the generations that embedded them): nothing
+        is copied. Once that would mean reading more than MAX_COLLECTIONS collections, or a
+        library too large for exact search (HNSW searches one collection), everything is
+        copied into the new generation's collection instead."""
         keep = [d for d in report.unchanged if d in catalog.documents]
         if not keep or catalog.collection is None:
             return {}
-        source = self.store.collection(catalog.collection)
+        carried = {
+            d: replace(catalog.documents[d], collection=catalog.collection_of(d)) for d in keep
+        }
+        reads = {e.collection for e in carried.values()} | {target.name}
+        if len(reads) <= MAX_COLLECTIONS and catalog.chunk_count <= EXACT_MAX_CHUNKS:
+            return carried
+        return self._copy_unchanged(catalog, keep, target, progress)
+
+    def _copy_unchanged(
+        self, catalog: Catalog, keep: list[str], target: Any, progress: Progress
+    ) -> dict[str, DocEntry]:
         copied = 0
         include = ["embeddings", "documents", "metadatas"]
-        for i in range(0, len(keep), 200):
-            for got in self.store.read("copy vectors", source, include, keep[i : i + 200]):
+        done = 0
+        for name, paths in catalog.by_collection(keep).items():
+            source = self.store.collection(name)
+            for got in self.store.read("copy vectors", source, include, paths):
                 self.store.call(
                     "copy vectors",
                     target.add,
@@ -413,9 +436,10 @@ class Refresher:
                     metadatas=got["metadatas"],
                 )
                 copied += len(got["ids"])
-            progress("keeping unchanged documents", min(i + 200, len(keep)), len(keep))
+            done += len(paths)
+            progress("keeping unchanged documents", done, len(keep))
         log.debug("copied %d vectors of %d unchanged documents", copied, len(keep))
-        return {d: catalog.documents[d] for d in keep}
+        return {d: replace(catalog.documents[d], collection=target.name) for d in keep}
 
     def _embed(
         self, docs: list[SourceDocument], target: Any, report: RefreshReport, progress: Progress
@@ -464,6 +488,7 @@ class Refresher:
                     chunks=counts.get(d.doc_id, 0),
                     indexed_at=_now(),
                     metadata=dict(d.metadata),
+                    collection=target.name,
                 )
         progress("embedding new and changed documents", len(docs), len(docs))
         return entries

@@ -74,9 +74,11 @@ class Retriever:
         root = cache_dir(self.store.settings.data_dir, self.store.prefix)
         live = load_generation(self.store, root, name, previous)
         prune_older(root, name)
-        if len(live.ids) > EXACT_MAX_CHUNKS and live.catalog.collection:
+        # (A generation reading several collections is searched exactly at any size: the
+        # refresh copies everything into one collection before a library gets that big.)
+        if len(live.ids) > EXACT_MAX_CHUNKS and len(live.catalog.collections) == 1:
             live.vectors = None  # mapped, never read: HNSW answers the dense side
-            live.collection = self.store.collection(live.catalog.collection)
+            live.collection = self.store.collection(str(live.catalog.collection))
             live.vector_store = _chroma_vector_store(live.collection)
         log.info("loaded generation %s: %d chunks", name, len(live.ids))
         return live

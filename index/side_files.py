@@ -328,11 +328,13 @@ def build(
         reuse = _reusable(previous, catalog)
         for path in sorted(reuse):
             parts.take_document(path)
-        fetch = sorted(set(catalog.documents) - reuse) if reuse else None
-        if fetch is None or fetch:
-            collection = store.collection(catalog.collection)
-            include = ["documents", "metadatas", "embeddings"]
-            for got in store.read("load chunks", collection, include, fetch):
+        fetch = sorted(set(catalog.documents) - reuse)
+        include = ["documents", "metadatas", "embeddings"]
+        for name, paths in catalog.by_collection(fetch).items():
+            # A collection holding only this generation's documents is read whole.
+            whole = not reuse and len(catalog.collections) == 1
+            collection = store.collection(name)
+            for got in store.read("load chunks", collection, include, None if whole else paths):
                 parts.add_page(got)
         if not parts.ids:
             raise IndexNotReady(
@@ -474,7 +476,7 @@ def _reusable(previous: Generation | None, catalog: Catalog) -> set[str]:
     return {
         path
         for path, entry in catalog.documents.items()
-        if path in known and previous.catalog.documents.get(path) == entry
+        if path in known and entry.same_version(previous.catalog.documents.get(path))
     }
 
 

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from index import live_pointer
@@ -63,6 +63,14 @@ class DocEntry:
     chunks: int
     indexed_at: str
     metadata: dict[str, str] = field(default_factory=dict)
+    # The Chroma collection holding its chunks: that of the generation whose refresh
+    # embedded it (refreshes since carried it unchanged); "" in catalogs written before
+    # generations shared collections: the catalog's own.
+    collection: str = ""
+
+    def same_version(self, other: DocEntry | None) -> bool:
+        """The same chunks (where they are stored aside)."""
+        return other is not None and replace(self, collection="") == replace(other, collection="")
 
 
 @dataclass
@@ -87,6 +95,24 @@ class Catalog:
     @property
     def chunk_count(self) -> int:
         return sum(d.chunks for d in self.documents.values())
+
+    def collection_of(self, path: str) -> str:
+        """The collection holding a document's chunks."""
+        return self.documents[path].collection or str(self.collection)
+
+    @property
+    def collections(self) -> set[str]:
+        """Every collection this generation reads: its own and those of the documents it
+        carried over from earlier generations."""
+        own = {self.collection} if self.collection else set()
+        return own | {d.collection for d in self.documents.values() if d.collection}
+
+    def by_collection(self, paths: list[str] | None = None) -> dict[str, list[str]]:
+        """Documents (`paths`, default all) grouped by the collection holding them."""
+        out: dict[str, list[str]] = {}
+        for path in sorted(self.documents) if paths is None else paths:
+            out.setdefault(self.collection_of(path), []).append(path)
+        return out
 
 
 class _NoAnswer(Exception):
@@ -384,28 +410,39 @@ class ChromaStore:
 
     def clean(self, live: Catalog, grace: float, abandoned: float) -> list[str]:
         """Drop what no reader or builder can still need; returns the generation
-        collections left. A generation replaced more than `grace` seconds ago goes (with
-        its ticket and staged catalog); one never published goes once it is `abandoned`
-        seconds old (a younger one may be another process's refresh in progress). The live
-        generation and the newest ticket always stay."""
+        collections left. A generation replaced more than `grace` seconds ago goes (its
+        ticket and staged catalog; its collection too unless a kept generation still reads
+        documents from it); one never published goes once it is `abandoned` seconds old (a
+        younger one may be another process's refresh in progress). The collections the
+        live generation, the newest ticket and the generations within their grace period
+        read always stay."""
         now = time.time()
         tickets = self.tickets()
         published = {generation for _, generation, _ in tickets}
         keep = {self._generation_name(g) for g in (live.generation,) if g}
         if tickets:
             keep.add(self._generation_name(tickets[-1][1]))
+        expired: list[tuple[int, str]] = []
+        kept_catalogs: list[Catalog | None] = [live]
         for (version, generation, _), (_, _, replaced_at) in itertools.pairwise(tickets):
-            name = self._generation_name(generation)
-            if name not in keep and now - replaced_at > grace:
-                self.forget(name, generation)
-                self._drop_if_there(self._ticket_name(version))
+            if now - replaced_at > grace and self._generation_name(generation) not in keep:
+                expired.append((version, generation))
+            else:
+                kept_catalogs.append(self._read_record(STAGED + generation, "read catalog"))
+        if tickets:
+            kept_catalogs.append(self._read_record(STAGED + tickets[-1][1], "read catalog"))
+        read = set().union(*(c.collections for c in kept_catalogs if c is not None))
+        keep |= read
+        for version, generation in expired:
+            self.forget(self._generation_name(generation), generation, keep)
+            self._drop_if_there(self._ticket_name(version))
         left = []
         for name in self.generation_collections():
             generation = name[len(self.prefix) + 2 :]
             started = _started_at(generation)
             old = started is not None and now - started > abandoned
             if name not in keep and generation not in published and old:
-                self.forget(name, generation)
+                self.forget(name, generation, keep)
             else:
                 left.append(name)
         return left
@@ -413,10 +450,12 @@ class ChromaStore:
     def _generation_name(self, generation: str) -> str:
         return f"{self.prefix}-g{generation}"
 
-    def forget(self, name: str, generation: str) -> None:
-        """Drop a generation's collection and its staged catalog."""
+    def forget(self, name: str, generation: str, keep: set[str] | None = None) -> None:
+        """Drop a generation's staged catalog, and its collection unless in `keep` (later
+        generations still read documents from it)."""
         log.info("dropping generation %s", generation)
-        self._drop_if_there(name)
+        if name not in (keep or set()):
+            self._drop_if_there(name)
         self.call(
             "delete staged catalog",
             lambda: self._catalog_collection().delete(ids=[STAGED + generation]),

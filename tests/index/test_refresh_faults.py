@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -183,7 +184,7 @@ def test_kill_9_at_any_point_of_a_refresh_leaves_the_previous_index_serving(
     (library / "sources" / "note-02.md").unlink()
     aged = {"ABANDONED_BUILD_SECONDS": "0", "GENERATION_GRACE_SECONDS": "0"}
     assert policybot(library, "index", "--json", env_extra=aged).returncode == 0
-    assert store.generation_collections() == [store.read_catalog().collection]
+    assert set(store.generation_collections()) == store.read_catalog().collections
 
 
 def test_kill_9_between_claiming_and_pointing_is_finished_by_the_next_refresh(
@@ -325,8 +326,10 @@ def test_a_full_data_folder_fails_the_refresh_and_keeps_the_index(library: Path)
     )
     out = done.stdout.splitlines()
     assert out[0] == "index-status=1", done.stdout + done.stderr
-    message = done.stderr.splitlines()[0]
-    assert message.startswith("policybot: can't copy vectors: the data folder"), done.stderr
+    # Warnings may come first (side files not written, a left-over not dropped): the
+    # refresh's own message is one line, whatever step found the disk full.
+    (message,) = [line for line in done.stderr.splitlines() if line.startswith("policybot:")]
+    assert re.match(r"policybot: can't [a-z ]+: the data folder ", message), done.stderr
     assert message.endswith("make room and try again; the previous index is unchanged")
     assert " is full (" in message
     assert "Traceback" not in done.stderr

@@ -89,14 +89,18 @@ class Machine:
 
 
 def check_complete(store: ChromaStore) -> Catalog:
-    """The live generation holds every document of its catalog with its chunk count."""
+    """The live generation holds every document of its catalog with its chunk count, in
+    the collection its catalog says (its own, or that of the generation that embedded it);
+    its own collection holds nothing else."""
     catalog = store.read_catalog()
-    collection = store.collection(str(catalog.collection))
     counts: Counter[str] = Counter()
-    for got in store.read("check", collection, ["metadatas"]):
-        counts.update(str(m["path"]) for m in got["metadatas"])
+    for name, paths in catalog.by_collection().items():
+        for got in store.read("check", store.collection(name), ["metadatas"], paths):
+            counts.update(str(m["path"]) for m in got["metadatas"])
     assert counts == {path: d.chunks for path, d in catalog.documents.items() if d.chunks}
-    assert collection.count() == catalog.chunk_count
+    own = [p for p in catalog.documents if catalog.collection_of(p) == catalog.collection]
+    own_chunks = sum(catalog.documents[p].chunks for p in own)
+    assert store.collection(str(catalog.collection)).count() == own_chunks
     return catalog
 
 
