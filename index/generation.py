@@ -42,8 +42,11 @@ class Passages(Mapping[str, ChunkRecord]):
         self.texts, self.text_lo = texts, text_lo
         self.metas, self.meta_lo = metas, meta_lo
 
+    def text_bytes(self, i: int) -> bytes:
+        return self.texts[self.text_lo[i] : self.text_lo[i + 1]].tobytes()
+
     def text_at(self, i: int) -> str:
-        return self.texts[self.text_lo[i] : self.text_lo[i + 1]].tobytes().decode("utf-8")
+        return self.text_bytes(i).decode("utf-8")
 
     def meta_bytes(self, i: int) -> bytes:
         return self.metas[self.meta_lo[i] : self.meta_lo[i + 1]].tobytes()

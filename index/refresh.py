@@ -366,14 +366,12 @@ class Refresher:
         older policybot, or the cache deleted): `policybot index` leaves them ready."""
         if not live.generation or not live.documents:
             return
-        root = self._side_files
-        if side_files.open_generation(root / live.generation, live.generation) is None:
-            try:
-                side_files.load(self.store, root, live.generation)
-            except StoreUnavailable:
-                raise
-            except Exception as e:
-                log.warning("could not write the side files of the index (%s)", e)
+        try:  # opens them if they are there and whole, else writes them
+            side_files.load(self.store, self._side_files, live.generation)
+        except StoreUnavailable:
+            raise
+        except Exception as e:
+            log.warning("could not write the side files of the index (%s)", e)
 
     def _publish(self, new: Catalog) -> None:
         """Compare-and-set `new` against the catalog it was built from. A lost race drops

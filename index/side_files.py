@@ -177,11 +177,7 @@ class _Parts:
         rows = np.flatnonzero(np.asarray(previous.doc_of) == d)
         for i in rows.tolist():
             self.ids.append(previous.ids[i])
-            self._texts.add(
-                previous.records.texts[
-                    previous.records.text_lo[i] : previous.records.text_lo[i + 1]
-                ].tobytes()
-            )
+            self._texts.add(previous.records.text_bytes(i))
             self._metas.add(previous.records.meta_bytes(i))
             self.docs.append(path)
             toks = previous.tokens[previous.token_lo[i] : previous.token_lo[i + 1]]
@@ -208,20 +204,21 @@ class _Parts:
         flat = np.concatenate(tokens) if tokens else np.zeros(0, np.int32)
         token_lo = np.cumsum([0, *(len(t) for t in tokens)], dtype=np.int64)
         del tokens
-        # Document frequency (chunks using each term) and every term of each document, from
-        # the distinct (chunk, term) and (document, term) pairs.
-        chunk_of = np.repeat(np.arange(len(token_lo) - 1, dtype=np.int64), np.diff(token_lo))
-        width = np.int64(len(vocab))
-        pairs = np.unique(chunk_of * width + flat)
-        del chunk_of
-        df = np.bincount(pairs % width, minlength=len(vocab)).astype(np.int32)
+        bm25 = bm25_columns(flat, token_lo, len(vocab))
+        # BM25's columns list, for each term, the chunks using it (once each): the term's
+        # document frequency is its column's length, and every term of each document
+        # comes from the distinct (document, term) pairs of those entries.
+        _, chunks_of_terms, indptr = bm25
+        per_term = np.diff(indptr)
+        df = per_term.astype(np.int32)
         df[0] = 0
-        doc_pairs = np.unique(doc_of[pairs // width].astype(np.int64) * width + pairs % width)
-        del pairs
+        width = np.int64(len(vocab))
+        term_of = np.repeat(np.arange(len(vocab), dtype=np.int64), per_term)
+        doc_pairs = np.unique(doc_of[chunks_of_terms].astype(np.int64) * width + term_of)
+        del term_of
         doc_pairs = doc_pairs[doc_pairs % width != 0]
         doc_lo = np.searchsorted(doc_pairs // width, np.arange(len(docs) + 1), side="left")
         doc_terms = (doc_pairs % width).astype(np.int32)
-        bm25 = bm25_columns(flat, token_lo, len(vocab))
         arrays: dict[str, np.ndarray] = {
             "text_lo": self._texts.offsets(),
             "meta_lo": self._metas.offsets(),

@@ -7,11 +7,28 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 CHROMA = Path(sys.executable).parent / "chroma"
+
+
+@contextmanager
+def running(folder: Path) -> Iterator[ChromaServer]:
+    """A server with its data in `folder`/db, stopped afterwards; the test is skipped where
+    there is no `chroma` command."""
+    if not CHROMA.exists():
+        pytest.skip(f"no `chroma` command in {CHROMA.parent}")
+    server = ChromaServer(folder / "db")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class ChromaServer:

@@ -17,7 +17,7 @@ from index.retrieval import Retriever
 from index.service import KnowledgeBase
 from index.settings import Settings
 from index.store import Catalog, ChromaStore
-from tests.index.chroma_server import CHROMA, ChromaServer
+from tests.index.chroma_server import ChromaServer, running
 
 pytestmark = pytest.mark.chroma_server
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +42,8 @@ Q_BUS = "Which combined authority was the first to franchise its buses?"
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists():
-        pytest.skip(f"no `chroma` command in {CHROMA.parent}")
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db")
-    server.start()
-    yield server
-    server.stop()
+    with running(tmp_path_factory.mktemp("chroma-server")) as server:
+        yield server
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -28,7 +28,7 @@ from index.loaders import candidate_files, doc_id_for, sha256_of
 from index.refresh import CRASH_POINTS
 from index.settings import Settings
 from index.store import Catalog, ChromaStore
-from tests.index.chroma_server import CHROMA, ChromaServer
+from tests.index.chroma_server import ChromaServer, running
 from tests.index.test_refresh_faults import Reader
 
 # 20 `policybot index` processes and two readers: 64 s on a quiet 2-core machine, 1.5-3 min
@@ -49,12 +49,8 @@ def question(note: str) -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    if not CHROMA.exists():
-        pytest.skip(f"no `chroma` command in {CHROMA.parent}")
-    s = ChromaServer(tmp_path_factory.mktemp("race-server") / "db")
-    s.start()
-    yield s
-    s.stop()
+    with running(tmp_path_factory.mktemp("race-server")) as s:
+        yield s
 
 
 class Machine:
