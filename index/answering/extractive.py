@@ -14,6 +14,7 @@ argued:"); it never writes a claim of its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -145,16 +146,36 @@ def compose(citations: list[Citation], broad: bool) -> str:
 
 
 def _framed(group: list[Citation]) -> str:
-    quotes = " ".join(f"“{' '.join(c.quote.split())}” [{c.n}]" for c in group)
+    quotes = " ".join(f"{shown(c.quote)} [{c.n}]" for c in group)
     first = group[0]
     if not first.speaker or first.speaker in first.quote:
         return quotes  # no speaker named, or the quote names them itself
     # A fixed frame: the speaker's words and the reporting verb are the text's own ("Dave
-    # Prentis, general secretary of Unison, argued:").
-    if not first.verb:
+    # Prentis, general secretary of Unison, argued:"). The verb is left out when the quote
+    # says it itself ("He argued that …"), so the frame doesn't repeat it.
+    if not first.verb or re.search(rf"\b{re.escape(first.verb)}\b", first.quote, re.I):
         return f"{first.speaker}: {quotes}"
     comma = "," if "," in first.speaker else ""
     return f"{first.speaker}{comma} {first.verb}: {quotes}"
+
+
+_OPEN, _CLOSE = "“", "”"
+
+
+def shown(quote: str) -> str:
+    """A quote as the answer shows it, between quotation marks: the sentence on one line,
+    without a quotation mark whose pair lies in the sentence before or after it, and
+    without marks of ours around a sentence that is one quotation already."""
+    q = " ".join(quote.split())
+    if q.startswith(_OPEN) and q.count(_OPEN) > q.count(_CLOSE):
+        q = q[1:]
+    if q.endswith(_CLOSE) and q.count(_CLOSE) > q.count(_OPEN):
+        q = q[:-1]
+    if q.count('"') % 2:
+        q = q[1:] if q.startswith('"') else q[:-1] if q.endswith('"') else q
+    if q.startswith(_OPEN) and q.endswith(_CLOSE) and q.count(_OPEN) == 1 == q.count(_CLOSE):
+        return q
+    return f"{_OPEN}{q}{_CLOSE}"
 
 
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 
+from index.answering import extractive
 from index.attribution import analyse
 from index.loaders import load_document
 from index.question import Shape, shape_of
@@ -64,9 +65,14 @@ def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     speaker's words as the document has them, and a reporting verb from it."""
     rest = text
     for c in citations:
-        quote = "“" + " ".join(c.quote.split()) + "”"
-        assert quote in rest, (quote, text)
-        rest = rest.replace(f"{quote} [{c.n}]", "")
+        # shown between quotation marks (its own, or ours), one quotation mark at most
+        # dropped at either end (its pair is in the sentence before or after)
+        q = " ".join(c.quote.split())
+        bodies = {q, q[1:], q[:-1], q[1:-1]}
+        shown = [f"{w}{b}{w2} [{c.n}]" for b in bodies for w, w2 in (("“", "”"), ("", ""))]
+        found = [s for s in shown if s in rest and s.startswith(("“", '"'))]
+        assert found, (q, text)
+        rest = rest.replace(max(found, key=len), "")
     sources = kb.settings.sources_dir
     bodies = " ".join(
         " ".join(load_document(sources / c.path, sources).text.split()) for c in citations
@@ -92,7 +98,8 @@ def test_a_broad_question_gets_several_attributed_quotes_from_both_sides(
     assert "shorter waiting lists" in quotes or "Ms Hewitt was backed by delegates" in quotes
     prentis = next(c for c in answer.citations if "failed to consult" in c.quote)
     assert prentis.speaker and prentis.speaker.startswith("Dave Prentis")
-    assert "Dave Prentis, general secretary of Unison" in answer.answer  # its frame
+    # its frame, without repeating the verb the quote says itself ("He argued that …")
+    assert "Dave Prentis, general secretary of Unison: “He argued" in answer.answer
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
     assert answer.to_json()["shape"] == "broad"
     assert any(c.to_json().get("speaker") for c in answer.citations)
@@ -132,3 +139,19 @@ def test_what_the_library_does_not_cover_is_refused(
     answer = seed_kb.answer_sync(question)
     assert answer.refused, answer.answer
     assert not re.search(r"\[\d+\]", answer.answer)
+
+
+@pytest.mark.parametrize(
+    ("quote", "shown"),
+    [
+        ("The conference was divided.", "“The conference was divided.”"),
+        # a sentence that is one quotation keeps its own marks, not ours around them
+        ("“We have shown that we will campaign.”", "“We have shown that we will campaign.”"),
+        # a closing mark whose opening is in the sentence before is not shown
+        ("ending the cuts.”", "“ending the cuts.”"),
+        ('He said: "My party asked me.', '“He said: "My party asked me.”'),
+        ("He said it was “vital”.", "“He said it was “vital”.”"),
+    ],
+)
+def test_quotes_are_shown_between_one_pair_of_quotation_marks(quote: str, shown: str) -> None:
+    assert extractive.shown(quote) == shown
