@@ -9,7 +9,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -50,37 +49,7 @@ _ONE_THING = re.compile(
 )
 
 
-# "Which votes did the government lose?", "What problems …": a list, several places answer.
-_WHICH_OR_WHAT = re.compile(r"^\s*(?:which|what)\s+(?P<noun>[a-z]+)\b", re.I)
-_AUXILIARIES = {"is", "was", "does", "has"}
-
-
-def _asks_for_several(text: str) -> bool:
-    """Does the question's wh-word take a plural noun? English plurals end in "s" where
-    the Snowball stemmer takes it off ("votes" → "vote"; "gas", "news", "status" keep it)."""
-    m = _WHICH_OR_WHAT.search(text)
-    if not m:
-        return False
-    noun = m.group("noun").lower()
-    if noun in _AUXILIARIES or not noun.endswith("s") or noun.endswith(("ss", "us", "is")):
-        return False
-    return not _english_stem(noun).endswith("s")
-
-
-@cache
-def _english_stemmer() -> Any:
-    import Stemmer  # PyStemmer, as index.text uses for terms
-
-    return Stemmer.Stemmer("english")
-
-
-def _english_stem(word: str) -> str:
-    return str(_english_stemmer().stemWord(word))
-
-
 def shape_of(text: str) -> Shape:
-    if _asks_for_several(text):
-        return Shape.BROAD
     if _ONE_THING.search(text):
         return Shape.FACT
     return Shape.BROAD if _BROAD.search(text) or _HOW.search(text) else Shape.FACT
