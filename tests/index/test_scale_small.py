@@ -47,3 +47,19 @@ def test_dev_floors_hold_with_speeches_as_distractors(
     # broad "how" questions quote up to five sentences, tests/index/test_evaluation.py)
     assert m["answered_citing_gold"] >= 0.75, result.to_text()
     assert m["citation_precision"] >= 0.55, result.to_text()
+    # General knowledge the library doesn't hold, though a speech has a sentence with its
+    # words ("capital", "moons", "boiling"): the passages around them are about other things.
+    answered = [q for q in OFF_TOPIC if not kb.answer_sync(q).refused]
+    assert len(answered) <= 1, answered
+
+
+OFF_TOPIC = [
+    "What is the capital of Australia?",
+    "How many moons does Jupiter have?",
+    "What is the boiling point of water at sea level?",
+    "What is the chemical symbol for gold?",
+    "Which planet is closest to the sun?",
+    "Who painted the ceiling of the Sistine Chapel?",
+    "What is the recipe for a Victoria sponge?",
+    "Who wrote Pride and Prejudice?",
+]
