@@ -1,0 +1,66 @@
+"""The refusal judge's scatter on tuning questions only: for each answerable dev question
+and each unanswerable one (dev_qa's and bench/tuning/unanswerable_own.txt), the judge's
+strength, the best passage's cosine with the question, their sum (held against
+index.evidence.MIN_SUPPORT) and the verdict. Held-out sets are never shown here.
+
+    .venv/bin/python bench/judge_scatter.py [--sources DIR] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from common import ROOT, command
+
+from index.evidence import about_names, judge, score_sentences
+from index.service import KnowledgeBase
+from index.settings import Settings
+
+SHARED = ROOT.parent / "shared"
+OWN_UNANSWERABLE = ROOT / "bench" / "tuning" / "unanswerable_own.txt"
+
+
+def _questions(path: Path, answerable: bool) -> list[str]:
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if "groups" not in item and item.get("answerable", True) == answerable:
+            out.append(item["question"])
+    return out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sources", type=Path, default=ROOT / "sources")
+    p.add_argument("--data", type=Path, default=ROOT / "bench" / "out" / "answers-data")
+    args = p.parse_args()
+    kb = KnowledgeBase(Settings(sources_dir=args.sources, data_dir=args.data))
+    kb.ensure_index()
+    live = kb.retriever.live()
+    sets = {
+        "answerable": _questions(SHARED / "dev_qa.jsonl", True)
+        + _questions(SHARED / "dev_para.jsonl", True),
+        "unanswerable": _questions(SHARED / "dev_qa.jsonl", False)
+        + [q for q in OWN_UNANSWERABLE.read_text(encoding="utf-8").splitlines() if q.strip()],
+    }
+    print(command())
+    print(f"{'set':<13} {'strength':>8} {'passage':>7} {'sum':>5} verdict  question")
+    for name, questions in sets.items():
+        for text in questions:
+            question = kb.question(text)
+            hits = kb._retrieve(question, text, kb.settings.top_k, live)
+            relevant = about_names(question, score_sentences(question, hits, live), live)
+            verdict = judge(question, relevant, live)
+            passage = max((ev.hit.score for ev in relevant), default=0.0)
+            total = verdict.strength + passage
+            shown = "answer" if verdict.answerable else "refuse"
+            print(
+                f"{name:<13} {verdict.strength:8.2f} {passage:7.2f} {total:5.2f} {shown:<7}  "
+                f"{text[:70]}"
+            )
+
+
+if __name__ == "__main__":
+    main()
