@@ -102,6 +102,12 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         vectors = np.stack([r.vector for r in refs])
         meaning = vectors @ question.vector
         asked = vectors @ question.asked_vector
+        # Each sentence with its neighbours (the sum of their vectors), all at once.
+        windows = vectors.copy()
+        windows[1:] = vectors[:-1] + vectors[1:]
+        windows[:-1] += vectors[1:]
+        norms = np.maximum(np.linalg.norm(windows, axis=1), 1e-12)
+        window_cosines = (windows @ question.vector) / norms
         texts = [hit.text[r.start - hit.start : r.end - hit.start] for r in refs]
         stems = [_terms_of(t) | acronym_terms(t, expansions) for t in texts]
         context = _terms_of(hit.context)
@@ -111,8 +117,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         ]
         for i, ref in enumerate(refs):
             lo, hi = max(0, i - 1), i + 2
-            window_vec = vectors[lo:hi].sum(axis=0)
-            window = float(window_vec @ question.vector / max(np.linalg.norm(window_vec), 1e-12))
+            window = float(window_cosines[i])
             lexical = share(context.union(*stems[lo:hi]))
             lexical_asked = asked_share(stems[i])
             named = names_in(question.name_texts, spoken[i], spoken[i - 1] if i else "")
@@ -218,7 +223,7 @@ def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
     ]
 
 
-def _known(name: frozenset[str], live: Generation) -> bool:
+def known_name(name: frozenset[str], live: Generation) -> bool:
     """Does the library use every word of the name somewhere?"""
     return all(live.stats.df(t) > 0 for t in name)
 
@@ -228,7 +233,7 @@ def about_names(question: Question, evidence: list[Evidence], live: Generation) 
     library knows: a question about "Hewitt" is not answered from an article without her.
     A name no document mentions ("Lib Dems" where the text says "Liberal Democrats") can't
     tell documents apart and is left to meaning."""
-    known = [n for n in question.names if _known(n, live)]
+    known = [n for n in question.names if known_name(n, live)]
     if not known:
         return evidence
     docs = live.doc_terms
@@ -279,7 +284,7 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     for text, terms_of_name, vector in zip(
         question.name_texts, question.names, question.name_vectors, strict=False
     ):
-        if _known(terms_of_name, live):
+        if known_name(terms_of_name, live) or vector is None:
             continue  # a name the library knows: checked per document (about_names)
         if float(np.max(vectors @ vector)) < NAME_MATCH:
             return Verdict(False, f"the sources don't mention {text}", 0.0)

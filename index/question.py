@@ -6,7 +6,7 @@ citation checking all read the question the same way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -105,7 +105,8 @@ class Question:
     # and of each name: a sentence about the NHS is close to "In what year was the NHS
     # founded?" but far from "In what year was the founded?".
     asked_vector: np.ndarray
-    name_vectors: tuple[np.ndarray, ...] = ()
+    # … and of each name the library doesn't know (None: a name it knows, matched by words)
+    name_vectors: tuple[np.ndarray | None, ...] = ()
     speaker: str | None = None  # whose words it asks for ("What did Hewitt say …")
     # Sentences already scored for this question, by passage: re-ranking and the answerer
     # look at the same passages (index.evidence.score_sentences).
@@ -131,15 +132,18 @@ class Question:
         return len(asked) == 1 or titled or all(w in said for w in asked)
 
     @staticmethod
-    def to_embed(text: str) -> list[str]:
+    def to_embed(text: str, known: Callable[[frozenset[str]], bool] | None = None) -> list[str]:
         """What a question needs embedded besides itself: what it asks without its names
         (when that is anything: "Who is the Secretary General of Co-operatives UK?" asks
-        nothing beyond its name), then each name."""
+        nothing beyond its name), then each name the library doesn't know (`known`: does it
+        use every word of the name). A known name is matched by its words, only an unknown
+        one by meaning (index.evidence.judge); each text costs as much as the question."""
         found = _names(text)
         if not found:
             return []
         asked = without_names(text, found)
-        return [asked, *found] if terms(asked) else found
+        unknown = [n for n in found if known is None or not known(frozenset(terms(n)))]
+        return [asked, *unknown] if terms(asked) else unknown
 
     @classmethod
     def of(
@@ -148,20 +152,25 @@ class Question:
         vector: np.ndarray | list[float],
         context: str = "",
         extra: Sequence[np.ndarray] = (),
+        known: Callable[[frozenset[str]], bool] | None = None,
     ) -> Question:
         """Analyse `text`; `vector` is its retrieval embedding, `extra` the embeddings of
-        `to_embed(text)` (without them, what is asked is the question itself)."""
+        `to_embed(text, known)` (without them, what is asked is the question itself)."""
         weights = dict.fromkeys(terms(context), 0.5)
         weights.update(dict.fromkeys(terms(text), 1.0))
         found = _names(text)
         unit = np.asarray(vector, dtype=np.float32)
         asked_vector: np.ndarray = unit
-        name_vectors: tuple[np.ndarray, ...] = ()
+        name_vectors: tuple[np.ndarray | None, ...] = ()
         if len(extra) and found:
-            extra = list(extra)
-            if len(extra) > len(found):
-                asked_vector, extra = np.asarray(extra[0], dtype=np.float32), extra[1:]
-            name_vectors = tuple(np.asarray(v, dtype=np.float32) for v in extra)
+            rest = [np.asarray(v, dtype=np.float32) for v in extra]
+            if terms(without_names(text, found)):
+                asked_vector, rest = rest[0], rest[1:]
+            vectors = iter(rest)
+            name_vectors = tuple(
+                None if known is not None and known(frozenset(terms(n))) else next(vectors, None)
+                for n in found
+            )
         return cls(
             text=text,
             vector=unit,

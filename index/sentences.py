@@ -104,6 +104,10 @@ class SentenceTable:
         self.kinds = kinds or []  # distinct sets of entity kinds; a sentence's index or -1
         self.chunk_ids = chunk_ids or []
         self._doc = {d: i for i, d in enumerate(self.docs)}
+        # Sign bits word by word (6 rows of one uint64 a sentence): summing the 6 words of
+        # each sentence's row is a strided reduction, 6x slower than adding 6 contiguous
+        # rows (3.5 against 0.6 ms over 75,000 sentences). A 48-byte-a-sentence copy.
+        self._bits_by_word = np.ascontiguousarray(self.bits.T)
 
     def __len__(self) -> int:
         return len(self.scales)
@@ -115,18 +119,19 @@ class SentenceTable:
             return {}
         q = np.asarray(vector, dtype=np.float32)
         qbits = np.packbits(q > 0).view(np.uint64)
-        distance = np.bitwise_count(self.bits ^ qbits).sum(axis=1)
+        words = self._bits_by_word
+        distance = np.bitwise_count(words[0] ^ qbits[0]).astype(np.uint16)
+        for w in range(1, len(qbits)):
+            distance += np.bitwise_count(words[w] ^ qbits[w])
         n = min(len(distance), RESCORE * pool)
         rows = np.argpartition(distance, n - 1)[:n] if n < len(distance) else np.arange(n)
         cosines = (self.q8[rows].astype(np.float32) @ q) * self.scales[rows]
-        best: dict[str, float] = {}
-        for i in np.argsort(-cosines):
-            cid = self.chunk_ids[int(self.chunk_of[int(rows[i])])]
-            if cid not in best:
-                best[cid] = float(cosines[i])
-                if len(best) == pool:
-                    break
-        return best
+        order = np.argsort(-cosines, kind="stable")
+        chunks = self.chunk_of[rows[order]]
+        # each chunk by its best sentence: the first time it appears in that order
+        _, first = np.unique(chunks, return_index=True)
+        first = np.sort(first)[:pool]
+        return {self.chunk_ids[int(chunks[i])]: float(cosines[order[i]]) for i in first}
 
     def positions(self, doc_id: str) -> tuple[int, int]:
         """The [lo, hi) of a document's sentences in the sorted arrays."""

@@ -21,6 +21,7 @@ from index.answering.types import Answer, Answerer, Turn
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
+from index.evidence import known_name
 from index.prompts import load_prompt
 from index.question import Question
 from index.reranking import POOL as RERANK_POOL
@@ -110,13 +111,26 @@ class KnowledgeBase:
         k = k or self.settings.top_k
         if not 1 <= k <= 100:
             raise UsageError("k must be between 1 and 100")
-        return self._retrieve(self.question(q), q, k, self.retriever.live())
+        live = self.retriever.live()
+        return self._retrieve(self.question(q, live=live), q, k, live)
 
-    def question(self, text: str, query: str | None = None, context: str = "") -> Question:
-        """The question analysed once: its embedding (that of the retrieval query, which for
-        a follow-up carries the previous question), words, names and shape."""
+    def question(
+        self,
+        text: str,
+        query: str | None = None,
+        context: str = "",
+        live: Generation | None = None,
+    ) -> Question:
+        """The question analysed once, against `live` (default: the live generation): its
+        embedding (that of the retrieval query, which for a follow-up carries the previous
+        question), words, names and shape."""
         query = query or text
-        extra = Question.to_embed(text)
+        generation = live or self.retriever.live()
+
+        def known(name: frozenset[str]) -> bool:
+            return known_name(name, generation)
+
+        extra = Question.to_embed(text, known)
         cache = getattr(self.embed_model, "query_cache", None)
         if extra and cache is not None and cache.get(query) is None:
             # One model call for the query and the rest: two would cost nearly twice as much.
@@ -124,9 +138,10 @@ class KnowledgeBase:
             vector = vectors[0].copy()
             vector.flags.writeable = False
             cache.put(query, vector)
-            return Question.of(text, vector, context, vectors[1:])
+            return Question.of(text, vector, context, vectors[1:], known)
         vector = self.embed_model.get_query_embedding(query)
-        return Question.of(text, vector, context, self.embed_texts(extra) if extra else ())
+        extra_vectors = self.embed_texts(extra) if extra else ()
+        return Question.of(text, vector, context, extra_vectors, known)
 
     def _retrieve(self, question: Question, query: str, k: int, live: Generation) -> list[Hit]:
         """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k."""
@@ -192,7 +207,7 @@ class KnowledgeBase:
         standalone = condensed.question or q
         query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
         context = "" if condensed.question else " ".join(t.question for t in history)
-        analysed = self.question(standalone, query, context)
+        analysed = self.question(standalone, query, context, live)
         # Broad questions look further, so that several articles and speakers are heard.
         k = max(2 * self.settings.top_k, RERANK_POOL) if analysed.broad else self.settings.top_k
         hits = self._retrieve(analysed, query, k, live)

@@ -155,3 +155,29 @@ def test_what_the_library_does_not_cover_is_refused(
 )
 def test_quotes_are_shown_between_one_pair_of_quotation_marks(quote: str, shown: str) -> None:
     assert extractive.shown(quote) == shown
+
+
+def test_only_names_the_library_does_not_know_are_embedded(
+    seed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each text embedded costs as much as the question: a name the articles use is matched
+    by its words, so only the question, what it asks, and an unknown name are embedded."""
+    embedded: list[list[str]] = []
+    real = seed_kb.embed_texts
+
+    def spy(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(seed_kb, "embed_texts", spy)
+    known = "What did Patricia Hewitt promise staff moved to private firms?"
+    seed_kb.question(known)
+    assert embedded[-1] == [known, "What did promise staff moved to private firms?"]
+    unknown = "What did Boris Johnson promise NHS staff this week?"
+    question = seed_kb.question(unknown)
+    assert "Boris Johnson" in embedded[-1]
+    # aligned with the names: a vector for the unknown one only ("NHS" is known)
+    assert [v is not None for v in question.name_vectors] == [
+        n == "Boris Johnson" for n in question.name_texts
+    ]
+    assert seed_kb.answer_sync(unknown).refused
