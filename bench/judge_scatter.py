@@ -1,7 +1,8 @@
 """The refusal judge's scatter on tuning questions only: for each answerable dev question
 and each unanswerable one (dev_qa's and bench/tuning/unanswerable_own.txt), the judge's
 strength, the best passage's cosine with the question, their sum (held against
-index.evidence.MIN_SUPPORT) and the verdict. Held-out sets are never shown here.
+index.evidence.min_support for the library's size) and the verdict. Answerable: dev_qa,
+dev_para and bench/tuning/para_own.jsonl. Held-out sets are never shown here.
 
     .venv/bin/python bench/judge_scatter.py [--sources DIR] [--data DIR]
 """
@@ -20,6 +21,7 @@ from index.settings import Settings
 
 SHARED = ROOT.parent / "shared"
 OWN_UNANSWERABLE = ROOT / "bench" / "tuning" / "unanswerable_own.txt"
+OWN_PARAPHRASES = ROOT / "bench" / "tuning" / "para_own.jsonl"
 
 
 def _questions(path: Path, answerable: bool) -> list[str]:
@@ -41,7 +43,8 @@ def main() -> None:
     live = kb.retriever.live()
     sets = {
         "answerable": _questions(SHARED / "dev_qa.jsonl", True)
-        + _questions(SHARED / "dev_para.jsonl", True),
+        + _questions(SHARED / "dev_para.jsonl", True)
+        + _questions(OWN_PARAPHRASES, True),
         "unanswerable": _questions(SHARED / "dev_qa.jsonl", False)
         + [q for q in OWN_UNANSWERABLE.read_text(encoding="utf-8").splitlines() if q.strip()],
     }
