@@ -44,7 +44,7 @@ from index.store import Catalog, ChromaStore
 from index.text import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
-FORMAT = 1
+FORMAT = 2  # 2: sentence sign bits stored word-major
 MANIFEST = "manifest.json"
 _ARRAYS = ("text_lo", "meta_lo", "doc_of", "tokens", "token_lo", "df", "doc_terms", "doc_lo")
 # Parsed into the side files' own arrays (pages, sentences): not kept in a chunk's metadata.
