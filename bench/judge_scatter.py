@@ -10,11 +10,11 @@ dev_para and bench/tuning/para_own.jsonl. Held-out sets are never shown here.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from common import ROOT, command
 
+from index.evaluation import load_qa
 from index.evidence import about_names, judge, score_sentences
 from index.service import KnowledgeBase
 from index.settings import Settings
@@ -25,12 +25,7 @@ OWN_PARAPHRASES = ROOT / "bench" / "tuning" / "para_own.jsonl"
 
 
 def _questions(path: Path, answerable: bool) -> list[str]:
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        if "groups" not in item and item.get("answerable", True) == answerable:
-            out.append(item["question"])
-    return out
+    return [q.question for q in load_qa(path) if not q.broad and q.answerable == answerable]
 
 
 def main() -> None:

@@ -68,6 +68,12 @@ def _names(text: str) -> list[str]:
     return [e for e in name_phrases(text) if terms(e)]
 
 
+def _unknown(found: list[str], known: Callable[[frozenset[str]], bool] | None) -> list[bool]:
+    """Which names are embedded: those the library doesn't use (all of them, without
+    `known`). `to_embed` and `of` read the same answer, so the vectors line up."""
+    return [known is None or not known(frozenset(terms(n))) for n in found]
+
+
 def _bare(word: str) -> str:
     w = word.strip('?!.,;:"“”()').lower()
     for suffix in ("'s", "’s"):
@@ -142,7 +148,7 @@ class Question:
         if not found:
             return []
         asked = without_names(text, found)
-        unknown = [n for n in found if known is None or not known(frozenset(terms(n)))]
+        unknown = [n for n, embed in zip(found, _unknown(found, known), strict=True) if embed]
         return [asked, *unknown] if terms(asked) else unknown
 
     @classmethod
@@ -168,8 +174,7 @@ class Question:
                 asked_vector, rest = rest[0], rest[1:]
             vectors = iter(rest)
             name_vectors = tuple(
-                None if known is not None and known(frozenset(terms(n))) else next(vectors, None)
-                for n in found
+                next(vectors, None) if embed else None for embed in _unknown(found, known)
             )
         return cls(
             text=text,
