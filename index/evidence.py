@@ -61,7 +61,6 @@ class Evidence:
     end: int
     text: str
     meaning: float  # cosine of question and sentence
-    asked: float  # cosine of what is asked (the question without its names) and sentence
     window: float  # cosine of question and the sentence with its neighbours
     lexical: float  # IDF share of the question's terms in the window (and title/author)
     lexical_asked: float  # IDF share of what it asks (names, wh-words aside) in the sentence
@@ -102,7 +101,6 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
             continue
         vectors = np.stack([r.vector for r in refs])
         meaning = vectors @ question.vector
-        asked = vectors @ question.asked_vector
         # Each sentence with its neighbours (the sum of their vectors), all at once.
         windows = vectors.copy()
         windows[1:] = vectors[:-1] + vectors[1:]
@@ -138,7 +136,6 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                     end=ref.end,
                     text=texts[i],
                     meaning=float(meaning[i]),
-                    asked=float(asked[i]),
                     window=window,
                     lexical=lexical,
                     lexical_asked=lexical_asked,
@@ -195,20 +192,25 @@ def names_in(names: tuple[str, ...], text: str, before: str = "") -> float:
     if not names:
         return 0.0
     refers_back = bool(before) and _PRONOUN.search(text) is not None
-    found = 0
-    for name in names:
-        if _has_name(name, text) or (refers_back and _has_name(name, before)):
-            found += 1
+    here = _NameSearch(text)
+    back = _NameSearch(before) if refers_back else None
+    found = sum(1 for n in names if here.has(n) or (back is not None and back.has(n)))
     return found / len(names)
 
 
-def _has_name(name: str, text: str) -> bool:
-    flat = " ".join(text.split()).lower()
-    tokens = set(text.split())
-    initials = "".join(w[0] for w in name.split() if w[:1].isupper())
-    return name.lower() in flat or (
-        len(initials) >= 2 and (initials in tokens or initials + "s" in tokens)
-    )
+class _NameSearch:
+    """A text made ready to look several names up in (whitespace and case aside)."""
+
+    def __init__(self, text: str) -> None:
+        split = text.split()
+        self.flat = " ".join(split).lower()
+        self.tokens = set(split)
+
+    def has(self, name: str) -> bool:
+        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
+        return name.lower() in self.flat or (
+            len(initials) >= 2 and (initials in self.tokens or initials + "s" in self.tokens)
+        )
 
 
 def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
@@ -280,9 +282,15 @@ def min_support(sentences: int) -> float:
     return MIN_SUPPORT * math.sqrt(math.log(max(sentences, 2)) / math.log(SUPPORT_AT))
 
 
-def _related(a: str, b: str) -> bool:
-    """Same stem, or one a prefix of the other ('spoke'/'spokesman'), beyond 4 letters."""
-    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+def _related_in(asked: dict[str, float], near: set[str]) -> set[str]:
+    """The asked terms in `near`, or sharing a stem with one of its terms by one being a
+    prefix of the other, beyond 4 letters ('spoke'/'spokesman')."""
+    longer = [w for w in near if len(w) >= 4]
+    return {
+        a
+        for a in asked
+        if a in near or (len(a) >= 4 and any(a.startswith(w) or w.startswith(a) for w in longer))
+    }
 
 
 def judge(question: Question, evidence: list[Evidence], live: Generation) -> Verdict:
@@ -305,14 +313,17 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     # Only numbers and years gate (see HARD_KINDS); the other kinds weigh in the score.
     typed = answer_kind(question.text) in HARD_KINDS
     expansions = acronyms(question.text)
+    # cosine of what is asked (the question without its names) and each sentence
+    asked_cosines = vectors @ question.asked_vector
     strength = 0.0
-    for ev in top:
+    by_place = {(ev.hit.chunk_id, ev.pos): ev.text for ev in evidence}
+    for ev, asked_cosine in zip(top, asked_cosines.tolist(), strict=True):
         if typed and not holds_answer(question.text, ev.text, ev.entities):
             continue
-        near = _window_terms(ev, evidence) | acronym_terms(ev.text, expansions)
-        found = {a for a in asked if any(_related(a, w) for w in near)}
+        near = _window_terms(ev, by_place) | acronym_terms(ev.text, expansions)
+        found = _related_in(asked, near)
         words_share = share(found) if asked else 1.0
-        strength = max(strength, ev.asked + ASKED_WORDS_WEIGHT * words_share)
+        strength = max(strength, asked_cosine + ASKED_WORDS_WEIGHT * words_share)
     if strength < MIN_ANSWERS:
         return Verdict(False, "no sentence of the passages says what is asked", strength)
     topical = max(ev.hit.score for ev in evidence)
@@ -321,12 +332,14 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     return Verdict(True, "", strength)
 
 
-def _window_terms(ev: Evidence, evidence: list[Evidence]) -> set[str]:
-    """Terms of a sentence and the sentences either side of it in its passage."""
+def _window_terms(ev: Evidence, by_place: dict[tuple[str, int], str]) -> set[str]:
+    """Terms of a sentence and the sentences either side of it in its passage (`by_place`:
+    the text of every scored sentence by passage and place)."""
     near = set(_terms_of(ev.text))
-    for other in evidence:
-        if other.hit.chunk_id == ev.hit.chunk_id and abs(other.pos - ev.pos) == 1:
-            near |= _terms_of(other.text)
+    for pos in (ev.pos - 1, ev.pos + 1):
+        other = by_place.get((ev.hit.chunk_id, pos))
+        if other is not None:
+            near |= _terms_of(other)
     return near
 
 

@@ -19,6 +19,7 @@ import logging
 import math
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -132,7 +133,8 @@ class Retriever:
             q = np.asarray(vector, dtype=np.float32)
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 cosine[cid] = float(np.asarray(emb, dtype=np.float32) @ q)
-        hits = [self._hit(live, cid, cosine.get(cid, 0.0), fused[cid]) for cid in best]
+        # Made one by one as merging takes them: it stops at k passages.
+        hits = (self._hit(live, cid, cosine.get(cid, 0.0), fused[cid]) for cid in best)
         return merge_overlaps(hits, k)
 
     def _lexical(self, live: Generation, query: str, pool: int) -> list[str]:
@@ -186,7 +188,7 @@ def _exact(ids: list[str], vectors: np.ndarray, vector: list[float], pool: int) 
     return {ids[i]: float(scores[i]) for i in top}
 
 
-def merge_overlaps(hits: list[Hit], k: int) -> list[Hit]:
+def merge_overlaps(hits: Iterable[Hit], k: int) -> list[Hit]:
     """Fold hits that overlap in one document into one passage, and drop hits whose text
     repeats one already taken (the same article saved twice), so k hits are k passages."""
     out: list[Hit] = []

@@ -146,25 +146,30 @@ class SentenceTable:
         starts = a["starts"][lo:hi]
         first = lo + int(np.searchsorted(starts, start, side="left"))
         last = lo + int(np.searchsorted(starts, end - 1, side="right"))
-        picked = [i for i in range(first, last) if a["ends"][i] <= end]
-        if not picked:
+        picked = np.arange(first, last)
+        picked = picked[a["ends"][first:last] <= end]
+        if not len(picked):
             return []
         rows = a["rows"][picked]
         vectors = self.q8[rows].astype(np.float32) * self.scales[rows, None]
         vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
-        out = []
-        for k, i in enumerate(picked):
-            who, kinds = int(a["speaker"][i]), int(a["kinds"][i])
-            out.append(
-                SentenceRef(
-                    int(a["starts"][i]),
-                    int(a["ends"][i]),
-                    vectors[k],
-                    self.speakers[who] if who >= 0 else None,
-                    self.kinds[kinds] if kinds >= 0 else None,
-                )
+        columns = zip(
+            a["starts"][picked].tolist(),
+            a["ends"][picked].tolist(),
+            a["speaker"][picked].tolist(),
+            a["kinds"][picked].tolist(),
+            strict=True,
+        )
+        return [
+            SentenceRef(
+                begin,
+                finish,
+                vectors[k],
+                self.speakers[who] if who >= 0 else None,
+                self.kinds[kinds] if kinds >= 0 else None,
             )
-        return out
+            for k, (begin, finish, who, kinds) in enumerate(columns)
+        ]
 
 
 def _empty_arrays() -> dict[str, np.ndarray]:

@@ -243,6 +243,7 @@ _WH = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # asked of every candidate sentence of a question
 def answer_kind(question: str) -> str | None:
     """What the question's first wh-phrase asks for: "number", "time", "person", "place",
     "name" (which …), or None."""
@@ -265,14 +266,14 @@ def answer_type_terms(question: str) -> set[str]:
 def answer_type_match(question: str, sentence: str) -> bool:
     """Does the sentence hold the kind of answer the question's wh-word asks for? The
     first wh-word decides: "who was minister when …" asks for a name, not a date."""
-    first = _WH.search(question)
-    if first is None:
+    kind = answer_kind(question)
+    if kind is None:
         return False
-    if first.group("number"):
+    if kind == "number":
         return bool(_NUMBER.search(sentence))
-    if first.group("year"):
+    if kind == "year":
         return bool(_YEAR.search(sentence))
-    if first.group("time"):
+    if kind == "time":
         return bool(_TIME.search(sentence) or _MONTH.search(sentence))
     asked = set(words(question))
     return any(w.lower() not in asked for w in named_entities(sentence))
