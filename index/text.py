@@ -211,8 +211,18 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content words: the vocabulary of lexical retrieval and evidence scoring."""
-    return [stem(w) for w in content_words(text)]
+    """Stemmed content words: the vocabulary of lexical retrieval and evidence scoring
+    (`stem` of `content_words`, a word token at a time)."""
+    return [t for t in map(_term, _WORD.findall(text)) if t]
+
+
+@lru_cache(maxsize=65536)
+def _term(token: str) -> str:
+    """One word token as `terms` counts it; "" for a stopword. Tokens repeat, so each is
+    worked out once (this is most of the time of scoring a question's candidate sentences)."""
+    w = token.lower().replace("’", "'").strip("'-")
+    w = w[:-2] if w.endswith("'s") else w
+    return stem(w) if w and w not in stopwords() else ""
 
 
 # "no one" is nobody, not a number.
