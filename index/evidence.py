@@ -191,11 +191,12 @@ def names_in(names: tuple[str, ...], text: str, before: str = "") -> float:
     his plan …") — in the sentence `before` it."""
     if not names:
         return 0.0
-    refers_back = bool(before) and _PRONOUN.search(text) is not None
     here = _NameSearch(text)
-    back = _NameSearch(before) if refers_back else None
-    found = sum(1 for n in names if here.has(n) or (back is not None and back.has(n)))
-    return found / len(names)
+    missing = [n for n in names if not here.has(n)]
+    if missing and before and _PRONOUN.search(text) is not None:  # only when it matters
+        back = _NameSearch(before)
+        missing = [n for n in missing if not back.has(n)]
+    return (len(names) - len(missing)) / len(names)
 
 
 class _NameSearch:
