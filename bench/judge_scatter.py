@@ -1,8 +1,10 @@
 """The refusal judge's scatter on tuning questions only: for each answerable dev question
-and each unanswerable one (dev_qa's and bench/tuning/unanswerable_own.txt), the judge's
-strength, the best passage's cosine with the question, their sum (held against
-index.evidence.min_support for the library's size) and the verdict. Answerable: dev_qa,
-dev_para and bench/tuning/para_own.jsonl. Held-out sets are never shown here.
+and each unanswerable one, the judge's strength, the best passage's cosine with the
+question, their sum (held against index.evidence.min_support for the library's size) and
+the verdict, then how many of each set are answered. Answerable: dev_qa, dev_para and
+bench/tuning/para_own.jsonl; broad: dev_broad and bench/tuning/broad_own.jsonl;
+unanswerable: dev_qa's, bench/tuning/unanswerable_own.txt and
+bench/tuning/unanswerable_broad_own.txt. Held-out sets are never shown here.
 
     .venv/bin/python bench/judge_scatter.py [--sources DIR] [--data DIR]
 """
@@ -16,16 +18,23 @@ from common import ROOT, command
 
 from index.evaluation import load_qa
 from index.evidence import about_names, judge, score_sentences
+from index.reranking import POOL as RERANK_POOL
 from index.service import KnowledgeBase
 from index.settings import Settings
 
 SHARED = ROOT.parent / "shared"
 OWN_UNANSWERABLE = ROOT / "bench" / "tuning" / "unanswerable_own.txt"
+OWN_UNANSWERABLE_BROAD = ROOT / "bench" / "tuning" / "unanswerable_broad_own.txt"
 OWN_PARAPHRASES = ROOT / "bench" / "tuning" / "para_own.jsonl"
+OWN_BROAD = ROOT / "bench" / "tuning" / "broad_own.jsonl"
 
 
 def _questions(path: Path, answerable: bool) -> list[str]:
     return [q.question for q in load_qa(path) if not q.broad and q.answerable == answerable]
+
+
+def _lines(path: Path) -> list[str]:
+    return [q for q in path.read_text(encoding="utf-8").splitlines() if q.strip()]
 
 
 def main() -> None:
@@ -40,24 +49,32 @@ def main() -> None:
         "answerable": _questions(SHARED / "dev_qa.jsonl", True)
         + _questions(SHARED / "dev_para.jsonl", True)
         + _questions(OWN_PARAPHRASES, True),
+        "broad": [q.question for p in (SHARED / "dev_broad.jsonl", OWN_BROAD) for q in load_qa(p)],
         "unanswerable": _questions(SHARED / "dev_qa.jsonl", False)
-        + [q for q in OWN_UNANSWERABLE.read_text(encoding="utf-8").splitlines() if q.strip()],
+        + _lines(OWN_UNANSWERABLE)
+        + _lines(OWN_UNANSWERABLE_BROAD),
     }
     print(command())
     print(f"{'set':<13} {'strength':>8} {'passage':>7} {'sum':>5} verdict  question")
+    answered = dict.fromkeys(sets, 0)
     for name, questions in sets.items():
         for text in questions:
             question = kb.question(text)
-            hits = kb._retrieve(question, text, kb.settings.top_k, live)
+            # as deep as answering looks (index.service.KnowledgeBase.answer_iter)
+            k = max(2 * kb.settings.top_k, RERANK_POOL) if question.broad else kb.settings.top_k
+            hits = kb._retrieve(question, text, k, live)
             relevant = about_names(question, score_sentences(question, hits, live), live)
             verdict = judge(question, relevant, live)
             passage = max((ev.hit.score for ev in relevant), default=0.0)
             total = verdict.strength + passage
             shown = "answer" if verdict.answerable else "refuse"
+            answered[name] += verdict.answerable
             print(
                 f"{name:<13} {verdict.strength:8.2f} {passage:7.2f} {total:5.2f} {shown:<7}  "
                 f"{text[:70]}"
             )
+    for name, questions in sets.items():
+        print(f"{name}: {answered[name]} of {len(questions)} answered")
 
 
 if __name__ == "__main__":
