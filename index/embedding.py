@@ -14,7 +14,7 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -198,6 +198,18 @@ def _open_tokenizer(path: Path) -> Any:
     return tokenizer
 
 
+Part = tuple[int, Sequence[tuple[int, int]]]  # (which text, character spans in it)
+
+
+def _in_spans(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Which tokens (by their character offsets) lie inside one of `spans`, or are the
+    special tokens ([CLS], [SEP]: offsets (0, 0))."""
+    return np.array(
+        [(a, b) == (0, 0) or any(s <= a and b <= e for s, e in spans) for a, b in offsets],
+        dtype=bool,
+    )
+
+
 class Embedder(Protocol):
     """What retrieval and the refresh need of an embedding model (MiniLM, or MiniLMEmbedding,
     its llama-index face, or a test's stand-in)."""
@@ -271,12 +283,23 @@ class MiniLM:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts as an (n, 384) float32 array; batches group similar lengths."""
+        return self.embed_parts(texts, ())
+
+    def embed_parts(self, texts: list[str], parts: Sequence[Part]) -> np.ndarray:
+        """`embed(texts)`, then a row for each part (i, spans) from the same pass: the mean of
+        text i's own token vectors over the characters in `spans`, with its [CLS] and [SEP]
+        tokens as a text of their own would have — what those words mean in that text, at
+        no further cost."""
+        out = np.zeros((len(texts) + len(parts), 384), dtype=np.float32)
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
+            return out
         session, tokenizer = self._ready()
         encodings = tokenizer.encode_batch(texts)
+        pooled_parts: dict[int, list[tuple[int, np.ndarray]]] = {}
+        for p, (i, spans) in enumerate(parts):
+            picked = _in_spans(encodings[i].offsets, spans)
+            pooled_parts.setdefault(i, []).append((len(texts) + p, picked))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        out = np.zeros((len(texts), 384), dtype=np.float32)
         for k in range(0, len(order), ORT_BATCH):
             batch = order[k : k + ORT_BATCH]
             width = max(len(encodings[i].ids) for i in batch)
@@ -293,6 +316,10 @@ class MiniLM:
             pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[batch] = pooled / np.clip(norms, 1e-12, None)
+            for row, i in enumerate(batch):
+                for dest, picked in pooled_parts.get(i, ()):
+                    part = hidden[row, : len(picked)][picked].mean(axis=0)
+                    out[dest] = part / max(float(np.linalg.norm(part)), 1e-12)
         return out
 
     def get_query_embedding(self, query: str) -> list[float]:

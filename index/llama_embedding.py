@@ -5,13 +5,14 @@ Kept apart from index/embedding.py so that answering a question never imports ll
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from index.embedding import MODEL_ID, MiniLM, QueryCache, cached_query_embedding
+from index.embedding import MODEL_ID, MiniLM, Part, QueryCache, cached_query_embedding
 
 
 class MiniLMEmbedding(BaseEmbedding):
@@ -40,6 +41,10 @@ class MiniLMEmbedding(BaseEmbedding):
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embed texts as an (n, 384) float32 array (MiniLM.embed)."""
         return self._encoder.embed(texts)
+
+    def embed_parts(self, texts: list[str], parts: Sequence[Part]) -> np.ndarray:
+        """Texts and parts of them from one pass (MiniLM.embed_parts)."""
+        return self._encoder.embed_parts(texts, parts)
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return cached_query_embedding(self._encoder.query_cache, query, self.embed)

@@ -58,9 +58,13 @@ def shape_of(text: str) -> Shape:
 def without_names(text: str, names: list[str]) -> str:
     """The question with the names it is about taken out: what it asks of them ("In what
     year was the NHS founded?" → "In what year was the founded?")."""
+    return " ".join(m.group() for m in _kept_words(text, names))
+
+
+def _kept_words(text: str, names: list[str]) -> list[re.Match[str]]:
+    """The question's words (as `str.split` finds them) that aren't words of its names."""
     drop = {w.lower() for n in names for w in n.split()} - {"of"}
-    kept = [w for w in text.split() if _bare(w) not in drop]
-    return " ".join(kept)
+    return [m for m in re.finditer(r"\S+", text) if _bare(m.group()) not in drop]
 
 
 def _names(text: str) -> list[str]:
@@ -150,6 +154,16 @@ class Question:
         asked = without_names(text, found)
         unknown = [n for n, embed in zip(found, _unknown(found, known), strict=True) if embed]
         return [asked, *unknown] if terms(asked) else unknown
+
+    @staticmethod
+    def asked_spans(text: str) -> list[tuple[int, int]] | None:
+        """Where what it asks is in the question: the character spans of the words of
+        `to_embed`'s first text (None when that text isn't what is asked), so that a model
+        can read what is asked from the question's own token vectors."""
+        found = _names(text)
+        if not found or not terms(without_names(text, found)):
+            return None
+        return [m.span() for m in _kept_words(text, found)]
 
     @classmethod
     def of(

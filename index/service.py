@@ -131,7 +131,23 @@ class KnowledgeBase:
             return known_name(name, generation)
 
         extra = Question.to_embed(text, known)
+        spans = Question.asked_spans(text)
+        embed_parts = getattr(self.embed_model, "embed_parts", None)
         cache = getattr(self.embed_model, "query_cache", None)
+        if spans is not None and embed_parts is not None:
+            # What it asks without its names, read from the question's own token vectors:
+            # the question's pass gives it, where embedding it alone cost a second text as
+            # long, and judged better on the tuning sets (docs/answering.md).
+            names = extra[1:]  # to_embed: what is asked, then the names to embed
+            cached = cache.get(query) if cache is not None else None
+            texts = [text] if query == text or cached is not None else [query, text]
+            vectors = embed_parts([*texts, *names], [(texts.index(text), spans)])
+            vector = cached if cached is not None else vectors[texts.index(query)].copy()
+            if cache is not None and cached is None:
+                vector.flags.writeable = False
+                cache.put(query, vector)
+            asked_and_names = [vectors[-1], *vectors[len(texts) : len(texts) + len(names)]]
+            return Question.of(text, vector, context, asked_and_names, known)
         if extra and cache is not None and cache.get(query) is None:
             # One model call for the query and the rest: two would cost nearly twice as much.
             vectors = self.embed_texts([query, *extra])

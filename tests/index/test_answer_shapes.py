@@ -5,6 +5,7 @@ either the sources' own or a fixed frame."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -157,25 +158,30 @@ def test_quotes_are_shown_between_one_pair_of_quotation_marks(quote: str, shown:
     assert extractive.shown(quote) == shown
 
 
-def test_only_names_the_library_does_not_know_are_embedded(
+def test_only_the_question_and_names_the_library_does_not_know_are_embedded(
     seed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each text embedded costs as much as the question: a name the articles use is matched
-    by its words, so only the question, what it asks, and an unknown name are embedded."""
-    embedded: list[list[str]] = []
-    real = seed_kb.embed_texts
+    """Each text embedded costs as much as the question: what it asks without its names is
+    read from the question's own pass, and a name the articles use is matched by its words,
+    so only the question and an unknown name are embedded."""
+    calls: list[tuple[list[str], list[list[str]]]] = []
+    model = type(seed_kb.embed_model)
+    real = model.embed_parts
 
-    def spy(texts: list[str]) -> np.ndarray:
-        embedded.append(list(texts))
-        return real(texts)
+    def spy(self: Any, texts: list[str], parts: Any) -> np.ndarray:
+        calls.append((list(texts), [[texts[i][a:b] for a, b in spans] for i, spans in parts]))
+        return real(self, texts, parts)
 
-    monkeypatch.setattr(seed_kb, "embed_texts", spy)
+    monkeypatch.setattr(model, "embed_parts", spy)
     known = "What did Patricia Hewitt promise staff moved to private firms?"
     seed_kb.question(known)
-    assert embedded[-1] == [known, "What did promise staff moved to private firms?"]
+    assert calls[-1] == (
+        [known],
+        [["What", "did", "promise", "staff", "moved", "to", "private", "firms?"]],
+    )
     unknown = "What did Boris Johnson promise NHS staff this week?"
     question = seed_kb.question(unknown)
-    assert "Boris Johnson" in embedded[-1]
+    assert calls[-1][0] == [unknown, "Boris Johnson"]
     # aligned with the names: a vector for the unknown one only ("NHS" is known)
     assert [v is not None for v in question.name_vectors] == [
         n == "Boris Johnson" for n in question.name_texts

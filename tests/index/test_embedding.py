@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -86,6 +87,22 @@ def test_model_answers_the_same_question_from_many_threads(embed_model) -> None:
     assert errors == []
     for q, v in out.items():
         assert max(abs(a - b) for a, b in zip(v, expected[q], strict=True)) < 1e-6
+
+
+def test_parts_of_a_text_come_from_its_own_pass(embed_model) -> None:
+    """What a question asks without its names is read from the question's token vectors:
+    the texts' rows are exactly `embed`'s, a part spanning the whole text is the text's own
+    vector, and a part means its words in context (closer to a sentence about them than
+    the whole question is, when the rest of the question is about something else)."""
+    question = "What did Boris Johnson say about hospital waiting lists?"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", question)]
+    asked = [w for w in words if question[w[0] : w[1]] not in ("Boris", "Johnson")]
+    rows = embed_model.embed_parts([question, "short"], [(0, words), (0, asked)])
+    assert np.array_equal(rows[:2], embed_model.embed([question, "short"]))
+    assert float(rows[2] @ rows[0]) > 0.9999
+    sentence = embed_model.embed(["Patients wait months on hospital waiting lists."])[0]
+    assert float(rows[3] @ sentence) > float(rows[0] @ sentence)
+    assert 0.99 < float(np.linalg.norm(rows[3])) < 1.01
 
 
 def test_the_model_optimised_once_gives_the_same_vectors_and_is_checked_at_load(
