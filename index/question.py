@@ -63,7 +63,7 @@ def without_names(text: str, names: list[str]) -> str:
 
 def _kept_words(text: str, names: list[str]) -> list[re.Match[str]]:
     """The question's words (as `str.split` finds them) that aren't words of its names."""
-    drop = {w.lower() for n in names for w in n.split()} - {"of"}
+    drop = {_bare(w) for n in names for w in n.split()} - {"of"}
     return [m for m in re.finditer(r"\S+", text) if _bare(m.group()) not in drop]
 
 

@@ -13,7 +13,7 @@ import pytest
 from index.answering import extractive
 from index.attribution import analyse
 from index.loaders import load_document
-from index.question import Shape, shape_of
+from index.question import Question, Shape, shape_of
 from index.sentences import decode, encode
 from index.service import KnowledgeBase
 
@@ -187,3 +187,14 @@ def test_only_the_question_and_names_the_library_does_not_know_are_embedded(
         n == "Boris Johnson" for n in question.name_texts
     ]
     assert seed_kb.answer_sync(unknown).refused
+
+
+def test_what_is_asked_leaves_out_names_written_with_a_possessive() -> None:
+    """"Hewitt's supporters": the name is Hewitt's, what is asked is about supporters."""
+    question = "Which document did Hewitt's supporters say foreshadowed the contracts?"
+    assert Question.to_embed(question)[0] == (
+        "Which document did supporters say foreshadowed the contracts?"
+    )
+    spans = Question.asked_spans(question)
+    assert spans is not None
+    assert "Hewitt" not in " ".join(question[a:b] for a, b in spans)
