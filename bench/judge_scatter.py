@@ -18,7 +18,6 @@ from common import ROOT, command
 
 from index.evaluation import load_qa
 from index.evidence import about_names, judge, score_sentences
-from index.reranking import POOL as RERANK_POOL
 from index.service import KnowledgeBase
 from index.settings import Settings
 
@@ -60,9 +59,7 @@ def main() -> None:
     for name, questions in sets.items():
         for text in questions:
             question = kb.question(text)
-            # as deep as answering looks (index.service.KnowledgeBase.answer_iter)
-            k = max(2 * kb.settings.top_k, RERANK_POOL) if question.broad else kb.settings.top_k
-            hits = kb._retrieve(question, text, k, live)
+            hits = kb._retrieve(question, text, kb.depth(question), live)
             relevant = about_names(question, score_sentences(question, hits, live), live)
             verdict = judge(question, relevant, live)
             passage = max((ev.hit.score for ev in relevant), default=0.0)

@@ -159,6 +159,11 @@ class KnowledgeBase:
         extra_vectors = self.embed_texts(extra) if extra else ()
         return Question.of(text, vector, context, extra_vectors, known)
 
+    def depth(self, question: Question) -> int:
+        """How many passages answering reads: broad questions look further, so that several
+        articles and speakers are heard."""
+        return max(2 * self.settings.top_k, RERANK_POOL) if question.broad else self.settings.top_k
+
     def _retrieve(self, question: Question, query: str, k: int, live: Generation) -> list[Hit]:
         """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k."""
         hits = self.retriever.search(query, max(k, RERANK_POOL), live=live)
@@ -224,9 +229,7 @@ class KnowledgeBase:
         query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
         context = "" if condensed.question else " ".join(t.question for t in history)
         analysed = self.question(standalone, query, context, live)
-        # Broad questions look further, so that several articles and speakers are heard.
-        k = max(2 * self.settings.top_k, RERANK_POOL) if analysed.broad else self.settings.top_k
-        hits = self._retrieve(analysed, query, k, live)
+        hits = self._retrieve(analysed, query, self.depth(analysed), live)
         retrieved = time.perf_counter()
         answer: Answer | None = None
         for item in self.answerer.run(q, analysed, hits, live, history, condensed, stream):

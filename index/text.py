@@ -113,11 +113,13 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens for lexical matching; possessive 's dropped."""
-    out = []
-    for w in _WORD.findall(text):
-        w = w.lower().replace("’", "'").strip("'-")
-        out.append(w[:-2] if w.endswith("'s") else w)
-    return out
+    return [_word(w) for w in _WORD.findall(text)]
+
+
+def _word(token: str) -> str:
+    """One word token as `words` gives it."""
+    w = token.lower().replace("’", "'").strip("'-")
+    return w[:-2] if w.endswith("'s") else w
 
 
 def named_entities(text: str) -> list[str]:
@@ -220,8 +222,7 @@ def terms(text: str) -> list[str]:
 def _term(token: str) -> str:
     """One word token as `terms` counts it; "" for a stopword. Tokens repeat, so each is
     worked out once (this is most of the time of scoring a question's candidate sentences)."""
-    w = token.lower().replace("’", "'").strip("'-")
-    w = w[:-2] if w.endswith("'s") else w
+    w = _word(token)
     return stem(w) if w and w not in stopwords() else ""
 
 
