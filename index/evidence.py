@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,7 +24,7 @@ import numpy as np
 from index.documents import Hit
 from index.question import Question
 from index.retrieval import CorpusStats, Generation
-from index.sentences import DIM, SentenceRef, Speaker, speaker_name
+from index.sentences import DIM, SentenceBlock, Speaker, speaker_name
 from index.text import (
     acronym_terms,
     acronyms,
@@ -90,58 +90,55 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     asked_share = Coverage(question.asked_weights or question.weights, live.stats)
     expansions = acronyms(question.text)
     out: list[Evidence] = []
+    names = _NameLookup(question.name_texts)
     for hit in hits:
         key = (hit.chunk_id, hit.start, hit.end, live.name)
         if key in question.scored:
             out.extend(question.scored[key])
             continue
         first = len(out)
-        refs = _sentences(hit, live)
-        if not refs:
+        block = _sentences(hit, live)
+        if not len(block):
             continue
-        vectors = np.stack([r.vector for r in refs])
-        meaning = vectors @ question.vector
+        vectors = block.vectors
+        meaning = (vectors @ question.vector).tolist()
         # Each sentence with its neighbours (the sum of their vectors), all at once.
         windows = vectors.copy()
         windows[1:] = vectors[:-1] + vectors[1:]
         windows[:-1] += vectors[1:]
-        norms = np.maximum(np.linalg.norm(windows, axis=1), 1e-12)
-        window_cosines = (windows @ question.vector) / norms
-        texts = [hit.text[r.start - hit.start : r.end - hit.start] for r in refs]
+        norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", windows, windows), 1e-24))
+        window_cosines = ((windows @ question.vector) / norms).tolist()
+        spans = zip(block.starts, block.ends, strict=True)
+        texts = [hit.text[b - hit.start : e - hit.start] for b, e in spans]
         stems = [_terms_of(t) | acronym_terms(t, expansions) for t in texts]
         context = _terms_of(hit.context)
-        spoken = [
-            f"{t} {speaker_name(r.speaker)}" if r.speaker else t
-            for t, r in zip(texts, refs, strict=True)
-        ]
-        for i, ref in enumerate(refs):
-            lo, hi = max(0, i - 1), i + 2
-            window = float(window_cosines[i])
-            lexical = share(context.union(*stems[lo:hi]))
+        found = names.found_in(texts, block.speakers)
+        for i, text in enumerate(texts):
+            speaker = block.speakers[i]
+            entities = block.entities[i]
+            lexical = share(context.union(*stems[max(0, i - 1) : i + 2]))
             lexical_asked = asked_share(stems[i])
-            named = names_in(question.name_texts, spoken[i], spoken[i - 1] if i else "")
-            typed = holds_answer(question.text, texts[i], ref.entities)
-
+            typed = holds_answer(question.text, text, entities)
             score = (
-                MEANING_WEIGHT * (float(meaning[i]) + window)
+                MEANING_WEIGHT * (meaning[i] + window_cosines[i])
                 + WORDS_WEIGHT * (lexical + lexical_asked)
-                + NAMES_WEIGHT * named
-                + (SPEAKER_WEIGHT if question.said_by_speaker(speaker_name(ref.speaker)) else 0.0)
+                + NAMES_WEIGHT * found[i]
+                + (SPEAKER_WEIGHT if question.said_by_speaker(speaker_name(speaker)) else 0.0)
                 + (ANSWER_TYPE_WEIGHT if typed else 0.0)
             )
             out.append(
                 Evidence(
                     hit=hit,
-                    start=ref.start,
-                    end=ref.end,
-                    text=texts[i],
-                    meaning=float(meaning[i]),
-                    window=window,
+                    start=block.starts[i],
+                    end=block.ends[i],
+                    text=text,
+                    meaning=meaning[i],
+                    window=window_cosines[i],
                     lexical=lexical,
                     lexical_asked=lexical_asked,
-                    speaker=ref.speaker,
-                    entities=ref.entities,
-                    vector=ref.vector,
+                    speaker=speaker,
+                    entities=entities,
+                    vector=vectors[i],
                     score=score,
                     pos=i,
                 )
@@ -185,18 +182,32 @@ def holds_answer(question: str, sentence: str, entities: frozenset[str] | None) 
 _PRONOUN = re.compile(r"\b(he|his|him|she|her|hers|they|their|them|it|its)\b", re.I)
 
 
-def names_in(names: tuple[str, ...], text: str, before: str = "") -> float:
-    """Share of `names` found whole in `text`: as written (case and spacing aside), as the
-    acronym of their capitalised words, or — when `text` refers back with a pronoun ("Under
-    his plan …") — in the sentence `before` it."""
-    if not names:
-        return 0.0
-    here = _NameSearch(text)
-    missing = [n for n in names if not here.has(n)]
-    if missing and before and _PRONOUN.search(text) is not None:  # only when it matters
-        back = _NameSearch(before)
-        missing = [n for n in missing if not back.has(n)]
-    return (len(names) - len(missing)) / len(names)
+class _NameLookup:
+    """The names a question is about, looked up whole in sentences: as written (case and
+    spacing aside), as the acronym of their capitalised words ("BMA"), or — when a sentence
+    refers back with a pronoun ("Under his plan …") — in the sentence before it."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = [
+            (n.lower(), "".join(w[0] for w in n.split() if w[:1].isupper())) for n in names
+        ]
+
+    def found_in(self, texts: list[str], speakers: Sequence[Speaker | None]) -> list[float]:
+        """For each of a passage's consecutive sentences, the share of the names found in
+        it or in who says it (the attribution found at refresh)."""
+        if not self.names:
+            return [0.0] * len(texts)
+        spoken = [
+            f"{t} {speaker_name(who)}" if who else t for t, who in zip(texts, speakers, strict=True)
+        ]
+        searched = [_NameSearch(t) for t in spoken]
+        out = []
+        for i, here in enumerate(searched):
+            missing = [n for n in self.names if not here.has(*n)]
+            if missing and i and _PRONOUN.search(spoken[i]) is not None:  # only when it matters
+                missing = [n for n in missing if not searched[i - 1].has(*n)]
+            out.append((len(self.names) - len(missing)) / len(self.names))
+        return out
 
 
 class _NameSearch:
@@ -207,24 +218,27 @@ class _NameSearch:
         self.flat = " ".join(split).lower()
         self.tokens = set(split)
 
-    def has(self, name: str) -> bool:
-        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
-        return name.lower() in self.flat or (
+    def has(self, lowered: str, initials: str) -> bool:
+        return lowered in self.flat or (
             len(initials) >= 2 and (initials in self.tokens or initials + "s" in self.tokens)
         )
 
 
-def _sentences(hit: Hit, live: Generation) -> list[SentenceRef]:
+def _sentences(hit: Hit, live: Generation) -> SentenceBlock:
     """The hit's sentences with their vectors; from the generation's table."""
-    refs = live.sentences.within(hit.doc_id, hit.start, hit.end)
-    if refs:
-        return refs
+    block = live.sentences.within(hit.doc_id, hit.start, hit.end)
+    if len(block):
+        return block
     # No vectors for this passage (a generation built before they existed): its sentences
     # still count by their words, so answers still come out until the next refresh.
-    vec = np.zeros(DIM, dtype=np.float32)
-    return [
-        SentenceRef(hit.start + s.start, hit.start + s.end, vec) for s in split_sentences(hit.text)
-    ]
+    spans = split_sentences(hit.text)
+    return SentenceBlock(
+        [hit.start + s.start for s in spans],
+        [hit.start + s.end for s in spans],
+        np.zeros((len(spans), DIM), dtype=np.float32),
+        [None] * len(spans),
+        [None] * len(spans),
+    )
 
 
 def known_name(name: frozenset[str], live: Generation) -> bool:

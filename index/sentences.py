@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,8 +120,12 @@ class SentenceTable:
         distance = np.bitwise_count(self.bits[0] ^ qbits[0]).astype(np.uint16)
         for w in range(1, len(qbits)):
             distance += np.bitwise_count(self.bits[w] ^ qbits[w])
-        n = min(len(distance), RESCORE * pool)
-        rows = np.argpartition(distance, n - 1)[:n] if n < len(distance) else np.arange(n)
+        # The candidates: every sentence at most as far as the (RESCORE * pool)-th nearest.
+        # Distances are small integers, so counting them finds that bound in one pass
+        # (argpartition took half the search); ties at the bound all come along.
+        counts = np.cumsum(np.bincount(distance, minlength=DIM + 1))
+        bound = int(np.searchsorted(counts, min(len(distance), RESCORE * pool)))
+        rows = np.flatnonzero(distance <= bound)
         cosines = (self.q8[rows].astype(np.float32) @ q) * self.scales[rows]
         order = np.argsort(-cosines, kind="stable")
         chunks = self.chunk_of[rows[order]]
@@ -137,11 +142,11 @@ class SentenceTable:
         lo, hi = self.arrays["doc_lo"][d : d + 2]
         return int(lo), int(hi)
 
-    def within(self, doc_id: str, start: int, end: int) -> list[SentenceRef]:
+    def within(self, doc_id: str, start: int, end: int) -> SentenceBlock:
         """The sentences inside [start, end) of a document, in order."""
         lo, hi = self.positions(doc_id)
         if lo == hi:
-            return []
+            return SentenceBlock.empty()
         a = self.arrays
         starts = a["starts"][lo:hi]
         first = lo + int(np.searchsorted(starts, start, side="left"))
@@ -149,27 +154,40 @@ class SentenceTable:
         picked = np.arange(first, last)
         picked = picked[a["ends"][first:last] <= end]
         if not len(picked):
-            return []
+            return SentenceBlock.empty()
         rows = a["rows"][picked]
-        vectors = self.q8[rows].astype(np.float32) * self.scales[rows, None]
-        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
-        columns = zip(
+        vectors = self.q8[rows].astype(np.float32)
+        vectors /= np.sqrt(np.maximum(np.einsum("ij,ij->i", vectors, vectors), 1e-24))[:, None]
+        return SentenceBlock(
             a["starts"][picked].tolist(),
             a["ends"][picked].tolist(),
-            a["speaker"][picked].tolist(),
-            a["kinds"][picked].tolist(),
-            strict=True,
+            vectors,
+            [self.speakers[who] if who >= 0 else None for who in a["speaker"][picked].tolist()],
+            [self.kinds[k] if k >= 0 else None for k in a["kinds"][picked].tolist()],
         )
-        return [
-            SentenceRef(
-                begin,
-                finish,
-                vectors[k],
-                self.speakers[who] if who >= 0 else None,
-                self.kinds[kinds] if kinds >= 0 else None,
-            )
-            for k, (begin, finish, who, kinds) in enumerate(columns)
-        ]
+
+
+@dataclass(frozen=True)
+class SentenceBlock:
+    """Consecutive sentences of a document as columns: their spans, their unit vectors (one
+    row each), who says each and the kinds of named entities in each (None: not known)."""
+
+    starts: list[int]
+    ends: list[int]
+    vectors: np.ndarray
+    speakers: list[Speaker | None]
+    entities: list[frozenset[str] | None]
+
+    @classmethod
+    def empty(cls) -> SentenceBlock:
+        return cls([], [], np.zeros((0, DIM), dtype=np.float32), [], [])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __iter__(self) -> Iterator[SentenceRef]:
+        for i, (begin, finish) in enumerate(zip(self.starts, self.ends, strict=True)):
+            yield SentenceRef(begin, finish, self.vectors[i], self.speakers[i], self.entities[i])
 
 
 def _empty_arrays() -> dict[str, np.ndarray]:
