@@ -202,11 +202,11 @@ def _unmet(measured: str) -> pytest.MarkDecorator:
         pytest.param("dev_qa", "citation_precision", 0.90, True, marks=_unmet("0.69")),
         ("dev_para", "false_refusal_rate", 0.05, False),
         pytest.param("dev_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.63")),
-        pytest.param("dev_broad", "coverage", 0.85, True, marks=_unmet("0.44")),
+        pytest.param("dev_broad", "coverage", 0.85, True, marks=_unmet("0.61")),
         ("dev_broad", "refused", 0.0, False),
         pytest.param("holdout_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.65")),
         pytest.param("holdout_para", "false_refusal_rate", 0.05, False, marks=_unmet("0.10")),
-        pytest.param("holdout_broad", "coverage", 0.85, True, marks=_unmet("0.40")),
+        pytest.param("holdout_broad", "coverage", 0.85, True, marks=_unmet("0.44")),
         pytest.param("holdout_broad", "refused", 0.0, False, marks=_unmet("0.05")),
         pytest.param(
             "holdout_unanswerable", "refusal_accuracy", 0.80, True, marks=_unmet("0.50")
@@ -226,16 +226,18 @@ def test_issue_10_floor(
     [
         # measured when written: dev 0.69 / 0.90 / 0.90 / 0.63 / 0.44; held-out 0.58 / 0.21
         # / 0.38 / 0.15 / 0.56, holdout_qa 0.93 citing gold and 5/8 refused; since what is
-        # asked is read from the question's own pass: held-out 0.65 / 0.10 / 0.40 / 0.05 / 0.50
+        # asked is read from the question's own pass: held-out 0.65 / 0.10 / 0.40 / 0.05 / 0.50;
+        # since broad quotes lost the bonus for a new document or speaker: broad coverage dev
+        # 0.61, held-out 0.44
         ("dev_qa", "citation_precision", 0.65, True),
         ("dev_qa", "answered_citing_gold", 0.90, True),
         ("dev_qa", "mrr@10", 0.80, True),
         ("dev_para", "answered_citing_gold", 0.50, True),
-        ("dev_broad", "coverage", 0.40, True),
+        ("dev_broad", "coverage", 0.55, True),
         ("holdout_para", "answered_citing_gold", 0.50, True),
         ("holdout_para", "hit@5", 0.90, True),
         ("holdout_para", "false_refusal_rate", 0.20, False),
-        ("holdout_broad", "coverage", 0.30, True),
+        ("holdout_broad", "coverage", 0.40, True),
         ("holdout_broad", "refused", 0.15, False),
         ("holdout_unanswerable", "refusal_accuracy", 0.45, True),
         ("holdout_qa", "answered_citing_gold", 0.85, True),
