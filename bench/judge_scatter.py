@@ -2,9 +2,10 @@
 and each unanswerable one, the judge's strength, the best passage's cosine with the
 question, their sum (held against index.evidence.min_support for the library's size) and
 the verdict, then how many of each set are answered. Answerable: dev_qa, dev_para and
-bench/tuning/para_own.jsonl; broad: dev_broad and bench/tuning/broad_own.jsonl;
-unanswerable: dev_qa's, bench/tuning/unanswerable_own.txt and
-bench/tuning/unanswerable_broad_own.txt. Held-out sets are never shown here.
+bench/tuning/para_own.jsonl and para2_own.jsonl; broad: dev_broad and
+bench/tuning/broad_own.jsonl and broad2_own.jsonl; unanswerable: dev_qa's and
+bench/tuning/unanswerable_own.txt, unanswerable_broad_own.txt and unanswerable2_own.txt.
+Held-out sets are never shown here.
 
     .venv/bin/python bench/judge_scatter.py [--sources DIR] [--data DIR]
 """
@@ -24,8 +25,11 @@ from index.settings import Settings
 SHARED = ROOT.parent / "shared"
 OWN_UNANSWERABLE = ROOT / "bench" / "tuning" / "unanswerable_own.txt"
 OWN_UNANSWERABLE_BROAD = ROOT / "bench" / "tuning" / "unanswerable_broad_own.txt"
+OWN_UNANSWERABLE_2 = ROOT / "bench" / "tuning" / "unanswerable2_own.txt"
 OWN_PARAPHRASES = ROOT / "bench" / "tuning" / "para_own.jsonl"
+OWN_PARAPHRASES_2 = ROOT / "bench" / "tuning" / "para2_own.jsonl"
 OWN_BROAD = ROOT / "bench" / "tuning" / "broad_own.jsonl"
+OWN_BROAD_2 = ROOT / "bench" / "tuning" / "broad2_own.jsonl"
 
 
 def _questions(path: Path, answerable: bool) -> list[str]:
@@ -47,11 +51,17 @@ def main() -> None:
     sets = {
         "answerable": _questions(SHARED / "dev_qa.jsonl", True)
         + _questions(SHARED / "dev_para.jsonl", True)
-        + _questions(OWN_PARAPHRASES, True),
-        "broad": [q.question for p in (SHARED / "dev_broad.jsonl", OWN_BROAD) for q in load_qa(p)],
+        + _questions(OWN_PARAPHRASES, True)
+        + _questions(OWN_PARAPHRASES_2, True),
+        "broad": [
+            q.question
+            for p in (SHARED / "dev_broad.jsonl", OWN_BROAD, OWN_BROAD_2)
+            for q in load_qa(p)
+        ],
         "unanswerable": _questions(SHARED / "dev_qa.jsonl", False)
         + _lines(OWN_UNANSWERABLE)
-        + _lines(OWN_UNANSWERABLE_BROAD),
+        + _lines(OWN_UNANSWERABLE_BROAD)
+        + _lines(OWN_UNANSWERABLE_2),
     }
     print(command())
     print(f"{'set':<13} {'strength':>8} {'passage':>7} {'sum':>5} verdict  question")
