@@ -11,10 +11,9 @@ sentence vectors were computed when the library was indexed."""
 from __future__ import annotations
 
 from index.documents import Hit
-from index.evidence import HARD_KINDS, holds_answer, score_sentences
+from index.evidence import holds_answer, must_hold_answer, score_sentences
 from index.question import Question
 from index.retrieval import RRF_K, Generation
-from index.text import answer_kind
 
 POOL = 12  # candidates re-ranked
 
@@ -27,10 +26,11 @@ def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> lis
     evidence = score_sentences(question, hits, live)
     for ev in evidence:
         place.setdefault(ev.hit.chunk_id, len(place))
-    # "How many …", "what year …": a passage with no number or year in it can't answer, so
-    # those that have one come first (the answerer applies the same rule to sentences).
+    # "How many …", "what year …", "when was …": a passage with no number, year or time in it
+    # can't answer, so those that have one come first (the answerer applies the same rule to
+    # sentences).
     typed: set[str] = set()
-    if answer_kind(question.text) in HARD_KINDS:
+    if must_hold_answer(question.text):
         typed = {
             ev.hit.chunk_id for ev in evidence if holds_answer(question.text, ev.text, ev.entities)
         }

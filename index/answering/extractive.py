@@ -22,17 +22,16 @@ import numpy as np
 from index.answering.types import Answer, Citation, Condensed, Turn
 from index.documents import Hit
 from index.evidence import (
-    HARD_KINDS,
     Evidence,
     about_names,
     holds_answer,
     judge,
+    must_hold_answer,
     score_sentences,
 )
 from index.question import Question
 from index.retrieval import Generation
 from index.sentences import speaker_name
-from index.text import answer_kind
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -183,7 +182,7 @@ def shown(quote: str) -> str:
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     """The best sentence that holds the kind of thing asked for when that is a number or a
     year ("how many", "what year"), widened; a second place only when it answers as well."""
-    if answer_kind(question.text) in HARD_KINDS:
+    if must_hold_answer(question.text):
         typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
         evidence = typed or evidence
     if question.speaker:  # "What did Prentis argue?": his words, where the text has them

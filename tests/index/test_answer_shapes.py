@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from index import evidence
 from index.answering import extractive
 from index.attribution import analyse
 from index.loaders import load_document
@@ -115,6 +116,27 @@ def test_a_fact_question_gets_one_quote(seed_kb: KnowledgeBase) -> None:
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
 
 
+def test_a_when_question_is_answered_with_its_time(seed_kb: KnowledgeBase) -> None:
+    answer = seed_kb.answer_sync("When is the Commons vote on foundation hospitals?")
+    assert not answer.refused and "next Wednesday" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "needs_time"),
+    [
+        ("When was Unison founded?", True),
+        ("On what date did the High Court rule?", True),
+        ("When must commissioners advertise a contract?", False),  # a condition
+        ("What did Ms Hewitt say when she was heckled?", False),  # a conjunction
+        ("Who was health secretary when the Bill was passed?", False),
+    ],
+)
+def test_only_a_question_asking_when_something_happens_needs_a_time(
+    question: str, needs_time: bool
+) -> None:
+    assert evidence.must_hold_answer(question) is needs_time
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -131,6 +153,8 @@ def test_paraphrased_questions_are_answered(seed_kb: KnowledgeBase, question: st
     [
         ("What did Boris Johnson say about the NHS?", "Boris Johnson"),  # never mentioned
         ("In what year was the NHS founded?", None),  # about the NHS, but no year given
+        # about him and his post, but no date given: a "when" question needs a time
+        ("When was Dave Prentis first elected general secretary of Unison?", None),
         ("What is the capital of Australia?", "Australia"),
     ],
 )
