@@ -200,11 +200,12 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
 
 
 def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
-    """Up to MAX_BROAD one-sentence quotes by maximal marginal relevance: relevance (score,
+    """Up to MAX_BROAD quotes by maximal marginal relevance: relevance (score,
     plus VOICED for a sentence someone says — a speaker or quotation marks — since views and
     arguments are voiced, relative to the best) minus REDUNDANCY × the cosine with the most
     similar sentence already quoted: another side or speaker comes in by saying something
-    else. Ordered as chosen (most relevant first)."""
+    else. Ordered as chosen (most relevant first); each quote is then widened as a fact's.
+    """
 
     def relevance(ev: Evidence) -> float:
         voiced = ev.speaker is not None or any(q in ev.text for q in ('"', "“", "”"))
@@ -214,7 +215,7 @@ def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
     best = ranked[0]
     top = relevance(best)
     pool = [ev for ev in ranked if relevance(ev) >= BROAD_FLOOR * top]
-    runs = [[best]]  # one sentence a quote: each says one thing, by one speaker
+    runs = [[best]]  # chosen a sentence at a time: each says one thing, by one speaker
     while len(runs) < MAX_BROAD:
         taken = [ev for run in runs for ev in run]
         vectors = np.stack([ev.vector for ev in taken])
@@ -228,7 +229,12 @@ def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
         if picked is None:
             break
         runs.append([picked])
-    return runs
+    # Each quote with its neighbour when that scores nearly as well, as a fact's quote is
+    # (WIDEN), unless the neighbour is quoted already.
+    widened: list[list[Evidence]] = []
+    for i, run in enumerate(runs):
+        widened.append(_widen(run[0], evidence, widened + runs[i + 1 :]))
+    return widened
 
 
 def _widen(
