@@ -169,6 +169,8 @@ def must_hold_answer(question: str) -> bool:
     HARD_KINDS)?"""
     kind = answer_kind(question)
     return kind in HARD_KINDS or (kind == "time" and _ASKS_WHEN.search(question) is not None)
+
+
 # The named-entity kinds (spaCy's OntoNotes labels, found at refresh) that answer each kind
 # of wh-question.
 _KINDS = {

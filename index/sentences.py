@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,17 +51,6 @@ Speaker = tuple[str, str]  # who, as the text names them; the reporting verb ("a
 def speaker_name(speaker: Speaker | None) -> str | None:
     """Who says a sentence, as the text names them (None: nobody it names)."""
     return speaker[0] if speaker else None
-
-
-@dataclass(frozen=True)
-class SentenceRef:
-    """One sentence of a document: its span, its vector (unit, float32) and who says it."""
-
-    start: int
-    end: int
-    vector: np.ndarray
-    speaker: Speaker | None = None
-    entities: frozenset[str] | None = None  # kinds of named entities ("DATE"); None: unknown
 
 
 # Sentence search: candidates by Hamming distance between sign bits (48 bytes a sentence,
@@ -184,10 +172,6 @@ class SentenceBlock:
 
     def __len__(self) -> int:
         return len(self.starts)
-
-    def __iter__(self) -> Iterator[SentenceRef]:
-        for i, (begin, finish) in enumerate(zip(self.starts, self.ends, strict=True)):
-            yield SentenceRef(begin, finish, self.vectors[i], self.speakers[i], self.entities[i])
 
 
 def _empty_arrays() -> dict[str, np.ndarray]:

@@ -180,8 +180,9 @@ def shown(quote: str) -> str:
 
 
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
-    """The best sentence that holds the kind of thing asked for when that is a number or a
-    year ("how many", "what year"), widened; a second place only when it answers as well."""
+    """The best sentence that holds the kind of thing asked for when that is a number, a
+    year or a time ("how many", "what year", "when was"), widened; a second place only when
+    it answers as well."""
     if must_hold_answer(question.text):
         typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
         evidence = typed or evidence
