@@ -68,6 +68,7 @@ class Evidence:
     entities: frozenset[str] | None  # kinds of named entities in it (None: not known)
     vector: np.ndarray
     score: float
+    typed: bool  # holds the kind of thing the question asks for (holds_answer)
     pos: int = 0  # its place among the passage's sentences
 
 
@@ -141,6 +142,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                     vector=vectors[i],
                     score=score,
                     pos=i,
+                    typed=typed,
                 )
             )
         question.scored[key] = out[first:]
@@ -351,7 +353,7 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     strength = 0.0
     by_place = {(ev.hit.chunk_id, ev.pos): ev.text for ev in evidence}
     for ev, asked_cosine in zip(top, asked_cosines.tolist(), strict=True):
-        if typed and not holds_answer(question.text, ev.text, ev.entities):
+        if typed and not ev.typed:
             continue
         near = _window_terms(ev, by_place) | acronym_terms(ev.text, expansions)
         found = _related_in(asked, near)

@@ -11,7 +11,7 @@ sentence vectors were computed when the library was indexed."""
 from __future__ import annotations
 
 from index.documents import Hit
-from index.evidence import holds_answer, must_hold_answer, score_sentences
+from index.evidence import must_hold_answer, score_sentences
 from index.question import Question
 from index.retrieval import RRF_K, Generation
 
@@ -31,9 +31,7 @@ def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> lis
     # sentences).
     typed: set[str] = set()
     if must_hold_answer(question.text):
-        typed = {
-            ev.hit.chunk_id for ev in evidence if holds_answer(question.text, ev.text, ev.entities)
-        }
+        typed = {ev.hit.chunk_id for ev in evidence if ev.typed}
     last = len(place)
     fused = {
         hit.chunk_id: 1.0 / (RRF_K + i + 1) + 1.0 / (RRF_K + place.get(hit.chunk_id, last) + 1)

@@ -24,7 +24,6 @@ from index.documents import Hit
 from index.evidence import (
     Evidence,
     about_names,
-    holds_answer,
     judge,
     must_hold_answer,
     score_sentences,
@@ -184,7 +183,7 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     year or a time ("how many", "what year", "when was"), widened; a second place only when
     it answers as well."""
     if must_hold_answer(question.text):
-        typed = [ev for ev in evidence if holds_answer(question.text, ev.text, ev.entities)]
+        typed = [ev for ev in evidence if ev.typed]
         evidence = typed or evidence
     if question.speaker:  # "What did Prentis argue?": his words, where the text has them
         theirs = [ev for ev in evidence if question.said_by_speaker(speaker_name(ev.speaker))]
