@@ -92,6 +92,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     expansions = acronyms(question.text)
     out: list[Evidence] = []
     names = _NameLookup(question.name_texts)
+    kind = answer_kind(question.text)
     for hit in hits:
         key = (hit.chunk_id, hit.start, hit.end, live.name)
         if key in question.scored:
@@ -111,7 +112,9 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         window_cosines = ((windows @ question.vector) / norms).tolist()
         spans = zip(block.starts, block.ends, strict=True)
         texts = [hit.text[b - hit.start : e - hit.start] for b, e in spans]
-        stems = [_terms_of(t) | acronym_terms(t, expansions) for t in texts]
+        stems = [_terms_of(t) for t in texts]
+        if expansions and any(a in hit.text for a in expansions):  # "CLP" for "constituency …"
+            stems = [s | acronym_terms(t, expansions) for s, t in zip(stems, texts, strict=True)]
         context = _terms_of(hit.context)
         found = names.found_in(texts, block.speakers)
         for i, text in enumerate(texts):
@@ -119,7 +122,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
             entities = block.entities[i]
             lexical = share(context.union(*stems[max(0, i - 1) : i + 2]))
             lexical_asked = asked_share(stems[i])
-            typed = holds_answer(question.text, text, entities)
+            typed = kind is None or holds_answer(question.text, text, entities)
             score = (
                 MEANING_WEIGHT * (meaning[i] + window_cosines[i])
                 + WORDS_WEIGHT * (lexical + lexical_asked)
@@ -224,8 +227,11 @@ class _NameLookup:
         out = []
         for i, here in enumerate(searched):
             missing = [n for n in self.names if not here.has(*n)]
-            if missing and i and _PRONOUN.search(spoken[i]) is not None:  # only when it matters
-                missing = [n for n in missing if not searched[i - 1].has(*n)]
+            if missing and i:
+                before = [n for n in missing if searched[i - 1].has(*n)]
+                # the pronoun looked for last: the slowest test, and needed least often
+                if before and _PRONOUN.search(spoken[i]) is not None:
+                    missing = [n for n in missing if n not in before]
             out.append((len(self.names) - len(missing)) / len(self.names))
         return out
 
@@ -234,14 +240,18 @@ class _NameSearch:
     """A text made ready to look several names up in (whitespace and case aside)."""
 
     def __init__(self, text: str) -> None:
-        split = text.split()
-        self.flat = " ".join(split).lower()
-        self.tokens = set(split)
+        self.split = text.split()
+        self.flat = " ".join(self.split).lower()
+        self._tokens: set[str] | None = None
 
     def has(self, lowered: str, initials: str) -> bool:
-        return lowered in self.flat or (
-            len(initials) >= 2 and (initials in self.tokens or initials + "s" in self.tokens)
-        )
+        if lowered in self.flat:
+            return True
+        if len(initials) < 2:
+            return False
+        if self._tokens is None:  # made only when an acronym is looked for
+            self._tokens = set(self.split)
+        return initials in self._tokens or initials + "s" in self._tokens
 
 
 def _sentences(hit: Hit, live: Generation) -> SentenceBlock:
