@@ -112,7 +112,7 @@ class ExtractiveAnswerer:
         verdict = judge(question, relevant, live)
         if not verdict.answerable:
             return self.refuse(question.text, evidence)
-        runs = _broad(relevant) if question.broad else _fact(relevant, question)
+        runs = _broad(relevant, question) if question.broad else _fact(relevant, question)
         citations = [citation(i + 1, run) for i, run in enumerate(runs)]
         return Answer(
             question=question.text,
@@ -199,12 +199,16 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     return runs
 
 
-def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
+def _broad(evidence: list[Evidence], question: Question | None = None) -> list[list[Evidence]]:
     """Up to MAX_BROAD quotes by maximal marginal relevance: relevance (score,
     plus VOICED for a sentence someone says — a speaker or quotation marks — since views and
     arguments are voiced, relative to the best) minus REDUNDANCY × the cosine with the most
     similar sentence already quoted: another side or speaker comes in by saying something
     else. Ordered as chosen (most relevant first); each quote is then widened as a fact's.
+
+    A question about what someone said ("What did Hewitt say about …") takes that person's
+    own sentences first, as a fact question does, and fills the answer's other places from
+    the rest (what others report of them, the other side).
     """
 
     def relevance(ev: Evidence) -> float:
@@ -212,18 +216,28 @@ def _broad(evidence: list[Evidence]) -> list[list[Evidence]]:
         return ev.score + (VOICED if voiced else 0.0)
 
     ranked = sorted(evidence, key=relevance, reverse=True)
-    best = ranked[0]
+    pool = [ev for ev in ranked if relevance(ev) >= BROAD_FLOOR * relevance(ranked[0])]
+    theirs: list[Evidence] = []
+    if question is not None and question.speaker:
+        theirs = [ev for ev in ranked if question.said_by_speaker(speaker_name(ev.speaker))]
+    best = theirs[0] if theirs else ranked[0]
     top = relevance(best)
-    pool = [ev for ev in ranked if relevance(ev) >= BROAD_FLOOR * top]
+    if theirs:
+        first = [ev for ev in theirs if relevance(ev) >= BROAD_FLOOR * top]
+        pool = first + [ev for ev in pool if ev not in theirs]
+    own = {id(ev) for ev in theirs}
     runs = [[best]]  # chosen a sentence at a time: each says one thing, by one speaker
     while len(runs) < MAX_BROAD:
         taken = [ev for run in runs for ev in run]
         vectors = np.stack([ev.vector for ev in taken])
-        picked, picked_value = None, -np.inf
+        picked, picked_value = None, (False, -np.inf)
         for ev in pool:
             if _taken(ev, runs):
                 continue
-            value = relevance(ev) / top - REDUNDANCY * float(np.max(vectors @ ev.vector))
+            value = (  # the speaker's own sentences before anyone else's
+                id(ev) in own,
+                relevance(ev) / top - REDUNDANCY * float(np.max(vectors @ ev.vector)),
+            )
             if value > picked_value:
                 picked, picked_value = ev, value
         if picked is None:

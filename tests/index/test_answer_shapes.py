@@ -107,6 +107,20 @@ def test_a_broad_question_gets_several_attributed_quotes_from_both_sides(
     assert any(c.to_json().get("speaker") for c in answer.citations)
 
 
+def test_asked_what_someone_said_a_broad_answer_quotes_them_first(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """Their own words before what others said around them (the delegates who backed her,
+    the motion against her), as a fact question takes theirs."""
+    answer = seed_kb.answer_sync("What did Patricia Hewitt say about private sector contracts?")
+    assert answer.shape == "broad" and not answer.refused
+    hers = [bool(c.speaker and "Hewitt" in c.speaker) for c in answer.citations]
+    assert hers[0] and hers == sorted(hers, reverse=True), answer.answer
+    assert "NHS had always made use of the private sector" in answer.citations[0].quote
+    assert answer.answer.startswith("Ms Hewitt: “")
+    _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
+
+
 def test_a_fact_question_gets_one_quote(seed_kb: KnowledgeBase) -> None:
     answer = seed_kb.answer_sync(
         "Which Green MP is proposing a prayer against the competition regulations?"
