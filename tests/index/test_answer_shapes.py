@@ -30,6 +30,13 @@ from index.service import KnowledgeBase
         ("How did the health secretary respond to her critics?", Shape.BROAD),
         ("What were the different positions on foundation hospitals?", Shape.BROAD),
         ("What did Paul Flather say about the pace of NHS reform?", Shape.BROAD),
+        # "how" and a word of degree asks for one figure or description, whatever the word
+        ("How quickly can a patient who pays get an MRI scan?", Shape.FACT),
+        ("How serious were the trusts' deficits?", Shape.FACT),
+        ("How many constituency Labour parties are there in Lewisham?", Shape.FACT),
+        # "how" and a verb, an article or a name asks for a manner or a process
+        ("How did Lansley justify the Right to Provide?", Shape.BROAD),
+        ("How the unions defeated the government's plans", Shape.BROAD),
     ],
 )
 def test_the_shape_of_a_question(question: str, shape: Shape) -> None:
