@@ -49,7 +49,8 @@ class Ask(commands.Cog):
     @app_commands.describe(question="What you want to know")
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         bot = self.bot
-        q = bot.kb.clean_question(question)  # UsageError → a refusal, before anything is shown
+        # UsageError → a refusal, before anything is shown
+        q = bot.kb.clean_question(strip_mention(question))
         with admit(bot, interaction.user.id) as ticket:
             await interaction.response.defer(thinking=True)
             thread_id, history = await self._history(interaction.channel)
@@ -136,11 +137,7 @@ class Ask(commands.Cog):
 
     async def _answer_message(self, message: discord.Message) -> None:
         bot = self.bot
-        role = message.guild.self_role if message.guild is not None else None
-        role_id = role.id if role else None
-        q = bot.kb.clean_question(
-            strip_mention(message.content, bot.user.id if bot.user else 0, role_id)
-        )
+        q = bot.kb.clean_question(strip_mention(message.content))
         with admit(bot, message.author.id) as ticket:
             channel = message.channel
             thread_id, history = await self._history(channel)

@@ -106,6 +106,25 @@ async def test_mention_answers_in_a_thread_from_the_message_and_other_bots_are_i
         )
 
 
+async def test_other_mentions_in_a_question_are_not_part_of_it(standin, start_bot) -> None:
+    """Someone else's mention, @everyone or a custom emoji beside the question: the same
+    answer as the bare question (left in, their digits and names made it a refusal)."""
+    alice = standin.world.users["alice"]
+    question = "What did Hewitt say?"
+    async with start_bot():
+        plain = await standin.user_message(question, user="moderator", mention_bot=True)
+        expected = await answer_in(standin, plain.id)
+        assert "[1]" in expected.content and "don't cover" not in expected.content
+        marked = await standin.user_message(
+            f"<@{alice}> @everyone {question} <:thinking:123456789012345678>",
+            user="bob",
+            mention_bot=True,
+        )
+        got = await answer_in(standin, marked.id)
+        assert got.content == expected.content
+        assert not [m for m in standin.bot_messages() if pings(m)]
+
+
 async def test_over_long_and_empty_questions_are_refused_with_a_message(
     standin, start_bot, seed_kb
 ) -> None:
@@ -172,7 +191,7 @@ async def test_hostile_question_and_source_ping_no_one_and_keep_their_markdown_i
     )
     await kb.arefresh()
     async with start_bot(kb=kb):
-        question = f"@everyone <@&{role}> what does the rota policy say?"
+        question = f"@everyone <@&{role}> what does the rota policy say all must read?"
         rec = await standin.slash_command("ask", {"question": question}, user="alice")
         header = await standin.wait_for_response(rec, timeout=TIMEOUT)
         answer = await answer_in(standin, header.id)
