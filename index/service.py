@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Answerer, Turn
+from index.casing import needs_casing, recase
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
@@ -164,10 +165,34 @@ class KnowledgeBase:
         articles and speakers are heard."""
         return max(2 * self.settings.top_k, RERANK_POOL) if question.broad else self.settings.top_k
 
-    def _retrieve(self, question: Question, query: str, k: int, live: Generation) -> list[Hit]:
-        """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k."""
-        hits = self.retriever.search(query, max(k, RERANK_POOL), live=live)
+    def _retrieve(
+        self,
+        question: Question,
+        query: str,
+        k: int,
+        live: Generation,
+        found: tuple[int, list[Hit]] | None = None,
+    ) -> list[Hit]:
+        """Hybrid retrieval of a wider pool, re-ranked by sentence evidence, best k.
+        `found`: a search for `query` already made, as (its pool, its hits)."""
+        pool = max(k, RERANK_POOL)
+        if found is not None and found[0] == pool:
+            hits = found[1]
+        else:
+            hits = self.retriever.search(query, pool, live=live)
         return rerank(question, hits, live, k)
+
+    def _cased(
+        self, text: str, query: str, live: Generation
+    ) -> tuple[str, tuple[int, list[Hit]] | None]:
+        """`text` with the case of the names in it given back when it was typed without
+        (index/casing.py), from the passages a search for `query` finds; and that search,
+        for retrieval to use again."""
+        if not needs_casing(text):
+            return text, None
+        pool = max(self.settings.top_k, RERANK_POOL)
+        hits = self.retriever.search(query, pool, live=live)
+        return recase(text, [h.text for h in hits]), (pool, hits)
 
     def _answerer_from_settings(self) -> Answerer:
         """The extractive answerer, or a generative one when an LLM is configured."""
@@ -228,8 +253,9 @@ class KnowledgeBase:
         standalone = condensed.question or q
         query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
         context = "" if condensed.question else " ".join(t.question for t in history)
+        standalone, found = self._cased(standalone, query, live)
         analysed = self.question(standalone, query, context, live)
-        hits = self._retrieve(analysed, query, self.depth(analysed), live)
+        hits = self._retrieve(analysed, query, self.depth(analysed), live, found)
         retrieved = time.perf_counter()
         answer: Answer | None = None
         for item in self.answerer.run(q, analysed, hits, live, history, condensed, stream):

@@ -1,0 +1,66 @@
+"""A question typed without capitals is answered as if its names had them: the passages
+retrieval finds say how the library writes them."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.casing import needs_casing, recase
+from index.service import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("text", "needed"),
+    [
+        ("what did hewitt say about profits?", True),
+        ("What did hewitt say about profits?", True),  # a phone capitalises the first letter
+        ("WHAT DID HEWITT SAY ABOUT PROFITS?", True),
+        ("What did Hewitt say about profits?", False),
+        ("why the NHS?", False),
+        ("?", False),
+    ],
+)
+def test_which_questions_are_typed_without_case(text: str, needed: bool) -> None:
+    assert needs_casing(text) is needed
+
+
+PASSAGES = [
+    "The health secretary, Ms Hewitt, told the NHS Confederation that profits were fine. "
+    "Yesterday the unions met.",
+    "Unison said the health service was at risk, and Hewitt said the reforms would go on.",
+]
+
+
+def test_words_the_passages_write_only_capitalised_get_their_capitals() -> None:
+    assert recase("what did hewitt tell the nhs confederation?", PASSAGES) == (
+        "what did Hewitt tell the NHS Confederation?"
+    )
+    # "health" is written in lower case too; "yesterday" is capitalised only where a
+    # sentence starts; "unison" only at the start of a passage: none of them is a name
+    assert recase("what did unison say about health yesterday?", PASSAGES) == (
+        "what did unison say about health yesterday?"
+    )
+    assert recase("WHAT DID HEWITT SAY?", PASSAGES) == "what did Hewitt say?"
+    assert recase("what did johnson say?", PASSAGES) == "what did johnson say?"  # not there
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        (
+            "what did patricia hewitt say about private sector contracts?",
+            "What did Patricia Hewitt say about private sector contracts?",
+        ),
+        ("WHAT DID DAVE PRENTIS CALL NHS STAFF?", "What did Dave Prentis call NHS staff?"),
+    ],
+)
+def test_a_question_typed_without_case_gets_the_answer_of_the_written_one(
+    seed_kb: KnowledgeBase, typed: str, written: str
+) -> None:
+    got, expected = seed_kb.answer_sync(typed), seed_kb.answer_sync(written)
+    assert not expected.refused
+    assert [(c.path, c.start, c.end) for c in got.citations] == [
+        (c.path, c.start, c.end) for c in expected.citations
+    ]
+    assert got.answer == expected.answer  # "Ms Hewitt: …" first, her own words
+    assert got.question == typed  # shown as asked
