@@ -206,7 +206,7 @@ def _unmet(measured: str) -> pytest.MarkDecorator:
         ("dev_broad", "refused", 0.0, False),
         pytest.param("holdout_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.65")),
         pytest.param("holdout_para", "false_refusal_rate", 0.05, False, marks=_unmet("0.10")),
-        pytest.param("holdout_broad", "coverage", 0.85, True, marks=_unmet("0.49")),
+        pytest.param("holdout_broad", "coverage", 0.85, True, marks=_unmet("0.46")),
         pytest.param("holdout_broad", "refused", 0.0, False, marks=_unmet("0.05")),
         pytest.param(
             "holdout_unanswerable", "refusal_accuracy", 0.80, True, marks=_unmet("0.50")
@@ -228,7 +228,8 @@ def test_issue_10_floor(
         # / 0.38 / 0.15 / 0.56, holdout_qa 0.93 citing gold and 5/8 refused; since what is
         # asked is read from the question's own pass: held-out 0.65 / 0.10 / 0.40 / 0.05 / 0.50;
         # since broad quotes lost the bonus for a new document or speaker: broad coverage dev
-        # 0.61, held-out 0.44; since they are widened as a fact's quote is: held-out 0.49
+        # 0.61, held-out 0.44; since they are widened as a fact's quote is: held-out 0.49;
+        # since questions typed without capitals get them back: held-out 0.46
         ("dev_qa", "citation_precision", 0.65, True),
         ("dev_qa", "answered_citing_gold", 0.90, True),
         ("dev_qa", "mrr@10", 0.80, True),
