@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 _MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
 
 
-def strip_mention(content: str) -> str:
+def strip_mentions(content: str) -> str:
     """The question in a message: every mention taken out — the bot's (or its managed
     role's), which addresses the question, and anyone else's (`@everyone`, a user, a role,
     a channel), which is not part of it either — with custom emoji. Left in, a mention's

@@ -14,7 +14,7 @@ from bot.asking import (
     answer_and_deliver,
     can_start_thread,
     start_thread,
-    strip_mention,
+    strip_mentions,
 )
 from bot.conversation import ACK_REACTION, is_acknowledgement, is_question
 from bot.delivery import NO_PINGS, ChannelDelivery, Delivery, InteractionDelivery
@@ -50,7 +50,7 @@ class Ask(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
         bot = self.bot
         # UsageError → a refusal, before anything is shown
-        q = bot.kb.clean_question(strip_mention(question))
+        q = bot.kb.clean_question(strip_mentions(question))
         with admit(bot, interaction.user.id) as ticket:
             await interaction.response.defer(thinking=True)
             thread_id, history = await self._history(interaction.channel)
@@ -137,7 +137,7 @@ class Ask(commands.Cog):
 
     async def _answer_message(self, message: discord.Message) -> None:
         bot = self.bot
-        q = bot.kb.clean_question(strip_mention(message.content))
+        q = bot.kb.clean_question(strip_mentions(message.content))
         with admit(bot, message.author.id) as ticket:
             channel = message.channel
             thread_id, history = await self._history(channel)

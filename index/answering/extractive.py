@@ -222,10 +222,10 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
         theirs = [ev for ev in ranked if question.said_by_speaker(speaker_name(ev.speaker))]
     best = theirs[0] if theirs else ranked[0]
     top = relevance(best)
+    own = {id(ev) for ev in theirs}
     if theirs:
         first = [ev for ev in theirs if relevance(ev) >= BROAD_FLOOR * top]
-        pool = first + [ev for ev in pool if ev not in theirs]
-    own = {id(ev) for ev in theirs}
+        pool = first + [ev for ev in pool if id(ev) not in own]
     runs = [[best]]  # chosen a sentence at a time: each says one thing, by one speaker
     while len(runs) < MAX_BROAD:
         taken = [ev for run in runs for ev in run]
