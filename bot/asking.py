@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -25,16 +24,6 @@ if TYPE_CHECKING:
     from bot.client import PolicyBot
 
 log = logging.getLogger(__name__)
-_MARKUP = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|@(?:everyone|here)\b")
-
-
-def strip_mentions(content: str) -> str:
-    """The question in a message: every mention taken out — the bot's (or its managed
-    role's), which addresses the question, and anyone else's (`@everyone`, a user, a role,
-    a channel), which is not part of it either — with custom emoji. Left in, a mention's
-    digits and an unknown name read as what the question is about, and the question is
-    refused ("<@…> What did Hewitt say?")."""
-    return " ".join(_MARKUP.sub(" ", content).split())
 
 
 def admit(bot: PolicyBot, user_id: int) -> Ticket:

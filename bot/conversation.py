@@ -51,7 +51,17 @@ _ACKS = _set(
     noted"""
 )
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>")
+_ANY_MENTION = re.compile(rf"{_MENTION.pattern}|@(?:everyone|here)\b")
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+
+
+def strip_mentions(content: str) -> str:
+    """The question in a message: every mention taken out — the bot's (or its managed
+    role's), which addresses the question, and anyone else's (`@everyone`, a user, a role,
+    a channel), which is not part of it either — with custom emoji. Left in, a mention's
+    digits and an unknown name read as what the question is about, and the question is
+    refused ("<@…> What did Hewitt say?")."""
+    return " ".join(_ANY_MENTION.sub(" ", content).split())
 
 
 def _words(text: str) -> list[str]:

@@ -14,9 +14,8 @@ from bot.asking import (
     answer_and_deliver,
     can_start_thread,
     start_thread,
-    strip_mentions,
 )
-from bot.conversation import ACK_REACTION, is_acknowledgement, is_question
+from bot.conversation import ACK_REACTION, is_acknowledgement, is_question, strip_mentions
 from bot.delivery import NO_PINGS, ChannelDelivery, Delivery, InteractionDelivery
 from bot.errors import report_message_error
 from bot.operator_log import channel_kind
