@@ -23,20 +23,24 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _SENTENCE_END = ".!?:\"“”'’\n"
 
 
+def _all_capitals(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
 def needs_casing(text: str) -> bool:
     """Is `text` typed without case: no capital after its first letter, or all capitals?"""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 2:
         return False
-    return not any(c.isupper() for c in letters[1:]) or all(c.isupper() for c in letters)
+    return not any(c.isupper() for c in letters[1:]) or _all_capitals(text)
 
 
 def recase(text: str, passages: Sequence[str]) -> str:
     """`text` with each lower-case word the passages write only capitalised (away from a
     sentence's start) in their most frequent capitalised form; other words as typed (an
     all-capitals text is lower-cased first)."""
-    letters = [c for c in text if c.isalpha()]
-    if letters and all(c.isupper() for c in letters):
+    if _all_capitals(text):
         text = text.lower()
     stop = stopwords()
 
@@ -48,8 +52,10 @@ def recase(text: str, passages: Sequence[str]) -> str:
         forms: Counter[str] = Counter()
         for passage in passages:
             for found in pattern.finditer(passage):
-                before = passage[: found.start()].rstrip()
-                if before and before[-1] not in _SENTENCE_END:  # its capital means a name
+                before = found.start() - 1  # the character before it, spaces aside
+                while before >= 0 and passage[before].isspace():
+                    before -= 1
+                if before >= 0 and passage[before] not in _SENTENCE_END:  # a name's capital
                     forms[found.group(0)] += 1
         if not forms or word in forms:
             return word
