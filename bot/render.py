@@ -58,12 +58,12 @@ def source_title(c: Citation) -> str:
     return T.trim(f"[{c.n}] {T.escape(T.one_line(c.title) or c.path)}", T.EMBED_TITLE)
 
 
-def source_embed(c: Citation, description: str, colour: discord.Colour) -> discord.Embed:
+def source_embed(c: Citation, description: str | None, colour: discord.Colour) -> discord.Embed:
     """An embed for one source: numbered title (linked to the URL if any) and `description`."""
     embed = discord.Embed(
         title=source_title(c),
         url=web_url(c.source),
-        description=T.trim(description, T.EMBED_DESCRIPTION),
+        description=T.trim(description, T.EMBED_DESCRIPTION) if description else None,
         colour=colour,
     )
     where = c.path if c.page is None else f"{c.path}, page {c.page}"
@@ -94,9 +94,13 @@ def pack(contents: Sequence[str], embeds: Sequence[discord.Embed]) -> list[Part]
 
 
 def render_answer(answer: Answer) -> list[Part]:
-    """The answer text, then one embed per citation with its quoted sentence(s)."""
+    """The answer text, then one embed per citation: where it is from, with its quoted
+    sentence(s) unless the answer's text already quotes them."""
     colour = REFUSED_COLOUR if answer.refused else ANSWER_COLOUR
-    embeds = [source_embed(c, quote_block(c.quote), colour) for c in answer.citations]
+    embeds = [
+        source_embed(c, None if answer.shows_quote(c) else quote_block(c.quote), colour)
+        for c in answer.citations
+    ]
     return pack(T.split(answer_text(answer), T.CONTENT), embeds)
 
 

@@ -34,7 +34,8 @@ def print_answer(answer: Any) -> None:
         print("Nearest passages:" if answer.refused else "Sources:")
         for c in answer.citations:
             print(_wrap(f"[{c.n}] {c.title} — {_where(c)}"))
-            print(_wrap(f"“{c.quote}”", "     "))
+            if not answer.shows_quote(c):
+                print(_wrap(f"“{c.quote}”", "     "))
     print()
 
 

@@ -104,10 +104,15 @@ def test_sources_json_lists_documents(workdir: Path, indexed: dict) -> None:
     assert obj["refreshed_at"]
 
 
-def test_human_ask_prints_the_answer_then_numbered_quotes(workdir: Path, indexed: dict) -> None:
+def test_human_ask_prints_the_quoted_answer_then_where_each_quote_is_from(
+    workdir: Path, indexed: dict
+) -> None:
     done = cli(workdir, "ask", "Who is the Secretary General of Co-operatives UK?")
     assert done.returncode == 0
-    assert "Sources:" in done.stdout and "[1]" in done.stdout and "Ed Mayo" in done.stdout
+    body, sources = done.stdout.split("Sources:")
+    assert "“" in body and "[1]" in body and "Ed Mayo" in body
+    assert "[1]" in sources and ".md" in sources
+    assert "“" not in sources  # the answer has quoted them already: not shown twice
 
 
 def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:

@@ -64,6 +64,11 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     shape: str = "fact"  # "fact" or "broad": one quote, or several voices
 
+    def shows_quote(self, c: Citation) -> bool:
+        """Does the answer's text already quote `c` word for word (an extractive answer)?
+        A list of sources then names where each quote is from without repeating it."""
+        return bool(c.quote) and " ".join(c.quote.split()) in " ".join(self.answer.split())
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "question": self.question,

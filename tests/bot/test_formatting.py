@@ -102,6 +102,15 @@ def test_paths_are_not_links_and_passages_fit_too() -> None:
     assert short.embeds[0].description == "Before. **Q \\*x\\*.** After."
 
 
+def test_a_quote_the_answer_already_shows_is_not_repeated_in_its_source() -> None:
+    quoted = citation(1, "Unison wants a  review.")
+    other = citation(2, "Hewitt said the NHS always used the private sector.")
+    (part,) = render_answer(Answer("q", "“Unison wants a review.” [1] She disagreed [2].", False,
+                                   [quoted, other]))  # fmt: skip
+    assert part.embeds[0].description is None and part.embeds[0].footer.text == "a.md"
+    assert part.embeds[1].description == "> " + other.quote
+
+
 def test_admin_messages_fit_with_huge_inputs() -> None:
     long = "x/" * 300 + HOSTILE
     report = SimpleNamespace(
