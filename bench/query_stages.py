@@ -50,7 +50,7 @@ def _instrument() -> None:
     """Wrap the query path's stages (names as printed)."""
     service.KnowledgeBase.question = _timed("question (model)", service.KnowledgeBase.question)
     retrieval.Retriever.search = _timed("retrieval", retrieval.Retriever.search)
-    retrieval._exact = _timed("  dense", retrieval._exact)
+    retrieval._dense = _timed("  dense", retrieval._dense)
     sentences.SentenceTable.search = _timed("  sentences", sentences.SentenceTable.search)
     retrieval.Retriever._lexical = _timed("  bm25", retrieval.Retriever._lexical)
     retrieval.merge_overlaps = _timed("  passages", retrieval.merge_overlaps)

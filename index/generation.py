@@ -179,6 +179,7 @@ class Generation:
     tokens: np.ndarray  # every chunk's term ids, concatenated (rebuilding BM25 reuses them)
     token_lo: np.ndarray
     vectors: np.ndarray | None = None  # (chunks, dim) unit vectors in `ids` order, if exact
+    vector_bits: np.ndarray | None = None  # their signs (index/sign_bits.py)
     row: dict[str, int] = field(default_factory=dict)  # chunk id -> row
     sentences: SentenceTable = field(default_factory=SentenceTable)
     collection: Any = None  # Chroma's collection: needed only beyond exact search

@@ -23,8 +23,8 @@ import numpy as np
 
 from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.documents import spans_from_str
+from index.sign_bits import DIM, empty_bits, nearest_rows, sign_bits
 
-DIM = 384
 VECTORS_KEY = "sentence_vectors"
 
 
@@ -53,9 +53,8 @@ def speaker_name(speaker: Speaker | None) -> str | None:
     return speaker[0] if speaker else None
 
 
-# Sentence search: candidates by Hamming distance between sign bits (48 bytes a sentence,
-# stored word-major; about a millisecond over 75,000 sentences), then exact cosines for
-# this many per result.
+# Sentence search: candidates by Hamming distance between sign bits (index/sign_bits.py;
+# about a millisecond over 75,000 sentences), then exact cosines for this many per result.
 RESCORE = 8
 # The arrays of a table, as saved with a generation's side files (index/side_files.py).
 ARRAYS = (
@@ -104,16 +103,7 @@ class SentenceTable:
         if not len(self.scales):
             return {}
         q = np.asarray(vector, dtype=np.float32)
-        qbits = np.packbits(q > 0).view(np.uint64)
-        distance = np.bitwise_count(self.bits[0] ^ qbits[0]).astype(np.uint16)
-        for w in range(1, len(qbits)):
-            distance += np.bitwise_count(self.bits[w] ^ qbits[w])
-        # The candidates: every sentence at most as far as the (RESCORE * pool)-th nearest.
-        # Distances are small integers, so counting them finds that bound in one pass
-        # (argpartition took half the search); ties at the bound all come along.
-        counts = np.cumsum(np.bincount(distance, minlength=DIM + 1))
-        bound = int(np.searchsorted(counts, min(len(distance), RESCORE * pool)))
-        rows = np.flatnonzero(distance <= bound)
+        rows = nearest_rows(self.bits, q, RESCORE * pool)
         cosines = (self.q8[rows].astype(np.float32) @ q) * self.scales[rows]
         order = np.argsort(-cosines, kind="stable")
         chunks = self.chunk_of[rows[order]]
@@ -178,7 +168,7 @@ def _empty_arrays() -> dict[str, np.ndarray]:
     return {
         "q8": np.zeros((0, DIM), dtype=np.int8),
         "scales": np.zeros(0, dtype=np.float32),
-        "bits": np.zeros((DIM // 64, 0), dtype=np.uint64),
+        "bits": empty_bits(),
         "chunk_of": np.zeros(0, dtype=np.int32),
         "starts": np.zeros(0, dtype=np.int64),
         "ends": np.zeros(0, dtype=np.int64),
@@ -275,11 +265,7 @@ class SentenceTableBuilder:
             a["q8"] = np.concatenate(self._blocks)
             a["scales"] = np.concatenate(self._scales).astype(np.float32)
             self._blocks, self._scales = [], []  # not held twice
-            # Word-major (6 rows of one uint64 per sentence): the Hamming distance adds 6
-            # contiguous rows, 6x faster than summing each sentence's 6 words (3.5 against
-            # 0.6 ms over 75,000 sentences).
-            bits = np.packbits(a["q8"] > 0, axis=1).view(np.uint64)
-            a["bits"] = np.ascontiguousarray(bits.T)
+            a["bits"] = sign_bits(a["q8"])
             a["chunk_of"] = np.asarray(self._chunk_of, dtype=np.int32)
         docs = sorted(self._docs)
         speakers: dict[Speaker, int] = {}

@@ -40,11 +40,14 @@ from index.errors import IndexNotReady
 from index.generation import Bm25, CorpusStats, DocTerms, Generation, Passages, bm25_columns
 from index.memory import return_freed_memory
 from index.sentences import ARRAYS, DIM, VECTORS_KEY, SentenceTable, SentenceTableBuilder
+from index.sign_bits import sign_bits
 from index.store import Catalog, ChromaStore
 from index.text import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
-FORMAT = 3  # 2: sentence sign bits stored word-major; 3: chunk vectors column-major
+# 2: sentence sign bits stored word-major; 3: chunk vectors column-major; 4: chunk vectors
+# row-major again, with their sign bits
+FORMAT = 4
 MANIFEST = "manifest.json"
 _ARRAYS = ("text_lo", "meta_lo", "doc_of", "tokens", "token_lo", "df", "doc_terms", "doc_lo")
 # Parsed into the side files' own arrays (pages, sentences): not kept in a chunk's metadata.
@@ -116,6 +119,7 @@ def _open(folder: Path, manifest: dict[str, Any]) -> Generation:
         tokens=array("tokens"),
         token_lo=array("token_lo"),
         vectors=array("vectors"),
+        vector_bits=array("vector_bits"),
         row=row,
         sentences=sentences,
     )
@@ -235,7 +239,7 @@ class _Parts:
             np.save(tmp / f"{name}.npy", value, allow_pickle=False)
         self._texts.save(tmp / "texts.npy")
         self._metas.save(tmp / "metas.npy")
-        self._write_vectors(tmp / "vectors.npy")
+        self._write_vectors(tmp / "vectors.npy", tmp / "vector_bits.npy")
         _write_json(tmp / "ids.json", self.ids)
         _write_json(tmp / "docs.json", docs)
         _write_json(
@@ -262,24 +266,23 @@ class _Parts:
         self._texts.close()
         self._metas.close()
 
-    def _write_vectors(self, path: Path) -> None:
-        """Every chunk's vector in row order, copied block by block into the output. Stored
-        column-major: scoring every chunk against a question then reads memory the way the
-        BLAS reads it fastest (0.6–1.0 ms less a question on the full corpus, bench/ notes
-        in docs/benchmarks.md)."""
+    def _write_vectors(self, path: Path, bits_path: Path) -> None:
+        """Every chunk's vector in row order, copied block by block into the output, and
+        their sign bits (index/sign_bits.py), which find a question's candidates."""
         n = sum(len(a) if rows is None else len(rows) for a, rows in self.vectors)
         if n != len(self.ids):
             raise IndexNotReady(f"the store holds {n} vectors for {len(self.ids)} chunks")
-        out = np.lib.format.open_memmap(
-            path, mode="w+", dtype=np.float32, shape=(n, DIM), fortran_order=True
-        )
+        out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, DIM))
+        bits = np.zeros((DIM // 64, n), dtype=np.uint64)
         at = 0
         for source, rows in self.vectors:
             block = source if rows is None else source[rows]
             out[at : at + len(block)] = block
+            bits[:, at : at + len(block)] = sign_bits(block)
             at += len(block)
         out.flush()
         del out
+        np.save(bits_path, bits, allow_pickle=False)
 
 
 class _Blob:

