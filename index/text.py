@@ -226,13 +226,20 @@ def _term(token: str) -> str:
     return stem(w) if w and w not in stopwords() else ""
 
 
-# "no one" is nobody, not a number.
-_NUMBER = re.compile(
-    r"\d|\b(?<!no )(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+# "no one" is nobody, not a number. The words are matched in the lower-cased text: a
+# case-insensitive alternation took ~50 µs a sentence, a third of re-ranking's regex time.
+_DIGIT_OR_SIGN = re.compile(r"[\d£$€%]")
+_NUMBER_WORD = re.compile(
+    r"\b(?<!no )(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|hundreds|thousand|thousands|million|millions|billion|billions|"
-    r"dozen|half)\b|[£$€%]",
-    re.I,
+    r"dozen|half)\b"
 )
+
+
+def _has_number(text: str) -> bool:
+    return bool(_DIGIT_OR_SIGN.search(text) or _NUMBER_WORD.search(text.lower()))
+
+
 _TIME = re.compile(
     r"\b(1[89]\d\d|20\d\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"yesterday|today|tomorrow|tonight|last night|next week|last week|this week|next year|"
@@ -281,7 +288,7 @@ def answer_type_match(question: str, sentence: str) -> bool:
     if kind is None:
         return False
     if kind == "number":
-        return bool(_NUMBER.search(sentence))
+        return _has_number(sentence)
     if kind == "year":
         return bool(_YEAR.search(sentence))
     if kind == "time":
