@@ -8,7 +8,11 @@ on the tuning sets lower-cased, the unanswerable ones refused fell from 0.79 to 
 the seed library (0.68 → 0.25 at full scale). Retrieval doesn't need case, so the
 passages it finds say how the question's words are written: a word that appears there
 only capitalised, and not at the start of a sentence ("Hewitt", "NHS", "Momentum"), is a
-name. A name no passage holds stays as typed (docs/answering.md measures the rest).
+name. A name no passage holds stays as typed (docs/answering.md measures the rest), but
+for the person whose words the question asks for ("what did boris johnson say …"): none
+of whose words any passage holds, that is a name the library doesn't know, and it is
+capitalised so that the question is judged as the written one is (refused when no
+passage is about them).
 """
 
 from __future__ import annotations
@@ -17,9 +21,15 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from index.question import ASKING_WHO, SAYING
 from index.text import stopwords
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# "what did boris johnson say …": one to three words between the asking verb and a verb
+# of saying, typed without capitals.
+_ASKED_SPEAKER = re.compile(
+    ASKING_WHO + r"(?P<who>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*){0,2})" + SAYING
+)
 _SENTENCE_END = ".!?:\"“”'’\n"
 
 
@@ -62,4 +72,23 @@ def recase(text: str, passages: Sequence[str]) -> str:
         best = forms.most_common(1)[0][0]
         return best if best[0].isupper() else word
 
-    return _TOKEN.sub(cased, text)
+    return _unknown_speaker(_TOKEN.sub(cased, text), passages)
+
+
+def _unknown_speaker(text: str, passages: Sequence[str]) -> str:
+    """`text` with the person it asks the words of capitalised when no passage holds any
+    of their words (not a pronoun or a group with an article: "what did they say")."""
+    m = _ASKED_SPEAKER.search(text)
+    if m is None:
+        return text
+    words = m.group("who").split()
+    stop = stopwords()
+    if any(w in stop for w in words):
+        return text
+    held = re.compile(
+        r"(?<![\w'’-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w'’-])", re.I
+    )
+    if any(held.search(p) for p in passages):
+        return text
+    named = " ".join(w[0].upper() + w[1:] for w in words)
+    return text[: m.start("who")] + named + text[m.end("who") :]

@@ -89,10 +89,13 @@ def _bare(word: str) -> str:
 
 
 # "What did Hewitt say …", "How did Dave Prentis respond …": asks what that person said.
-_ASKS_WHAT_SAID = re.compile(
-    r"\b(?:did|does|do|has|have)\s+(?:the\s+)?(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
-    r"(?:say|argue|think|believe|want|claim|warn|urge|fear|call|describe|tell|promise|"
+ASKING_WHO = r"\b(?:did|does|do|has|have)\s+"
+SAYING = (
+    r"\s+(?:say|argue|think|believe|want|claim|warn|urge|fear|call|describe|tell|promise|"
     r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean)\b"
+)
+_ASKS_WHAT_SAID = re.compile(
+    ASKING_WHO + r"(?:the\s+)?(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)" + SAYING
 )
 
 

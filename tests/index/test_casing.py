@@ -41,7 +41,18 @@ def test_words_the_passages_write_only_capitalised_get_their_capitals() -> None:
         "what did unison say about health yesterday?"
     )
     assert recase("WHAT DID HEWITT SAY?", PASSAGES) == "what did Hewitt say?"
-    assert recase("what did johnson say?", PASSAGES) == "what did johnson say?"  # not there
+    assert recase("why did johnson resign?", PASSAGES) == "why did johnson resign?"  # not there
+
+
+def test_the_person_asked_about_is_a_name_when_no_passage_holds_their_words() -> None:
+    assert recase("what did boris johnson say about the nhs?", PASSAGES) == (
+        "what did Boris Johnson say about the NHS?"
+    )
+    assert recase("HOW DID NIGEL FARAGE RESPOND?", PASSAGES) == "how did Nigel Farage respond?"
+    # a pronoun, a group with its article, or someone the passages hold: as before
+    assert recase("what did they say?", PASSAGES) == "what did they say?"
+    assert recase("what did the unions argue?", PASSAGES) == "what did the unions argue?"
+    assert recase("what did unison say?", PASSAGES) == "what did unison say?"
 
 
 @pytest.mark.parametrize(
@@ -64,3 +75,19 @@ def test_a_question_typed_without_case_gets_the_answer_of_the_written_one(
     ]
     assert got.answer == expected.answer  # "Ms Hewitt: …" first, her own words
     assert got.question == typed  # shown as asked
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "what did boris johnson say about private sector contracts?",
+        "how did nigel farage respond to the foundation hospitals plan?",
+    ],
+)
+def test_a_person_the_library_never_mentions_is_refused_typed_without_case(
+    seed_kb: KnowledgeBase, typed: str
+) -> None:
+    written = recase(typed, [])  # the name capitalised, as someone writing it would
+    assert seed_kb.answer_sync(written).refused
+    got = seed_kb.answer_sync(typed)
+    assert got.refused, got.answer
