@@ -72,6 +72,7 @@ class Evidence:
     score: float
     typed: bool  # holds the kind of thing the question asks for (holds_answer)
     pos: int = 0  # its place among the passage's sentences
+    asked_speaker: bool = False  # said by whoever the question asks the words of
 
 
 class Coverage:
@@ -95,6 +96,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     out: list[Evidence] = []
     names = _NameLookup(question.name_texts)
     kind = answer_kind(question.text)
+    said: dict[str | None, bool] = {}  # by speaker: few, repeated across sentences
     for hit in hits:
         key = (hit.chunk_id, hit.start, hit.end, live.name)
         if key in question.scored:
@@ -125,11 +127,14 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
             lexical = share(context.union(*stems[max(0, i - 1) : i + 2]))
             lexical_asked = asked_share(stems[i])
             typed = kind is None or holds_answer(question.text, text, entities)
+            who = speaker_name(speaker)
+            if who not in said:
+                said[who] = question.said_by(who, live.sentences.described)
             score = (
                 MEANING_WEIGHT * (meaning[i] + window_cosines[i])
                 + WORDS_WEIGHT * (lexical + lexical_asked)
                 + NAMES_WEIGHT * found[i]
-                + (SPEAKER_WEIGHT if question.said_by_speaker(speaker_name(speaker)) else 0.0)
+                + (SPEAKER_WEIGHT if said[who] else 0.0)
                 + (ANSWER_TYPE_WEIGHT if typed else 0.0)
             )
             out.append(
@@ -148,6 +153,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                     score=score,
                     pos=i,
                     typed=typed,
+                    asked_speaker=said[who],
                 )
             )
         question.scored[key] = out[first:]

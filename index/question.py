@@ -32,7 +32,7 @@ _BROAD = re.compile(
     r"what\s+happened|what\s+went\s+on|concerns?|objections?|"
     r"supporters?|opponents?|for\s+or\s+against|"
     # what someone said, thought or found wrong about a subject: usually several things
-    r"(say|said|says|think|thought|thinks)\s+about|wrong\s+with|problems?\s+with)\b",
+    r"(say|said|says|think|thought|thinks)\s+(about|of)|wrong\s+with|problems?\s+with)\b",
     re.I,
 )
 _HOW = re.compile(r"^\s*how\b", re.I)
@@ -105,6 +105,19 @@ def speaker_asked_about(text: str) -> str | None:
     return m.group("who") if m else None
 
 
+# "What did the unions argue …", "What do trade unions think …": a group, by a plural noun.
+_ASKS_WHAT_GROUP_SAID = re.compile(
+    ASKING_WHO + r"(?:the\s+)?(?:[\w'’-]+\s+){0,2}?(?P<group>[a-z][a-z-]*[a-rt-z]s)" + SAYING
+)
+
+
+def group_asked_about(text: str) -> str | None:
+    """The stemmed noun of the group whose words the question asks for ("union")."""
+    m = _ASKS_WHAT_GROUP_SAID.search(text)
+    found = terms(m.group("group")) if m else []
+    return found[0] if len(found) == 1 else None
+
+
 _TITLES = {"mr", "ms", "mrs", "miss", "dr", "sir", "lord", "lady", "dame", "professor"}
 
 
@@ -124,11 +137,27 @@ class Question:
     # … and of each name the library doesn't know (None: a name it knows, matched by words)
     name_vectors: tuple[np.ndarray | None, ...] = ()
     speaker: str | None = None  # whose words it asks for ("What did Hewitt say …")
+    group: str | None = None  # … or which group's, stemmed ("What did the unions say": "union")
     # Sentences already scored for this question, by passage: re-ranking and the answerer
     # look at the same passages (index.evidence.score_sentences).
     scored: dict[tuple[str, int, int, str], list[Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
+
+    def said_by(self, attributed: str | None, described: Callable[[str], frozenset[str]]) -> bool:
+        """Is a sentence attributed to `attributed` said by whoever the question asks the
+        words of: the person (said_by_speaker), or one of the group, as the library
+        describes them (`described`: the terms of every phrase naming that speaker —
+        "Dave Prentis, leader of Britain's biggest health union Unison" is a union's)."""
+        if not attributed:
+            return False
+        if self.speaker:
+            return self.said_by_speaker(attributed)
+        return self.group is not None and self.group in described(attributed)
+
+    @property
+    def asks_whose_words(self) -> bool:
+        return bool(self.speaker or self.group)
 
     def said_by_speaker(self, attributed: str | None) -> bool:
         """Is a sentence attributed to `attributed` (as the text names them) said by the
@@ -207,6 +236,7 @@ class Question:
             asked_vector=asked_vector,
             name_vectors=name_vectors,
             speaker=speaker_asked_about(text),
+            group=group_asked_about(text),
         )
 
     @property

@@ -24,6 +24,7 @@ import numpy as np
 from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.documents import spans_from_str
 from index.sign_bits import DIM, empty_bits, nearest_rows, sign_bits
+from index.text import terms
 
 VECTORS_KEY = "sentence_vectors"
 
@@ -93,6 +94,20 @@ class SentenceTable:
         self.kinds = kinds or []  # distinct sets of entity kinds; a sentence's index or -1
         self.chunk_ids = chunk_ids or []
         self._doc = {d: i for i, d in enumerate(self.docs)}
+        self._described: dict[str, frozenset[str]] | None = None
+
+    def described(self, who: str) -> frozenset[str]:
+        """The terms of every phrase the library names `who` by: phrases ending their name
+        in the same capitalised word are one person ("Mr Prentis", "Dave Prentis, general
+        secretary of Unison"); any other phrase stands alone ("delegates")."""
+        if self._described is None:
+            by_name: dict[str, set[str]] = {}
+            for phrase, _ in self.speakers:
+                by_name.setdefault(_person_key(phrase), set()).update(terms(phrase))
+            self._described = {
+                phrase: frozenset(by_name[_person_key(phrase)]) for phrase, _ in self.speakers
+            }
+        return self._described.get(who) or frozenset(terms(who))
 
     def __len__(self) -> int:
         return len(self.scales)
@@ -162,6 +177,14 @@ class SentenceBlock:
 
     def __len__(self) -> int:
         return len(self.starts)
+
+
+def _person_key(phrase: str) -> str:
+    """Who a speaker phrase names: the last word of its name (before any apposition) when
+    capitalised ("Prentis"), else the whole phrase."""
+    name = phrase.split(",")[0].split()
+    last = name[-1].strip("'’") if name else ""
+    return last if last[:1].isupper() else phrase
 
 
 def _empty_arrays() -> dict[str, np.ndarray]:

@@ -185,8 +185,8 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     if must_hold_answer(question.text):
         typed = [ev for ev in evidence if ev.typed]
         evidence = typed or evidence
-    if question.speaker:  # "What did Prentis argue?": his words, where the text has them
-        theirs = [ev for ev in evidence if question.said_by_speaker(speaker_name(ev.speaker))]
+    if question.asks_whose_words:  # "What did Prentis argue?": his words, where the text has them
+        theirs = [ev for ev in evidence if ev.asked_speaker]
         evidence = theirs or evidence
     best = evidence[0]
     runs = [_widen(best, evidence)]
@@ -218,8 +218,8 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
     ranked = sorted(evidence, key=relevance, reverse=True)
     pool = [ev for ev in ranked if relevance(ev) >= BROAD_FLOOR * relevance(ranked[0])]
     theirs: list[Evidence] = []
-    if question is not None and question.speaker:
-        theirs = [ev for ev in ranked if question.said_by_speaker(speaker_name(ev.speaker))]
+    if question is not None and question.asks_whose_words:
+        theirs = [ev for ev in ranked if ev.asked_speaker]
     best = theirs[0] if theirs else ranked[0]
     top = relevance(best)
     own = {id(ev) for ev in theirs}

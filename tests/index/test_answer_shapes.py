@@ -14,8 +14,8 @@ from index import evidence
 from index.answering import extractive
 from index.attribution import analyse
 from index.loaders import load_document
-from index.question import Question, Shape, shape_of
-from index.sentences import decode, encode
+from index.question import Question, Shape, group_asked_about, shape_of
+from index.sentences import SentenceTable, decode, encode
 from index.service import KnowledgeBase
 
 
@@ -125,6 +125,49 @@ def test_asked_what_someone_said_a_broad_answer_quotes_them_first(
     assert hers[0] and hers == sorted(hers, reverse=True), answer.answer
     assert "NHS had always made use of the private sector" in answer.citations[0].quote
     assert answer.answer.startswith("Ms Hewitt: “")
+    _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "group"),
+    [
+        ("What did the unions argue about private contracts in the NHS?", "union"),
+        ("What do trade unions think of the plans?", "union"),
+        ("What did the NHS bosses say?", "boss"),
+        ("What did they say?", None),  # a pronoun, not a group
+        ("What did Hewitt say?", None),  # a person: Question.speaker
+        ("What did the unions win?", None),  # not a verb of saying
+    ],
+)
+def test_the_group_whose_words_a_question_asks_for(question: str, group: str | None) -> None:
+    assert group_asked_about(question) == group
+
+
+def test_a_speaker_is_described_by_every_phrase_naming_them() -> None:
+    table = SentenceTable(
+        speakers=[
+            ("Mr Prentis", "described"),
+            ("Dave Prentis, leader of Britain's biggest health union Unison", "said"),
+            ("delegates", "argued"),
+            ("a local Momentum organiser", ""),
+        ]
+    )
+    assert "union" in table.described("Mr Prentis")
+    assert "union" not in table.described("delegates")
+    assert table.described("a local Momentum organiser") == {"local", "momentum", "organis"}
+    assert table.described("someone new") == {"someon", "new"}
+
+
+def test_asked_what_a_group_said_the_answer_quotes_its_members_first(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """The README's question: "the unions" are Dave Prentis, whom the library describes as
+    the leader of a union, and not the delegates who backed the health secretary."""
+    answer = seed_kb.answer_sync("What did the unions argue about private contracts in the NHS?")
+    assert answer.shape == "broad" and not answer.refused
+    first = answer.citations[0]
+    assert first.speaker and "Prentis" in first.speaker, answer.answer
+    assert "delegates" not in first.quote
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
 
 
