@@ -185,7 +185,9 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     if must_hold_answer(question.text):
         typed = [ev for ev in evidence if ev.typed]
         evidence = typed or evidence
-    if question.asks_whose_words:  # "What did Prentis argue?": his words, where the text has them
+    # "What did Prentis argue?": his words, where the text has them. Not a group's: its words
+    # are often reported with no one attributed ("The unions fear …"), so they only weigh.
+    if question.speaker:
         theirs = [ev for ev in evidence if ev.asked_speaker]
         evidence = theirs or evidence
     best = evidence[0]
