@@ -92,7 +92,8 @@ def _bare(word: str) -> str:
 ASKING_WHO = r"\b(?:did|does|do|has|have)\s+"
 SAYING = (
     r"\s+(?:say|argue|think|believe|want|claim|warn|urge|fear|call|describe|tell|promise|"
-    r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean)\b"
+    r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean|justify|"
+    r"defend|explain|admit|concede|announce|pledge|react|see|view|feel)\b"
 )
 _ASKS_WHAT_SAID = re.compile(
     ASKING_WHO + r"(?:the\s+)?(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)" + SAYING
