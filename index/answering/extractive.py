@@ -52,10 +52,21 @@ NEAREST = 3
 
 
 def citation(n: int, run: list[Evidence]) -> Citation:
-    """A citation quoting consecutive sentences of one passage, verbatim, with who says it
-    (the speaker of its first attributed sentence)."""
+    """A citation quoting consecutive sentences of one passage, verbatim, with who says it:
+    the speaker of its first attributed sentence, when the others are theirs too, go on
+    quoting (within quotation marks) or name them ("Ms Hewitt quoted from …"). A sentence
+    of the writer's own beside a quotation ("“If Momentum tried …” Though the people at
+    the helm …") leaves it unattributed."""
     hit: Hit = run[0].hit
     who = next((ev.speaker for ev in run if ev.speaker), None)
+    if who:
+        name = who[0].split(",")[0].split()[-1]
+        if not all(
+            speaker_name(ev.speaker) == who[0]
+            or (ev.speaker is None and any(m in ev.text for m in (*_QUOTATION_MARKS, name)))
+            for ev in run
+        ):
+            who = None
     start, end = run[0].start, run[-1].end
     return Citation(
         n=n,
@@ -160,12 +171,16 @@ def _framed(group: list[Citation]) -> str:
 
 
 _OPEN, _CLOSE = "“", "”"
+_QUOTATION_MARKS = (_OPEN, _CLOSE, '"')
+_INNER_OPEN, _INNER_CLOSE = "‘", "’"
 
 
 def shown(quote: str) -> str:
     """A quote as the answer shows it, between quotation marks: the sentence on one line,
     without a quotation mark whose pair lies in the sentence before or after it, and
-    without marks of ours around a sentence that is one quotation already."""
+    without marks of ours around a sentence that is one quotation already. A quote holding
+    double quotation marks of its own goes between single ones, as British print nests
+    them (‘“If Momentum tried …,” he said.’), not between a second pair of doubles."""
     q = " ".join(quote.split())
     if q.startswith(_OPEN) and q.count(_OPEN) > q.count(_CLOSE):
         q = q[1:]
@@ -175,6 +190,8 @@ def shown(quote: str) -> str:
         q = q[1:] if q.startswith('"') else q[:-1] if q.endswith('"') else q
     if q.startswith(_OPEN) and q.endswith(_CLOSE) and q.count(_OPEN) == 1 == q.count(_CLOSE):
         return q
+    if _OPEN in q or _CLOSE in q:
+        return f"{_INNER_OPEN}{q}{_INNER_CLOSE}"
     return f"{_OPEN}{q}{_CLOSE}"
 
 

@@ -13,6 +13,7 @@ import pytest
 from index import evidence
 from index.answering import extractive
 from index.attribution import analyse
+from index.documents import Hit
 from index.loaders import load_document
 from index.question import Question, Shape, group_asked_about, shape_of
 from index.sentences import SentenceTable, decode, encode
@@ -78,8 +79,9 @@ def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
         # dropped at either end (its pair is in the sentence before or after)
         q = " ".join(c.quote.split())
         bodies = {q, q[1:], q[:-1], q[1:-1]}
-        shown = [f"{w}{b}{w2} [{c.n}]" for b in bodies for w, w2 in (("“", "”"), ("", ""))]
-        found = [s for s in shown if s in rest and s.startswith(("“", '"'))]
+        marks = (("“", "”"), ("‘", "’"), ("", ""))
+        shown = [f"{w}{b}{w2} [{c.n}]" for b in bodies for w, w2 in marks]
+        found = [s for s in shown if s in rest and s.startswith(("“", "‘", '"'))]
         assert found, (q, text)
         rest = rest.replace(max(found, key=len), "")
     sources = kb.settings.sources_dir
@@ -239,7 +241,10 @@ def test_what_the_library_does_not_cover_is_refused(
         # a closing mark whose opening is in the sentence before is not shown
         ("ending the cuts.”", "“ending the cuts.”"),
         ('He said: "My party asked me.', '“He said: "My party asked me.”'),
-        ("He said it was “vital”.", "“He said it was “vital”.”"),
+        # a quote holding double marks of its own goes between single ones
+        ("He said it was “vital”.", "‘He said it was “vital”.’"),
+        ("“If they tried, it would backfire.” Though some disagree.",
+         "‘“If they tried, it would backfire.” Though some disagree.’"),
     ],
 )
 def test_quotes_are_shown_between_one_pair_of_quotation_marks(quote: str, shown: str) -> None:
@@ -286,3 +291,39 @@ def test_what_is_asked_leaves_out_names_written_with_a_possessive() -> None:
     spans = Question.asked_spans(question)
     assert spans is not None
     assert "Hewitt" not in " ".join(question[a:b] for a, b in spans)
+
+
+def _run(text: str, *speakers: tuple[str, str] | None) -> list[evidence.Evidence]:
+    """A passage's consecutive sentences (split at ". ") as evidence, with their speakers."""
+    sentences = [s if s.endswith(".") else s + "." for s in text.split(". ")]
+    hit = Hit("c", "d.md", "T", "d.md", " ".join(sentences), 0, len(" ".join(sentences)), 0.5)
+    out, at = [], 0
+    for i, (sentence, who) in enumerate(zip(sentences, speakers, strict=True)):
+        out.append(evidence.Evidence(
+            hit=hit, start=at, end=at + len(sentence), text=sentence, meaning=0.5, window=0.5,
+            lexical=0.0, lexical_asked=0.0, speaker=who, entities=None,
+            vector=np.zeros(384, dtype=np.float32), score=1.0, typed=True, pos=i,
+        ))  # fmt: skip
+        at += len(sentence) + 1
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "speakers", "attributed"),
+    [
+        # the writer's own sentence beside the quotation: nobody's words as a whole
+        ('"If they tried, it would backfire," Angell says. Though some CLPs struggle',
+         [("Angell", "says"), None], None),
+        # the quotation goes on, or the next sentence names its speaker: theirs
+        ('Angell says it would backfire. "We want them to think"',
+         [("Angell", "says"), None], "Angell"),
+        ("Ms Hewitt quoted from the accord. She promised to protect workers",
+         [None, ("Ms Hewitt", "promised")], "Ms Hewitt"),
+        # another speaker in the quote: not one person's words
+        ("Hewitt said yes. Prentis said no", [("Hewitt", "said"), ("Prentis", "said")], None),
+    ],
+)
+def test_a_quote_is_attributed_only_when_all_of_it_is_the_speakers(
+    text: str, speakers: list, attributed: str | None
+) -> None:
+    assert extractive.citation(1, _run(text, *speakers)).speaker == attributed
