@@ -54,14 +54,21 @@ def answer_text(answer: Answer) -> str:
     return body
 
 
-def source_title(c: Citation) -> str:
-    return T.trim(f"[{c.n}] {T.escape(T.one_line(c.title) or c.path)}", T.EMBED_TITLE)
+def source_title(c: Citation, numbers: tuple[int, ...] = ()) -> str:
+    markers = " ".join(f"[{n}]" for n in numbers or (c.n,))
+    return T.trim(f"{markers} {T.escape(T.one_line(c.title) or c.path)}", T.EMBED_TITLE)
 
 
-def source_embed(c: Citation, description: str | None, colour: discord.Colour) -> discord.Embed:
-    """An embed for one source: numbered title (linked to the URL if any) and `description`."""
+def source_embed(
+    c: Citation,
+    description: str | None,
+    colour: discord.Colour,
+    numbers: tuple[int, ...] = (),
+) -> discord.Embed:
+    """An embed for one source: title with its markers (`numbers`, default the citation's
+    own; linked to the URL if any) and `description`."""
     embed = discord.Embed(
-        title=source_title(c),
+        title=source_title(c, numbers),
         url=web_url(c.source),
         description=T.trim(description, T.EMBED_DESCRIPTION) if description else None,
         colour=colour,
@@ -94,12 +101,17 @@ def pack(contents: Sequence[str], embeds: Sequence[discord.Embed]) -> list[Part]
 
 
 def render_answer(answer: Answer) -> list[Part]:
-    """The answer text, then one embed per citation: where it is from, with its quoted
-    sentence(s) unless the answer's text already quotes them."""
+    """The answer text, then an embed per source line (Answer.source_lines): where it is
+    from, with its quoted sentence(s) unless the answer's text already quotes them."""
     colour = REFUSED_COLOUR if answer.refused else ANSWER_COLOUR
     embeds = [
-        source_embed(c, None if answer.shows_quote(c) else quote_block(c.quote), colour)
-        for c in answer.citations
+        source_embed(
+            line.citation,
+            None if line.quoted else quote_block(line.citation.quote),
+            colour,
+            line.numbers,
+        )
+        for line in answer.source_lines()
     ]
     return pack(T.split(answer_text(answer), T.CONTENT), embeds)
 

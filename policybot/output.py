@@ -32,9 +32,11 @@ def print_answer(answer: Any) -> None:
     if answer.citations:
         print()
         print("Nearest passages:" if answer.refused else "Sources:")
-        for c in answer.citations:
-            print(_wrap(f"[{c.n}] {c.title} — {_where(c)}"))
-            if not answer.shows_quote(c):
+        for line in answer.source_lines():
+            c = line.citation
+            markers = " ".join(f"[{n}]" for n in line.numbers)
+            print(_wrap(f"{markers} {c.title} — {_where(c)}"))
+            if not line.quoted:
                 print(_wrap(f"“{c.quote}”", "     "))
     print()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -53,6 +53,15 @@ class Citation:
         return out
 
 
+@dataclass(frozen=True)
+class SourceLine:
+    """One source listed under an answer: the markers citing it and its first citation."""
+
+    numbers: tuple[int, ...]
+    citation: Citation
+    quoted: bool  # the answer's text shows the quote(s) already: name the source only
+
+
 @dataclass
 class Answer:
     question: str
@@ -68,6 +77,25 @@ class Answer:
         """Does the answer's text already quote `c` word for word (an extractive answer)?
         A list of sources then names where each quote is from without repeating it."""
         return bool(c.quote) and " ".join(c.quote.split()) in " ".join(self.answer.split())
+
+    def source_lines(self) -> list[SourceLine]:
+        """The sources to list under the answer, in marker order: one line per citation
+        whose quote must be shown, and one per source (document and page) for those the
+        answer's text quotes already ("[1] [2] [4] Unions defeat …")."""
+        lines: list[SourceLine] = []
+        shared: dict[tuple[str, str, int | None], int] = {}
+        for c in self.citations:
+            if not self.shows_quote(c):
+                lines.append(SourceLine((c.n,), c, quoted=False))
+                continue
+            key = (c.path, c.source, c.page)
+            if key in shared:
+                at = shared[key]
+                lines[at] = replace(lines[at], numbers=(*lines[at].numbers, c.n))
+            else:
+                shared[key] = len(lines)
+                lines.append(SourceLine((c.n,), c, quoted=True))
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -111,6 +111,15 @@ def test_a_quote_the_answer_already_shows_is_not_repeated_in_its_source() -> Non
     assert part.embeds[1].description == "> " + other.quote
 
 
+def test_quotes_the_answer_shows_from_one_source_share_its_embed() -> None:
+    one, two, three = (citation(n, f"Quote {n}.", source=src)
+                       for n, src in ((1, "a.md"), (2, "b.md"), (3, "a.md")))  # fmt: skip
+    text = "“Quote 1.” [1] “Quote 2.” [2] “Quote 3.” [3]"
+    (part,) = render_answer(Answer("q", text, False, [one, two, three]))
+    assert [e.title for e in part.embeds] == ["[1] [3] Title", "[2] Title"]
+    assert [e.footer.text for e in part.embeds] == ["a.md", "b.md"]
+
+
 def test_admin_messages_fit_with_huge_inputs() -> None:
     long = "x/" * 300 + HOSTILE
     report = SimpleNamespace(
