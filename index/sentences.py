@@ -54,6 +54,13 @@ def speaker_name(speaker: Speaker | None) -> str | None:
     return speaker[0] if speaker else None
 
 
+def name_word(phrase: str) -> str:
+    """The last word of the name a speaker phrase starts with, before any apposition
+    ("Prentis" in "Dave Prentis, general secretary of Unison")."""
+    name = phrase.split(",")[0].split()
+    return name[-1] if name else ""
+
+
 # Sentence search: candidates by Hamming distance between sign bits (index/sign_bits.py;
 # about a millisecond over 75,000 sentences), then exact cosines for this many per result.
 RESCORE = 8
@@ -182,8 +189,7 @@ class SentenceBlock:
 def _person_key(phrase: str) -> str:
     """Who a speaker phrase names: the last word of its name (before any apposition) when
     capitalised ("Prentis"), else the whole phrase."""
-    name = phrase.split(",")[0].split()
-    last = name[-1].strip("'’") if name else ""
+    last = name_word(phrase).strip("'’")
     return last if last[:1].isupper() else phrase
 
 

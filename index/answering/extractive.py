@@ -30,7 +30,7 @@ from index.evidence import (
 )
 from index.question import Question
 from index.retrieval import Generation
-from index.sentences import speaker_name
+from index.sentences import name_word, speaker_name
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -60,7 +60,7 @@ def citation(n: int, run: list[Evidence]) -> Citation:
     hit: Hit = run[0].hit
     who = next((ev.speaker for ev in run if ev.speaker), None)
     if who:
-        name = who[0].split(",")[0].split()[-1]
+        name = name_word(who[0])
         if not all(
             speaker_name(ev.speaker) == who[0]
             or (ev.speaker is None and any(m in ev.text for m in (*_QUOTATION_MARKS, name)))
@@ -231,7 +231,7 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
     """
 
     def relevance(ev: Evidence) -> float:
-        voiced = ev.speaker is not None or any(q in ev.text for q in ('"', "“", "”"))
+        voiced = ev.speaker is not None or any(q in ev.text for q in _QUOTATION_MARKS)
         return ev.score + (VOICED if voiced else 0.0)
 
     ranked = sorted(evidence, key=relevance, reverse=True)
