@@ -22,6 +22,7 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -96,7 +97,14 @@ class Retriever:
         live = live or self.live()
         pool = pool or max(4 * k, 20)
         vector = self.embed_model.get_query_embedding(query)
-        if live.vectors is not None:
+        q = np.asarray(vector, dtype=np.float32)
+        dense: Future[dict[str, float]] | None = None
+        if live.vectors is not None and _by_sign_bits(live, pool):
+            # On a second thread while this one searches the sentences and BM25: numpy lets
+            # go of the GIL for its passes over every vector, so on two cores the three
+            # searches take ~0.6 ms less at full scale (docs/benchmarks.md).
+            dense = _searches().submit(_dense, live, vector, pool)
+        elif live.vectors is not None:
             cosine = _dense(live, vector, pool)
         else:
             from llama_index.core.vector_stores import VectorStoreQuery
@@ -115,26 +123,23 @@ class Retriever:
         # Three ranked lists: chunks by meaning, chunks by their best sentence's meaning (a
         # one-sentence answer in a chunk about other things), chunks by words (BM25). Meaning
         # and words weigh equally, as when there was one dense list.
-        sentence_hits = live.sentences.search(np.asarray(vector, dtype=np.float32), pool)
-        lists = [
-            (cosine, DENSE_WEIGHT),
-            (sentence_hits, DENSE_WEIGHT),
-            (self._lexical(live, query, pool), 1.0),
-        ]
+        sentence_hits = live.sentences.search(q, pool)
+        lexical = self._lexical(live, query, pool)
+        if dense is not None:
+            cosine = dense.result()
+        lists = [(cosine, DENSE_WEIGHT), (sentence_hits, DENSE_WEIGHT), (lexical, 1.0)]
         for ranked, weight in lists:
             for rank, cid in enumerate(ranked):
                 fused[cid] += weight / (RRF_K + rank + 1)
         best = heapq.nlargest(3 * k, fused, key=fused.__getitem__)  # as Counter.most_common
         missing = [cid for cid in best if cid not in cosine]
         if missing and live.vectors is not None:
-            q = np.asarray(vector, dtype=np.float32)
             for cid in missing:
                 cosine[cid] = float(live.vectors[live.row[cid]] @ q)
         elif missing:  # lexical-only finds: score them on the same dense scale
             got = self.store.call(
                 "fetch vectors", live.collection.get, ids=missing, include=["embeddings"]
             )
-            q = np.asarray(vector, dtype=np.float32)
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 cosine[cid] = float(np.asarray(emb, dtype=np.float32) @ q)
         # Made one by one as merging takes them: it stops at k passages.
@@ -173,12 +178,31 @@ class Retriever:
         )
 
 
+_SEARCHES: ThreadPoolExecutor | None = None
+_SEARCHES_LOCK = threading.Lock()
+
+
+def _searches() -> ThreadPoolExecutor:
+    """The process's threads for dense searches, made on first use (two: questions asked at
+    once each get one; more would only share the same two cores)."""
+    global _SEARCHES
+    with _SEARCHES_LOCK:
+        if _SEARCHES is None:
+            _SEARCHES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dense-search")
+        return _SEARCHES
+
+
 def _chroma_vector_store(collection: Any) -> Any:
     """llama-index's view of a collection, for searching it by HNSW. Imported only for a
     library too large to score exactly: importing llama-index takes over a second."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     return ChromaVectorStore(chroma_collection=collection)
+
+
+def _by_sign_bits(live: Generation, pool: int) -> bool:
+    """Is the library large enough for its dense candidates to be found by sign bits?"""
+    return live.vector_bits is not None and len(live.ids) > 2 * DENSE_RESCORE * pool
 
 
 def _dense(live: Generation, vector: list[float], pool: int) -> dict[str, float]:
@@ -188,7 +212,8 @@ def _dense(live: Generation, vector: list[float], pool: int) -> dict[str, float]
     assert live.vectors is not None  # noqa: S101 - the caller checked
     q = np.asarray(vector, dtype=np.float32)
     rows: np.ndarray | None = None
-    if live.vector_bits is not None and len(live.ids) > 2 * DENSE_RESCORE * pool:
+    if _by_sign_bits(live, pool):
+        assert live.vector_bits is not None  # noqa: S101 - _by_sign_bits checked
         rows = nearest_rows(live.vector_bits, q, DENSE_RESCORE * pool)
     scores = (live.vectors if rows is None else live.vectors[rows]) @ q
     if len(scores) > pool:
