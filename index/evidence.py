@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from index.documents import Hit
-from index.question import Question
+from index.question import Question, question_caches
 from index.retrieval import CorpusStats, Generation
 from index.sentences import DIM, SentenceBlock, Speaker, speaker_name
 from index.text import (
@@ -402,5 +402,7 @@ def _terms_of(text: str) -> frozenset[str]:
 
 
 def clear_caches() -> None:
-    """Forget analysed sentences (benchmarks measuring a cold start call this)."""
-    _terms_of.cache_clear()
+    """Forget analysed sentences and questions (benchmarks measuring a cold start call
+    this; word stems stay, as in a process that has read its library's words)."""
+    for cached in (_terms_of, must_hold_answer, acronyms, answer_kind, *question_caches()):
+        cached.cache_clear()

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -58,24 +59,33 @@ def shape_of(text: str) -> Shape:
     return Shape.BROAD if _BROAD.search(text) or _HOW.search(text) else Shape.FACT
 
 
-def without_names(text: str, names: list[str]) -> str:
+# A question is analysed three times over (what to embed, where what it asks is, then the
+# rest): its names and what it asks without them are worked out once.
+@lru_cache(maxsize=256)
+def without_names(text: str, names: tuple[str, ...]) -> str:
     """The question with the names it is about taken out: what it asks of them ("In what
     year was the NHS founded?" → "In what year was the founded?")."""
     return " ".join(m.group() for m in _kept_words(text, names))
 
 
-def _kept_words(text: str, names: list[str]) -> list[re.Match[str]]:
+def _kept_words(text: str, names: Sequence[str]) -> list[re.Match[str]]:
     """The question's words (as `str.split` finds them) that aren't words of its names."""
     drop = {_bare(w) for n in names for w in n.split()} - {"of"}
     return [m for m in re.finditer(r"\S+", text) if _bare(m.group()) not in drop]
 
 
-def _names(text: str) -> list[str]:
+@lru_cache(maxsize=256)
+def _names(text: str) -> tuple[str, ...]:
     """The names the question is about that have words to match (not "The" alone)."""
-    return [e for e in name_phrases(text) if terms(e)]
+    return tuple(e for e in name_phrases(text) if terms(e))
 
 
-def _unknown(found: list[str], known: Callable[[frozenset[str]], bool] | None) -> list[bool]:
+def question_caches() -> tuple[Any, ...]:
+    """The caches of analysed questions (for index.evidence.clear_caches)."""
+    return (_names, without_names)
+
+
+def _unknown(found: Sequence[str], known: Callable[[frozenset[str]], bool] | None) -> list[bool]:
     """Which names are embedded: those the library doesn't use (all of them, without
     `known`). `to_embed` and `of` read the same answer, so the vectors line up."""
     return [known is None or not known(frozenset(terms(n))) for n in found]
