@@ -98,12 +98,14 @@ class Retriever:
         pool = pool or max(4 * k, 20)
         vector = self.embed_model.get_query_embedding(query)
         q = np.asarray(vector, dtype=np.float32)
-        dense: Future[dict[str, float]] | None = None
+        beside: Future[tuple[dict[str, float], list[str]]] | None = None
         if live.vectors is not None and _by_sign_bits(live, pool):
-            # On a second thread while this one searches the sentences and BM25: numpy lets
-            # go of the GIL for its passes over every vector, so on two cores the three
-            # searches take ~0.6 ms less at full scale (docs/benchmarks.md).
-            dense = _searches().submit(_dense, live, vector, pool)
+            # Dense and BM25 on a second thread while this one searches the sentences: numpy
+            # lets go of the GIL for its passes over every vector, so on two cores the three
+            # searches take ~0.8 ms less at full scale (docs/benchmarks.md).
+            beside = _searches().submit(
+                lambda: (_dense(live, vector, pool), self._lexical(live, query, pool))
+            )
         elif live.vectors is not None:
             cosine = _dense(live, vector, pool)
         else:
@@ -124,9 +126,10 @@ class Retriever:
         # one-sentence answer in a chunk about other things), chunks by words (BM25). Meaning
         # and words weigh equally, as when there was one dense list.
         sentence_hits = live.sentences.search(q, pool)
-        lexical = self._lexical(live, query, pool)
-        if dense is not None:
-            cosine = dense.result()
+        if beside is not None:
+            cosine, lexical = beside.result()
+        else:
+            lexical = self._lexical(live, query, pool)
         lists = [(cosine, DENSE_WEIGHT), (sentence_hits, DENSE_WEIGHT), (lexical, 1.0)]
         for ranked, weight in lists:
             for rank, cid in enumerate(ranked):
@@ -183,7 +186,7 @@ _SEARCHES_LOCK = threading.Lock()
 
 
 def _searches() -> ThreadPoolExecutor:
-    """The process's threads for dense searches, made on first use (two: questions asked at
+    """The process's threads for dense and BM25 searches, made on first use (two: questions asked at
     once each get one; more would only share the same two cores)."""
     global _SEARCHES
     with _SEARCHES_LOCK:

@@ -75,8 +75,8 @@ class _InLine:
 def test_a_large_librarys_dense_search_on_its_own_thread_finds_what_it_would_alone(
     seed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Where the dense candidates come by sign bits, that search runs on a second thread
-    beside the sentence and BM25 searches; the passages found are the same as with it run
+    """Where the dense candidates come by sign bits, that search and BM25's run on a second
+    thread beside the sentence search; the passages found are the same as with it run
     in line, questions asked from several threads at once included."""
     retriever = Retriever(seed_kb.store, seed_kb.embed_model)
     monkeypatch.setattr(retrieval, "DENSE_RESCORE", 3)
