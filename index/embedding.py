@@ -15,6 +15,7 @@ import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -115,16 +116,31 @@ def model_files() -> tuple[Path, Path]:
     )
 
 
+SPINNING = "1"
+
+
+@cache
+def _stop_spinning() -> Any:
+    """Run options that stop the session's threads spinning when a run ends."""
+    import onnxruntime as ort
+
+    options = ort.RunOptions()
+    options.add_run_config_entry("session.force_spinning_stop", "1")
+    return options
+
+
 def _open_session(model_path: Path, threads: int | None, cache_dir: Path | None = None) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
     options.log_severity_level = 3
-    # ORT's idle worker threads otherwise spin for a while after each run, taking the
-    # cores the rest of the query (BM25, re-ranking, Chroma) needs: on 2 cores that
-    # doubled search time. Batch throughput is the same either way (measured).
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # ORT's worker threads spin while they wait for work, which hands each operator to
+    # them sooner (a question's embedding ~0.5 ms faster on 2 cores) — but left alone
+    # they spin on after each run, taking the cores the rest of the query (BM25,
+    # re-ranking, Chroma) needs: on 2 cores that doubled search time. So they may spin
+    # during a run, and every run ends by stopping them (_STOP_SPINNING).
+    options.add_session_config_entry("session.intra_op.allow_spinning", SPINNING)
     optimized = _optimized_model(model_path, cache_dir) if cache_dir is not None else None
     if optimized is not None:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
@@ -311,7 +327,7 @@ class MiniLM:
                 mask[row, :n] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             with self._lock:  # one ORT session, shared by threads
-                hidden = session.run(None, feeds)[0]
+                hidden = session.run(None, feeds, _stop_spinning())[0]
             summed = (hidden * mask[:, :, None]).sum(axis=1)
             pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
