@@ -116,9 +116,6 @@ def model_files() -> tuple[Path, Path]:
     )
 
 
-SPINNING = "1"
-
-
 @cache
 def _stop_spinning() -> Any:
     """Run options that stop the session's threads spinning when a run ends."""
@@ -139,8 +136,9 @@ def _open_session(model_path: Path, threads: int | None, cache_dir: Path | None 
     # them sooner (a question's embedding ~0.5 ms faster on 2 cores) — but left alone
     # they spin on after each run, taking the cores the rest of the query (BM25,
     # re-ranking, Chroma) needs: on 2 cores that doubled search time. So they may spin
-    # during a run, and every run ends by stopping them (_STOP_SPINNING).
-    options.add_session_config_entry("session.intra_op.allow_spinning", SPINNING)
+    # during a run, and every run ends by stopping them (_stop_spinning; measured in
+    # docs/benchmarks.md, with the bot under load).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1")
     optimized = _optimized_model(model_path, cache_dir) if cache_dir is not None else None
     if optimized is not None:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
