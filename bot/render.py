@@ -54,21 +54,23 @@ def answer_text(answer: Answer) -> str:
     return body
 
 
-def source_title(c: Citation, numbers: tuple[int, ...] = ()) -> str:
-    markers = " ".join(f"[{n}]" for n in numbers or (c.n,))
-    return T.trim(f"{markers} {T.escape(T.one_line(c.title) or c.path)}", T.EMBED_TITLE)
+def source_title(c: Citation, markers: str = "") -> str:
+    """The source's markers ("[1] [3]"; default the citation's own) and its title."""
+    return T.trim(
+        f"{markers or f'[{c.n}]'} {T.escape(T.one_line(c.title) or c.path)}", T.EMBED_TITLE
+    )
 
 
 def source_embed(
     c: Citation,
     description: str | None,
     colour: discord.Colour,
-    numbers: tuple[int, ...] = (),
+    markers: str = "",
 ) -> discord.Embed:
-    """An embed for one source: title with its markers (`numbers`, default the citation's
-    own; linked to the URL if any) and `description`."""
+    """An embed for one source: title with its markers (default the citation's own; linked
+    to the URL if any) and `description`."""
     embed = discord.Embed(
-        title=source_title(c, numbers),
+        title=source_title(c, markers),
         url=web_url(c.source),
         description=T.trim(description, T.EMBED_DESCRIPTION) if description else None,
         colour=colour,
@@ -109,7 +111,7 @@ def render_answer(answer: Answer) -> list[Part]:
             line.citation,
             None if line.quoted else quote_block(line.citation.quote),
             colour,
-            line.numbers,
+            line.markers,
         )
         for line in answer.source_lines()
     ]

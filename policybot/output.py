@@ -34,8 +34,7 @@ def print_answer(answer: Any) -> None:
         print("Nearest passages:" if answer.refused else "Sources:")
         for line in answer.source_lines():
             c = line.citation
-            markers = " ".join(f"[{n}]" for n in line.numbers)
-            print(_wrap(f"{markers} {c.title} — {_where(c)}"))
+            print(_wrap(f"{line.markers} {c.title} — {_where(c)}"))
             if not line.quoted:
                 print(_wrap(f"“{c.quote}”", "     "))
     print()

@@ -61,6 +61,11 @@ class SourceLine:
     citation: Citation
     quoted: bool  # the answer's text shows the quote(s) already: name the source only
 
+    @property
+    def markers(self) -> str:
+        """Its markers as the answer writes them: "[1] [3]"."""
+        return " ".join(f"[{n}]" for n in self.numbers)
+
 
 @dataclass
 class Answer:

@@ -60,7 +60,7 @@ async def test_slash_ask_defers_then_answers_in_a_thread_and_follow_ups_use_its_
             c.path for c in without_context.citations
         ]  # the context changes the answer, so the check below means something
         assert [e["title"] for e in follow.embeds] == [
-            source_title(line.citation, line.numbers) for line in with_context.source_lines()
+            source_title(line.citation, line.markers) for line in with_context.source_lines()
         ]
         assert "Hewitt" in follow.content
 
