@@ -46,6 +46,12 @@ def needs_casing(text: str) -> bool:
     return not any(c.isupper() for c in letters[1:]) or _all_capitals(text)
 
 
+def _whole_words(words: Sequence[str]) -> re.Pattern[str]:
+    """Any of `words` as a whole word, in any case ("may" not in "mayor" or "Mayo's")."""
+    alternatives = "|".join(map(re.escape, words))
+    return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.I)
+
+
 def recase(text: str, passages: Sequence[str]) -> str:
     """`text` with each lower-case word the passages write only capitalised (away from a
     sentence's start) in their most frequent capitalised form; other words as typed (an
@@ -58,7 +64,7 @@ def recase(text: str, passages: Sequence[str]) -> str:
         word = m.group(0)
         if len(word) < 2 or not word.islower() or word in stop:
             return word
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(word)}(?![\w'’-])", re.I)
+        pattern = _whole_words([word])
         forms: Counter[str] = Counter()
         for passage in passages:
             for found in pattern.finditer(passage):
@@ -85,9 +91,7 @@ def _unknown_speaker(text: str, passages: Sequence[str]) -> str:
     stop = stopwords()
     if any(w in stop for w in words):
         return text
-    held = re.compile(
-        r"(?<![\w'’-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w'’-])", re.I
-    )
+    held = _whole_words(words)
     if any(held.search(p) for p in passages):
         return text
     named = " ".join(w[0].upper() + w[1:] for w in words)
