@@ -104,10 +104,10 @@ class Retriever:
             # lets go of the GIL for its passes over every vector, so on two cores the three
             # searches take ~0.8 ms less at full scale (docs/benchmarks.md).
             beside = _searches().submit(
-                lambda: (_dense(live, vector, pool), self._lexical(live, query, pool))
+                lambda: (_dense(live, q, pool), self._lexical(live, query, pool))
             )
         elif live.vectors is not None:
-            cosine = _dense(live, vector, pool)
+            cosine = _dense(live, q, pool)
         else:
             from llama_index.core.vector_stores import VectorStoreQuery
 
@@ -186,8 +186,8 @@ _SEARCHES_LOCK = threading.Lock()
 
 
 def _searches() -> ThreadPoolExecutor:
-    """The process's threads for dense and BM25 searches, made on first use (two: questions asked at
-    once each get one; more would only share the same two cores)."""
+    """The process's threads for dense and BM25 searches, made on first use (two:
+    questions asked at once each get one; more would only share the same two cores)."""
     global _SEARCHES
     with _SEARCHES_LOCK:
         if _SEARCHES is None:
@@ -208,12 +208,11 @@ def _by_sign_bits(live: Generation, pool: int) -> bool:
     return live.vector_bits is not None and len(live.ids) > 2 * DENSE_RESCORE * pool
 
 
-def _dense(live: Generation, vector: list[float], pool: int) -> dict[str, float]:
-    """The `pool` chunks nearest the query by cosine (unit vectors), best first: exact
-    cosines of the DENSE_RESCORE * pool chunks nearest by sign bits, or of every chunk
-    when there are not many more."""
+def _dense(live: Generation, q: np.ndarray, pool: int) -> dict[str, float]:
+    """The `pool` chunks nearest the query vector `q` (float32) by cosine (unit vectors),
+    best first: exact cosines of the DENSE_RESCORE * pool chunks nearest by sign bits, or of
+    every chunk when there are not many more."""
     assert live.vectors is not None  # noqa: S101 - the caller checked
-    q = np.asarray(vector, dtype=np.float32)
     rows: np.ndarray | None = None
     if _by_sign_bits(live, pool):
         assert live.vector_bits is not None  # noqa: S101 - _by_sign_bits checked

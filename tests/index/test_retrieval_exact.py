@@ -53,9 +53,9 @@ def test_sign_bits_find_the_nearest_chunks_and_their_scores_stay_exact(
     pool = 8
     assert len(live.ids) > 2 * 3 * pool  # so the sign bits are used
     for item in load_qa(DEV_QA):
-        vector = seed_kb.embed_model.get_query_embedding(item.question)
-        exact = live.vectors @ np.asarray(vector, dtype=np.float32)
-        found = retrieval._dense(live, vector, pool)
+        q = np.asarray(seed_kb.embed_model.get_query_embedding(item.question), dtype=np.float32)
+        exact = live.vectors @ q
+        found = retrieval._dense(live, q, pool)
         assert len(found) == pool
         assert next(iter(found)) == live.ids[int(np.argmax(exact))], item.question
         for cid, score in found.items():  # an exact cosine, not a guess from the bits
