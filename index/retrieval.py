@@ -22,7 +22,6 @@ import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -98,15 +97,7 @@ class Retriever:
         pool = pool or max(4 * k, 20)
         vector = self.embed_model.get_query_embedding(query)
         q = np.asarray(vector, dtype=np.float32)
-        beside: Future[tuple[dict[str, float], list[str]]] | None = None
-        if live.vectors is not None and _by_sign_bits(live, pool):
-            # Dense and BM25 on a second thread while this one searches the sentences: numpy
-            # lets go of the GIL for its passes over every vector, so on two cores the three
-            # searches take ~0.8 ms less at full scale (docs/benchmarks.md).
-            beside = _searches().submit(
-                lambda: (_dense(live, q, pool), self._lexical(live, query, pool))
-            )
-        elif live.vectors is not None:
+        if live.vectors is not None:
             cosine = _dense(live, q, pool)
         else:
             from llama_index.core.vector_stores import VectorStoreQuery
@@ -124,12 +115,11 @@ class Retriever:
         fused: defaultdict[str, float] = defaultdict(float)
         # Three ranked lists: chunks by meaning, chunks by their best sentence's meaning (a
         # one-sentence answer in a chunk about other things), chunks by words (BM25). Meaning
-        # and words weigh equally, as when there was one dense list.
+        # and words weigh equally, as when there was one dense list. All on this thread: on
+        # a second one they took longer in the query path (waking it, and ORT's threads
+        # still spinning from the question's embedding; docs/benchmarks.md).
         sentence_hits = live.sentences.search(q, pool)
-        if beside is not None:
-            cosine, lexical = beside.result()
-        else:
-            lexical = self._lexical(live, query, pool)
+        lexical = self._lexical(live, query, pool)
         lists = [(cosine, DENSE_WEIGHT), (sentence_hits, DENSE_WEIGHT), (lexical, 1.0)]
         for ranked, weight in lists:
             for rank, cid in enumerate(ranked):
@@ -179,20 +169,6 @@ class Retriever:
             context=context_of(meta),
             fused=fused,
         )
-
-
-_SEARCHES: ThreadPoolExecutor | None = None
-_SEARCHES_LOCK = threading.Lock()
-
-
-def _searches() -> ThreadPoolExecutor:
-    """The process's threads for dense and BM25 searches, made on first use (two:
-    questions asked at once each get one; more would only share the same two cores)."""
-    global _SEARCHES
-    with _SEARCHES_LOCK:
-        if _SEARCHES is None:
-            _SEARCHES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dense-search")
-        return _SEARCHES
 
 
 def _chroma_vector_store(collection: Any) -> Any:
