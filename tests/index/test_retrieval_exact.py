@@ -12,6 +12,7 @@ import index.retrieval as retrieval
 from index.evaluation import first_rank, load_qa
 from index.retrieval import Retriever
 from index.service import KnowledgeBase
+from index.sign_bits import nearest_rows
 from tests.conftest import DEV_QA
 
 
@@ -78,3 +79,19 @@ def test_questions_asked_at_once_find_what_each_finds_alone(
     with ThreadPoolExecutor(4) as askers:
         at_once = dict(zip(questions, askers.map(found, questions), strict=True))
     assert at_once == alone
+
+
+def test_sign_bits_keep_every_vector_as_near_as_the_wanted_one(seed_kb: KnowledgeBase) -> None:
+    """The candidates by sign bits are exactly the vectors whose signs differ from the
+    question's in no more places than the want-th nearest's (ties at that distance all
+    come along), in row order: checked against counting the differing signs one by one."""
+    live = Retriever(seed_kb.store, seed_kb.embed_model).live()
+    assert live.vectors is not None and live.vector_bits is not None
+    signs = live.vectors > 0
+    for item in load_qa(DEV_QA):
+        q = np.asarray(seed_kb.embed_model.get_query_embedding(item.question), dtype=np.float32)
+        distance = (signs != (q > 0)).sum(axis=1)
+        for want in (1, 7, len(distance)):
+            bound = np.sort(distance)[want - 1]
+            expected = np.flatnonzero(distance <= bound)
+            assert nearest_rows(live.vector_bits, q, want).tolist() == expected.tolist()
