@@ -120,7 +120,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         if expansions and any(a in hit.text for a in expansions):  # "CLP" for "constituency …"
             stems = [s | acronym_terms(t, expansions) for s, t in zip(stems, texts, strict=True)]
         context = _terms_of(hit.context)
-        found = names.found_in(texts, block.speakers)
+        found = names.found_in(hit.text, texts, block.speakers)
         for i, text in enumerate(texts):
             speaker = block.speakers[i]
             entities = block.entities[i]
@@ -223,25 +223,42 @@ class _NameLookup:
             (n.lower(), "".join(w[0] for w in n.split() if w[:1].isupper())) for n in names
         ]
 
-    def found_in(self, texts: list[str], speakers: Sequence[Speaker | None]) -> list[float]:
-        """For each of a passage's consecutive sentences, the share of the names found in
-        it or in who says it (the attribution found at refresh)."""
+    def found_in(
+        self, passage: str, texts: list[str], speakers: Sequence[Speaker | None]
+    ) -> list[float]:
+        """For each of a passage's consecutive sentences (`texts`, slices of `passage`), the
+        share of the names found in it or in who says it (the attribution found at refresh)."""
         if not self.names:
             return [0.0] * len(texts)
-        spoken = [
-            f"{t} {speaker_name(who)}" if who else t for t, who in zip(texts, speakers, strict=True)
-        ]
+        whos = [speaker_name(who) if who else None for who in speakers]
+        names = self._possible(passage, whos)
+        if not names:  # most passages: none of the names anywhere in them
+            return [0.0] * len(texts)
+        spoken = [f"{t} {who}" if who else t for t, who in zip(texts, whos, strict=True)]
         searched = [_NameSearch(t) for t in spoken]
         out = []
         for i, here in enumerate(searched):
-            missing = [n for n in self.names if not here.has(*n)]
-            if missing and i:
-                before = [n for n in missing if searched[i - 1].has(*n)]
+            found = [n for n in names if here.has(*n)]
+            if len(found) < len(names) and i:
+                before = [n for n in names if n not in found and searched[i - 1].has(*n)]
                 # the pronoun looked for last: the slowest test, and needed least often
                 if before and _PRONOUN.search(spoken[i]) is not None:
-                    missing = [n for n in missing if n not in before]
-            out.append((len(self.names) - len(missing)) / len(self.names))
+                    found += before
+            out.append(len(found) / len(self.names))
         return out
+
+    def _possible(self, passage: str, whos: list[str | None]) -> list[tuple[str, str]]:
+        """The names a sentence of the passage could hold. A name found in a sentence (or
+        who says it) has its first word, or its initials, somewhere in the passage's text
+        or its speakers' names: one look at those rules out the rest, exactly."""
+        said = " ".join(w for w in whos if w)
+        lowered = f"{passage} {said}".lower() if said else passage.lower()
+        cased = f"{passage} {said}" if said else passage
+        return [
+            (name, initials)
+            for name, initials in self.names
+            if (name.split() or [""])[0] in lowered or (len(initials) >= 2 and initials in cased)
+        ]
 
 
 class _NameSearch:
