@@ -97,23 +97,18 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     names = _NameLookup(question.name_texts)
     kind = answer_kind(question.text)
     said: dict[str | None, bool] = {}  # by speaker: few, repeated across sentences
-    for hit in hits:
-        key = (hit.chunk_id, hit.start, hit.end, live.name)
+    keys = [(hit.chunk_id, hit.start, hit.end, live.name) for hit in hits]
+    fresh = [i for i, key in enumerate(keys) if key not in question.scored]
+    read = dict(zip(fresh, _read([hits[i] for i in fresh], live, question.vector), strict=True))
+    for hit, key, i in zip(hits, keys, range(len(hits)), strict=True):
         if key in question.scored:
             out.extend(question.scored[key])
             continue
         first = len(out)
-        block = _sentences(hit, live)
+        block, meaning, window_cosines = read[i]
         if not len(block):
             continue
         vectors = block.vectors
-        meaning = (vectors @ question.vector).tolist()
-        # Each sentence with its neighbours (the sum of their vectors), all at once.
-        windows = vectors.copy()
-        windows[1:] = vectors[:-1] + vectors[1:]
-        windows[:-1] += vectors[1:]
-        norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", windows, windows), 1e-24))
-        window_cosines = ((windows @ question.vector) / norms).tolist()
         spans = zip(block.starts, block.ends, strict=True)
         texts = [hit.text[b - hit.start : e - hit.start] for b, e in spans]
         stems = [_terms_of(t) for t in texts]
@@ -279,13 +274,42 @@ class _NameSearch:
         return initials in self._tokens or initials + "s" in self._tokens
 
 
-def _sentences(hit: Hit, live: Generation) -> SentenceBlock:
-    """The hit's sentences with their vectors; from the generation's table."""
-    block = live.sentences.within(hit.doc_id, hit.start, hit.end)
-    if len(block):
-        return block
-    # No vectors for this passage (a generation built before they existed): its sentences
-    # still count by their words, so answers still come out until the next refresh.
+def _read(
+    hits: list[Hit], live: Generation, vector: np.ndarray
+) -> list[tuple[SentenceBlock, list[float], list[float]]]:
+    """Each hit's sentences (from the generation's table, looked up together), with the
+    cosine of the question and each sentence, and of the question and each sentence with
+    its neighbours in the passage (the sum of their vectors), computed for all at once."""
+    found = live.sentences.within_many([(h.doc_id, h.start, h.end) for h in hits])
+    blocks = [b if len(b) else _from_text(h) for b, h in zip(found, hits, strict=True)]
+    lengths = np.array([len(b) for b in blocks], dtype=np.int64)
+    if not lengths.sum():
+        return [(b, [], []) for b in blocks]
+    vectors = np.concatenate([b.vectors for b in blocks if len(b)])
+    ends = np.cumsum(lengths)[lengths > 0]
+    starts = ends - lengths[lengths > 0]
+    after = np.ones(len(vectors), dtype=bool)  # has a neighbour before it in its passage
+    after[starts] = False
+    before = np.ones(len(vectors), dtype=bool)  # … and after it
+    before[ends - 1] = False
+    windows = vectors.copy()
+    inner = np.flatnonzero(after)
+    windows[inner] = vectors[inner - 1] + vectors[inner]
+    inner = np.flatnonzero(before)
+    windows[inner] += vectors[inner + 1]
+    norms = np.sqrt(np.maximum(np.einsum("ij,ij->i", windows, windows), 1e-24))
+    meaning = (vectors @ vector).tolist()
+    window_cosines = ((windows @ vector) / norms).tolist()
+    at = [0, *np.cumsum(lengths).tolist()]
+    return [
+        (b, meaning[lo:hi], window_cosines[lo:hi])
+        for b, lo, hi in zip(blocks, at, at[1:], strict=False)
+    ]
+
+
+def _from_text(hit: Hit) -> SentenceBlock:
+    """No vectors for this passage (a generation built before they existed): its sentences
+    still count by their words, so answers still come out until the next refresh."""
     spans = split_sentences(hit.text)
     return SentenceBlock(
         [hit.start + s.start for s in spans],

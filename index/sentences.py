@@ -15,7 +15,9 @@ and Chroma stays the one source of truth. Quantising moves a cosine by about 0.0
 from __future__ import annotations
 
 import base64
+import itertools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +104,7 @@ class SentenceTable:
         self.chunk_ids = chunk_ids or []
         self._doc = {d: i for i, d in enumerate(self.docs)}
         self._described: dict[str, frozenset[str]] | None = None
+        self._keys: np.ndarray | None = None  # (document, start) of each sentence, made on use
 
     def described(self, who: str) -> frozenset[str]:
         """The terms of every phrase the library names `who` by: phrases ending their name
@@ -144,27 +147,54 @@ class SentenceTable:
 
     def within(self, doc_id: str, start: int, end: int) -> SentenceBlock:
         """The sentences inside [start, end) of a document, in order."""
-        lo, hi = self.positions(doc_id)
-        if lo == hi:
-            return SentenceBlock.empty()
+        return self.within_many([(doc_id, start, end)])[0]
+
+    def within_many(self, spans: Sequence[tuple[str, int, int]]) -> list[SentenceBlock]:
+        """`within` for each (document, start, end), looked up together: a question reads a
+        dozen passages, and numpy's cost per call was most of looking them up one by one."""
         a = self.arrays
-        starts = a["starts"][lo:hi]
-        first = lo + int(np.searchsorted(starts, start, side="left"))
-        last = lo + int(np.searchsorted(starts, end - 1, side="right"))
-        picked = np.arange(first, last)
-        picked = picked[a["ends"][first:last] <= end]
-        if not len(picked):
-            return SentenceBlock.empty()
+        n = len(spans)
+        docs = np.array([self._doc.get(d, -1) for d, _, _ in spans], dtype=np.int64)
+        known = docs >= 0
+        lo = np.where(known, a["doc_lo"][np.maximum(docs, 0)], 0)
+        hi = np.where(known, a["doc_lo"][np.maximum(docs, 0) + 1], 0)
+        starts = np.array([s for _, s, _ in spans], dtype=np.int64)
+        ends = np.array([e for _, _, e in spans], dtype=np.int64)
+        # Sentences are sorted by document then start: within [lo, hi) of a document, the
+        # first starting at or after `start` and the last starting before `end`.
+        key = self._doc_keys()
+        doc_key = np.maximum(docs, 0) << 32
+        first = np.clip(np.searchsorted(key, doc_key + starts, side="left"), lo, hi)
+        last = np.clip(np.searchsorted(key, doc_key + ends - 1, side="right"), first, hi)
+        counts = last - first
+        # every candidate position, and which span it is for
+        span_of = np.repeat(np.arange(n), counts)
+        picked = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        picked += np.repeat(first, counts)
+        keep = a["ends"][picked] <= ends[span_of]
+        picked, span_of = picked[keep], span_of[keep]
         rows = a["rows"][picked]
         vectors = self.q8[rows].astype(np.float32)
         vectors /= np.sqrt(np.maximum(np.einsum("ij,ij->i", vectors, vectors), 1e-24))[:, None]
-        return SentenceBlock(
-            a["starts"][picked].tolist(),
-            a["ends"][picked].tolist(),
-            vectors,
-            [self.speakers[who] if who >= 0 else None for who in a["speaker"][picked].tolist()],
-            [self.kinds[k] if k >= 0 else None for k in a["kinds"][picked].tolist()],
-        )
+        at = np.searchsorted(span_of, np.arange(n + 1)).tolist()
+        starts_all = a["starts"][picked].tolist()
+        ends_all = a["ends"][picked].tolist()
+        speakers = [self.speakers[w] if w >= 0 else None for w in a["speaker"][picked].tolist()]
+        kinds = [self.kinds[k] if k >= 0 else None for k in a["kinds"][picked].tolist()]
+        return [
+            SentenceBlock(starts_all[b:e], ends_all[b:e], vectors[b:e], speakers[b:e], kinds[b:e])
+            if e > b
+            else SentenceBlock.empty()
+            for b, e in itertools.pairwise(at)
+        ]
+
+    def _doc_keys(self) -> np.ndarray:
+        """Each sentence's (document, start) as one sortable int64: document << 32 | start."""
+        if self._keys is None:
+            a = self.arrays
+            doc = np.repeat(np.arange(len(a["doc_lo"]) - 1, dtype=np.int64), np.diff(a["doc_lo"]))
+            self._keys = (doc << 32) | a["starts"].astype(np.int64)
+        return self._keys
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,27 @@ def test_sign_bits_keep_every_vector_as_near_as_the_wanted_one(seed_kb: Knowledg
             bound = np.sort(distance)[want - 1]
             expected = np.flatnonzero(distance <= bound)
             assert nearest_rows(live.vector_bits, q, want).tolist() == expected.tolist()
+
+
+def test_the_sentences_of_many_passages_are_those_each_holds(seed_kb: KnowledgeBase) -> None:
+    """A question's passages have their sentences looked up together: each passage gets
+    exactly the sentences of its document that lie wholly inside it, in order, with their
+    unit vectors; a document the table doesn't know, or an empty span, gets none."""
+    live = Retriever(seed_kb.store, seed_kb.embed_model).live()
+    table = live.sentences
+    a = table.arrays
+    hits = seed_kb.search("What did the unions argue about private contracts?", k=12)
+    spans = [(h.doc_id, h.start, h.end) for h in hits]
+    spans += [("no/such/article.md", 0, 500), (hits[0].doc_id, 40, 40), (hits[0].doc_id, 0, 1)]
+    blocks = table.within_many(spans)
+    assert len(blocks) == len(spans)
+    for (doc_id, start, end), block in zip(spans, blocks, strict=True):
+        lo, hi = table.positions(doc_id)
+        inside = [i for i in range(lo, hi) if a["starts"][i] >= start and a["ends"][i] <= end]
+        assert block.starts == [int(a["starts"][i]) for i in inside]
+        assert block.ends == [int(a["ends"][i]) for i in inside]
+        vectors = table.q8[a["rows"][inside]].astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) if inside else 1.0
+        assert np.allclose(block.vectors, vectors, atol=1e-6)
+    assert [len(b) for b in blocks[-3:]] == [0, 0, 0]
+    assert sum(len(b) for b in blocks[:12]) > 12  # passages of several sentences
