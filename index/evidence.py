@@ -71,6 +71,7 @@ class Evidence:
     vector: np.ndarray
     score: float
     typed: bool  # holds the kind of thing the question asks for (holds_answer)
+    terms: frozenset[str]  # its stemmed content words (index.text.terms)
     pos: int = 0  # its place among the passage's sentences
     asked_speaker: bool = False  # said by whoever the question asks the words of
 
@@ -111,7 +112,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         vectors = block.vectors
         spans = zip(block.starts, block.ends, strict=True)
         texts = [hit.text[b - hit.start : e - hit.start] for b, e in spans]
-        stems = [_terms_of(t) for t in texts]
+        stems = block.terms
         if expansions and any(a in hit.text for a in expansions):  # "CLP" for "constituency …"
             stems = [s | acronym_terms(t, expansions) for s, t in zip(stems, texts, strict=True)]
         context = _terms_of(hit.context)
@@ -149,6 +150,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                     pos=i,
                     typed=typed,
                     asked_speaker=said[who],
+                    terms=block.terms[i],
                 )
             )
         question.scored[key] = out[first:]
@@ -317,6 +319,7 @@ def _from_text(hit: Hit) -> SentenceBlock:
         np.zeros((len(spans), DIM), dtype=np.float32),
         [None] * len(spans),
         [None] * len(spans),
+        [_terms_of(hit.text[s.start : s.end]) for s in spans],
     )
 
 
@@ -410,7 +413,7 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     # cosine of what is asked (the question without its names) and each sentence
     asked_cosines = vectors @ question.asked_vector
     strength = 0.0
-    by_place = {(ev.hit.chunk_id, ev.pos): ev.text for ev in evidence}
+    by_place = {(ev.hit.chunk_id, ev.pos): ev.terms for ev in evidence}
     for ev, asked_cosine in zip(top, asked_cosines.tolist(), strict=True):
         if typed and not ev.typed:
             continue
@@ -426,14 +429,14 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
     return Verdict(True, "", strength)
 
 
-def _window_terms(ev: Evidence, by_place: dict[tuple[str, int], str]) -> set[str]:
+def _window_terms(ev: Evidence, by_place: dict[tuple[str, int], frozenset[str]]) -> set[str]:
     """Terms of a sentence and the sentences either side of it in its passage (`by_place`:
-    the text of every scored sentence by passage and place)."""
-    near = set(_terms_of(ev.text))
+    the terms of every scored sentence by passage and place)."""
+    near = set(ev.terms)
     for pos in (ev.pos - 1, ev.pos + 1):
         other = by_place.get((ev.hit.chunk_id, pos))
         if other is not None:
-            near |= _terms_of(other)
+            near |= other
     return near
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +78,8 @@ ARRAYS = (
     "doc_lo",
     "speaker",
     "kinds",
+    "term_lo",
+    "term_ids",
 )
 
 
@@ -93,6 +95,7 @@ class SentenceTable:
         speakers: list[Speaker] | None = None,
         kinds: list[frozenset[str]] | None = None,
         chunk_ids: list[str] | None = None,
+        words: list[str] | None = None,
     ) -> None:
         a = arrays or _empty_arrays()
         self.arrays = a
@@ -102,6 +105,9 @@ class SentenceTable:
         self.speakers = speakers or []  # distinct (who, verb) pairs; a sentence's index or -1
         self.kinds = kinds or []  # distinct sets of entity kinds; a sentence's index or -1
         self.chunk_ids = chunk_ids or []
+        # term id -> term (the generation's vocabulary): each sentence's terms are kept as
+        # ids, worked out when it was indexed (term_ids[term_lo[i]:term_lo[i + 1]]).
+        self.words = words or [""]
         self._doc = {d: i for i, d in enumerate(self.docs)}
         self._described: dict[str, frozenset[str]] | None = None
         self._keys: np.ndarray | None = None  # (document, start) of each sentence, made on use
@@ -181,11 +187,28 @@ class SentenceTable:
         ends_all = a["ends"][picked].tolist()
         speakers = [self.speakers[w] if w >= 0 else None for w in a["speaker"][picked].tolist()]
         kinds = [self.kinds[k] if k >= 0 else None for k in a["kinds"][picked].tolist()]
+        terms = self._terms(picked)
         return [
-            SentenceBlock(starts_all[b:e], ends_all[b:e], vectors[b:e], speakers[b:e], kinds[b:e])
+            SentenceBlock(
+                starts_all[b:e], ends_all[b:e], vectors[b:e], speakers[b:e], kinds[b:e], terms[b:e]
+            )
             if e > b
             else SentenceBlock.empty()
             for b, e in itertools.pairwise(at)
+        ]
+
+    def _terms(self, picked: np.ndarray) -> list[frozenset[str]]:
+        """The terms of each of these sentences (positions in the sorted arrays)."""
+        lo_all = self.arrays["term_lo"]
+        lo, hi = lo_all[picked], lo_all[picked + 1]
+        counts = hi - lo
+        at = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        ids = self.arrays["term_ids"][at].tolist()
+        words = self.words
+        ends = np.cumsum(counts).tolist()
+        return [
+            frozenset([words[t] for t in ids[e - n : e]])
+            for e, n in zip(ends, counts.tolist(), strict=True)
         ]
 
     def _doc_keys(self) -> np.ndarray:
@@ -207,10 +230,11 @@ class SentenceBlock:
     vectors: np.ndarray
     speakers: list[Speaker | None]
     entities: list[frozenset[str] | None]
+    terms: list[frozenset[str]]  # each one's stemmed content words (index.text.terms)
 
     @classmethod
     def empty(cls) -> SentenceBlock:
-        return cls([], [], np.zeros((0, DIM), dtype=np.float32), [], [])
+        return cls([], [], np.zeros((0, DIM), dtype=np.float32), [], [], [])
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -235,6 +259,8 @@ def _empty_arrays() -> dict[str, np.ndarray]:
         "doc_lo": np.zeros(1, dtype=np.int64),
         "speaker": np.zeros(0, dtype=np.int32),
         "kinds": np.zeros(0, dtype=np.int32),
+        "term_lo": np.zeros(1, dtype=np.int64),
+        "term_ids": np.zeros(0, dtype=np.int32),
     }
 
 
@@ -245,6 +271,7 @@ class _DocSentences:
     rows: list[int] = field(default_factory=list)
     speakers: list[Speaker | None] = field(default_factory=list)
     entities: list[frozenset[str] | None] = field(default_factory=list)
+    terms: list[np.ndarray] = field(default_factory=list)
 
 
 class SentenceTableBuilder:
@@ -258,13 +285,22 @@ class SentenceTableBuilder:
         self._chunk_of: list[int] = []
         self._count = 0
 
-    def add_chunk(self, chunk_row: int, doc_id: str, meta: dict[str, Any]) -> None:
-        """Take in one chunk's sentences (its metadata as stored); shared ones once."""
+    def add_chunk(
+        self,
+        chunk_row: int,
+        doc_id: str,
+        meta: dict[str, Any],
+        text: str,
+        term_ids: Callable[[str], list[int]],
+    ) -> None:
+        """Take in one chunk's sentences (its metadata as stored, its text); shared ones
+        once. `term_ids`: the vocabulary's ids of a text's terms."""
         value = meta.get(VECTORS_KEY)
         spans_value = meta.get("sentences")
         if not value or not spans_value:
             return
-        spans = spans_from_str(str(spans_value), int(meta.get("start", 0)))
+        base = int(meta.get("start", 0))
+        spans = spans_from_str(str(spans_value), base)
         q8, scales = decode(str(value))
         speakers = _speakers(meta.get(SPEAKERS_KEY), len(spans))
         entities = _entities(meta.get(ENTITIES_KEY), len(spans))
@@ -276,7 +312,9 @@ class SentenceTableBuilder:
         self._blocks.append(q8[fresh])
         self._scales.append(scales[fresh])
         for i in fresh:
-            self._add(doc, spans[i].start, spans[i].end, speakers[i], entities[i], chunk_row)
+            start, end = spans[i].start, spans[i].end
+            words = np.unique(np.asarray(term_ids(text[start - base : end - base]), np.int32))
+            self._add(doc, start, end, speakers[i], entities[i], chunk_row, words)
 
     def _add(
         self,
@@ -286,18 +324,21 @@ class SentenceTableBuilder:
         speaker: Speaker | None,
         kinds: frozenset[str] | None,
         chunk_row: int,
+        terms: np.ndarray,
     ) -> None:
         doc.starts.append(start)
         doc.ends.append(end)
         doc.rows.append(self._count)
         doc.speakers.append(speaker)
         doc.entities.append(kinds)
+        doc.terms.append(terms)
         self._chunk_of.append(chunk_row)
         self._count += 1
 
     def add_document(self, doc_id: str, other: SentenceTable, chunk_row: dict[str, int]) -> None:
         """Copy one document's sentences from another generation's table; `chunk_row` maps
-        the chunk ids to their rows in the generation being built."""
+        the chunk ids to their rows in the generation being built. Its term ids stay as
+        they are: the vocabulary being built extends that generation's."""
         lo, hi = other.positions(doc_id)
         if lo == hi:
             return
@@ -306,6 +347,7 @@ class SentenceTableBuilder:
         self._blocks.append(np.asarray(other.q8[rows]))
         self._scales.append(np.asarray(other.scales[rows]))
         doc = self._docs.setdefault(doc_id, _DocSentences())
+        term_lo = a["term_lo"]
         for i in range(lo, hi):
             who, kinds = int(a["speaker"][i]), int(a["kinds"][i])
             self._add(
@@ -315,10 +357,12 @@ class SentenceTableBuilder:
                 other.speakers[who] if who >= 0 else None,
                 other.kinds[kinds] if kinds >= 0 else None,
                 chunk_row[other.chunk_ids[int(other.chunk_of[int(a["rows"][i])])]],
+                np.array(a["term_ids"][term_lo[i] : term_lo[i + 1]], dtype=np.int32),
             )
 
-    def build(self, chunk_ids: list[str]) -> SentenceTable:
-        """The table: vectors packed, each document's sentences in order of position."""
+    def build(self, chunk_ids: list[str], words: list[str]) -> SentenceTable:
+        """The table: vectors packed, each document's sentences in order of position;
+        `words`: the vocabulary, term id -> term."""
         a = _empty_arrays()
         if self._blocks:
             a["q8"] = np.concatenate(self._blocks)
@@ -334,6 +378,7 @@ class SentenceTableBuilder:
         rows: list[int] = []
         who: list[int] = []
         what: list[int] = []
+        terms: list[np.ndarray] = []
         doc_lo = [0]
         for d in docs:
             doc = self._docs[d]
@@ -344,6 +389,7 @@ class SentenceTableBuilder:
                 s, k = doc.speakers[i], doc.entities[i]
                 who.append(-1 if s is None else speakers.setdefault(s, len(speakers)))
                 what.append(-1 if k is None else kinds.setdefault(k, len(kinds)))
+                terms.append(doc.terms[i])
             doc_lo.append(len(starts))
         a["starts"] = np.asarray(starts, dtype=np.int64)
         a["ends"] = np.asarray(ends, dtype=np.int64)
@@ -351,7 +397,9 @@ class SentenceTableBuilder:
         a["doc_lo"] = np.asarray(doc_lo, dtype=np.int64)
         a["speaker"] = np.asarray(who, dtype=np.int32)
         a["kinds"] = np.asarray(what, dtype=np.int32)
-        return SentenceTable(a, docs, list(speakers), list(kinds), chunk_ids)
+        a["term_lo"] = np.cumsum([0, *(len(t) for t in terms)], dtype=np.int64)
+        a["term_ids"] = np.concatenate(terms) if terms else np.zeros(0, dtype=np.int32)
+        return SentenceTable(a, docs, list(speakers), list(kinds), chunk_ids, words)
 
 
 def _speakers(value: Any, n: int) -> list[Speaker | None]:

@@ -46,8 +46,8 @@ from index.text import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
 # 2: sentence sign bits stored word-major; 3: chunk vectors column-major; 4: chunk vectors
-# row-major again, with their sign bits
-FORMAT = 4
+# row-major again, with their sign bits; 5: each sentence's term ids
+FORMAT = 5
 MANIFEST = "manifest.json"
 _ARRAYS = ("text_lo", "meta_lo", "doc_of", "tokens", "token_lo", "df", "doc_terms", "doc_lo")
 # Parsed into the side files' own arrays (pages, sentences): not kept in a chunk's metadata.
@@ -106,6 +106,7 @@ def _open(folder: Path, manifest: dict[str, Any]) -> Generation:
         [(str(w), str(v)) for w, v in info["speakers"]],
         [frozenset(k) for k in info["kinds"]],
         ids,
+        _words(vocab),
     )
     return Generation(
         name=manifest["generation"],
@@ -170,7 +171,11 @@ class _Parts:
         vocab = self.vocab
         words = terms(text + " " + context_of(kept))
         self.tokens.append(np.asarray([vocab.setdefault(t, len(vocab)) for t in words], np.int32))
-        self.sentences.add_chunk(row, path, meta)
+        self.sentences.add_chunk(row, path, meta, text, self._term_ids)
+
+    def _term_ids(self, text: str) -> list[int]:
+        vocab = self.vocab
+        return [vocab.setdefault(t, len(vocab)) for t in terms(text)]
 
     def take_document(self, path: str) -> None:
         """Every chunk of `path` as the previous generation holds it (vectors, words and
@@ -198,8 +203,8 @@ class _Parts:
         for path in self._taken:  # their chunks' rows are known only now
             assert self.previous is not None  # noqa: S101 - set when documents were taken
             self.sentences.add_document(path, self.previous.sentences, row)
-        sentences = self.sentences.build(self.ids)
         vocab = self.vocab
+        sentences = self.sentences.build(self.ids, _words(vocab))
         tokens = [t if len(t) else np.zeros(1, np.int32) for t in self.tokens]  # "" if empty
         self.tokens = []
         docs = sorted(set(self.docs))
@@ -495,6 +500,14 @@ def _own_pages(text: str, meta: dict[str, Any]) -> tuple[PageSpan, ...]:
     end = int(meta.get("end", start + len(text)))
     spans = (PageSpan(int(n), int(a), int(b)) for n, a, b in json.loads(str(value)))
     return tuple(p for p in spans if p.start < end and p.end > start)
+
+
+def _words(vocab: dict[str, int]) -> list[str]:
+    """The vocabulary the other way round: term id -> term."""
+    words = [""] * (max(vocab.values(), default=0) + 1)
+    for term, i in vocab.items():
+        words[i] = term
+    return words
 
 
 def _write_json(path: Path, value: Any) -> None:

@@ -18,6 +18,7 @@ from index.loaders import load_document
 from index.question import Question, Shape, group_asked_about, shape_of
 from index.sentences import SentenceTable, decode, encode
 from index.service import KnowledgeBase
+from index.text import terms
 
 
 @pytest.mark.parametrize(
@@ -302,7 +303,8 @@ def _run(text: str, *speakers: tuple[str, str] | None) -> list[evidence.Evidence
         out.append(evidence.Evidence(
             hit=hit, start=at, end=at + len(sentence), text=sentence, meaning=0.5, window=0.5,
             lexical=0.0, lexical_asked=0.0, speaker=who, entities=None,
-            vector=np.zeros(384, dtype=np.float32), score=1.0, typed=True, pos=i,
+            vector=np.zeros(384, dtype=np.float32), score=1.0, typed=True,
+            terms=frozenset(terms(sentence)), pos=i,
         ))  # fmt: skip
         at += len(sentence) + 1
     return out

@@ -193,6 +193,9 @@ def test_a_refresh_writes_side_files_equal_to_a_fresh_build_from_chroma(
         assert len(after.sentences.within(a[0].doc_id, a[0].start, a[0].end)) == len(
             fresh.sentences.within(f[0].doc_id, f[0].start, f[0].end)
         )
+    for doc in fresh.sentences.docs:  # kept documents' sentences keep their terms
+        mine, theirs = after.sentences.within(doc, 0, 10**9), fresh.sentences.within(doc, 0, 10**9)
+        assert mine.starts == theirs.starts and mine.terms == theirs.terms
 
 
 # -- the same file under two names -----------------------------------------------------

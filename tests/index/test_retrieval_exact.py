@@ -13,6 +13,7 @@ from index.evaluation import first_rank, load_qa
 from index.retrieval import Retriever
 from index.service import KnowledgeBase
 from index.sign_bits import nearest_rows
+from index.text import terms
 from tests.conftest import DEV_QA
 
 
@@ -100,7 +101,8 @@ def test_sign_bits_keep_every_vector_as_near_as_the_wanted_one(seed_kb: Knowledg
 def test_the_sentences_of_many_passages_are_those_each_holds(seed_kb: KnowledgeBase) -> None:
     """A question's passages have their sentences looked up together: each passage gets
     exactly the sentences of its document that lie wholly inside it, in order, with their
-    unit vectors; a document the table doesn't know, or an empty span, gets none."""
+    unit vectors and terms; a document the table doesn't know, or an empty span, gets
+    none."""
     live = Retriever(seed_kb.store, seed_kb.embed_model).live()
     table = live.sentences
     a = table.arrays
@@ -118,4 +120,8 @@ def test_the_sentences_of_many_passages_are_those_each_holds(seed_kb: KnowledgeB
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) if inside else 1.0
         assert np.allclose(block.vectors, vectors, atol=1e-6)
     assert [len(b) for b in blocks[-3:]] == [0, 0, 0]
+    for hit, block in zip(hits, blocks, strict=False):  # the terms worked out at refresh
+        spans = zip(block.starts, block.ends, strict=True)
+        texts = [hit.text[s - hit.start : e - hit.start] for s, e in spans]
+        assert block.terms == [frozenset(terms(t)) for t in texts]
     assert sum(len(b) for b in blocks[:12]) > 12  # passages of several sentences
