@@ -337,7 +337,11 @@ def about_names(question: Question, evidence: list[Evidence], live: Generation) 
     if not known:
         return evidence
     docs = live.doc_terms
-    return [ev for ev in evidence if all(docs.has_all(ev.hit.doc_id, n) for n in known)]
+    about: dict[str, bool] = {}  # by document: a question's evidence comes from a few
+    for ev in evidence:
+        if ev.hit.doc_id not in about:
+            about[ev.hit.doc_id] = all(docs.has_all(ev.hit.doc_id, n) for n in known)
+    return [ev for ev in evidence if about[ev.hit.doc_id]]
 
 
 @dataclass(frozen=True)
