@@ -82,11 +82,12 @@ class Coverage:
     def __init__(self, weights: dict[str, float], stats: CorpusStats) -> None:
         self.mass = {t: stats.idf(t) * w for t, w in weights.items()}
         self.total = sum(self.mass.values())
+        self.terms = frozenset(self.mass)
 
     def __call__(self, present: Set[str]) -> float:
         if self.total <= 0:
             return 0.0
-        return sum(m for t, m in self.mass.items() if t in present) / self.total
+        return sum([m for t, m in self.mass.items() if t in present]) / self.total
 
 
 def score_sentences(question: Question, hits: list[Hit], live: Generation) -> list[Evidence]:
@@ -115,12 +116,14 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
         stems = block.terms
         if expansions and any(a in hit.text for a in expansions):  # "CLP" for "constituency …"
             stems = [s | acronym_terms(t, expansions) for s, t in zip(stems, texts, strict=True)]
-        context = _terms_of(hit.context)
+        # Only the question's terms count: the window's are gathered from those alone.
+        context = _terms_of(hit.context) & share.terms
+        in_question = [st & share.terms for st in stems]
         found = names.found_in(hit.text, texts, block.speakers)
         for i, text in enumerate(texts):
             speaker = block.speakers[i]
             entities = block.entities[i]
-            lexical = share(context.union(*stems[max(0, i - 1) : i + 2]))
+            lexical = share(context.union(*in_question[max(0, i - 1) : i + 2]))
             lexical_asked = asked_share(stems[i])
             typed = kind is None or holds_answer(question.text, text, entities)
             who = speaker_name(speaker)
