@@ -27,9 +27,16 @@ def nearest_rows(bits: np.ndarray, vector: np.ndarray, want: int) -> np.ndarray:
     """The rows, in order, of every vector at most as far from `vector` (in sign bits) as
     the `want`-th nearest: ties at that distance all come along."""
     qbits = sign_bits(vector.reshape(1, -1))[:, 0]
-    distance = np.bitwise_count(bits[0] ^ qbits[0]).astype(np.uint16)
-    for w in range(1, len(qbits)):
-        distance += np.bitwise_count(bits[w] ^ qbits[w])
+    # Three words' counts fit in a byte (at most 192), so each half of the six words (DIM
+    # 384) is summed as bytes and the two sums added as uint16: half the memory traffic of
+    # uint16 all along (0.63 against 0.70 ms over 75,000 sentences).
+    halves = []
+    for lo in (0, 3):
+        part = np.bitwise_count(bits[lo] ^ qbits[lo])
+        part += np.bitwise_count(bits[lo + 1] ^ qbits[lo + 1])
+        part += np.bitwise_count(bits[lo + 2] ^ qbits[lo + 2])
+        halves.append(part)
+    distance = np.add(halves[0], halves[1], dtype=np.uint16)
     # The bound is the want-th smallest distance: partitioning the distances themselves
     # finds it fastest (0.53 against 0.63 ms over 75,000 sentences for counting them with
     # bincount, which first widens them to int64; argpartition took half the search).
