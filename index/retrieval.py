@@ -148,8 +148,12 @@ class Retriever:
         if not q or not live.ids:
             return []
         scores = live.bm25.scores(q)
-        top = np.argsort(-scores)[:pool]
-        return [live.ids[i] for i in top if scores[i] > 0]
+        if len(scores) > pool:  # the pool's best without sorting every chunk
+            top = np.argpartition(-scores, pool)[:pool]
+            top = top[np.argsort(-scores[top], kind="stable")]
+        else:
+            top = np.argsort(-scores, kind="stable")
+        return [live.ids[i] for i in top.tolist() if scores[i] > 0]
 
     @staticmethod
     def _hit(live: Generation, cid: str, cosine: float, fused: float) -> Hit:
