@@ -101,7 +101,9 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     said: dict[str | None, bool] = {}  # by speaker: few, repeated across sentences
     keys = [(hit.chunk_id, hit.start, hit.end, live.name) for hit in hits]
     fresh = [i for i, key in enumerate(keys) if key not in question.scored]
-    read = dict(zip(fresh, _read([hits[i] for i in fresh], live, question.vector), strict=True))
+    read = {}  # nothing to read when every hit was scored before (the answerer, after rerank)
+    if fresh:
+        read = dict(zip(fresh, _read([hits[i] for i in fresh], live, question.vector), strict=True))
     for hit, key, i in zip(hits, keys, range(len(hits)), strict=True):
         if key in question.scored:
             out.extend(question.scored[key])
