@@ -40,12 +40,29 @@ QUERY_CACHE_SIZE = 512
 class QueryCache:
     """A bounded least-recently-used map of question -> vector, safe to share by threads
     (the bot answers several questions at once; a plain dict evicting its oldest key with
-    `pop(next(iter(d)))` could raise KeyError when two threads evicted together)."""
+    `pop(next(iter(d)))` could raise KeyError when two threads evicted together).
+
+    It also keeps the model's token vectors of the last single text it read (by token ids):
+    a question typed without capitals is searched once to find its names' case, then read
+    again with them, and this model is uncased, so the second reading is the first one.
+    Forgetting any question (`pop`, `clear`) forgets them too."""
 
     def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
         self.size = size
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._tokens: tuple[tuple[int, ...], np.ndarray] | None = None
+
+    def token_vectors(self, ids: tuple[int, ...]) -> np.ndarray | None:
+        """The model's output for these token ids, if it was the last single text read."""
+        with self._lock:
+            last = self._tokens
+            return last[1] if last is not None and last[0] == ids else None
+
+    def keep_token_vectors(self, ids: tuple[int, ...], hidden: np.ndarray) -> None:
+        hidden.flags.writeable = False
+        with self._lock:
+            self._tokens = (ids, hidden)
 
     def get(self, key: str) -> np.ndarray | None:
         with self._lock:
@@ -63,11 +80,13 @@ class QueryCache:
 
     def pop(self, key: str, default: np.ndarray | None = None) -> np.ndarray | None:
         with self._lock:
+            self._tokens = None
             return self._items.pop(key, default)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._tokens = None
 
     def __len__(self) -> int:
         with self._lock:
@@ -324,8 +343,13 @@ class MiniLM:
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            with self._lock:  # one ORT session, shared by threads
-                hidden = session.run(None, feeds, _stop_spinning())[0]
+            alone = tuple(encodings[batch[0]].ids) if len(texts) == 1 else None
+            hidden = self.query_cache.token_vectors(alone) if alone is not None else None
+            if hidden is None:
+                with self._lock:  # one ORT session, shared by threads
+                    hidden = session.run(None, feeds, _stop_spinning())[0]
+                if alone is not None:
+                    self.query_cache.keep_token_vectors(alone, hidden)
             summed = (hidden * mask[:, :, None]).sum(axis=1)
             pooled = summed / np.clip(mask.sum(axis=1, keepdims=True), 1, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)

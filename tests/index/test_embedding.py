@@ -134,3 +134,30 @@ def test_the_model_optimised_once_gives_the_same_vectors_and_is_checked_at_load(
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would go")
     assert np.allclose(MiniLM(cache_dir=blocked / "models").embed(texts), expected, atol=1e-6)
+
+
+def test_a_question_typed_without_capitals_is_read_by_the_model_once(
+    seed_kb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typed in lower case, a question is searched once to find the case of its names, then
+    read again with them. The model is uncased, so the second reading is the first: one
+    pass of the model, and the answer of the question typed with capitals. Forgetting the
+    question forgets that pass too (what the benchmarks' "nothing cached" relies on)."""
+    session, _ = seed_kb.embed_model.encoder._ready()
+    runs: list[int] = []
+    real = session.run
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(session, "run", counted)
+    cache = seed_kb.embed_model.query_cache
+    cache.clear()
+    lower = seed_kb.answer_sync("what did dave prentis say about foundation hospitals?")
+    assert len(runs) == 1
+    cache.clear()
+    cased = seed_kb.answer_sync("What did Dave Prentis say about foundation hospitals?")
+    assert len(runs) == 2
+    assert not lower.refused and lower.answer == cased.answer
+    assert [c.quote for c in lower.citations] == [c.quote for c in cased.citations]
