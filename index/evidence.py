@@ -104,12 +104,12 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     read = {}  # nothing to read when every hit was scored before (the answerer, after rerank)
     if fresh:
         read = dict(zip(fresh, _read([hits[i] for i in fresh], live, question.vector), strict=True))
-    for hit, key, i in zip(hits, keys, range(len(hits)), strict=True):
+    for n, (hit, key) in enumerate(zip(hits, keys, strict=True)):
         if key in question.scored:
             out.extend(question.scored[key])
             continue
         first = len(out)
-        block, meaning, window_cosines = read[i]
+        block, meaning, window_cosines = read[n]
         if not len(block):
             continue
         vectors = block.vectors
