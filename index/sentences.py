@@ -175,8 +175,7 @@ class SentenceTable:
         counts = last - first
         # every candidate position, and which span it is for
         span_of = np.repeat(np.arange(n), counts)
-        picked = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        picked += np.repeat(first, counts)
+        picked = _ranges(first, counts)
         keep = a["ends"][picked] <= ends[span_of]
         picked, span_of = picked[keep], span_of[keep]
         rows = a["rows"][picked]
@@ -200,10 +199,9 @@ class SentenceTable:
     def _terms(self, picked: np.ndarray) -> list[frozenset[str]]:
         """The terms of each of these sentences (positions in the sorted arrays)."""
         lo_all = self.arrays["term_lo"]
-        lo, hi = lo_all[picked], lo_all[picked + 1]
-        counts = hi - lo
-        at = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
-        ids = self.arrays["term_ids"][at].tolist()
+        lo = lo_all[picked]
+        counts = lo_all[picked + 1] - lo
+        ids = self.arrays["term_ids"][_ranges(lo, counts)].tolist()
         words = self.words
         ends = np.cumsum(counts).tolist()
         return [
@@ -218,6 +216,11 @@ class SentenceTable:
             doc = np.repeat(np.arange(len(a["doc_lo"]) - 1, dtype=np.int64), np.diff(a["doc_lo"]))
             self._keys = (doc << 32) | a["starts"].astype(np.int64)
         return self._keys
+
+
+def _ranges(lo: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """lo[0], lo[0] + 1, … (counts[0] of them), then the same from lo[1], …, concatenated."""
+    return np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
 
 
 @dataclass(frozen=True)
