@@ -168,12 +168,11 @@ class _Parts:
         self._texts.add(text.encode("utf-8"))
         self._metas.add(json.dumps(kept, ensure_ascii=False, sort_keys=True).encode("utf-8"))
         self.docs.append(path)
-        vocab = self.vocab
-        words = terms(text + " " + context_of(kept))
-        self.tokens.append(np.asarray([vocab.setdefault(t, len(vocab)) for t in words], np.int32))
+        self.tokens.append(np.asarray(self._term_ids(text + " " + context_of(kept)), np.int32))
         self.sentences.add_chunk(row, path, meta, text, self._term_ids)
 
     def _term_ids(self, text: str) -> list[int]:
+        """The ids of a text's terms, new terms added to the vocabulary."""
         vocab = self.vocab
         return [vocab.setdefault(t, len(vocab)) for t in terms(text)]
 
