@@ -232,7 +232,7 @@ class _NameLookup:
         share of the names found in it or in who says it (the attribution found at refresh)."""
         if not self.names:
             return [0.0] * len(texts)
-        whos = [speaker_name(who) if who else None for who in speakers]
+        whos = [speaker_name(who) for who in speakers]
         names = self._possible(passage, whos)
         if not names:  # most passages: none of the names anywhere in them
             return [0.0] * len(texts)
@@ -253,9 +253,8 @@ class _NameLookup:
         """The names a sentence of the passage could hold. A name found in a sentence (or
         who says it) has its first word, or its initials, somewhere in the passage's text
         or its speakers' names: one look at those rules out the rest, exactly."""
-        said = " ".join(w for w in whos if w)
-        lowered = f"{passage} {said}".lower() if said else passage.lower()
-        cased = f"{passage} {said}" if said else passage
+        cased = " ".join([passage, *(w for w in whos if w)])
+        lowered = cased.lower()
         return [
             (name, initials)
             for name, initials in self.names
