@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 
 from index.answering.types import Citation
+from index.checking.claims import Passage, check
 from index.documents import Hit
-from index.evidence import Coverage, Evidence, score_sentences
+from index.evidence import Evidence, score_sentences
 from index.question import Question
 from index.retrieval import Generation
-from index.text import named_entities, split_sentences, terms, words
+from index.text import split_sentences
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
 # models write although told not to.
@@ -169,77 +170,31 @@ class Verified:
     citations: list[Citation]
     removed: int  # markers dropped: unknown passage, or no support in the passage named
     dropped: int = 0  # sentences not shown because no passage they cited supports them
-
-
-# A claim is supported by meaning when its cosine with the passage's best sentence (or that
-# sentence with a neighbour) reaches this, or by words when this share of its content words
-# (IDF-weighted) is there. Checked on tests/index/test_claims.py's faithful rewordings and
-# fabrications.
-MEANING_SUPPORT = 0.6
-WORDS_SUPPORT = 0.5
-SUPPORTING = 3  # sentences of the passage read as the claim's support
-_NUMBER = re.compile(r"\d[\d,.]*")
-_NEGATION = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without)\b|n[’']t\b", re.I)
+    reasons: tuple[str, ...] = ()  # why each dropped sentence's passage didn't support it
 
 
 @dataclass(frozen=True)
 class Support:
     ok: bool
-    evidence: list[Evidence]  # the passage's sentences behind the claim, best first
-    why: str = ""
+    evidence: list[Evidence]  # the passage's sentences behind the claim, in order
+    why: str = ""  # why not, in plain words, for the answer's note
+    kind: str = ""  # which check failed (index.checking.claims.Judgement.kind)
 
 
-def supports(
-    claim: str, vector: np.ndarray, hit: Hit, live: Generation, question: Question
-) -> Support:
-    """Does passage `hit` support `claim` (whose embedding is `vector`)?"""
-    as_question = Question.of(claim, vector)
-    ranked = score_sentences(as_question, [hit], live)
-    if not ranked:
-        return Support(False, [], "the passage has no sentences")
-    by_meaning = sorted(ranked, key=lambda ev: ev.meaning, reverse=True)
-    best = by_meaning[0]
-    # What supports it: the closest sentence with its neighbours, and the next closest two
-    # (a claim may join what two sentences of the passage say).
-    near = _neighbourhood(best, ranked)
-    near += [ev for ev in by_meaning[1:SUPPORTING] if ev not in near]
-    text = " ".join(ev.text for ev in near) + " " + hit.context
-    own = set(terms(claim))
-    share = Coverage(dict.fromkeys(own, 1.0), live.stats)(set(terms(text))) if own else 1.0
-    if best.meaning < MEANING_SUPPORT and share < WORDS_SUPPORT:
-        return Support(False, ranked, "neither its meaning nor its words are in the passage")
-    for number in _NUMBER.findall(claim):
-        if number.rstrip(".,") not in text:
-            return Support(False, ranked, f"the passage doesn't give {number.rstrip('.,')}")
-    have = set(words(text))
-    for name in named_entities(claim):
-        if name.lower().strip("'’") not in have and not set(terms(name)) <= set(terms(text)):
-            return Support(False, ranked, f"the passage doesn't name {name}")
-    negated = bool(_NEGATION.search(claim))
-    if negated and not any(_NEGATION.search(ev.text) for ev in near):
-        return Support(False, ranked, "the claim denies what the passage doesn't")
-    if not negated and _denies(best.text, own):
-        return Support(False, ranked, "the claim affirms what the passage denies")
-    return Support(True, [best, *[ev for ev in ranked if ev is not best]])
-
-
-def _denies(sentence: str, claimed: set[str]) -> bool:
-    """Does the sentence negate one of the claim's words ("does not support" against
-    "supports")? A negation counts when one of the three words after it is the claim's."""
-    tokens = words(sentence)
-    return any(
-        (_NEGATION.fullmatch(token) or token.endswith("n't"))
-        and claimed & set(terms(" ".join(tokens[i + 1 : i + 4])))
-        for i, token in enumerate(tokens)
+def supports(claim: str, vector: np.ndarray, hit: Hit, live: Generation) -> Support:
+    """Does passage `hit` support `claim` (whose embedding is `vector`)? Judged by
+    index.checking.claims over the passage's sentences scored against the claim."""
+    ranked = score_sentences(Question.of(claim, vector), [hit], live)
+    meta = live.records[hit.chunk_id].meta if hit.chunk_id in live.records else {}
+    passage = Passage(
+        sentences=ranked,
+        context=hit.context,
+        stats=live.stats,
+        author=str(meta.get("author") or ""),
+        described=live.sentences.described,
     )
-
-
-def _neighbourhood(best: Evidence, ranked: list[Evidence]) -> list[Evidence]:
-    """The sentence and the ones either side of it in its passage, in order."""
-    near = [
-        ev for ev in ranked if ev.hit.chunk_id == best.hit.chunk_id and abs(ev.pos - best.pos) <= 1
-    ]
-    return sorted(near, key=lambda ev: ev.start)
+    judged = check(claim, passage)
+    return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind)
 
 
 def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
@@ -267,22 +222,26 @@ def verify(
     vectors = embed([p.claim for p in cited_parts]) if cited_parts else []
     vector_of = {id(p): v for p, v in zip(cited_parts, vectors, strict=True)}
     removed = dropped = 0
+    reasons: list[str] = []
     evidence: dict[int, list[Evidence]] = {}
     for part in parts:
         cited = part.numbers
+        why = ""
         for n in cited:
             ok = None
             if n in valid and id(part) in vector_of:
-                ok = supports(part.claim, vector_of[id(part)], passages[n - 1], live, question)
+                ok = supports(part.claim, vector_of[id(part)], passages[n - 1], live)
             if ok is None or not ok.ok:
                 removed += part.raw.count(f"[{n}]")
                 part.raw = part.raw.replace(f"[{n}]", "")
-            elif ok.evidence:
-                evidence.setdefault(n, []).append(ok.evidence[0])
+                why = why or (ok.why if ok is not None else "it cites a passage never given")
+            else:
+                evidence.setdefault(n, []).extend(ok.evidence)
         if cited and not part.numbers:
             # It claimed support that isn't there: not shown, rather than shown unsourced.
             part.raw = part.raw[len(part.raw.rstrip()) :]
             dropped += 1
+            reasons.append(why)
     cleaned = tidy("".join(p.raw for p in parts))
     citations = []
     for n in sorted({int(x) for x in _SINGLE.findall(cleaned)}):
@@ -303,4 +262,4 @@ def verify(
                 page=hit.page_at(hit.start + a),  # the quote's page, not the passage's
             )
         )
-    return Verified(cleaned, citations, max(removed, 0), dropped)
+    return Verified(cleaned, citations, max(removed, 0), dropped, tuple(reasons))

@@ -296,14 +296,7 @@ class GenerativeAnswerer:
                 else "the language model's answer cited none of the passages"
             )
             raise GenerationFailed(f"{why}, so it isn't shown")
-        note = None
-        if checked.dropped:
-            n = checked.dropped
-            note = (
-                f"{n} sentence{'s' if n > 1 else ''} of the language model's answer "
-                f"{'were' if n > 1 else 'was'} not shown: the cited passage doesn't support "
-                f"{'them' if n > 1 else 'it'}."
-            )
+        note = _dropped_note(checked.reasons) if checked.dropped else None
         return Answer(
             question=asked,
             answer=checked.text,
@@ -330,6 +323,18 @@ class GenerativeAnswerer:
                     said = said[:HISTORY_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
                 lines.append(f"policybot: {_defuse(said)}")
         return "\n".join(lines)
+
+
+def _dropped_note(reasons: Sequence[str]) -> str:
+    """Says which sentences of the model's answer were not shown, and why, in plain words:
+    "One sentence of the language model's answer was not shown: its source says “some”,
+    not “every”." """
+    count = len(reasons)
+    said = "; ".join(dict.fromkeys(r for r in reasons if r))
+    said = said or "the cited passage doesn't support it"
+    if count == 1:
+        return f"One sentence of the language model's answer was not shown: {said}."
+    return f"{count} sentences of the language model's answer were not shown: {said}."
 
 
 def _unreachable(note: str) -> bool:

