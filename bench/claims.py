@@ -54,6 +54,8 @@ def text_report(name: str, result: PlayResult, verbose: bool) -> str:
         f"fallbacks         {s['fallbacks']}  (extractive answer shown: none of its claims)",
         f"refused           {s['refused_before_model']}  (evidence gate; the model not called)",
         f"answer ms         p50 {s['answer_ms_p50']}  p95 {s['answer_ms_p95']}",
+        f"check ms          p50 {s['check_ms_p50']}  p95 {s['check_ms_p95']}"
+        f"  (claims per answer, median {s['claims_per_check']})",
     ]
     if verbose:
         notes = {a.question_id: a for a in result.answers}

@@ -23,11 +23,12 @@ from typing import Any
 import numpy as np
 
 from index.answering.types import Citation
-from index.checking.claims import Passage, check
+from index.checking.claims import UNJUDGED, Passage, check
 from index.documents import Hit
 from index.evidence import Evidence, score_sentences
 from index.question import Question
 from index.retrieval import Generation
+from index.sentences import DIM
 from index.text import split_sentences
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
@@ -181,10 +182,16 @@ class Support:
     kind: str = ""  # which check failed (index.checking.claims.Judgement.kind)
 
 
-def supports(claim: str, vector: np.ndarray, hit: Hit, live: Generation) -> Support:
+_NO_VECTOR = np.zeros(DIM, dtype=np.float32)
+
+
+def supports(claim: str, vector: np.ndarray | None, hit: Hit, live: Generation) -> Support:
     """Does passage `hit` support `claim` (whose embedding is `vector`)? Judged by
-    index.checking.claims over the passage's sentences scored against the claim."""
-    ranked = score_sentences(Question.of(claim, vector), [hit], live)
+    index.checking.claims over the passage's sentences scored against the claim. Without
+    a vector it is judged by words alone, or left `unjudged` (Support.kind) when only its
+    meaning can tell."""
+    as_question = Question.of(claim, _NO_VECTOR if vector is None else vector)
+    ranked = score_sentences(as_question, [hit], live)
     meta = live.records[hit.chunk_id].meta if hit.chunk_id in live.records else {}
     passage = Passage(
         sentences=ranked,
@@ -192,6 +199,7 @@ def supports(claim: str, vector: np.ndarray, hit: Hit, live: Generation) -> Supp
         stats=live.stats,
         author=str(meta.get("author") or ""),
         described=live.sentences.described,
+        meaning=vector is not None,
     )
     judged = check(claim, passage)
     return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind)
@@ -219,8 +227,20 @@ def verify(
     # citation fails can be told from a sentence that cited nothing.
     parts = pieces(clean_markers(strip_thinking(text), range(1, ANY_NUMBER)))
     cited_parts = [p for p in parts if p.numbers and p.claim]
-    vectors = embed([p.claim for p in cited_parts]) if cited_parts else []
-    vector_of = {id(p): v for p, v in zip(cited_parts, vectors, strict=True)}
+    # Most claims reuse their passage's words and are judged by words alone; the others
+    # are embedded, all in one pass of the model, and judged by meaning too.
+    judged: dict[tuple[int, int], Support] = {}
+    by_id = {id(p): p for p in cited_parts}
+    for part in cited_parts:
+        for n in part.numbers:
+            if n in valid:
+                judged[id(part), n] = supports(part.claim, None, passages[n - 1], live)
+    unsure = [(p, n) for (i, n), s in judged.items() if s.kind == UNJUDGED for p in [by_id[i]]]
+    if unsure:
+        claims = list(dict.fromkeys(p.claim for p, _ in unsure))
+        vector_of = dict(zip(claims, embed(claims), strict=True))
+        for part, n in unsure:
+            judged[id(part), n] = supports(part.claim, vector_of[part.claim], passages[n - 1], live)
     removed = dropped = 0
     reasons: list[str] = []
     evidence: dict[int, list[Evidence]] = {}
@@ -228,9 +248,7 @@ def verify(
         cited = part.numbers
         why = ""
         for n in cited:
-            ok = None
-            if n in valid and id(part) in vector_of:
-                ok = supports(part.claim, vector_of[id(part)], passages[n - 1], live)
+            ok = judged.get((id(part), n))
             if ok is None or not ok.ok:
                 removed += part.raw.count(f"[{n}]")
                 part.raw = part.raw.replace(f"[{n}]", "")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from index.answering.citations import DraftFilter, clean_answer, strip_thinking,
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Condensed, Turn
 from index.documents import Hit
+from index.errors import ModelUnavailable
 from index.evidence import about_names, judge, score_sentences
 from index.question import Question
 from index.retrieval import Generation
@@ -90,6 +92,9 @@ class GenerativeAnswerer:
         redact: Any = str,
     ) -> None:
         self.embed = embed  # texts -> (n, dim) unit vectors: judges reworded claims
+        # The claim checker's word lists (~0.7 s to read) load while the first question is
+        # still being retrieved and sent to the model, not after its reply.
+        threading.Thread(target=_load_lexicon, name="policybot-lexicon", daemon=True).start()
         self.llm = llm
         self.prompts = prompts
         self.extractive = extractive
@@ -286,7 +291,13 @@ class GenerativeAnswerer:
             # passages shown, as the extractive side would.
             refused = self.extractive.refuse(asked, evidence)
             return replace(refused, mode=self.mode, shape=question.shape.value)
-        checked = verify(text, passages, question, live, self.embed)
+        started = time.perf_counter()
+        try:
+            checked = verify(text, passages, question, live, self.embed)
+        except ModelUnavailable as e:  # no claim is shown unchecked
+            log.error("claims could not be checked: %s", e)
+            raise GenerationFailed("its claims could not be checked") from None
+        checking_ms = (time.perf_counter() - started) * 1000
         if checked.removed:
             log.info("removed %d citation marker(s) the passages don't back", checked.removed)
         if not checked.citations:
@@ -305,6 +316,7 @@ class GenerativeAnswerer:
             mode=self.mode,
             note=note,
             shape=question.shape.value,
+            timings_ms={"check": checking_ms},
         )
 
     def _is_refusal(self, text: str) -> bool:
@@ -323,6 +335,15 @@ class GenerativeAnswerer:
                     said = said[:HISTORY_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
                 lines.append(f"policybot: {_defuse(said)}")
         return "\n".join(lines)
+
+
+def _load_lexicon() -> None:
+    from index.checking import lexicon
+
+    try:
+        lexicon.load()
+    except Exception:  # reported again, with its reason, when a claim is checked
+        log.warning("the claim checker's lexicons could not be read", exc_info=True)
 
 
 def _dropped_note(reasons: Sequence[str]) -> str:

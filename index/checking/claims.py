@@ -107,6 +107,9 @@ _LEADING = re.compile(
 )
 
 
+UNJUDGED = "unjudged"  # Judgement.kind of a claim that must be embedded to be judged
+
+
 @dataclass(frozen=True)
 class Judgement:
     supported: bool
@@ -124,6 +127,9 @@ class Passage:
     stats: CorpusStats  # for IDF weights
     author: str = ""
     described: Callable[[str], frozenset[str]] = lambda who: frozenset(terms(who))
+    # The sentences' `meaning` holds their cosine with the claim. Without it (a claim not
+    # embedded yet), only a claim that reuses the passage's words can be judged.
+    meaning: bool = True
 
 
 def check(claim: str, passage: Passage) -> Judgement:
@@ -152,6 +158,8 @@ def check(claim: str, passage: Passage) -> Judgement:
     def no(kind: str, reason: str) -> Judgement:
         return Judgement(False, reason, kind, evidence)
 
+    if not passage.meaning and share < WORDS:
+        return no(UNJUDGED, "it needs its meaning compared")
     if best < MEANING and share < WORDS:
         return no("topic", "its source doesn't say that")
     for q, theirs in unmatched(claim, " ".join([window_text, passage.context])):

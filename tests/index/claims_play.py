@@ -130,6 +130,8 @@ class AnswerResult:
     note: str | None
     model_called: bool
     answer_ms: float | None  # answer.timings_ms["answer"]: the checking cost lives inside
+    check_ms: float | None = None  # answer.timings_ms["check"]: checking the claims alone
+    claims_checked: int = 0  # claims the reply held (what the check time was spent on)
     replied: str = ""  # what the scripted model wrote
 
     @property
@@ -177,6 +179,8 @@ class PlayResult:
         faithful = [c for c in self.claims if c.scored and c.faithful]
         unfaithful = [c for c in self.claims if c.scored and not c.faithful]
         times = [a.answer_ms for a in self.answers if a.answer_ms is not None]
+        checks = [a.check_ms for a in self.answers if a.check_ms is not None]
+        counts = [float(a.claims_checked) for a in self.answers if a.check_ms is not None]
         return {
             "questions": len(self.answers),
             "claims": len(self.claims),
@@ -191,6 +195,9 @@ class PlayResult:
             "refused_before_model": sum(not a.model_called for a in self.answers),
             "answer_ms_p50": _pct(times, 50),
             "answer_ms_p95": _pct(times, 95),
+            "check_ms_p50": _pct(checks, 50),
+            "check_ms_p95": _pct(checks, 95),
+            "claims_per_check": _pct(counts, 50),
             "per_kind": self.kinds(),
         }
 
@@ -266,6 +273,8 @@ def play_question(
         note=answer.note,
         model_called=called,
         answer_ms=answer.timings_ms.get("answer"),
+        check_ms=answer.timings_ms.get("check"),
+        claims_checked=len(re.findall(r"\[\d+\]", state["text"])),
         replied=state["text"],
     )
     generative = answer.mode == "generative" and not answer.refused
