@@ -36,7 +36,10 @@ from index.checking.numbers import unmatched
 from index.evidence import Coverage, Evidence
 from index.retrieval import CorpusStats
 from index.sentences import name_word, speaker_name
-from index.text import name_phrases, stopwords, terms, words
+from index.text import name_phrases, split_sentences, stopwords, terms, words
+
+# A sentence that speaks of someone named before it: a pronoun, or a quotation.
+_REFERS_BACK = re.compile(r"\b(he|she|his|her|him|they|their|we|our|i)\b", re.I)
 
 # -- thresholds ------------------------------------------------------------------------------
 # Topic: the support is about the claim when its cosine with the claim reaches MEANING or
@@ -65,7 +68,13 @@ def _set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_NEGATION_WORDS = _set("not no never none nobody nothing neither nor without cannot")
+# … and verbs whose complement doesn't happen ("failed to consult", "stop them keeping"),
+# "unless" (if not), and words negated by their prefix ("unlikely", "unable"; see _tokens)
+_NEGATION_WORDS = _set(
+    "not no never none nobody nothing neither nor without cannot unless "
+    "fail fails failed failing stop stops stopped prevent prevents prevented "
+    "refuse refuses refused block blocks blocked"
+)
 _NEGATION_PHRASES = re.compile(r"\b(rather than|instead of|far from|no longer|not yet)\b", re.I)
 _UNIVERSAL = _set(
     "all every everyone everybody everything each entire whole universally always "
@@ -77,8 +86,8 @@ _HEDGES = _set(
     "intend intends intended aim aims aimed seek seeks sought try tries tried trying "
     "attempt attempts attempted battle battles battling struggle struggles struggling "
     "want wants wanted consider considers considered possible possibly likely potential "
-    "potentially threaten threatens threatened threat seem seems seemed "
-    "appear appears appeared risk risks"
+    "potentially probably perhaps threaten threatens threatened threat seem seems seemed "
+    "appear appears appeared"
 )
 _AUTHOR = re.compile(
     r"^\s*(?:the\s+)?(author|writer|article|piece|columnist|blog|editorial)\b", re.I
@@ -97,12 +106,12 @@ _SAYING = re.compile(
     re.I,
 )
 _PASSIVE = re.compile(r"\b(been|being|be|is|are|was|were)\s*$", re.I)
+_CLAUSE_WORDS = _set("is are was were what which that who has have had")
 MAX_SPEAKER_WORDS = 6  # "The more pro-government alternative motion"
-# An unattributed support names who says something within this many words before it.
-SPEAKER_WINDOW = 10
 _LEADING = re.compile(
     r"^\s*(?:in|at|on|after|before|during|despite|while|when|although|though|however|but|"
-    r"and|also|meanwhile|speaking|addressing|echoing)\b",
+    r"and|also|meanwhile|speaking|addressing|echoing|if|unless|once|as|because|since|whereas|"
+    r"whether|having|according|among|including|like)\b",
     re.I,
 )
 
@@ -145,8 +154,13 @@ def check(claim: str, passage: Passage) -> Judgement:
     # A quotation with no attribution of its own is the words of whoever the sentences
     # before it name ("Mr Prentis … described …. “We are told …”").
     lead = ""
-    if support[0].speaker is None and support[0].text.lstrip()[:1] in '“"':
-        lead = " ".join(at[p].text for p in (support[0].pos - 2, support[0].pos - 1) if p in at)
+    first = support[0]
+    if first.speaker is None and (
+        first.text.lstrip()[:1] in '“"' or _REFERS_BACK.search(first.text)
+    ):
+        earlier = [ev for ev in sentences if ev.pos < first.pos]
+        # … and whom the index found saying the sentences before ("“…”, Walker explains")
+        lead = " ".join([*(ev.text for ev in earlier), *filter(None, map(_who, earlier))])
     support_text = " ".join(ev.text for ev in support)
     window_text = " ".join(ev.text for ev in window)
     speakers = [s for ev in support if (s := speaker_name(ev.speaker))]
@@ -174,7 +188,16 @@ def check(claim: str, passage: Passage) -> Judgement:
     )
     if why:
         return no("speaker", why)
-    why = _polarity(claim, support_text)
+    why = _polarity(claim, primary.text) or next(
+        (
+            w
+            for ev in support
+            if ev is not primary
+            for w in [_polarity(claim, ev.text, primary)]
+            if w
+        ),
+        "",
+    )
     if why:
         return no("negation", why)
     why = _modality(claim, primary.text)
@@ -207,6 +230,10 @@ def _support(
     if extra:
         chosen.append(max(extra, key=lambda ev: weights(ev.terms & missing)))
     return best, sorted(chosen, key=lambda ev: ev.pos)
+
+
+def _who(ev: Evidence) -> str | None:
+    return speaker_name(ev.speaker)
 
 
 def _terms_with_speakers(window: list[Evidence], passage: Passage) -> set[str]:
@@ -254,10 +281,12 @@ def claimed_speaker(claim: str) -> tuple[str, str] | None:
     before = claim[: m.start()].strip()
     if _PASSIVE.search(before):  # "has been blamed for": no one is quoted
         return None
-    for part in (p.strip() for p in before.split(",")):
+    # the phrase next to the verb ("In his letter, Andrew Lansley told" -> "Andrew
+    # Lansley"; "Mr Prentis, echoing …, called" -> "Mr Prentis")
+    for part in reversed([p.strip() for p in before.split(",")]):
         if part and not _LEADING.match(part) and words(part):
             # a longer subject is a clause ("All factions seem to agree that … it wants")
-            if len(words(part)) > MAX_SPEAKER_WORDS:
+            if len(words(part)) > MAX_SPEAKER_WORDS or _CLAUSE_WORDS & set(words(part)):
                 return None
             return part, claim[m.end() :]
     return None
@@ -271,36 +300,69 @@ def _speaker(
     if found is None:
         return ""
     who, said = found
+    # who says the sentence carrying the claim, when the index knows
     attributed = [s for ev in support if (s := speaker_name(ev.speaker))]
+    attributed = attributed[:1] if len(support) == 1 else _primary_first(support, attributed)
     if _AUTHOR.match(who):
         others = [s for s in attributed if not _same_person(passage.author, s)]
         if others:
             return f"its source gives those words to {others[0]}, not the author"
         return ""
-    asked = {t for t in terms(who) if t not in _TITLES}
+    # the speaker's name and description, not how the claim says they spoke ("cautiously")
+    asked = {t for w in words(who) if not w.endswith("ly") for t in terms(w)} - _TITLES
     if not asked:
         return ""
     for said_by in attributed:
         described = passage.described(said_by)
-        if asked <= described or _same_person(who, said_by):
+        # "NHS Alliance chairman Dr Michael Dixon" is who the parser found as "the NHS
+        # Alliance"; "an anonymous local Momentum organiser", "a local Momentum organiser"
+        theirs = set(terms(said_by)) - _TITLES
+        if asked <= described or (theirs and theirs <= asked) or _same_person(who, said_by):
             return ""
     if attributed:
         return f"its source gives those words to {attributed[0]}, not {who}"
-    if asked <= set(terms(_before(text, set(terms(said)), quoted))) | set(terms(passage.context)):
+    if asked <= set(terms(passage.context)) or _named_before(
+        text, asked, set(terms(said)) - asked, quoted
+    ):
         return ""
     return f"its source doesn't say {who} said that"
 
 
-def _before(text: str, said: set[str], quoted: bool) -> str:
-    """Where the support names whoever says what the claim reports: the words just before
-    the first of them it has (a sentence may name two sides: "a Unison-inspired motion which
-    urged … versus a more pro-government alternative which welcomed …"); all of it for a
-    quotation, whose speaker is named before it."""
-    tokens = _tokens(text)
+def _primary_first(support: list[Evidence], attributed: list[str]) -> list[str]:
+    """The speakers of a two-sentence support: the one of the sentence saying most of the
+    claim is the one that counts (its neighbour may be another speaker's)."""
+    best = max(support, key=lambda ev: ev.meaning)
+    own = speaker_name(best.speaker)
+    return [own] if own else attributed
+
+
+def _named_before(text: str, asked: set[str], said: set[str], quoted: bool) -> bool:
+    """Does the support name the claimed speaker (`asked`) before what the claim says they
+    said (`said`)? For a quotation or a pronoun, whose speaker is named in the sentences
+    before it: anywhere in them."""
     if quoted:
-        return " ".join(tokens)
-    first = next((i for i, t in enumerate(tokens) if set(terms(t)) & said), len(tokens))
-    return " ".join(tokens[max(0, first - SPEAKER_WINDOW) : first + 1])
+        return asked <= set(terms(text))
+    for sentence in split_sentences(text):
+        tokens = _tokens(text[sentence.start : sentence.end])
+        token_terms = [set(terms(t)) for t in tokens]
+        # where the sentence has named all of the claimed speaker …
+        seen: set[str] = set()
+        named = None
+        for i, found in enumerate(token_terms):
+            seen |= found & asked
+            if seen == asked:
+                named = i + 1
+                break
+        if named is None:
+            continue
+        # … most of what the claim reports must come after that (a sentence may name two
+        # sides: "a Unison-inspired motion which urged … versus a more pro-government
+        # alternative which welcomed …")
+        after = said & set().union(*token_terms[named:])
+        before_only = (said & set().union(*token_terms[:named])) - after
+        if after and len(after) >= len(before_only):
+            return True
+    return False
 
 
 def _same_person(a: str, b: str) -> bool:
@@ -311,6 +373,18 @@ def _same_person(a: str, b: str) -> bool:
 
 
 # -- polarity --------------------------------------------------------------------------------
+_COMPARED = re.compile(r"(?<=\bmore\b)((?:\s+[\w'’-]+){1,4}?)\s+than\b(?!\s+[\d£$€])", re.I)
+# "unlikely", "unfilled", "unable", "non-binding": a negated adjective or participle
+# ("unveil", "independent" are words of their own)
+_PREFIXED = re.compile(r"\b(un|non-?)([a-z]{3,}(?:ly|ed|able|ible|ful|al|ic|ive|ous|ing))\b", re.I)
+
+
+def _unprefix(m: re.Match[str]) -> str:
+    """ "unlikely" -> "not likely" where WordNet has the two as opposites."""
+    word = m.group(0)
+    return f"not {m.group(2)}" if lexicon.opposite(word, m.group(2)) else word
+
+
 # "the government's plans": the possessive kept as a token of its own ("s", a stopword), so
 # that what follows it reads as a noun.
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
@@ -321,6 +395,9 @@ def _tokens(text: str) -> list[str]:
     """The text's words, negation phrases read as "not", with "|" where a clause breaks
     (a comma, a colon, a dash, a quotation mark): a cue's scope ends there."""
     marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", text))
+    # "more on prevention than treating": not treating
+    marked = _COMPARED.sub(lambda m: f"{m.group(1)} not", marked)
+    marked = _PREFIXED.sub(_unprefix, marked)
     marked = _CLAUSE_BREAK.sub(" | ", marked)
     return [w for part in marked.split(" | ") for w in [*words(part), "|"] if w]
 
@@ -345,10 +422,11 @@ def _negated(text: str, shared: set[str]) -> bool:
     return False
 
 
-def _polarity(claim: str, support: str) -> str:
-    """Why the claim says the opposite of the support ("" when it doesn't)."""
+def _polarity(claim: str, support: str, beside: Evidence | None = None) -> str:
+    """Why the claim says the opposite of the support ("" when it doesn't). For the second
+    sentence of a support (`beside` the first), only what it adds to the first counts."""
     mine, theirs = set(terms(claim)), set(terms(support))
-    shared = mine & theirs
+    shared = (mine & theirs) - (beside.terms if beside is not None else set())
     claim_negated, support_negated = _negated(claim, shared), _negated(support, shared)
     if claim_negated != support_negated:
         if support_negated:
@@ -440,7 +518,10 @@ def _slots(claim: str, support: str) -> str:
         if prep not in _SLOT_WORDS or mine[i - 1] in stopwords():
             continue
         head = set(terms(mine[i - 1]))
-        ours = set(terms(" ".join(mine[i + 1 : i + 1 + SLOT])))
+        filler = mine[i + 1 : i + 1 + SLOT]
+        if not any(w[:1].isupper() for w in _original(claim, filler)):
+            continue  # a slot for a name or a body ("started under Tony Blair")
+        ours = set(terms(" ".join(filler)))
         for j, word in enumerate(theirs[1:], start=1):
             if word != prep or not head & set(terms(theirs[j - 1])):
                 continue
@@ -461,14 +542,16 @@ def _original(text: str, tokens: list[str]) -> list[str]:
 def _modality(claim: str, support: str) -> str:
     """Why the claim states more firmly or more widely than the support ("" when not)."""
     mine, theirs = set(_tokens(claim)), set(_tokens(support))
-    universal = sorted(mine & _UNIVERSAL)
-    if universal and not theirs & _UNIVERSAL:
+    shared = set(terms(claim)) & set(terms(support))
+    # a quantifier counts over what both say ("most NHS organisations"), not elsewhere in
+    # the sentence ("… which has turned all 770 staff …")
+    universal = sorted(_governing(_tokens(claim), _UNIVERSAL, shared))
+    if universal and not _governing(_tokens(support), _UNIVERSAL, shared):
         partial = [w for w in ("some", "several", "many", "few", "certain") if w in theirs]
         if partial:
             return f"its source says “{partial[0]}”, not “{universal[0]}”"
         return f"its source doesn't say “{universal[0]}”"
-    shared = set(terms(claim)) & set(terms(support))
-    hedges = sorted(_governing(_tokens(support), _HEDGES, shared) - mine)
+    hedges = sorted(_governing(_tokens(support), _HEDGES, shared, verbs=True) - mine)
     if hedges and not mine & (_HEDGES | _IRREALIS):
         return f"its source only says “{hedges[0]}”, not that it happened"
     return ""
@@ -480,14 +563,17 @@ _IRREALIS = _set("would fear fears feared warn warns warned worry worries worrie
 _DETERMINERS = _set("the a an this that its their his her our s")
 
 
-def _governing(tokens: list[str], cues: frozenset[str], shared: set[str]) -> set[str]:
+def _governing(
+    tokens: list[str], cues: frozenset[str], shared: set[str], verbs: bool = False
+) -> set[str]:
     """The cue words of `tokens` with a shared term within NEGATION_SCOPE tokens after them
     (a cue used as a noun, "the plan for …", governs nothing)."""
     out = set()
     for i, token in enumerate(tokens):
         # "the plan", "plans for …": the noun, naming a plan rather than hedging a statement
-        noun = (i and tokens[i - 1] in _DETERMINERS) or (
-            i + 1 < len(tokens) and tokens[i + 1] in ("for", "of")
+        noun = verbs and (
+            (i and tokens[i - 1] in _DETERMINERS)
+            or (i + 1 < len(tokens) and tokens[i + 1] in ("for", "of"))
         )
         scope = _scope(tokens, i, NEGATION_SCOPE)
         if token in cues and not noun and shared & set(terms(" ".join(scope))):
