@@ -28,7 +28,7 @@ from index.documents import Hit
 from index.evidence import Evidence, score_sentences
 from index.question import Question
 from index.retrieval import Generation
-from index.sentences import DIM
+from index.sentences import DIM, speaker_name
 from index.text import split_sentences
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
@@ -185,6 +185,16 @@ class Support:
 _NO_VECTOR = np.zeros(DIM, dtype=np.float32)
 
 
+BEFORE = 600  # characters before a passage whose speakers a pronoun in it may stand for
+
+
+def _speakers_before(hit: Hit, live: Generation) -> tuple[str, ...]:
+    """Who the index found saying the sentences just before the passage in its document:
+    "he" or a quotation at the passage's start may be theirs."""
+    [block] = live.sentences.within_many([(hit.doc_id, max(0, hit.start - BEFORE), hit.start)])
+    return tuple(dict.fromkeys(s for s in map(speaker_name, block.speakers) if s))
+
+
 def supports(claim: str, vector: np.ndarray | None, hit: Hit, live: Generation) -> Support:
     """Does passage `hit` support `claim` (whose embedding is `vector`)? Judged by
     index.checking.claims over the passage's sentences scored against the claim. Without
@@ -200,6 +210,7 @@ def supports(claim: str, vector: np.ndarray | None, hit: Hit, live: Generation) 
         author=str(meta.get("author") or ""),
         described=live.sentences.described,
         meaning=vector is not None,
+        before=_speakers_before(hit, live),
     )
     judged = check(claim, passage)
     return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind)

@@ -57,9 +57,6 @@ MISSING_MEANING = 0.75
 VALENCE = 1.0
 # A negation governs the words up to this many tokens after it ("did not fully support").
 NEGATION_SCOPE = 5
-# Opposite words count only where both texts say the rest alike: each within this many
-# tokens of a word both share ("welcomed the reforms" / "criticised the reforms").
-ALIGN = 3
 # The words after "made by", "started under" … compared as what fills that slot.
 SLOT = 4
 
@@ -75,19 +72,21 @@ _NEGATION_WORDS = _set(
     "fail fails failed failing stop stops stopped prevent prevents prevented "
     "refuse refuses refused block blocks blocked"
 )
-_NEGATION_PHRASES = re.compile(r"\b(rather than|instead of|far from|no longer|not yet)\b", re.I)
-_UNIVERSAL = _set(
-    "all every everyone everybody everything each entire whole universally always "
-    "unanimously most majority"
+_NEGATION_PHRASES = re.compile(
+    r"\b(rather than|instead of|far from|no longer|not yet|yet to|hardly|barely|scarcely)\b", re.I
 )
+_TOTAL = _set("all every everyone everybody each entire universally always unanimously")
+_MAJORITY = _set("most majority")
+_PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 _HEDGES = _set(
     "may might could should hope hoped hopes hoping plan plans planned planning "
     "propose proposes proposed proposing proposal proposals expect expects expected "
-    "intend intends intended aim aims aimed seek seeks sought try tries tried trying "
+    "intend intends intended aim aims aimed aiming seek seeks sought try tries tried trying "
     "attempt attempts attempted battle battles battling struggle struggles struggling "
     "want wants wanted consider considers considered possible possibly likely potential "
-    "potentially probably perhaps threaten threatens threatened threat seem seems seemed "
-    "appear appears appeared"
+    "potentially probably perhaps suggest suggests suggested need needs must "
+    "risk risks endanger endangers endangering threaten threatens threatened threat "
+    "seem seems seemed appear appears appeared"
 )
 _AUTHOR = re.compile(
     r"^\s*(?:the\s+)?(author|writer|article|piece|columnist|blog|editorial)\b", re.I
@@ -139,6 +138,7 @@ class Passage:
     # The sentences' `meaning` holds their cosine with the claim. Without it (a claim not
     # embedded yet), only a claim that reuses the passage's words can be judged.
     meaning: bool = True
+    before: tuple[str, ...] = ()  # who says the sentences just before the passage
 
 
 def check(claim: str, passage: Passage) -> Judgement:
@@ -154,13 +154,15 @@ def check(claim: str, passage: Passage) -> Judgement:
     # A quotation with no attribution of its own is the words of whoever the sentences
     # before it name ("Mr Prentis … described …. “We are told …”").
     lead = ""
+    recent: list[str] = []  # who said the sentences before the support, latest last
     first = support[0]
     if first.speaker is None and (
         first.text.lstrip()[:1] in '“"' or _REFERS_BACK.search(first.text)
     ):
         earlier = [ev for ev in sentences if ev.pos < first.pos]
         # … and whom the index found saying the sentences before ("“…”, Walker explains")
-        lead = " ".join([*(ev.text for ev in earlier), *filter(None, map(_who, earlier))])
+        recent = [*passage.before, *filter(None, map(_who, earlier))]
+        lead = " ".join([*(ev.text for ev in earlier), *recent])
     support_text = " ".join(ev.text for ev in support)
     window_text = " ".join(ev.text for ev in window)
     speakers = [s for ev in support if (s := speaker_name(ev.speaker))]
@@ -176,14 +178,14 @@ def check(claim: str, passage: Passage) -> Judgement:
         return no(UNJUDGED, "it needs its meaning compared")
     if best < MEANING and share < WORDS:
         return no("topic", "its source doesn't say that")
-    for q, theirs in unmatched(claim, " ".join([window_text, passage.context])):
+    for q, theirs in unmatched(claim, " ".join([support_text, passage.context])):
         if theirs is None:
             return no("number", f"its source doesn't give {q.text}")
         return no("number", f"its source says {theirs.text}, not {q.text}")
     for name in _names(claim):
         if not _named(name, around, speakers, passage):
             return no("name", f"its source doesn't name {name} there")
-    why = _speaker(claim, support, f"{lead} {support_text}", passage, bool(lead)) or _slots(
+    why = _speaker(claim, support, f"{lead} {support_text}", passage, bool(lead), recent) or _slots(
         claim, support_text
     )
     if why:
@@ -221,7 +223,8 @@ def _support(
 
     best = max(sentences, key=value)
     chosen = [best]
-    missing = own - best.terms
+    # a neighbour joins for words, not for a figure the best sentence lacks ("third")
+    missing = {t for t in own - best.terms if not _FIGURE.search(t)}
     extra = [
         ev
         for ev in sentences
@@ -244,6 +247,9 @@ def _terms_with_speakers(window: list[Evidence], passage: Passage) -> set[str]:
         if who:
             found |= passage.described(who)
     return found
+
+
+_FIGURE = re.compile(r"\d|^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)$")
 
 
 # -- names -----------------------------------------------------------------------------------
@@ -293,7 +299,12 @@ def claimed_speaker(claim: str) -> tuple[str, str] | None:
 
 
 def _speaker(
-    claim: str, support: list[Evidence], text: str, passage: Passage, quoted: bool = False
+    claim: str,
+    support: list[Evidence],
+    text: str,
+    passage: Passage,
+    quoted: bool = False,
+    recent: Sequence[str] = (),
 ) -> str:
     """Why the support isn't the claimed speaker's words ("" when it is)."""
     found = claimed_speaker(claim)
@@ -312,20 +323,32 @@ def _speaker(
     asked = {t for w in words(who) if not w.endswith("ly") for t in terms(w)} - _TITLES
     if not asked:
         return ""
-    for said_by in attributed:
-        described = passage.described(said_by)
-        # "NHS Alliance chairman Dr Michael Dixon" is who the parser found as "the NHS
-        # Alliance"; "an anonymous local Momentum organiser", "a local Momentum organiser"
-        theirs = set(terms(said_by)) - _TITLES
-        if asked <= described or (theirs and theirs <= asked) or _same_person(who, said_by):
-            return ""
+    if any(_is(who, asked, said_by, passage) for said_by in attributed):
+        return ""
     if attributed:
         return f"its source gives those words to {attributed[0]}, not {who}"
+    if quoted and recent:
+        # a quotation or a "he" is the words of whoever the text last had speaking
+        if _is(who, asked, recent[-1], passage):
+            return ""
+        return f"its source gives those words to {recent[-1]}, not {who}"
     if asked <= set(terms(passage.context)) or _named_before(
-        text, asked, set(terms(said)) - asked, quoted
+        text, asked, set(terms(said)) - asked, quoted, _proper_name(who)
     ):
         return ""
     return f"its source doesn't say {who} said that"
+
+
+def _is(who: str, asked: set[str], said_by: str, passage: Passage) -> bool:
+    """Is the claimed speaker (`who`, its terms `asked`) the one the text has saying it?
+    "NHS Alliance chairman Dr Michael Dixon" is who the parser found as "the NHS
+    Alliance"; "an anonymous local Momentum organiser" is "a local Momentum organiser"."""
+    theirs = set(terms(said_by)) - _TITLES
+    return (
+        asked <= passage.described(said_by)
+        or bool(theirs and theirs <= asked)
+        or _same_person(who, said_by)
+    )
 
 
 def _primary_first(support: list[Evidence], attributed: list[str]) -> list[str]:
@@ -336,12 +359,12 @@ def _primary_first(support: list[Evidence], attributed: list[str]) -> list[str]:
     return [own] if own else attributed
 
 
-def _named_before(text: str, asked: set[str], said: set[str], quoted: bool) -> bool:
+def _named_before(text: str, asked: set[str], said: set[str], quoted: bool, name: str = "") -> bool:
     """Does the support name the claimed speaker (`asked`) before what the claim says they
     said (`said`)? For a quotation or a pronoun, whose speaker is named in the sentences
     before it: anywhere in them."""
     if quoted:
-        return asked <= set(terms(text))
+        return asked <= set(terms(text)) or bool(name and name.lower() in set(words(text)))
     for sentence in split_sentences(text):
         tokens = _tokens(text[sentence.start : sentence.end])
         token_terms = [set(terms(t)) for t in tokens]
@@ -363,6 +386,13 @@ def _named_before(text: str, asked: set[str], said: set[str], quoted: bool) -> b
         if after and len(after) >= len(before_only):
             return True
     return False
+
+
+def _proper_name(phrase: str) -> str:
+    """The last word of the name a phrase starts with, when it is a proper name ("Blair" in
+    "Tony Blair"; "" for "the activist")."""
+    word = name_word(phrase)
+    return word if word[:1].isupper() else ""
 
 
 def _same_person(a: str, b: str) -> bool:
@@ -432,73 +462,41 @@ def _polarity(claim: str, support: str, beside: Evidence | None = None) -> str:
         if support_negated:
             return "its source says the opposite (it is negated there)"
         return "its source doesn't say the opposite of what it says"
-    ours, yours = _aligned(claim, shared), _aligned(support, shared)
-    pairs = [
-        (a, b)
-        for a, near_a in ours.items()
-        for b, near_b in yours.items()
-        if near_a & near_b and not _related(a, b)
-    ]
-    for a, b in pairs:
-        if lexicon.opposite(a, b):
-            return f"its source says “{b}”, the opposite of “{a}”"
-    if claim_negated:
+    # where the support says what the claim says: the clauses sharing most of its words
+    here = " ".join(t for t in _relevant(_tokens(support), shared) if t != "|")
+    # WordNet's own pairs are precise enough to count anywhere in the support ("took the
+    # government to the High Court … – and won" / "… and lost"); an adjective's cluster
+    # and VADER's ratings only where it says what the claim says
+    for a in sorted(_only(claim, support)):
+        for b in sorted(_only(support, claim)):
+            if _related(a, b):
+                continue
+            if lexicon.opposite(a, b, indirect=b in here.split()):
+                return f"its source says “{b}”, the opposite of “{a}”"
+    if claim_negated or beside is not None:  # valence: what the claim mostly says only
         return ""
-    mine_slots, theirs_slots = _slots_of(claim, shared), _slots_of(support, shared)
-    for a, b in pairs:
-        va, vb = lexicon.valence(a), lexicon.valence(b)
-        if min(abs(va), abs(vb)) < VALENCE or va * vb >= 0:
-            continue
-        # valence is looser than WordNet's pairs: both words must fill the same slot,
-        # next to the same shared word on the same side ("welcomed the reforms")
-        if mine_slots.get(a, set()) & theirs_slots.get(b, set()):
-            return f"its source says “{b}”, not “{a}”"
+    for a in sorted(_only(claim, support) - _NOT_RATED):
+        for b in sorted(_only(here, claim) - _NOT_RATED):
+            va, vb = lexicon.valence(a), lexicon.valence(b)
+            opposed = min(abs(va), abs(vb)) >= VALENCE and va * vb < 0
+            if opposed and not _related(a, b) and lexicon.stance(a) and lexicon.stance(b):
+                return f"its source says “{b}”, not “{a}”"
     return ""
 
 
-def _slots_of(text: str, shared: set[str]) -> dict[str, set[tuple[str, str]]]:
-    """Each word with the nearest shared term on its left and on its right within its
-    clause (stopwords skipped), as ("<", term) and (">", term)."""
-    tokens = _tokens(text)
-    stop = stopwords()
-    out: dict[str, set[tuple[str, str]]] = {}
-    for i, token in enumerate(tokens):
-        if token in stop or token == "|":  # noqa: S105 - a clause break, not a password
-            continue
-        found: set[tuple[str, str]] = set()
-        for side, steps in (("<", range(i - 1, -1, -1)), (">", range(i + 1, len(tokens)))):
-            for j in steps:
-                if tokens[j] == "|":
-                    break
-                near = set(terms(tokens[j])) & shared
-                if near:
-                    found.add((side, next(iter(near))))
-                    break
-                if tokens[j] not in stop:
-                    break
-        out.setdefault(token, set()).update(found)
-    return out
+# Words VADER rates that are mostly not a judgement in news text ("just like they did").
+_NOT_RATED = _set("like likes well pretty kind sure right please yes ok okay")
 
 
-def _aligned(text: str, shared: set[str]) -> dict[str, set[str]]:
-    """Each word of `text` that is not one of the shared ones, with the shared terms within
-    ALIGN tokens of it: where it sits in what both texts say."""
-    tokens = _tokens(text)
-    token_terms = [set(terms(t)) for t in tokens]
+def _only(text: str, other: str) -> set[str]:
+    """Content words of `text` that `other` doesn't have, in any form."""
+    theirs = set(terms(other))
     stop = stopwords()
-    out: dict[str, set[str]] = {}
-    for i, token in enumerate(tokens):
-        if token in stop or len(token) <= 2 or token_terms[i] & shared:
-            continue
-        lo, hi = i, i
-        while lo > 0 and i - lo < ALIGN and tokens[lo - 1] != "|":
-            lo -= 1
-        while hi + 1 < len(tokens) and hi - i < ALIGN and tokens[hi + 1] != "|":
-            hi += 1
-        near = set().union(*token_terms[lo : hi + 1]) & shared
-        if near:
-            out.setdefault(token, set()).update(near)
-    return out
+    return {
+        w
+        for w in _tokens(text)
+        if w not in stop and len(w) > 3 and w != "|" and not set(terms(w)) & theirs
+    }
 
 
 def _related(a: str, b: str) -> bool:
@@ -541,41 +539,78 @@ def _original(text: str, tokens: list[str]) -> list[str]:
 # -- modality and quantity -------------------------------------------------------------------
 def _modality(claim: str, support: str) -> str:
     """Why the claim states more firmly or more widely than the support ("" when not)."""
-    mine, theirs = set(_tokens(claim)), set(_tokens(support))
+    mine, theirs = _tokens(claim), _tokens(support)
     shared = set(terms(claim)) & set(terms(support))
     # a quantifier counts over what both say ("most NHS organisations"), not elsewhere in
-    # the sentence ("… which has turned all 770 staff …")
-    universal = sorted(_governing(_tokens(claim), _UNIVERSAL, shared))
-    if universal and not _governing(_tokens(support), _UNIVERSAL, shared):
-        partial = [w for w in ("some", "several", "many", "few", "certain") if w in theirs]
-        if partial:
-            return f"its source says “{partial[0]}”, not “{universal[0]}”"
-        return f"its source doesn't say “{universal[0]}”"
-    hedges = sorted(_governing(_tokens(support), _HEDGES, shared, verbs=True) - mine)
-    if hedges and not mine & (_HEDGES | _IRREALIS):
-        return f"its source only says “{hedges[0]}”, not that it happened"
+    # the sentence ("… which has turned all 770 staff …"); "every" needs "all", "most"
+    # needs "most" or "all"
+    for wanted, enough in ((_TOTAL, _TOTAL), (_MAJORITY, _TOTAL | _MAJORITY)):
+        claimed = sorted(_governing(mine, wanted, shared))
+        if claimed and not _governing(theirs, enough, shared):
+            partial = [w for w in _PARTIAL if w in theirs]
+            if partial:
+                return f"its source says “{partial[0]}”, not “{claimed[0]}”"
+            return f"its source doesn't say “{claimed[0]}”"
+    # a hedge of the source's ("ministers hoped … would support") must be one of the
+    # claim's too, by the same words (any form: "the threat of" for "threatened", "the
+    # aim is" for "we want"); only hedges in the clauses that say what the claim says count
+    hedged = _governed(mine, _CLAIM_HEDGES, shared, prefix=True)
+    for hedge, near in sorted(_governed(_relevant(theirs, shared), _HEDGES, shared).items()):
+        if not any(near & theirs_near for theirs_near in hedged.values()):
+            return f"its source only says “{hedge}”, not that it happened"
     return ""
 
 
 # A claim with one of these doesn't state a fact outright either ("the unions fear that
 # foundation hospitals would create …"), so it doesn't overstate a hedged source.
 _IRREALIS = _set("would fear fears feared warn warns warned worry worries worried if unless")
+_CLAIM_HEDGES = (
+    _HEDGES | _IRREALIS | _set("threat aim attempt suggestion intention bid effort needed")
+)
 _DETERMINERS = _set("the a an this that its their his her our s")
 
 
-def _governing(
-    tokens: list[str], cues: frozenset[str], shared: set[str], verbs: bool = False
-) -> set[str]:
-    """The cue words of `tokens` with a shared term within NEGATION_SCOPE tokens after them
-    (a cue used as a noun, "the plan for …", governs nothing)."""
-    out = set()
+def _relevant(tokens: list[str], shared: set[str]) -> list[str]:
+    """The clauses of `tokens` that say most of what both texts share (those sharing at
+    least half as many of its terms as the clause sharing most); the others blanked."""
+    clauses: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "|":  # noqa: S105 - a clause break, not a password
+            clauses.append([])
+        else:
+            clauses[-1].append(token)
+    overlap = [len(shared & set(terms(" ".join(c)))) for c in clauses]
+    top = max(overlap, default=0)
+    out: list[str] = []
+    for clause, n in zip(clauses, overlap, strict=True):
+        out += clause if top and n * 2 >= top else ["|"]
+        out.append("|")
+    return out
+
+
+def _governing(tokens: list[str], cues: frozenset[str], shared: set[str]) -> set[str]:
+    """The cue words of `tokens` near a shared term (see `_governed`)."""
+    return set(_governed(tokens, cues, shared))
+
+
+def _governed(
+    tokens: list[str], cues: frozenset[str], shared: set[str], prefix: bool = False
+) -> dict[str, set[str]]:
+    """Each cue word of `tokens` with the shared terms within NEGATION_SCOPE tokens of it,
+    either side, in its clause; a cue used as a noun ("the plan for …") governs nothing.
+    With `prefix`, a word sharing a cue's first five letters is that cue ("threatened",
+    "threat")."""
+    stems = {c[:5] for c in cues if len(c) >= 5}
+    out: dict[str, set[str]] = {}
     for i, token in enumerate(tokens):
-        # "the plan", "plans for …": the noun, naming a plan rather than hedging a statement
-        noun = verbs and (
+        if token not in cues and not (prefix and len(token) >= 5 and token[:5] in stems):
+            continue
+        noun = not prefix and (
             (i and tokens[i - 1] in _DETERMINERS)
             or (i + 1 < len(tokens) and tokens[i + 1] in ("for", "of"))
         )
-        scope = _scope(tokens, i, NEGATION_SCOPE)
-        if token in cues and not noun and shared & set(terms(" ".join(scope))):
-            out.add(token)
+        before = list(reversed(_scope(list(reversed(tokens)), len(tokens) - 1 - i, NEGATION_SCOPE)))
+        near = shared & set(terms(" ".join([*before, *_scope(tokens, i, NEGATION_SCOPE)])))
+        if near and not noun:
+            out.setdefault(token, set()).update(near)
     return out

@@ -42,10 +42,17 @@ def _lemma(word: str) -> str:
 
 
 @cache
-def _wordnet() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
-    """(antonyms of each lemma, base forms of each irregular inflection) from WordNet."""
+def _wordnet() -> tuple[
+    dict[str, frozenset[str]],
+    dict[str, frozenset[str]],
+    dict[str, tuple[str, ...]],
+    frozenset[str],
+]:
+    """(direct antonyms of each lemma, direct and indirect ones, base forms of each
+    irregular inflection, the lemmas with a verb sense of taking a stance) from WordNet."""
     root = _wordnet_dir()
     words: dict[tuple[str, str], list[str]] = {}  # (offset, pos) -> its lemmas
+    stance: set[str] = set()
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
     for pos in _POS:
@@ -58,6 +65,8 @@ def _wordnet() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
                 key = (offset, "a" if ss_type == "s" else ss_type)
                 count = int(fields[3], 16)
                 words[key] = [_lemma(fields[4 + 2 * i]) for i in range(count)]
+                if ss_type == "v" and int(fields[1]) in _STANCE_FILES:
+                    stance.update(words[key])
                 at = 4 + 2 * count
                 for p in range(int(fields[at])):
                     symbol, target, tpos, st = fields[at + 1 + 4 * p : at + 5 + 4 * p]
@@ -66,19 +75,21 @@ def _wordnet() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
                         antonym_ptrs.append((key, int(st[:2], 16), tkey, int(st[2:], 16)))
                     elif symbol == "&" and ss_type == "a":
                         similar.setdefault(key, []).append(tkey)
+    direct: dict[str, set[str]] = {}
     antonyms: dict[str, set[str]] = {}
 
-    def pair(a: set[str], b: set[str]) -> None:
+    def pair(a: set[str], b: set[str], table: dict[str, set[str]] = antonyms) -> None:
         for x in a:
-            antonyms.setdefault(x, set()).update(b - {x})
+            table.setdefault(x, set()).update(b - {x})
         for y in b:
-            antonyms.setdefault(y, set()).update(a - {y})
+            table.setdefault(y, set()).update(a - {y})
 
     for key, source, tkey, target in antonym_ptrs:
         mine = words[key][source - 1 : source] if source else words[key]
         theirs = words.get(tkey, [])
         theirs = theirs[target - 1 : target] if target else theirs
         pair(set(mine), set(theirs))
+        pair(set(mine), set(theirs), direct)
         # an adjective cluster's satellites are the indirect antonyms of the other head's
         if key[1] == "a":
             mine_all = set(mine) | {w for s in similar.get(key, []) for w in words.get(s, [])}
@@ -93,8 +104,10 @@ def _wordnet() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
                 inflected, *bases = line.split()
                 exceptions.setdefault(inflected, []).extend(bases)
     return (
+        {w: frozenset(a) for w, a in direct.items()},
         {w: frozenset(a) for w, a in antonyms.items()},
         {w: tuple(dict.fromkeys(b)) for w, b in exceptions.items()},
+        frozenset(stance),
     )
 
 
@@ -121,7 +134,7 @@ def base_forms(word: str) -> tuple[str, ...]:
     "back"), as WordNet's morphology finds them; a doubled final consonant is undone
     ("stopped" -> "stop")."""
     w = word.lower().strip("'’")
-    _, exceptions = _wordnet()
+    _, _, exceptions, _ = _wordnet()
     out = [w, *exceptions.get(w, ())]
     for ending, base in _DETACH:
         if w.endswith(ending) and len(w) - len(ending) >= 2:
@@ -132,11 +145,27 @@ def base_forms(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def opposite(a: str, b: str) -> bool:
-    """Are two words opposites in WordNet, in any of their base forms?"""
-    antonyms, _ = _wordnet()
+def opposite(a: str, b: str, indirect: bool = True) -> bool:
+    """Are two words opposites in WordNet, in any of their base forms? `indirect` counts an
+    adjective's cluster too ("poor", in the cluster of "bad", is the opposite of "good");
+    without it, only WordNet's own pairs ("win"/"lose")."""
+    direct, antonyms, _, _ = _wordnet()
+    antonyms = antonyms if indirect else direct
     theirs = set(base_forms(b))
     return any(antonyms.get(x, frozenset()) & theirs for x in base_forms(a))
+
+
+# WordNet's lexicographer files of verbs that take a stance towards something: verb.
+# communication (criticise, welcome, support), verb.competition (fight, defeat, back),
+# verb.emotion (fear, trust, worry).
+_STANCE_FILES = frozenset({32, 33, 37})
+
+
+def stance(word: str) -> bool:
+    """Is the word, in one of its base forms, a verb of taking a stance (WordNet)? Only
+    such words are compared by valence: "party" and "heart" are rated, but not stances."""
+    _, _, _, verbs = _wordnet()
+    return any(form in verbs for form in base_forms(word))
 
 
 @cache

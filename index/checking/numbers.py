@@ -59,7 +59,7 @@ _NUMBER = (
     r"(?P<cur>[£$€])?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s*(?P<scale>bn|mn|m|k|million|billion|trillion|thousand|hundred)\b)?"
 )
-_WORDNUM = r"(?P<word>" + "|".join(sorted(_SMALL, key=len, reverse=True)) + r")"
+_WORDNUM = r"(?P<word>" + "|".join(sorted(_SMALL, key=len, reverse=True)) + r")\b"
 _PATTERN = re.compile(
     rf"(?:(?P<approx>{_APPROX})\s+)?"
     rf"(?:(?P<vague>tens of thousands|hundreds of thousands|dozens|hundreds|thousands|millions)"
@@ -81,7 +81,7 @@ class Quantity:
     unit: str  # "money", "percent", a time unit, "year-date" or ""
 
     def agrees(self, other: Quantity) -> bool:
-        if self.unit == "year-date" or other.unit == "year-date":
+        if self.unit in _EXACT or other.unit in _EXACT:
             return self.unit == other.unit and self.low == other.low
         if self.unit and other.unit and self.unit != other.unit:
             a, b = _in_years(self), _in_years(other)
@@ -91,14 +91,43 @@ class Quantity:
         return self.low <= other.high * (1 + 1e-9) and other.low <= self.high * (1 + 1e-9)
 
 
+_EXACT = ("year-date", "weekday", "ordinal")  # compared as they are, never as amounts
+
+
 def _in_years(q: Quantity) -> tuple[float, float] | None:
     per = _TIME_IN_YEARS.get(q.unit)
     return (q.low * per, q.high * per) if per else None
 
 
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
+_FRACTION = re.compile(
+    r"\b(?:(about|around|roughly|nearly|almost|some)\s+)?(?:a|one)\s+"
+    r"(half|third|quarter|fifth|tenth)\s+of\b",
+    re.I,
+)
+_NAMED = re.compile(r"\b(" + "|".join(_DAYS + _ORDINALS) + r")\b", re.I)
+
+
 def quantities(text: str) -> list[Quantity]:
-    """The amounts, figures and years stated in `text`."""
+    """The amounts, figures, years, ordinals ("the third defeat") and days of the week
+    stated in `text`."""
     out: list[Quantity] = []
+    fractions = list(_FRACTION.finditer(text))
+    for m in fractions:
+        share = _FRACTIONS[m.group(2).lower()]
+        approx = APPROX if m.group(1) else 0.0
+        out.append(Quantity(m.group(0), share * (1 - approx), share * (1 + approx), "percent"))
+    for m in _NAMED.finditer(text):
+        if any(f.start() <= m.start() < f.end() for f in fractions):
+            continue  # "a third of": a share, not an ordinal
+        word = m.group(1).lower()
+        if word in _DAYS:
+            out.append(Quantity(m.group(0), _DAYS.index(word), _DAYS.index(word), "weekday"))
+        else:
+            n = _ORDINALS.index(word) + 2.0
+            out.append(Quantity(m.group(0), n, n, "ordinal"))
     for m in _PATTERN.finditer(text):
         written = m.group(0).strip()
         if not written:
@@ -135,10 +164,11 @@ def quantities(text: str) -> list[Quantity]:
         else:
             continue
         approx = (g["approx"] or "").lower()
+        # "more than 38,000" is not 380,000: an open bound reads as up to half as far again
         if approx in ("over", "more than", "at least"):
-            high = float("inf")
+            high = high * (1 + 2 * APPROX)
         elif approx in ("up to", "fewer than", "less than", "under"):
-            low = 0.0
+            low = low * (1 - 2 * APPROX)
         elif approx:
             low, high = low * (1 - APPROX), high * (1 + APPROX)
         out.append(Quantity(written, low, high, unit))
@@ -163,6 +193,8 @@ def unmatched(claim: str, support: str) -> list[tuple[Quantity, Quantity | None]
     for q in quantities(claim):
         if any(q.agrees(s) for s in theirs):
             continue
-        same = [s for s in theirs if (s.unit == "year-date") == (q.unit == "year-date")]
+        same = [s for s in theirs if s.unit == q.unit] or [
+            s for s in theirs if (s.unit in _EXACT) == (q.unit in _EXACT)
+        ]
         out.append((q, same[0] if same else None))
     return out
