@@ -555,7 +555,8 @@ def _modality(claim: str, support: str) -> str:
     # claim's too, by the same words (any form: "the threat of" for "threatened", "the
     # aim is" for "we want"); only hedges in the clauses that say what the claim says count
     hedged = _governed(mine, _CLAIM_HEDGES, shared, prefix=True)
-    for hedge, near in sorted(_governed(_relevant(theirs, shared), _HEDGES, shared).items()):
+    hedges = _governed(_relevant(theirs, shared), _HEDGES, shared, nouns=False)
+    for hedge, near in sorted(hedges.items()):
         if not any(near & theirs_near for theirs_near in hedged.values()):
             return f"its source only says “{hedge}”, not that it happened"
     return ""
@@ -594,18 +595,22 @@ def _governing(tokens: list[str], cues: frozenset[str], shared: set[str]) -> set
 
 
 def _governed(
-    tokens: list[str], cues: frozenset[str], shared: set[str], prefix: bool = False
+    tokens: list[str],
+    cues: frozenset[str],
+    shared: set[str],
+    prefix: bool = False,
+    nouns: bool = True,
 ) -> dict[str, set[str]]:
     """Each cue word of `tokens` with the shared terms within NEGATION_SCOPE tokens of it,
-    either side, in its clause; a cue used as a noun ("the plan for …") governs nothing.
-    With `prefix`, a word sharing a cue's first five letters is that cue ("threatened",
-    "threat")."""
+    either side, in its clause. With `prefix`, a word sharing a cue's first five letters is
+    that cue ("threatened", "threat"); without `nouns`, a cue used as a noun ("the plan for
+    …") governs nothing."""
     stems = {c[:5] for c in cues if len(c) >= 5}
     out: dict[str, set[str]] = {}
     for i, token in enumerate(tokens):
         if token not in cues and not (prefix and len(token) >= 5 and token[:5] in stems):
             continue
-        noun = not prefix and (
+        noun = not nouns and (
             (i and tokens[i - 1] in _DETERMINERS)
             or (i + 1 < len(tokens) and tokens[i + 1] in ("for", "of"))
         )
