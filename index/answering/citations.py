@@ -195,7 +195,13 @@ def _speakers_before(hit: Hit, live: Generation) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for s in map(speaker_name, block.speakers) if s))
 
 
-def supports(claim: str, vector: np.ndarray | None, hit: Hit, live: Generation) -> Support:
+def supports(
+    claim: str,
+    vector: np.ndarray | None,
+    hit: Hit,
+    live: Generation,
+    before: tuple[str, ...] | None = None,
+) -> Support:
     """Does passage `hit` support `claim` (whose embedding is `vector`)? Judged by
     index.checking.claims over the passage's sentences scored against the claim. Without
     a vector it is judged by words alone, or left `unjudged` (Support.kind) when only its
@@ -210,7 +216,7 @@ def supports(claim: str, vector: np.ndarray | None, hit: Hit, live: Generation) 
         author=str(meta.get("author") or ""),
         described=live.sentences.described,
         meaning=vector is not None,
-        before=_speakers_before(hit, live),
+        before=_speakers_before(hit, live) if before is None else before,
     )
     judged = check(claim, passage)
     return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind)
@@ -241,17 +247,20 @@ def verify(
     # Most claims reuse their passage's words and are judged by words alone; the others
     # are embedded, all in one pass of the model, and judged by meaning too.
     judged: dict[tuple[int, int], Support] = {}
+    numbered = {n for p in cited_parts for n in p.numbers if n in valid}
+    ahead = {n: _speakers_before(passages[n - 1], live) for n in numbered}
     by_id = {id(p): p for p in cited_parts}
     for part in cited_parts:
         for n in part.numbers:
             if n in valid:
-                judged[id(part), n] = supports(part.claim, None, passages[n - 1], live)
+                judged[id(part), n] = supports(part.claim, None, passages[n - 1], live, ahead[n])
     unsure = [(p, n) for (i, n), s in judged.items() if s.kind == UNJUDGED for p in [by_id[i]]]
     if unsure:
         claims = list(dict.fromkeys(p.claim for p, _ in unsure))
         vector_of = dict(zip(claims, embed(claims), strict=True))
         for part, n in unsure:
-            judged[id(part), n] = supports(part.claim, vector_of[part.claim], passages[n - 1], live)
+            vector = vector_of[part.claim]
+            judged[id(part), n] = supports(part.claim, vector, passages[n - 1], live, ahead[n])
     removed = dropped = 0
     reasons: list[str] = []
     evidence: dict[int, list[Evidence]] = {}

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from index.checking import lexicon
 from index.checking.numbers import unmatched
@@ -182,8 +183,9 @@ def check(claim: str, passage: Passage) -> Judgement:
         if theirs is None:
             return no("number", f"its source doesn't give {q.text}")
         return no("number", f"its source says {theirs.text}, not {q.text}")
+    named = _Around.of(around, speakers, passage)
     for name in _names(claim):
-        if not _named(name, around, speakers, passage):
+        if not named.names(name):
             return no("name", f"its source doesn't name {name} there")
     why = _speaker(claim, support, f"{lead} {support_text}", passage, bool(lead), recent) or _slots(
         claim, support_text
@@ -264,16 +266,26 @@ def _names(claim: str) -> list[str]:
     return out
 
 
-def _named(name: str, around: str, speakers: list[str], passage: Passage) -> bool:
-    have = set(words(around))
-    have_terms = set(terms(around))
-    for who in speakers:
-        have_terms |= passage.described(who)
-    name_terms = set(terms(name))
-    if name_terms <= have_terms or name.lower() in " ".join(words(around)):
-        return True
-    initials = "".join(w[0] for w in name.split() if w[:1].isupper())
-    return len(initials) >= 2 and initials.lower() in have
+@dataclass(frozen=True)
+class _Around:
+    """The words a claim's names are looked up in: the support, its neighbours, the title
+    and author, and whoever says them (with every phrase the library names them by)."""
+
+    words: frozenset[str]
+    terms: frozenset[str]
+    flat: str
+
+    @classmethod
+    def of(cls, text: str, speakers: list[str], passage: Passage) -> _Around:
+        found = words(text)
+        have = set(terms(text)).union(*(passage.described(who) for who in speakers))
+        return cls(frozenset(found), frozenset(have), " ".join(found))
+
+    def names(self, name: str) -> bool:
+        if set(terms(name)) <= self.terms or name.lower() in self.flat:
+            return True
+        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
+        return len(initials) >= 2 and initials.lower() in self.words
 
 
 # -- who says it -----------------------------------------------------------------------------
@@ -421,7 +433,8 @@ _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _CLAUSE_BREAK = re.compile(r"[,;:()–—\"“”]|\s-\s")
 
 
-def _tokens(text: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:
     """The text's words, negation phrases read as "not", with "|" where a clause breaks
     (a comma, a colon, a dash, a quotation mark): a cue's scope ends there."""
     marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", text))
@@ -429,10 +442,10 @@ def _tokens(text: str) -> list[str]:
     marked = _COMPARED.sub(lambda m: f"{m.group(1)} not", marked)
     marked = _PREFIXED.sub(_unprefix, marked)
     marked = _CLAUSE_BREAK.sub(" | ", marked)
-    return [w for part in marked.split(" | ") for w in [*words(part), "|"] if w]
+    return tuple(w for part in marked.split(" | ") for w in [*words(part), "|"] if w)
 
 
-def _scope(tokens: list[str], i: int, width: int) -> list[str]:
+def _scope(tokens: Sequence[str], i: int, width: int) -> list[str]:
     """Up to `width` tokens after position i, within its clause."""
     out = []
     for token in tokens[i + 1 : i + 1 + width]:
@@ -530,7 +543,7 @@ def _slots(claim: str, support: str) -> str:
     return ""
 
 
-def _original(text: str, tokens: list[str]) -> list[str]:
+def _original(text: str, tokens: Sequence[str]) -> list[str]:
     """The tokens as `text` writes them (capitals kept)."""
     written = {w.lower().replace("’", "'").strip("'-"): w for w in re.findall(r"[\w'’-]+", text)}
     return [written.get(t, t) for t in tokens]
@@ -571,7 +584,7 @@ _CLAIM_HEDGES = (
 _DETERMINERS = _set("the a an this that its their his her our s")
 
 
-def _relevant(tokens: list[str], shared: set[str]) -> list[str]:
+def _relevant(tokens: Sequence[str], shared: set[str]) -> list[str]:
     """The clauses of `tokens` that say most of what both texts share (those sharing at
     least half as many of its terms as the clause sharing most); the others blanked."""
     clauses: list[list[str]] = [[]]
@@ -589,13 +602,13 @@ def _relevant(tokens: list[str], shared: set[str]) -> list[str]:
     return out
 
 
-def _governing(tokens: list[str], cues: frozenset[str], shared: set[str]) -> set[str]:
+def _governing(tokens: Sequence[str], cues: frozenset[str], shared: set[str]) -> set[str]:
     """The cue words of `tokens` near a shared term (see `_governed`)."""
     return set(_governed(tokens, cues, shared))
 
 
 def _governed(
-    tokens: list[str],
+    tokens: Sequence[str],
     cues: frozenset[str],
     shared: set[str],
     prefix: bool = False,

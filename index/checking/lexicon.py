@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from index.errors import ModelUnavailable
@@ -69,8 +69,8 @@ def _wordnet() -> tuple[
                     stance.update(words[key])
                 at = 4 + 2 * count
                 for p in range(int(fields[at])):
-                    symbol, target, tpos, st = fields[at + 1 + 4 * p : at + 5 + 4 * p]
-                    tkey = (target, "a" if tpos == "s" else tpos)
+                    symbol, offset_to, tpos, st = fields[at + 1 + 4 * p : at + 5 + 4 * p]
+                    tkey = (offset_to, "a" if tpos == "s" else tpos)
                     if symbol == "!":
                         antonym_ptrs.append((key, int(st[:2], 16), tkey, int(st[2:], 16)))
                     elif symbol == "&" and ss_type == "a":
@@ -129,6 +129,7 @@ _DETACH = (
 )
 
 
+@lru_cache(maxsize=16384)
 def base_forms(word: str) -> tuple[str, ...]:
     """The word and the base forms it may be an inflection of ("won" -> "win", "backed" ->
     "back"), as WordNet's morphology finds them; a doubled final consonant is undone

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _UNITS = {
     "year": "year",
@@ -101,6 +102,10 @@ def _in_years(q: Quantity) -> tuple[float, float] | None:
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+_MAYBE = re.compile(
+    r"[\d£$€%]|\b(?:" + "|".join([*_SMALL, *_VAGUE, *_UNITS, *_DAYS, *_ORDINALS]) + r")",
+    re.I,
+)
 _FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
 _FRACTION = re.compile(
     r"\b(?:(about|around|roughly|nearly|almost|some)\s+)?(?:a|one)\s+"
@@ -110,15 +115,18 @@ _FRACTION = re.compile(
 _NAMED = re.compile(r"\b(" + "|".join(_DAYS + _ORDINALS) + r")\b", re.I)
 
 
-def quantities(text: str) -> list[Quantity]:
+@lru_cache(maxsize=4096)
+def quantities(text: str) -> tuple[Quantity, ...]:
     """The amounts, figures, years, ordinals ("the third defeat") and days of the week
     stated in `text`."""
     out: list[Quantity] = []
+    if not _MAYBE.search(text):  # most sentences state no amount: skip the long pattern
+        return ()
     fractions = list(_FRACTION.finditer(text))
     for m in fractions:
         share = _FRACTIONS[m.group(2).lower()]
-        approx = APPROX if m.group(1) else 0.0
-        out.append(Quantity(m.group(0), share * (1 - approx), share * (1 + approx), "percent"))
+        spread = APPROX if m.group(1) else 0.0
+        out.append(Quantity(m.group(0), share * (1 - spread), share * (1 + spread), "percent"))
     for m in _NAMED.finditer(text):
         if any(f.start() <= m.start() < f.end() for f in fractions):
             continue  # "a third of": a share, not an ordinal
@@ -172,7 +180,7 @@ def quantities(text: str) -> list[Quantity]:
         elif approx:
             low, high = low * (1 - APPROX), high * (1 + APPROX)
         out.append(Quantity(written, low, high, unit))
-    return out
+    return tuple(out)
 
 
 def _unit(g: dict[str, str | None]) -> str:

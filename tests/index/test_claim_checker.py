@@ -60,7 +60,7 @@ def test_different_amounts_disagree(claim: str, source: str) -> None:
 
 
 def test_words_that_hold_a_number_word_are_not_amounts() -> None:
-    assert quantities("a two-tier health service, a one-off, no one") == []
+    assert quantities("a two-tier health service, a one-off, no one") == ()
 
 
 # -- lexicons --------------------------------------------------------------------------------
