@@ -339,16 +339,39 @@ def _speaker(
         return ""
     if attributed:
         return f"its source gives those words to {attributed[0]}, not {who}"
-    if quoted and recent:
-        # a quotation or a "he" is the words of whoever the text last had speaking
-        if _is(who, asked, recent[-1], passage):
+    people = _people(recent, text)
+    if quoted and people:
+        # a quotation or a "he" is the words of whoever the text last had speaking (for
+        # "she", the last woman the text names by her title)
+        if _is(who, asked, people[-1], passage):
             return ""
-        return f"its source gives those words to {recent[-1]}, not {who}"
+        return f"its source gives those words to {people[-1]}, not {who}"
     if asked <= set(terms(passage.context)) or _named_before(
         text, asked, set(terms(said)) - asked, quoted, _proper_name(who)
     ):
         return ""
     return f"its source doesn't say {who} said that"
+
+
+_FEMALE = _set("ms mrs miss lady dame")
+_TITLED_WOMAN = re.compile(r"\b(?:Ms|Mrs|Miss|Lady|Dame)\.? [A-Z][\w'’-]+")
+
+
+def _people(speakers: Sequence[str], text: str) -> list[str]:
+    """The speakers a "he", "she" or a quotation may stand for, latest last: not a group
+    ("Ministers"), and for "she" only those a title says are women, when there are any."""
+    people = [s for s in speakers if _proper_name(s) and not _is_group(s)]
+    if re.search(r"\b(she|her)\b", text, re.I):
+        women = [s for s in people if _FEMALE & set(words(s))]
+        named = [m.group(0) for m in _TITLED_WOMAN.finditer(text)]
+        return women or named[-1:] or people
+    return people
+
+
+def _is_group(phrase: str) -> bool:
+    """ "Ministers", "Delegates": a plural noun and nothing else."""
+    found = words(phrase)
+    return len(found) == 1 and found[0].endswith("s") and found[0] not in _TITLES
 
 
 def _is(who: str, asked: set[str], said_by: str, passage: Passage) -> bool:
@@ -504,11 +527,12 @@ _NOT_RATED = _set("like likes well pretty kind sure right please yes ok okay")
 def _only(text: str, other: str) -> set[str]:
     """Content words of `text` that `other` doesn't have, in any form."""
     theirs = set(terms(other))
-    stop = stopwords()
+    # NLTK's list holds "won" (for "won't"); here it is the verb, the opposite of "lost"
+    stop = stopwords() - {"won"}
     return {
         w
         for w in _tokens(text)
-        if w not in stop and len(w) > 3 and w != "|" and not set(terms(w)) & theirs
+        if w not in stop and len(w) > 2 and w != "|" and not set(terms(w)) & theirs
     }
 
 
