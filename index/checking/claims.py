@@ -169,7 +169,8 @@ def check(claim: str, passage: Passage) -> Judgement:
     speakers = [s for ev in support if (s := speaker_name(ev.speaker))]
     around = " ".join([window_text, lead, passage.context, *speakers])
     best = max(ev.meaning for ev in support)
-    share = weights(_terms_with_speakers(window, passage)) if own else 1.0
+    found = _terms_with_speakers(window, passage)
+    share = weights(found | _reworded(claim, own - found, window_text)) if own else 1.0
     evidence = tuple(support)
 
     def no(kind: str, reason: str) -> Judgement:
@@ -239,6 +240,21 @@ def _support(
 
 def _who(ev: Evidence) -> str | None:
     return speaker_name(ev.speaker)
+
+
+def _reworded(claim: str, missing: set[str], text: str) -> set[str]:
+    """The claim's terms in `missing` that the text says in other words: a word sharing a
+    sense with one of the text's in WordNet ("drew delegates" for "attracted delegates")."""
+    if not missing:
+        return set()
+    stop = stopwords()
+    theirs = {w for w in words(text) if w not in stop and len(w) > 2}
+    out = set()
+    for word in words(claim):
+        term = set(terms(word)) & missing
+        if term and any(lexicon.synonyms(word, w) for w in theirs):
+            out |= term
+    return out
 
 
 def _terms_with_speakers(window: list[Evidence], passage: Passage) -> set[str]:

@@ -47,12 +47,15 @@ def _wordnet() -> tuple[
     dict[str, frozenset[str]],
     dict[str, tuple[str, ...]],
     frozenset[str],
+    dict[str, frozenset[int]],
 ]:
     """(direct antonyms of each lemma, direct and indirect ones, base forms of each
-    irregular inflection, the lemmas with a verb sense of taking a stance) from WordNet."""
+    irregular inflection, the lemmas with a verb sense of taking a stance, the synsets of
+    each lemma) from WordNet."""
     root = _wordnet_dir()
     words: dict[tuple[str, str], list[str]] = {}  # (offset, pos) -> its lemmas
     stance: set[str] = set()
+    synsets: dict[str, set[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
     for pos in _POS:
@@ -65,6 +68,9 @@ def _wordnet() -> tuple[
                 key = (offset, "a" if ss_type == "s" else ss_type)
                 count = int(fields[3], 16)
                 words[key] = [_lemma(fields[4 + 2 * i]) for i in range(count)]
+                number = len(words)
+                for lemma in words[key]:
+                    synsets.setdefault(lemma, set()).add(number)
                 if ss_type == "v" and int(fields[1]) in _STANCE_FILES:
                     stance.update(words[key])
                 at = 4 + 2 * count
@@ -108,6 +114,7 @@ def _wordnet() -> tuple[
         {w: frozenset(a) for w, a in antonyms.items()},
         {w: tuple(dict.fromkeys(b)) for w, b in exceptions.items()},
         frozenset(stance),
+        {w: frozenset(ids) for w, ids in synsets.items()},
     )
 
 
@@ -135,7 +142,7 @@ def base_forms(word: str) -> tuple[str, ...]:
     "back"), as WordNet's morphology finds them; a doubled final consonant is undone
     ("stopped" -> "stop")."""
     w = word.lower().strip("'’")
-    _, _, exceptions, _ = _wordnet()
+    _, _, exceptions, _, _ = _wordnet()
     out = [w, *exceptions.get(w, ())]
     for ending, base in _DETACH:
         if w.endswith(ending) and len(w) - len(ending) >= 2:
@@ -150,10 +157,20 @@ def opposite(a: str, b: str, indirect: bool = True) -> bool:
     """Are two words opposites in WordNet, in any of their base forms? `indirect` counts an
     adjective's cluster too ("poor", in the cluster of "bad", is the opposite of "good");
     without it, only WordNet's own pairs ("win"/"lose")."""
-    direct, antonyms, _, _ = _wordnet()
+    direct, antonyms, _, _, _ = _wordnet()
     antonyms = antonyms if indirect else direct
     theirs = set(base_forms(b))
     return any(antonyms.get(x, frozenset()) & theirs for x in base_forms(a))
+
+
+def synonyms(a: str, b: str) -> bool:
+    """Do two words share a sense in WordNet, in any of their base forms ("drew" and
+    "attracted", "abroad" and "overseas")?"""
+    *_, synsets = _wordnet()
+    mine: set[int] = set()
+    for form in base_forms(a):
+        mine |= synsets.get(form, frozenset())
+    return any(mine & synsets.get(form, frozenset()) for form in base_forms(b))
 
 
 # WordNet's lexicographer files of verbs that take a stance towards something: verb.
@@ -165,7 +182,7 @@ _STANCE_FILES = frozenset({32, 33, 37})
 def stance(word: str) -> bool:
     """Is the word, in one of its base forms, a verb of taking a stance (WordNet)? Only
     such words are compared by valence: "party" and "heart" are rated, but not stances."""
-    _, _, _, verbs = _wordnet()
+    _, _, _, verbs, _ = _wordnet()
     return any(form in verbs for form in base_forms(word))
 
 
