@@ -161,13 +161,27 @@ def _framed(group: list[Citation]) -> str:
     first = group[0]
     if not first.speaker or first.speaker in first.quote:
         return quotes  # no speaker named, or the quote names them itself
+    if not all(own_words(c) for c in group):
+        # The writer's report of what someone argued ("He argued that ministers have …") is
+        # not that person's words: it is framed as a report, never put in their mouth.
+        return f"{REPORTED} {first.speaker}: {quotes}"
     # A fixed frame: the speaker's words and the reporting verb are the text's own ("Dave
     # Prentis, general secretary of Unison, argued:"). The verb is left out when the quote
-    # says it itself ("He argued that …"), so the frame doesn't repeat it.
+    # says it itself, so the frame doesn't repeat it.
     if not first.verb or re.search(rf"\b{re.escape(first.verb)}\b", first.quote, re.I):
         return f"{first.speaker}: {quotes}"
     comma = "," if "," in first.speaker else ""
     return f"{first.speaker}{comma} {first.verb}: {quotes}"
+
+
+REPORTED = "As reported of"  # opens the frame of a quote that reports someone's words
+
+
+def own_words(c: Citation) -> bool:
+    """Is the quote its speaker's own words: a quotation, opening with a quotation mark
+    ("“We are told that …”", "“There's a risk …,” Walker explains."), rather than the
+    writer's sentence about them ("He argued that …")?"""
+    return c.quote.lstrip()[:1] in (*_QUOTATION_MARKS, _INNER_OPEN)
 
 
 _OPEN, _CLOSE = "“", "”"

@@ -73,7 +73,10 @@ def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> No
 
 def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     """Take out every quoted citation and its marker: what is left are fixed frames, each a
-    speaker's words as the document has them, and a reporting verb from it."""
+    speaker's words as the document has them, and a reporting verb from it (or the words
+    saying the quote is a report of them)."""
+    from index.answering.extractive import REPORTED
+
     rest = text
     for c in citations:
         # shown between quotation marks (its own, or ours), one quotation mark at most
@@ -91,7 +94,7 @@ def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     )
     for frame in filter(None, (line.strip() for line in rest.splitlines())):
         assert frame.endswith(":"), (frame, text)
-        speaker = frame[:-1]
+        speaker = frame[:-1].removeprefix(f"{REPORTED} ")
         parts = [speaker, speaker.rsplit(" ", 1)[0].rstrip(",")]
         assert any(p in bodies for p in parts), (frame, text)
 
@@ -110,8 +113,8 @@ def test_a_broad_question_gets_several_attributed_quotes_from_both_sides(
     assert "shorter waiting lists" in quotes or "Ms Hewitt was backed by delegates" in quotes
     prentis = next(c for c in answer.citations if "failed to consult" in c.quote)
     assert prentis.speaker and prentis.speaker.startswith("Dave Prentis")
-    # its frame, without repeating the verb the quote says itself ("He argued that …")
-    assert "Dave Prentis, general secretary of Unison: “He argued" in answer.answer
+    # the writer's report of what he argued is framed as a report, not put in his mouth
+    assert "As reported of Dave Prentis, general secretary of Unison: “He argued" in answer.answer
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
     assert answer.to_json()["shape"] == "broad"
     assert any(c.to_json().get("speaker") for c in answer.citations)
@@ -127,7 +130,8 @@ def test_asked_what_someone_said_a_broad_answer_quotes_them_first(
     hers = [bool(c.speaker and "Hewitt" in c.speaker) for c in answer.citations]
     assert hers[0] and hers == sorted(hers, reverse=True), answer.answer
     assert "NHS had always made use of the private sector" in answer.citations[0].quote
-    assert answer.answer.startswith("Ms Hewitt: “")
+    # "She said the NHS had always …": the writer's report of her words, framed as such
+    assert answer.answer.startswith("As reported of Ms Hewitt: “")
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
 
 

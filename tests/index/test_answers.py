@@ -194,3 +194,42 @@ def test_paraphrases_and_exact_figures_both_find_their_passage(
     seed_kb: KnowledgeBase, question: str, evidence: str
 ) -> None:
     assert any(evidence in h.text for h in seed_kb.search(question, 5))
+
+
+# -- honest frames -----------------------------------------------------------------------------
+_FRAME = re.compile(r"^(?P<frame>[^“‘\[]+?): (?=[“‘])")
+
+
+def test_no_answer_puts_a_report_in_someones_mouth(seed_kb: KnowledgeBase) -> None:
+    """Every dev and held-out question: a quote introduced as a person's words ("Dave
+    Prentis, general secretary of Unison: “…”") is a quotation of theirs; the writer's
+    report of what they argued ("He argued that …") is framed as a report."""
+    from index.answering.extractive import REPORTED, own_words
+
+    shared = DEV_QA.parent
+    data = HOLDOUT_QA.parent
+    files = [
+        *(shared / f"dev_{s}.jsonl" for s in ("qa", "para", "broad")),
+        *(data / f"holdout_{s}.jsonl" for s in ("qa", "para", "broad", "unanswerable")),
+    ]
+    framed = reported = 0
+    for path in files:
+        for q in load(path):
+            answer = seed_kb.answer_sync(q["question"])
+            if answer.refused:
+                continue
+            by_n = {c.n: c for c in answer.citations}
+            for line in answer.answer.split("\n"):
+                # a new frame starts after a marker, where the text goes on with no quote
+                for part in re.split(r"(?<=\])\s+(?=[^\[“‘])", line):
+                    m = _FRAME.match(part)
+                    if not m:
+                        continue
+                    cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", part)]
+                    if m["frame"].startswith(REPORTED):
+                        reported += 1
+                        continue
+                    framed += 1
+                    for c in cited:
+                        assert own_words(c), f"{q['question']!r}: {m['frame']}: {c.quote!r}"
+    assert framed and reported  # both kinds of frame occur in these answers

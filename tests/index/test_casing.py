@@ -73,7 +73,7 @@ def test_a_question_typed_without_case_gets_the_answer_of_the_written_one(
     assert [(c.path, c.start, c.end) for c in got.citations] == [
         (c.path, c.start, c.end) for c in expected.citations
     ]
-    assert got.answer == expected.answer  # "Ms Hewitt: …" first, her own words
+    assert got.answer == expected.answer  # what is reported of Ms Hewitt first
     assert got.question == typed  # shown as asked
 
 
