@@ -57,3 +57,18 @@ def test_an_acronym_in_a_sentence_stands_for_the_questions_phrase(
 def test_acronyms_that_spell_nothing_in_the_question_add_nothing() -> None:
     assert acronym_terms("The TUC and the BMA met.", acronyms("How many nurses left?")) == set()
     assert acronym_terms("Nurses left the NHS.", acronyms("What did nurses do?")) == set()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("The unions fear a two-tier health service.", False),
+        ("It is a one-off.", False),
+        ("No one knows.", False),
+        ("Twenty-five staff were moved.", True),
+        ("It was a two-year plan.", True),
+        ("Seven junior doctor posts are unlikely to be filled.", True),
+    ],
+)
+def test_a_number_word_inside_a_hyphenated_word_is_not_a_number(sentence: str, holds: bool) -> None:
+    assert answer_type_match("How many hospitals will be affected?", sentence) is holds
