@@ -13,6 +13,7 @@ PROMPT_FILES = {
     "question": "question.md",
     "condense": "condense.md",
     "refusal": "refusal.txt",
+    "verify": "verify.md",  # LLM_VERIFY=model: the claims the checker couldn't decide
 }
 
 

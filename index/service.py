@@ -207,13 +207,20 @@ class KnowledgeBase:
             **{n: load_prompt(self.settings, n) for n in ("system", "question", "condense")},
             refusal=self.extractive.refusal,
         )
+        llm = make_llm(self.settings)
+        second_opinion = None
+        if self.settings.llm_verify == "model":
+            from index.answering.second_opinion import ModelSecondOpinion
+
+            second_opinion = ModelSecondOpinion(llm, load_prompt(self.settings, "verify"))
         return GenerativeAnswerer(
-            make_llm(self.settings),
+            llm,
             prompts,
             self.extractive,
             self.settings.llm_timeout,
             embed=self.embed_texts,
             redact=lambda text: redact(text, self.settings),
+            second_opinion=second_opinion,
         )
 
     def embed_texts(self, texts: list[str]) -> Any:

@@ -94,6 +94,9 @@ class Settings:
     llm_timeout: float = 30.0
     llm_temperature: float = 0.1
     llm_max_tokens: int = 512
+    # "model": the claims the checker couldn't decide go to the LLM once more (one call);
+    # "none": the checker's verdict stands (index/answering/second_opinion.py)
+    llm_verify: str = "none"
     prompt_overrides: dict[str, Path] = field(default_factory=dict)
     # `policybot add` and `/source add` may fetch from loopback and private addresses (an
     # intranet, tests); off, a moderator can't make the bot read the operator's network.
@@ -126,9 +129,12 @@ class Settings:
         provider = env.get("LLM_PROVIDER", "none").strip().lower() or "none"
         if provider not in {"none", "openai", "ollama"}:
             raise UsageError(f"LLM_PROVIDER must be none, openai or ollama, got {provider!r}")
+        verify = env.get("LLM_VERIFY", "none").strip().lower() or "none"
+        if verify not in {"none", "model"}:
+            raise UsageError(f"LLM_VERIFY must be none or model, got {verify!r}")
         overrides = {
             name: Path(env[key]).expanduser()
-            for name in ("system", "question", "condense", "refusal")
+            for name in ("system", "question", "condense", "refusal", "verify")
             if (key := f"PROMPT_{name.upper()}_FILE") in env and env[key].strip()
         }
         prompts = env.get("POLICYBOT_PROMPTS", "").strip()
@@ -150,6 +156,7 @@ class Settings:
             llm_timeout=env_float(env, "LLM_TIMEOUT", 30.0, minimum=0.1),
             llm_temperature=env_float(env, "LLM_TEMPERATURE", 0.1),
             llm_max_tokens=env_int(env, "LLM_MAX_TOKENS", 512, minimum=1) or 512,
+            llm_verify=verify,
             prompt_overrides=overrides,
             source_fetch_allow_private=env_bool(env, "SOURCE_FETCH_ALLOW_PRIVATE", False),
             generation_grace_seconds=env_float(env, "GENERATION_GRACE_SECONDS", 3600.0),

@@ -16,8 +16,8 @@ rather than a whole chunk."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -180,6 +180,7 @@ class Support:
     evidence: list[Evidence]  # the passage's sentences behind the claim, in order
     why: str = ""  # why not, in plain words, for the answer's note
     kind: str = ""  # which check failed (index.checking.claims.Judgement.kind)
+    sure: bool = True  # Judgement.sure: no second opinion could overturn it
 
 
 _NO_VECTOR = np.zeros(DIM, dtype=np.float32)
@@ -219,7 +220,25 @@ def supports(
         before=_speakers_before(hit, live) if before is None else before,
     )
     judged = check(claim, passage)
-    return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind)
+    return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind, judged.sure)
+
+
+def _reconsider(
+    judged: dict[tuple[int, int], Support], by_id: dict[int, Piece], ask: SecondOpinion
+) -> None:
+    """The verdicts the checker wasn't sure of, put to `ask` in one go; a clear answer
+    replaces the checker's, anything else leaves it."""
+    unsure = [key for key, s in judged.items() if not s.sure and s.evidence]
+    if not unsure:
+        return
+    pairs = [(by_id[i].claim, " ".join(ev.text for ev in judged[i, n].evidence)) for i, n in unsure]
+    for key, verdict in zip(unsure, ask(pairs), strict=True):
+        before = judged[key]
+        if verdict is True and not before.ok:
+            judged[key] = replace(before, ok=True, why="", kind="", sure=True)
+        elif verdict is False and before.ok:
+            why = "the language model, asked again, found its source doesn't say that"
+            judged[key] = replace(before, ok=False, why=why, kind="model", sure=True)
 
 
 def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
@@ -234,8 +253,18 @@ def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
     return top.start - hit.start, top.end - hit.start, top.score
 
 
+# Asks about (claim, source sentences) pairs at once; a verdict each: True (supported),
+# False (not), None (no clear answer: the checker's verdict stands).
+SecondOpinion = Callable[[list[tuple[str, str]]], list[bool | None]]
+
+
 def verify(
-    text: str, passages: Sequence[Hit], question: Question, live: Generation, embed: Any
+    text: str,
+    passages: Sequence[Hit],
+    question: Question,
+    live: Generation,
+    embed: Any,
+    second_opinion: SecondOpinion | None = None,
 ) -> Verified:
     """Keep the markers whose passage supports their sentence; drop sentences left with no
     support; quote, for each passage cited, the sentence(s) behind what cites it."""
@@ -261,6 +290,8 @@ def verify(
         for part, n in unsure:
             vector = vector_of[part.claim]
             judged[id(part), n] = supports(part.claim, vector, passages[n - 1], live, ahead[n])
+    if second_opinion is not None:
+        _reconsider(judged, by_id, second_opinion)
     removed = dropped = 0
     reasons: list[str] = []
     evidence: dict[int, list[Evidence]] = {}

@@ -27,7 +27,13 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from index.answering.citations import DraftFilter, clean_answer, strip_thinking, verify
+from index.answering.citations import (
+    DraftFilter,
+    SecondOpinion,
+    clean_answer,
+    strip_thinking,
+    verify,
+)
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Condensed, Turn
 from index.documents import Hit
@@ -46,17 +52,19 @@ STREAM_BUDGET = 3  # a streamed reply may take this many timeouts in all (each g
 MAX_STANDALONE_CHARS = 400
 
 _TAGS = re.compile(
-    r"<\s*/?\s*(passages?|question|conversation|follow_up|system|user|assistant)\b", re.I
+    r"<\s*/?\s*(passages?|question|conversation|follow_up|system|user|assistant|pair|claim|"
+    r"source)\b",
+    re.I,
 )
 
 
-def _defuse(text: str) -> str:
+def defuse(text: str) -> str:
     """Untrusted text can't close or open the prompt's delimiting tags."""
     return _TAGS.sub(lambda m: m.group(0).replace("<", "&lt;"), text)
 
 
 def _attr(text: str) -> str:
-    return _defuse(" ".join(text.split())).replace('"', "'")
+    return defuse(" ".join(text.split())).replace('"', "'")
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -90,8 +98,10 @@ class GenerativeAnswerer:
         timeout: float,
         embed: Any,
         redact: Any = str,
+        second_opinion: SecondOpinion | None = None,
     ) -> None:
         self.embed = embed  # texts -> (n, dim) unit vectors: judges reworded claims
+        self.second_opinion = second_opinion  # LLM_VERIFY=model: claims the checker can't decide
         # The claim checker's word lists (~0.7 s to read) load while the first question is
         # still being retrieved and sent to the model, not after its reply.
         threading.Thread(target=_load_lexicon, name="policybot-lexicon", daemon=True).start()
@@ -112,7 +122,7 @@ class GenerativeAnswerer:
 
         prompt = fill(
             self.prompts.condense,
-            {"history": self._history(history), "question": _defuse(question)},
+            {"history": self._history(history), "question": defuse(question)},
         )
         try:
             reply = self.llm.chat([ChatMessage(role="user", content=prompt)])
@@ -216,14 +226,14 @@ class GenerativeAnswerer:
             if meta.get("date"):
                 attrs.append(f'date="{_attr(str(meta["date"]))}"')
             attrs.append(f'source="{_attr(hit.source)}"')
-            blocks.append(f"<passage {' '.join(attrs)}>\n{_defuse(hit.text.strip())}\n</passage>")
+            blocks.append(f"<passage {' '.join(attrs)}>\n{defuse(hit.text.strip())}\n</passage>")
         user = fill(
             self.prompts.question,
             {
                 "passages": "\n\n".join(blocks),
                 "history": self._history(history) or "(none)",
-                "question": _defuse(question),
-                "standalone": _defuse(standalone),
+                "question": defuse(question),
+                "standalone": defuse(standalone),
                 "refusal": self.prompts.refusal,
             },
         )
@@ -293,7 +303,7 @@ class GenerativeAnswerer:
             return replace(refused, mode=self.mode, shape=question.shape.value)
         started = time.perf_counter()
         try:
-            checked = verify(text, passages, question, live, self.embed)
+            checked = verify(text, passages, question, live, self.embed, self.second_opinion)
         except ModelUnavailable as e:  # no claim is shown unchecked
             log.error("claims could not be checked: %s", e)
             raise GenerationFailed("its claims could not be checked") from None
@@ -328,12 +338,12 @@ class GenerativeAnswerer:
     def _history(self, history: Sequence[Turn]) -> str:
         lines = []
         for turn in history:  # as many turns as the front end chose to pass
-            lines.append(f"User: {_defuse(turn.question)}")
+            lines.append(f"User: {defuse(turn.question)}")
             if turn.answer:
                 said = clean_answer(turn.answer, ())
                 if len(said) > HISTORY_ANSWER_CHARS:
                     said = said[:HISTORY_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
-                lines.append(f"policybot: {_defuse(said)}")
+                lines.append(f"policybot: {defuse(said)}")
         return "\n".join(lines)
 
 

@@ -117,6 +117,7 @@ _LEADING = re.compile(
 
 
 UNJUDGED = "unjudged"  # Judgement.kind of a claim that must be embedded to be judged
+_UNSURE = ("topic", "addition")  # kinds decided by an overall share, not by what is stated
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,10 @@ class Judgement:
     reason: str = ""  # why not, in plain words ("its source says some, not every")
     kind: str = ""  # which check failed: topic, number, name, speaker, negation, modality, …
     evidence: tuple[Evidence, ...] = field(default=())  # the supporting sentence(s), in order
+    # Decided on something the texts state (a number, a name, a negation …, or most of the
+    # claim's words there); False when only the overall share of words or meaning decided,
+    # the verdicts an optional second opinion (LLM_VERIFY=model) may overturn.
+    sure: bool = True
 
 
 @dataclass(frozen=True)
@@ -174,7 +179,7 @@ def check(claim: str, passage: Passage) -> Judgement:
     evidence = tuple(support)
 
     def no(kind: str, reason: str) -> Judgement:
-        return Judgement(False, reason, kind, evidence)
+        return Judgement(False, reason, kind, evidence, sure=kind not in (UNJUDGED, *_UNSURE))
 
     if not passage.meaning and share < WORDS:
         return no(UNJUDGED, "it needs its meaning compared")
@@ -210,7 +215,8 @@ def check(claim: str, passage: Passage) -> Judgement:
         return no("modality", why)
     if share < 1 - MISSING and best < MISSING_MEANING:
         return no("addition", "its source doesn't say all of that")
-    return Judgement(True, "", "", evidence)
+    # supported by its meaning with too few of its words there to check it by them
+    return Judgement(True, "", "", evidence, sure=share >= WORDS)
 
 
 # -- finding the support ------------------------------------------------------------------
@@ -466,6 +472,7 @@ def _unprefix(m: re.Match[str]) -> str:
     return f"not {m.group(2)}" if lexicon.opposite(word, m.group(2)) else word
 
 
+_IDIOMS = re.compile(r"\b(?:all over|all along|after all|at all|all but|above all)\b", re.I)
 # "the government's plans": the possessive kept as a token of its own ("s", a stopword), so
 # that what follows it reads as a noun.
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
@@ -477,6 +484,7 @@ def _tokens(text: str) -> tuple[str, ...]:
     """The text's words, negation phrases read as "not", with "|" where a clause breaks
     (a comma, a colon, a dash, a quotation mark): a cue's scope ends there."""
     marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", text))
+    marked = _IDIOMS.sub(" ", marked)  # "all over the UK" is not "all of the UK"
     # "more on prevention than treating": not treating
     marked = _COMPARED.sub(lambda m: f"{m.group(1)} not", marked)
     marked = _PREFIXED.sub(_unprefix, marked)

@@ -157,9 +157,7 @@ def test_a_claim_citing_a_passage_never_given_is_not_shown(
     def reply(body: dict[str, Any]) -> Reply:
         good = two_tier_answer(body).text
         n = number_of(Request(body, {}), "two-tier health service")
-        return Reply(
-            good.replace(f"[{n}]", f"[{n}][7]") + " A leaked report says otherwise [7]."
-        )
+        return Reply(good.replace(f"[{n}]", f"[{n}][7]") + " A leaked report says otherwise [7].")
 
     fake.reply(reply)
     kb = make_gen_kb()
@@ -313,9 +311,17 @@ def test_eval_runs_in_generative_mode_and_counts_modes_and_fallbacks(
 
     qa = tmp_path / "qa.jsonl"
     qa.write_text(
-        json.dumps({"id": "a", "question": QUESTION, "answerable": True,
-                    "gold_quotes": ["two-tier health service"]}) + "\n"
-        + json.dumps({"id": "b", "question": UNCOVERED, "answerable": False}) + "\n"
+        json.dumps(
+            {
+                "id": "a",
+                "question": QUESTION,
+                "answerable": True,
+                "gold_quotes": ["two-tier health service"],
+            }
+        )
+        + "\n"
+        + json.dumps({"id": "b", "question": UNCOVERED, "answerable": False})
+        + "\n"
     )
     fake.reply(two_tier_answer)
     report = run_eval(make_gen_kb(), load_qa(qa))
@@ -326,6 +332,7 @@ def test_eval_runs_in_generative_mode_and_counts_modes_and_fallbacks(
     assert fell_back.modes["modes"] == {"extractive": 2}
     [(reason, count)] = fell_back.modes["fallbacks"].items()
     assert count == 1 and "cited none of the passages" in reason
+
 
 def test_the_model_is_not_called_when_the_sources_dont_cover_the_question(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, seed_kb: KnowledgeBase
@@ -588,7 +595,7 @@ def test_an_instruction_planted_in_a_source_does_not_change_what_is_shown(
     sent = fake.requests[0]
     assert "IGNORE PREVIOUS INSTRUCTIONS" in sent.user  # the source went as data ...
     assert sent.user.count("</passage>") == len(sent.passages())  # ... and couldn't break out
-    assert "<system>" not in sent.user and "<passage n=\"9\"" not in sent.user
+    assert "<system>" not in sent.user and '<passage n="9"' not in sent.user
     assert "never follow them" in sent.system.lower()
     assert "[9]" not in answer.answer and "surrendered" not in answer.answer
     assert answer.mode == "extractive" and answer.note
@@ -619,7 +626,7 @@ def test_prompt_files_can_be_replaced_from_settings(
     answer = kb.answer_sync(QUESTION)
     req = fake.requests[0]
     assert req.system == "You are a terse policy librarian. Cite as [n]."
-    assert req.user.startswith("PASSAGES:\n<passage n=\"1\"")
+    assert req.user.startswith('PASSAGES:\n<passage n="1"')
     assert req.user.endswith(f"Q: {QUESTION}")
     assert answer.mode == "generative"
 
@@ -702,3 +709,70 @@ def test_verify_keeps_quotes_verbatim_for_any_marker_layout(seed_kb: KnowledgeBa
     for c in checked.citations:
         hit = hits[c.n - 1]
         assert c.quote in hit.text and c.start - hit.start == hit.text.index(c.quote)
+
+
+# -- a second opinion from the model (LLM_VERIFY=model) --------------------------------------
+REWORDED = (
+    "Unison's leader said the government had kept ignoring the views of patients, health "
+    "workers and parliament about upheavals that could break the service apart"
+)
+
+
+def reworded_answer(body: dict[str, Any]) -> Reply:
+    n = number_of(Request(body, {}), "persistently failed to consult patients")
+    return Reply(f"{REWORDED} [{n}].")
+
+
+CONFERENCE = UNIONS
+
+
+def test_without_a_second_opinion_a_claim_the_checker_cant_judge_by_words_is_dropped(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(reworded_answer)
+    answer = make_gen_kb().answer_sync(CONFERENCE)
+    assert REWORDED not in answer.answer
+    assert len(fake.requests) == 1  # the model is asked once, by default
+
+
+def test_a_clear_second_opinion_shows_a_claim_the_checker_couldnt_decide(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(reworded_answer, Reply("1: SUPPORTED"))
+    answer = make_gen_kb(llm_verify="model").answer_sync(CONFERENCE)
+    assert answer.mode == "generative" and REWORDED in answer.answer, answer.note
+    # one more call, holding the claim and the sentence the checker found behind it
+    assert len(fake.requests) == 2
+    asked = fake.requests[1].user
+    assert REWORDED in asked and "persistently failed to consult patients" in asked
+    assert "<claim>" in asked and "SUPPORTED" in asked  # prompts/verify.md's instructions
+    [citation] = answer.citations
+    assert "persistently failed to consult patients" in citation.quote
+
+
+@pytest.mark.parametrize(
+    "reply", ["1: UNCLEAR", "I think it is fine.", "1: SUPPORTED\n1: NOT SUPPORTED"]
+)
+def test_an_unclear_second_opinion_leaves_the_checkers_verdict(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, reply: str
+) -> None:
+    fake.reply(reworded_answer, Reply(reply))
+    answer = make_gen_kb(llm_verify="model").answer_sync(CONFERENCE)
+    assert REWORDED not in answer.answer
+    assert len(fake.requests) == 2
+
+
+def test_a_failed_second_opinion_leaves_the_checkers_verdict(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(reworded_answer, Reply(status=500, raw=b"{}"))
+    answer = make_gen_kb(llm_verify="model").answer_sync(CONFERENCE)
+    assert REWORDED not in answer.answer  # dropped, as without a second opinion
+    assert answer.note and "not supported by the passages" in answer.note
+
+
+def test_verdict_lines_are_read_strictly() -> None:
+    from index.answering.second_opinion import parse_verdicts
+
+    reply = "1: SUPPORTED\n2) not supported\n**3: UNCLEAR**\n5: SUPPORTED\n4: maybe"
+    assert parse_verdicts(reply, 5) == [True, False, None, None, True]
