@@ -86,6 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--sources", type=Path, default=ROOT / "sources")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the claims judged wrong")
+    ap.add_argument(
+        "--verifier",
+        choices=("none", "oracle", "unclear"),
+        default="none",
+        help="LLM_VERIFY=model with a scripted second opinion: always right (oracle: the "
+        "most it can add) or always unclear (default: none, LLM_VERIFY off)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     out: dict[str, Any] = {"command": command(), "machine": machine(), "files": {}}
-    with ClaimsPlayer(args.data, args.sources) as player:
+    with ClaimsPlayer(args.data, args.sources, verifier=args.verifier) as player:
         where = "a temporary folder" if args.data is None else str(args.data)
         out["index"] = f"{'built in' if player.built else 'reused from'} {where}"
         for f in files:

@@ -250,13 +250,31 @@ def _markers_after(claim: Claim, answer: str) -> list[int]:
     return []
 
 
+def second_opinion(claims: Iterable[Claim], asked: str, verifier: str) -> str:
+    """A scripted reply to the second-opinion prompt: each pair's verdict from the claims'
+    labels (`oracle`: a verifier that is always right), or "UNCLEAR" for every pair."""
+    by_text = {fold_shown(c.text.replace("{n}", "")): c.faithful for c in claims}
+    lines = []
+    for m in re.finditer(r'<pair n="(\d+)">\s*<claim>(.*?)</claim>', asked, re.S):
+        faithful = by_text.get(fold_shown(m.group(2)))
+        if verifier == "oracle" and faithful is not None:
+            lines.append(f"{m.group(1)}: {'SUPPORTED' if faithful else 'NOT SUPPORTED'}")
+        else:
+            lines.append(f"{m.group(1)}: UNCLEAR")
+    return "\n".join(lines)
+
+
 def play_question(
-    kb: KnowledgeBase, fake: FakeOpenAI, q: ClaimsQuestion
+    kb: KnowledgeBase, fake: FakeOpenAI, q: ClaimsQuestion, verifier: str = "none"
 ) -> tuple[AnswerResult, list[ClaimResult]]:
-    """Ask one question of `kb` (generative, talking to `fake`) with its claims scripted."""
+    """Ask one question of `kb` (generative, talking to `fake`) with its claims scripted;
+    with LLM_VERIFY=model set on `kb`, `verifier` says how the second opinion answers."""
     state: dict[str, Any] = {"cited": {}, "text": "", "calls": 0}
 
     def reply(body: dict[str, Any]) -> Reply:
+        asked = Request(body, {}).user
+        if "<pair n=" in asked:  # LLM_VERIFY=model asking about the claims it can't decide
+            return Reply(second_opinion(q.claims, asked, verifier))
         text, cited = script_reply(q.claims, body)
         state.update(cited=cited, text=text, calls=state["calls"] + 1)
         return Reply(text)
@@ -304,11 +322,16 @@ def play_question(
     return result, claims
 
 
-def play(questions: Iterable[ClaimsQuestion], kb: KnowledgeBase, fake: FakeOpenAI) -> PlayResult:
+def play(
+    questions: Iterable[ClaimsQuestion],
+    kb: KnowledgeBase,
+    fake: FakeOpenAI,
+    verifier: str = "none",
+) -> PlayResult:
     """Play the questions through `kb`, whose LLM endpoint is `fake` (see `generative_kb`)."""
     result = PlayResult()
     for q in questions:
-        answer, claims = play_question(kb, fake, q)
+        answer, claims = play_question(kb, fake, q, verifier)
         result.answers.append(answer)
         result.claims.extend(claims)
     return result
@@ -342,7 +365,9 @@ class ClaimsPlayer:
         data: Path | str | None = None,
         sources: Path | str = SEED_SOURCES,
         embed_model: Any = None,
+        verifier: str = "none",
     ) -> None:
+        self.verifier = verifier  # none | oracle | unclear: LLM_VERIFY=model unless none
         self.sources = Path(sources)
         self.data = Path(data) if data is not None else None
         self.embed_model = embed_model
@@ -362,7 +387,8 @@ class ClaimsPlayer:
         )
         self.built = base.ensure_index() is not None
         self.fake = FakeOpenAI().start()
-        self.kb = generative_kb(base, self.fake)
+        verify = {} if self.verifier == "none" else {"llm_verify": "model"}
+        self.kb = generative_kb(base, self.fake, **verify)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -377,9 +403,9 @@ class ClaimsPlayer:
         assert self.kb is not None and self.fake is not None, "use ClaimsPlayer as a context"
         questions = list(questions)
         if questions and not self._warm:
-            play_question(self.kb, self.fake, questions[0])
+            play_question(self.kb, self.fake, questions[0], self.verifier)
             self._warm = True
-        return play(questions, self.kb, self.fake)
+        return play(questions, self.kb, self.fake, self.verifier)
 
     def play_file(self, path: Path | str) -> PlayResult:
         return self.play(load_claims(path))
