@@ -11,8 +11,8 @@ import pytest
 
 from index.answering.citations import Support, supports
 from index.checking import lexicon
-from index.checking.claims import claimed_speaker
 from index.checking.numbers import quantities, unmatched
+from index.checking.speakers import claimed_speaker
 from index.service import KnowledgeBase
 from tests.conftest import ROOT, SHARED
 from tests.index.claims_play import generative_kb, load_claims, play

@@ -1,0 +1,173 @@
+"""The words the claim checker reads, as data, and the clause-aware tokens it reads them in.
+
+Each table is a plain set of English words with the reason it is there; matching is by
+token, inside clauses (a comma, a colon, a dash or a quotation mark ends a cue's reach), so
+"the plan for …" or "… a one-off" don't count where they don't govern what the claim says."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from index.checking import lexicon
+from index.text import terms, words
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A table of words, written as one string."""
+    return frozenset(text.split())
+
+
+# A negation governs the words up to this many tokens after it ("did not fully support").
+NEGATION_SCOPE = 5
+
+# Negations: the words, verbs whose complement doesn't happen ("failed to consult", "stop
+# them keeping"), "unless" (if not); words negated by their prefix ("unlikely") and phrases
+# ("rather than") are read as "not" by clause_tokens.
+NEGATION_WORDS = word_set(
+    "not no never none nobody nothing neither nor without cannot unless "
+    "fail fails failed failing stop stops stopped prevent prevents prevented "
+    "refuse refuses refused block blocks blocked"
+)
+
+_NEGATION_PHRASES = re.compile(
+    r"\b(rather than|instead of|far from|no longer|not yet|yet to|hardly|barely|scarcely)\b", re.I
+)
+
+TOTAL = word_set("all every everyone everybody each entire universally always unanimously")
+
+MAJORITY = word_set("most majority")
+
+PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
+
+HEDGES = word_set(
+    "may might could should hope hoped hopes hoping plan plans planned planning "
+    "propose proposes proposed proposing proposal proposals expect expects expected "
+    "intend intends intended aim aims aimed aiming seek seeks sought try tries tried trying "
+    "attempt attempts attempted battle battles battling struggle struggles struggling "
+    "want wants wanted consider considers considered possible possibly likely potential "
+    "potentially probably perhaps suggest suggests suggested need needs must "
+    "risk risks endanger endangers endangering threaten threatens threatened threat "
+    "seem seems seemed appear appears appeared"
+)
+
+# A claim with one of these doesn't state a fact outright either ("the unions fear that
+# foundation hospitals would create …"), so it doesn't overstate a hedged source.
+IRREALIS = word_set("would fear fears feared warn warns warned worry worries worried if unless")
+
+CLAIM_HEDGES = (
+    HEDGES | IRREALIS | word_set("threat aim attempt suggestion intention bid effort needed")
+)
+
+DETERMINERS = word_set("the a an this that its their his her our s")
+
+TITLES = word_set("mr mrs ms miss dr sir lord lady dame professor prof")
+
+# -- polarity --------------------------------------------------------------------------------
+_COMPARED = re.compile(r"(?<=\bmore\b)((?:\s+[\w'’-]+){1,4}?)\s+than\b(?!\s+[\d£$€])", re.I)
+
+# "unlikely", "unfilled", "unable", "non-binding": a negated adjective or participle
+# ("unveil", "independent" are words of their own)
+_PREFIXED = re.compile(r"\b(un|non-?)([a-z]{3,}(?:ly|ed|able|ible|ful|al|ic|ive|ous|ing))\b", re.I)
+
+
+def _unprefix(m: re.Match[str]) -> str:
+    """ "unlikely" -> "not likely" where WordNet has the two as opposites."""
+    word = m.group(0)
+    return f"not {m.group(2)}" if lexicon.opposite(word, m.group(2)) else word
+
+
+_IDIOMS = re.compile(r"\b(?:all over|all along|after all|at all|all but|above all)\b", re.I)
+
+# "the government's plans": the possessive kept as a token of its own ("s", a stopword), so
+# that what follows it reads as a noun.
+_POSSESSIVE = re.compile(r"(\w)['’]s\b")
+
+_CLAUSE_BREAK = re.compile(r"[,;:()–—\"“”]|\s-\s")
+
+
+@lru_cache(maxsize=4096)
+def clause_tokens(text: str) -> tuple[str, ...]:
+    """The text's words, negation phrases read as "not", with "|" where a clause breaks
+    (a comma, a colon, a dash, a quotation mark): a cue's scope ends there."""
+    marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", text))
+    marked = _IDIOMS.sub(" ", marked)  # "all over the UK" is not "all of the UK"
+    # "more on prevention than treating": not treating
+    marked = _COMPARED.sub(lambda m: f"{m.group(1)} not", marked)
+    marked = _PREFIXED.sub(_unprefix, marked)
+    marked = _CLAUSE_BREAK.sub(" | ", marked)
+    return tuple(w for part in marked.split(" | ") for w in [*words(part), "|"] if w)
+
+
+def scope_after(tokens: Sequence[str], i: int, width: int) -> list[str]:
+    """Up to `width` tokens after position i, within its clause."""
+    out = []
+    for token in tokens[i + 1 : i + 1 + width]:
+        if token == "|":  # noqa: S105 - a clause break, not a password
+            break
+        out.append(token)
+    return out
+
+
+def relevant_clauses(tokens: Sequence[str], shared: set[str]) -> list[str]:
+    """The clauses of `tokens` that say most of what both texts share (those sharing at
+    least half as many of its terms as the clause sharing most); the others blanked."""
+    clauses: list[list[str]] = [[]]
+    for token in tokens:
+        if token == "|":  # noqa: S105 - a clause break, not a password
+            clauses.append([])
+        else:
+            clauses[-1].append(token)
+    overlap = [len(shared & set(terms(" ".join(c)))) for c in clauses]
+    top = max(overlap, default=0)
+    out: list[str] = []
+    for clause, n in zip(clauses, overlap, strict=True):
+        out += clause if top and n * 2 >= top else ["|"]
+        out.append("|")
+    return out
+
+
+def cues_near(tokens: Sequence[str], cues: frozenset[str], shared: set[str]) -> set[str]:
+    """The cue words of `tokens` near a shared term (see `cue_reach`)."""
+    return set(cue_reach(tokens, cues, shared))
+
+
+def cue_reach(
+    tokens: Sequence[str],
+    cues: frozenset[str],
+    shared: set[str],
+    prefix: bool = False,
+    nouns: bool = True,
+) -> dict[str, set[str]]:
+    """Each cue word of `tokens` with the shared terms within NEGATION_SCOPE tokens of it,
+    either side, in its clause. With `prefix`, a word sharing a cue's first five letters is
+    that cue ("threatened", "threat"); without `nouns`, a cue used as a noun ("the plan for
+    …") governs nothing."""
+    stems = {c[:5] for c in cues if len(c) >= 5}
+    out: dict[str, set[str]] = {}
+    for i, token in enumerate(tokens):
+        if token not in cues and not (prefix and len(token) >= 5 and token[:5] in stems):
+            continue
+        noun = not nouns and (
+            (i and tokens[i - 1] in DETERMINERS)
+            or (i + 1 < len(tokens) and tokens[i + 1] in ("for", "of"))
+        )
+        before = list(
+            reversed(scope_after(list(reversed(tokens)), len(tokens) - 1 - i, NEGATION_SCOPE))
+        )
+        near = shared & set(terms(" ".join([*before, *scope_after(tokens, i, NEGATION_SCOPE)])))
+        if near and not noun:
+            out.setdefault(token, set()).update(near)
+    return out
+
+
+def as_written(text: str, tokens: Sequence[str]) -> list[str]:
+    """The tokens as `text` writes them (capitals kept)."""
+    written = {w.lower().replace("’", "'").strip("'-"): w for w in re.findall(r"[\w'’-]+", text)}
+    return [written.get(t, t) for t in tokens]
+
+
+def same_word(a: str, b: str) -> bool:
+    """One word in two forms ("suspending"/"suspension"): a shared start of 5 letters."""
+    return a[:5] == b[:5]

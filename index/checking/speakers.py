@@ -1,0 +1,259 @@
+"""Names and speakers: is whoever the claim names, and whoever it says said it, the one the
+source has? A claim's names must be in or next to its support; "X said/argued/called for …"
+needs a support the index attributes to X, or one naming X before what is reported; a
+quotation or a "he"/"she" is the words of whoever the text last had speaking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.checking.cues import TITLES, as_written, clause_tokens, word_set
+from index.checking.passage import Passage
+from index.evidence import Evidence
+from index.sentences import name_word, speaker_name
+from index.text import name_phrases, split_sentences, stopwords, terms, words
+
+MAX_SPEAKER_WORDS = 6  # "The more pro-government alternative motion"
+
+# The words after "made by", "started under" … compared as what fills that slot.
+SLOT = 4
+
+_AUTHOR = re.compile(
+    r"^\s*(?:the\s+)?(author|writer|article|piece|columnist|blog|editorial)\b", re.I
+)
+
+# Verbs that put words in someone's mouth: "X said/argued/called for …".
+_SAYING = re.compile(
+    r"\b(said|says|say|argued|argues|argue|warned|warns|claimed|claims|insisted|insists|"
+    r"urged|urges|called\s+for|calls\s+for|demanded|demands|told|tells|admitted|admits|"
+    r"denied|denies|promised|promises|pledged|pledges|stressed|stresses|declared|declares|"
+    r"announced|announces|accused|accuses|suggested|suggests|believes|believed|feared|fears|"
+    r"wants|wanted|criticised|criticized|criticises|criticizes|described|describes|"
+    r"complained|complains|explained|explains|wrote|writes|added|adds|acknowledged|"
+    r"conceded|maintained|maintains|predicted|predicts|welcomed|welcomes|rejected|rejects|"
+    r"dismissed|dismisses|blamed|blames|proposed|proposes)\b",
+    re.I,
+)
+
+_PASSIVE = re.compile(r"\b(been|being|be|is|are|was|were)\s*$", re.I)
+
+_CLAUSE_WORDS = word_set("is are was were what which that who has have had")
+
+_LEADING = re.compile(
+    r"^\s*(?:in|at|on|after|before|during|despite|while|when|although|though|however|but|"
+    r"and|also|meanwhile|speaking|addressing|echoing|if|unless|once|as|because|since|whereas|"
+    r"whether|having|according|among|including|like)\b",
+    re.I,
+)
+
+
+# -- names -----------------------------------------------------------------------------------
+def claim_names(claim: str) -> list[str]:
+    """The names the claim gives: runs of capitalised words after its first word, titles
+    aside ("Mr Prentis" is "Prentis")."""
+    out = []
+    for phrase in name_phrases(claim):
+        kept = [w for w in phrase.split() if w.lower().strip(".") not in TITLES]
+        if kept and terms(" ".join(kept)):
+            out.append(" ".join(kept))
+    return out
+
+
+@dataclass(frozen=True)
+class NameContext:
+    """The words a claim's names are looked up in: the support, its neighbours, the title
+    and author, and whoever says them (with every phrase the library names them by)."""
+
+    words: frozenset[str]
+    terms: frozenset[str]
+    flat: str
+
+    @classmethod
+    def of(cls, text: str, speakers: list[str], passage: Passage) -> NameContext:
+        found = words(text)
+        have = set(terms(text)).union(*(passage.described(who) for who in speakers))
+        return cls(frozenset(found), frozenset(have), " ".join(found))
+
+    def names(self, name: str) -> bool:
+        if set(terms(name)) <= self.terms or name.lower() in self.flat:
+            return True
+        initials = "".join(w[0] for w in name.split() if w[:1].isupper())
+        return len(initials) >= 2 and initials.lower() in self.words
+
+
+# -- who says it -----------------------------------------------------------------------------
+def claimed_speaker(claim: str) -> tuple[str, str] | None:
+    """Who the claim says said it and what they said: the words before its first saying
+    verb ("Mr Prentis, echoing …, called" -> "Mr Prentis") and those after it; None when it
+    reports no one's words."""
+    m = _SAYING.search(claim)
+    if not m:
+        return None
+    before = claim[: m.start()].strip()
+    if _PASSIVE.search(before):  # "has been blamed for": no one is quoted
+        return None
+    # the phrase next to the verb ("In his letter, Andrew Lansley told" -> "Andrew
+    # Lansley"; "Mr Prentis, echoing …, called" -> "Mr Prentis")
+    for part in reversed([p.strip() for p in before.split(",")]):
+        if part and not _LEADING.match(part) and words(part):
+            # a longer subject is a clause ("All factions seem to agree that … it wants")
+            if len(words(part)) > MAX_SPEAKER_WORDS or _CLAUSE_WORDS & set(words(part)):
+                return None
+            return part, claim[m.end() :]
+    return None
+
+
+def speaker_mismatch(
+    claim: str,
+    support: list[Evidence],
+    text: str,
+    passage: Passage,
+    quoted: bool = False,
+    recent: Sequence[str] = (),
+) -> str:
+    """Why the support isn't the claimed speaker's words ("" when it is)."""
+    found = claimed_speaker(claim)
+    if found is None:
+        return ""
+    who, said = found
+    # who says the sentence carrying the claim, when the index knows
+    attributed = [s for ev in support if (s := speaker_name(ev.speaker))]
+    attributed = attributed[:1] if len(support) == 1 else _primary_first(support, attributed)
+    if _AUTHOR.match(who):
+        others = [s for s in attributed if not _same_person(passage.author, s)]
+        if others:
+            return f"its source gives those words to {others[0]}, not the author"
+        return ""
+    # the speaker's name and description, not how the claim says they spoke ("cautiously")
+    asked = {t for w in words(who) if not w.endswith("ly") for t in terms(w)} - TITLES
+    if not asked:
+        return ""
+    if any(_is(who, asked, said_by, passage) for said_by in attributed):
+        return ""
+    if attributed:
+        return f"its source gives those words to {attributed[0]}, not {who}"
+    people = _people(recent, text)
+    if quoted and people:
+        # a quotation or a "he" is the words of whoever the text last had speaking (for
+        # "she", the last woman the text names by her title)
+        if _is(who, asked, people[-1], passage):
+            return ""
+        return f"its source gives those words to {people[-1]}, not {who}"
+    if asked <= set(terms(passage.context)) or _named_before(
+        text, asked, set(terms(said)) - asked, quoted, _proper_name(who)
+    ):
+        return ""
+    return f"its source doesn't say {who} said that"
+
+
+_FEMALE = word_set("ms mrs miss lady dame")
+
+_TITLED_WOMAN = re.compile(r"\b(?:Ms|Mrs|Miss|Lady|Dame)\.? [A-Z][\w'’-]+")
+
+
+def _people(speakers: Sequence[str], text: str) -> list[str]:
+    """The speakers a "he", "she" or a quotation may stand for, latest last: not a group
+    ("Ministers"), and for "she" only those a title says are women, when there are any."""
+    people = [s for s in speakers if _proper_name(s) and not _is_group(s)]
+    if re.search(r"\b(she|her)\b", text, re.I):
+        women = [s for s in people if _FEMALE & set(words(s))]
+        named = [m.group(0) for m in _TITLED_WOMAN.finditer(text)]
+        return women or named[-1:] or people
+    return people
+
+
+def _is_group(phrase: str) -> bool:
+    """ "Ministers", "Delegates": a plural noun and nothing else."""
+    found = words(phrase)
+    return len(found) == 1 and found[0].endswith("s") and found[0] not in TITLES
+
+
+def _is(who: str, asked: set[str], said_by: str, passage: Passage) -> bool:
+    """Is the claimed speaker (`who`, its terms `asked`) the one the text has saying it?
+    "NHS Alliance chairman Dr Michael Dixon" is who the parser found as "the NHS
+    Alliance"; "an anonymous local Momentum organiser" is "a local Momentum organiser"."""
+    theirs = set(terms(said_by)) - TITLES
+    return (
+        asked <= passage.described(said_by)
+        or bool(theirs and theirs <= asked)
+        or _same_person(who, said_by)
+    )
+
+
+def _primary_first(support: list[Evidence], attributed: list[str]) -> list[str]:
+    """The speakers of a two-sentence support: the one of the sentence saying most of the
+    claim is the one that counts (its neighbour may be another speaker's)."""
+    best = max(support, key=lambda ev: ev.meaning)
+    own = speaker_name(best.speaker)
+    return [own] if own else attributed
+
+
+def _named_before(text: str, asked: set[str], said: set[str], quoted: bool, name: str = "") -> bool:
+    """Does the support name the claimed speaker (`asked`) before what the claim says they
+    said (`said`)? For a quotation or a pronoun, whose speaker is named in the sentences
+    before it: anywhere in them."""
+    if quoted:
+        return asked <= set(terms(text)) or bool(name and name.lower() in set(words(text)))
+    for sentence in split_sentences(text):
+        tokens = clause_tokens(text[sentence.start : sentence.end])
+        token_terms = [set(terms(t)) for t in tokens]
+        # where the sentence has named all of the claimed speaker …
+        seen: set[str] = set()
+        named = None
+        for i, found in enumerate(token_terms):
+            seen |= found & asked
+            if seen == asked:
+                named = i + 1
+                break
+        if named is None:
+            continue
+        # … most of what the claim reports must come after that (a sentence may name two
+        # sides: "a Unison-inspired motion which urged … versus a more pro-government
+        # alternative which welcomed …")
+        after = said & set().union(*token_terms[named:])
+        before_only = (said & set().union(*token_terms[:named])) - after
+        if after and len(after) >= len(before_only):
+            return True
+    return False
+
+
+def _proper_name(phrase: str) -> str:
+    """The last word of the name a phrase starts with, when it is a proper name ("Blair" in
+    "Tony Blair"; "" for "the activist")."""
+    word = name_word(phrase)
+    return word if word[:1].isupper() else ""
+
+
+def _same_person(a: str, b: str) -> bool:
+    """Do two phrases name one person by the last word of their names ("Mr Prentis",
+    "Dave Prentis, general secretary of Unison")?"""
+    x, y = name_word(a), name_word(b)
+    return bool(x) and x.lower() == y.lower() and x[0].isupper() and y[0].isupper()
+
+
+_SLOT_WORDS = frozenset({"by", "under", "from", "against"})
+
+
+def slot_mismatch(claim: str, support: str) -> str:
+    """Why a phrase both say ("made by", "started under") is filled differently in the
+    support ("speakers from Co-operatives UK" for "representatives of the Department for
+    Health") — "" when it isn't."""
+    mine, theirs = clause_tokens(claim), clause_tokens(support)
+    for i, prep in enumerate(mine[1:], start=1):
+        if prep not in _SLOT_WORDS or mine[i - 1] in stopwords():
+            continue
+        head = set(terms(mine[i - 1]))
+        filler = mine[i + 1 : i + 1 + SLOT]
+        if not any(w[:1].isupper() for w in as_written(claim, filler)):
+            continue  # a slot for a name or a body ("started under Tony Blair")
+        ours = set(terms(" ".join(filler)))
+        for j, word in enumerate(theirs[1:], start=1):
+            if word != prep or not head & set(terms(theirs[j - 1])):
+                continue
+            yours = theirs[j + 1 : j + 1 + SLOT]
+            if ours and set(terms(" ".join(yours))) and not ours & set(terms(" ".join(yours))):
+                said = " ".join(as_written(support, yours))
+                return f"its source says {mine[i - 1]} {prep} {said}, not what the answer says"
+    return ""
