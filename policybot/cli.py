@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("qa_file", metavar="QA.jsonl")
 
+    s = sub.add_parser("gaps", help="questions the library couldn't answer, grouped by meaning")
+    s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--since", type=float, metavar="DAYS", help="only questions asked in the last DAYS days"
+    )
+
     sub.add_parser("bot", help="run the Discord bot (token from DISCORD_TOKEN)")
     sub.add_parser("sync", help="sync the bot's slash commands globally (or to DEV_GUILD_ID)")
     return p
@@ -294,6 +300,37 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    """The bot's gaps, from its store in the data folder (ANSWER_RETENTION_DAYS applied
+    first: expired questions are deleted, never shown)."""
+    from bot.gaps import find_gaps
+    from bot.settings import BotSettings
+    from bot.store import AnswerStore
+    from policybot.output import print_gaps
+
+    if args.since is not None and not args.since > 0:
+        raise UsageExit("--since must be a positive number of days")
+    config = BotSettings.from_env(data_dir=settings.data_dir)
+    gaps = []
+    if config.db_path.exists():  # no bot has run here: no questions, and nothing to create
+        store = AnswerStore(config.db_path)
+        store.init()
+        store.expire(config.answer_retention_days)
+        kbs: list[KnowledgeBase] = []
+
+        def embed(texts: list[str]) -> Any:  # the model is loaded only for new questions
+            if not kbs:
+                kbs.append(_open_kb(args, settings))
+            return kbs[0].embed_texts(texts)
+
+        gaps = find_gaps(store, embed, every_guild=True, since_days=args.since)
+    if args.json:
+        _emit({"gaps": [g.to_json() for g in gaps]})
+    else:
+        print_gaps(gaps)
+    return 0
+
+
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
@@ -308,6 +345,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "add": cmd_add,
     "remove": cmd_remove,
+    "gaps": cmd_gaps,
     "bot": cmd_bot,
     "sync": cmd_bot,
 }

@@ -207,3 +207,20 @@ def test_a_real_refusal_says_why(seed_kb: KnowledgeBase) -> None:
     named = seed_kb.answer_sync("What did Boris Johnson say about the NHS?")
     assert named.refused and named.reason == "the sources don't mention Boris Johnson"
     assert seed_kb.answer_sync("Who is Dave Prentis?").reason is None
+
+
+def test_privacy_and_gap_settings() -> None:
+    from bot.settings import BotSettings
+    from index.errors import UsageError
+
+    default = BotSettings.from_env({}, data_dir=Path("d"))
+    assert (default.answer_retention_days, default.reply_when_answered) == (90, False)
+    assert default.digest_interval == 0.0
+    set_ = BotSettings.from_env(
+        {"ANSWER_RETENTION_DAYS": "30", "GAPS_REPLY_WHEN_ANSWERED": "1", "DIGEST_INTERVAL": "1d"},
+        data_dir=Path("d"),
+    )
+    assert (set_.answer_retention_days, set_.reply_when_answered) == (30, True)
+    assert set_.digest_interval == 86400
+    with pytest.raises(UsageError, match="ANSWER_RETENTION_DAYS"):
+        BotSettings.from_env({"ANSWER_RETENTION_DAYS": "0"}, data_dir=Path("d"))

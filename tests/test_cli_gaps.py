@@ -1,0 +1,97 @@
+"""`policybot gaps [--json] [--since DAYS]`: the bot's store read from the data folder, as
+a moderator's script would."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.settings import DB_FILE
+from bot.store import AnswerStore, Origin
+from index.answering.types import Answer, Citation
+from tests.test_cli import run
+
+NOTHING_NEAR = "no passage is about what is asked"
+
+
+def refused(q: str, reason: str | None = NOTHING_NEAR) -> Answer:
+    return Answer(q, "The sources don't cover this.", True, reason=reason)
+
+
+def gaps(data: Path, *args: str, cwd: Path) -> tuple[int, str, str]:
+    done = run("--data", str(data), "gaps", *args, cwd=cwd)
+    return done.returncode, done.stdout, done.stderr
+
+
+def seeded_store(data: Path) -> AnswerStore:
+    store = AnswerStore(data / DB_FILE)
+    store.init()
+    store.add("a1" + "0" * 30, Origin(111111, 10, 20), refused("Is dental care free?"))
+    store.add("a2" + "0" * 30, Origin(222222, 10, 20), refused("Is dental care free in England?"))
+    store.add("a3" + "0" * 30, Origin(111111, 10, 20), refused("Is dental care free?"))
+    store.add(
+        "a4" + "0" * 30,
+        Origin(333333, 10, 20),
+        refused("What did Boris Johnson say?", "the sources don't mention Boris Johnson"),
+    )
+    c = Citation(1, "T", "t.md", "t.md", "quote", 0.5, 0, 5)
+    store.add(
+        "a5" + "0" * 30, Origin(444444, 10, 20), Answer("Who runs the NHS?", "q [1]", False, [c])
+    )
+    return store
+
+
+def test_gaps_json_is_the_documented_format(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    seeded_store(data)
+    code, out, err = gaps(data, "--json", cwd=tmp_path)
+    assert code == 0, err
+    body = json.loads(out)
+    assert list(body) == ["gaps"]
+    dental, boris = body["gaps"]
+    assert set(dental) == {
+        "id", "status", "count", "askers", "first_asked", "last_asked", "questions", "reason",
+        "answered_by", "guild_id",
+    }  # fmt: skip
+    assert dental["questions"] == ["Is dental care free?", "Is dental care free in England?"]
+    assert (dental["count"], dental["askers"], dental["status"]) == (3, 2, "open")
+    assert dental["reason"] == "nothing near it in the library"
+    assert boris["reason"] == "the sources don't mention Boris Johnson"
+    assert dental["id"] == "a1" + "0" * 10 and dental["first_asked"] <= dental["last_asked"]
+    # moderators see counts, never who asked
+    assert "111111" not in out and "222222" not in out
+    # the same store gives the same answer
+    assert json.loads(gaps(data, "--json", cwd=tmp_path)[1]) == body
+
+
+def test_since_and_retention(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = seeded_store(data)
+    ten_days_ago = (datetime.now(UTC) - timedelta(days=10)).isoformat(timespec="seconds")
+    with sqlite3.connect(store.path) as db:
+        db.execute(
+            "UPDATE answers SET created_at = '2020-01-01T00:00:00+00:00' WHERE id LIKE 'a4%'"
+        )
+        db.execute("UPDATE answers SET created_at = ? WHERE id LIKE 'a2%'", (ten_days_ago,))
+    month = json.loads(gaps(data, "--json", "--since", "30", cwd=tmp_path)[1])["gaps"]
+    assert [g["count"] for g in month] == [3]  # retention (90 days) deleted Boris's question
+    assert not [q for q in store.gap_questions(10) if "Boris" in q.question]
+    [week] = json.loads(gaps(data, "--json", "--since", "7", cwd=tmp_path)[1])["gaps"]
+    assert (week["count"], week["askers"], week["questions"]) == (2, 1, ["Is dental care free?"])
+    assert week["id"] == month[0]["id"]
+
+
+def test_human_output_and_bad_usage(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    code, out, _ = gaps(data, cwd=tmp_path)
+    assert code == 0 and "No gaps" in out
+    assert not (data / DB_FILE).exists()  # reading creates nothing
+    seeded_store(data)
+    code, out, _ = gaps(data, cwd=tmp_path)
+    assert code == 0
+    assert "[open] asked 3× by 2 members" in out and "“Is dental care free?”" in out
+    assert "111111" not in out
+    code, _, err = gaps(data, "--since", "0", cwd=tmp_path)
+    assert code == 2 and "--since" in err and "Traceback" not in err
