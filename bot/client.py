@@ -85,7 +85,7 @@ class PolicyBot(commands.AutoShardedBot):
         self.kb = kb
         self.config = config
         self.store = store
-        self.refresher = Refresher(kb)  # shared by /refresh, /source and the schedule
+        self.refresher = Refresher(kb, store)  # shared by /refresh, /source and the schedule
         self.throttle = Throttle(
             config.cooldown_rate, config.cooldown_seconds, config.max_in_flight, config.max_queued
         )

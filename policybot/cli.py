@@ -213,19 +213,37 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from policybot.output import print_report
+    from policybot.output import print_reasked, print_report
 
     if not settings.sources_dir.is_dir():
         raise UsageExit(f"the sources folder {settings.sources_dir} does not exist")
     kb = _open_kb(args, settings)
     report = kb.refresh(dry_run=args.dry_run, progress=_progress)
+    reasked = _reask(kb, settings, report)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:
-        _emit(report.to_json())
+        _emit({**report.to_json(), **({"gaps": reasked.to_json()} if reasked else {})})
     else:
         print_report(report)
+        if reasked is not None:
+            print_reasked(reasked)
     return 0
+
+
+def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
+    """The bot's open gap questions asked again after a refresh that changed documents
+    (bot/reasking.py); None when there is no bot store here or nothing could change."""
+    from bot.reasking import reask
+    from bot.settings import DB_FILE
+    from bot.store import AnswerStore
+
+    path = settings.data_dir / DB_FILE
+    if not path.exists():
+        return None
+    store = AnswerStore(path)
+    store.init()
+    return reask(store, kb.answer_sync, report, _progress)
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:

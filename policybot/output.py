@@ -92,3 +92,11 @@ def print_gaps(gaps: list[Any]) -> None:
         for q in g.questions:
             print(_wrap(f"“{q}”", "     "))
     print()
+
+
+def print_reasked(reasked: Any) -> None:
+    """The refresh's answer to the open gaps: "this refresh answered 3 of 7 open questions"."""
+    line = reasked.line()
+    print(line[0].upper() + line[1:] + (":" if reasked.answered else "."))
+    for a in reasked.answered:
+        print(_wrap(f"“{a.question}”", "  "))

@@ -4,6 +4,7 @@ a moderator's script would."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from bot.settings import DB_FILE
 from bot.store import AnswerStore, Origin
 from index.answering.types import Answer, Citation
+from tests.conftest import SEED_SOURCES
 from tests.test_cli import run
 
 NOTHING_NEAR = "no passage is about what is asked"
@@ -95,3 +97,51 @@ def test_human_output_and_bad_usage(tmp_path: Path) -> None:
     assert "111111" not in out
     code, _, err = gaps(data, "--since", "0", cwd=tmp_path)
     assert code == 2 and "--since" in err and "Traceback" not in err
+
+
+DENTAL_ARTICLE = """---
+title: "NHS dental charges rise"
+---
+
+NHS dental charges in England rose on 1 April. A check-up at an NHS dentist now costs
+£26.80, the Department of Health said, and a course of treatment with fillings costs £73.50.
+"""
+
+
+def test_index_asks_the_open_questions_again_and_says_which_it_answered(tmp_path: Path) -> None:
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    shutil.copytree(SEED_SOURCES, sources)
+    where = ("--sources", str(sources), "--data", str(data))
+    assert run(*where, "index", "--json", cwd=tmp_path).returncode == 0
+    store = AnswerStore(data / DB_FILE)
+    store.init()
+    store.add(
+        "b1" + "0" * 30, Origin(1, 10, 20), refused("How much does an NHS dental check-up cost?")
+    )
+    store.add("b2" + "0" * 30, Origin(2, 10, 20), refused("What is the capital of Australia?"))
+    unions = "unions-defeat-private-sector-plans-for-nhs.md"
+    c = Citation(1, "T", unions, unions, "q", 0.5, 0, 5)
+    store.add(
+        "b3" + "0" * 30, Origin(3, 10, 20), Answer("Who is Dave Prentis?", "q [1]", False, [c])
+    )
+    store.vote("b3" + "0" * 30, 4, -1, 10)
+    (sources / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE, encoding="utf-8")
+
+    done = run(*where, "index", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "This refresh answered 1 of 3 open questions:" in done.stdout
+    assert "“How much does an NHS dental check-up cost?”" in done.stdout
+    by_question = {
+        g["questions"][0]: g for g in json.loads(gaps(data, "--json", cwd=tmp_path)[1])["gaps"]
+    }
+    dental = by_question["How much does an NHS dental check-up cost?"]
+    assert dental["status"] == "answered" and dental["answered_by"]
+    # the 👎 answer comes back the same (no new source cited): still open
+    assert by_question["Who is Dave Prentis?"]["status"] == "open"
+    assert by_question["What is the capital of Australia?"]["status"] == "open"
+    # nothing changed: nothing re-asked, and the contract's object is as before
+    again = json.loads(run(*where, "index", "--json", cwd=tmp_path).stdout)
+    assert "gaps" not in again
+    (sources / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE + "\nMore.\n", encoding="utf-8")
+    changed = json.loads(run(*where, "index", "--json", cwd=tmp_path).stdout)
+    assert changed["gaps"]["open"] == 2 and changed["gaps"]["answered"] == []
