@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "bot.exts.ask",
     "bot.exts.feedback",
+    "bot.exts.gaps",
     "bot.exts.guilds",
     "bot.exts.library",
     "bot.exts.refresh",

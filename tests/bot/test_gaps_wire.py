@@ -3,8 +3,10 @@ dismiss button, the reply where an answered question was asked, "forget me" and 
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from bot_harness import TIMEOUT, answer_in
+from bot_harness import TIMEOUT, answer_in, custom_ids, ephemeral_text
 
 from bot.store import Origin
 from index.answering.types import Answer
@@ -50,3 +52,75 @@ async def test_a_refresh_reports_the_open_questions_it_now_answers(
         assert "NHS dental charges?" not in report.text()
         statuses = {q.question: q.status for q in bot.store.gap_questions(every_guild=True)}
         assert statuses == {DENTAL_QUESTION: "answered", other.question: "answered"}
+
+
+ASKED = [  # (user, question): seven gaps, the first asked three times by two members
+    (1, "Is NHS dental treatment free?"),
+    (2, "Is NHS dental treatment free for adults?"),
+    (1, "Is NHS dental treatment free?"),
+    (3, "Is abortion legal in Northern Ireland?"),
+    (3, "Who is eligible for the free flu jab?"),
+    (4, "What's the weather like tomorrow?"),
+    (4, "Why is it so hard to get a GP appointment?"),
+    (5, "Who pays for care homes for elderly people?"),
+    (5, "Is mental health funding going up?"),
+]
+
+
+def seed_gaps(bot, guild_id: int) -> None:
+    for n, (user, q) in enumerate(ASKED):
+        bot.store.add(f"{n + 1:02x}" + "0" * 30, Origin(77_000 + user, guild_id, 6), refused(q))
+    bot.store.add("ee" + "0" * 30, Origin(8, OTHER_GUILD, 6), refused("Secret other guild?"))
+
+
+async def test_gaps_for_moderators_page_by_page_with_dismissal(standin, start_bot) -> None:
+    async with start_bot() as bot:
+        seed_gaps(bot, standin.world.guild_id)
+        refused_ = await standin.slash_command("gaps", user="alice")
+        await ephemeral_text(standin, refused_, lambda t: "Only moderators" in t)
+
+        started = time.monotonic()
+        rec = await standin.slash_command("gaps", user="moderator")
+        await standin.wait_until(lambda: rec.response_type is not None, timeout=TIMEOUT)
+        assert rec.response_type == 5 and time.monotonic() - started < 3.0  # deferred in time
+        page = await standin.wait_for_message(
+            lambda m: m.id in ephemeral_ids(rec) and m.embeds and not m.loading, timeout=TIMEOUT
+        )
+        embed = page.embeds[0]
+        assert page.ephemeral and embed["title"] == "Gaps (open): 7"
+        first = embed["description"].split("\n\n")[0]
+        assert "asked 3× by 2 members" in first and "Is NHS dental treatment free?" in first
+        assert "nothing near it in the library" in first
+        assert "77001" not in page.text() and "Secret other guild" not in page.text()
+        assert embed["footer"]["text"].startswith("Page 1 of 2")
+        assert custom_ids(page).count("pb:gaps:next:open:0:1") == 1
+
+        await standin.click_button(page, "pb:gaps:next:open:0:1", user="moderator")
+        await standin.wait_until(lambda: page.embeds[0]["footer"]["text"].startswith("Page 2"))
+        second = page.embeds[0]["description"]
+        assert second.startswith("**6.**") and "**7.**" in second
+
+        weather_id = "06" + "0" * 10  # its first (only) question's answer id
+        button = f"pb:gaps:dismiss:open:0:1:{weather_id}"
+        if button not in custom_ids(page):  # the weather gap may sort onto page 1
+            await standin.click_button(page, "pb:gaps:prev:open:0:0", user="moderator")
+            await standin.wait_until(lambda: page.embeds[0]["footer"]["text"].startswith("Page 1"))
+            button = f"pb:gaps:dismiss:open:0:0:{weather_id}"
+        await standin.click_button(page, button, user="moderator")
+        await standin.wait_until(lambda: "Dismissed a gap asked 1×" in page.content)
+        assert page.embeds[0]["title"] == "Gaps (open): 6"
+        assert "weather" not in page.embeds[0]["description"]
+        assert [g.status for g in bot.store.gap_questions(standin.world.guild_id)].count(
+            "dismissed"
+        ) == 1
+
+        shown = await standin.slash_command("gaps", {"status": "dismissed"}, user="moderator")
+        listed = await standin.wait_for_message(
+            lambda m: m.id in ephemeral_ids(shown) and m.embeds and not m.loading, timeout=TIMEOUT
+        )
+        assert listed.embeds[0]["title"] == "Gaps (dismissed): 1"
+        assert "weather" in listed.embeds[0]["description"] and not custom_ids(listed)
+
+
+def ephemeral_ids(rec) -> list[int]:
+    return [rec.original_id, *rec.followup_ids]
