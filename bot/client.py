@@ -29,6 +29,7 @@ EXTENSIONS = (
     "bot.exts.gaps",
     "bot.exts.guilds",
     "bot.exts.library",
+    "bot.exts.privacy",
     "bot.exts.refresh",
     "bot.exts.sources",
 )

@@ -1,11 +1,9 @@
 """/gaps for moderators: the questions this guild asked that the library can't answer,
-grouped by meaning (bot/gaps.py), page by page, with a button to dismiss an off-topic gap.
-Also the retention of questions (ANSWER_RETENTION_DAYS), applied on start and daily."""
+grouped by meaning (bot/gaps.py), page by page, with a button to dismiss an off-topic gap."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Status = Literal["open", "answered", "dismissed", "all"]
 STATE = r"(?P<status>open|answered|dismissed|all):(?P<since>\d{1,4}):(?P<page>\d{1,5})"
-RETENTION_EVERY = 6 * 3600.0  # seconds: expired questions go within a quarter of a day
 
 
 def _bot(interaction: discord.Interaction) -> PolicyBot:
@@ -146,33 +143,10 @@ class DismissButton(
 
 
 class Gaps(commands.Cog):
-    """/gaps, and the schedule that deletes questions past ANSWER_RETENTION_DAYS."""
+    """/gaps: what this guild asked that the library can't answer."""
 
     def __init__(self, bot: PolicyBot) -> None:
         self.bot = bot
-        self._retention: asyncio.Task[None] | None = None
-
-    async def cog_load(self) -> None:
-        self._retention = asyncio.create_task(self._expire_every(), name="answer-retention")
-
-    async def cog_unload(self) -> None:
-        if self._retention is not None:
-            self._retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
-
-    async def _expire_every(self) -> None:
-        days = self.bot.config.answer_retention_days
-        while True:
-            try:
-                gone = await asyncio.to_thread(self.bot.store.expire, days)
-                if gone.questions:
-                    log.info(
-                        "retention: deleted %d questions older than %d days", gone.questions, days
-                    )
-            except Exception:
-                log.exception("deleting expired questions failed; trying again later")
-            await asyncio.sleep(RETENTION_EVERY)
 
     @app_commands.command(
         name="gaps", description="Questions the library couldn't answer, grouped (moderators)"

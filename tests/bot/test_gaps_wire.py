@@ -3,12 +3,15 @@ dismiss button, the reply where an answered question was asked, "forget me" and 
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 
 import pytest
-from bot_harness import TIMEOUT, answer_in, custom_ids, ephemeral_text
+from bot_harness import TIMEOUT, answer_id_of, answer_in, custom_ids, ephemeral_text
 
-from bot.store import Origin
+from bot.settings import DB_FILE
+from bot.store import AnswerStore, Origin
 from index.answering.types import Answer
 
 pytestmark = pytest.mark.timeout(120)
@@ -124,3 +127,33 @@ async def test_gaps_for_moderators_page_by_page_with_dismissal(standin, start_bo
 
 def ephemeral_ids(rec) -> list[int]:
     return [rec.original_id, *rec.followup_ids]
+
+
+async def test_a_member_forgets_everything_and_old_questions_expire(
+    standin, start_bot, tmp_path, caplog
+) -> None:
+    old = AnswerStore(tmp_path / "bot-data" / DB_FILE)  # where start_bot keeps the store
+    old.init()
+    old.add("0a" + "0" * 30, Origin(9, standin.world.guild_id, 6), refused("Asked long ago?"))
+    with sqlite3.connect(old.path) as db:
+        db.execute("UPDATE answers SET created_at = '2020-01-01T00:00:00+00:00'")
+    async with start_bot() as bot:
+        # ANSWER_RETENTION_DAYS (90) applied on start
+        await standin.wait_until(lambda: not bot.store.gap_questions(every_guild=True))
+        bob_q, alice_q = "What are foundation hospitals, bob asks?", "Who is Dave Prentis?"
+        asked = await standin.user_message(bob_q, user="bob", mention_bot=True)
+        await answer_in(standin, asked.id)
+        asked = await standin.user_message(alice_q, user="alice", mention_bot=True)
+        alices = await answer_in(standin, asked.id)
+        await standin.click_button(alices, f"pb:vote:down:{answer_id_of(alices)}", user="bob")
+        await standin.wait_until(lambda: bot.store.votes(answer_id_of(alices)))
+
+        rec = await standin.slash_command("forget", user="bob")
+        text = await ephemeral_text(standin, rec, lambda t: "Deleted" in t)
+        assert "Deleted 1 question you asked" in text and "1 vote you cast" in text
+        with sqlite3.connect(bot.store.path) as db:
+            assert db.execute("SELECT question FROM answers").fetchall() == [(alice_q,)]
+            assert db.execute("SELECT COUNT(*) FROM votes").fetchone() == (0,)
+    bob = str(standin.world.users["bob"])
+    logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert not [m for m in logged if bob in m or bob_q in m or alice_q in m]
