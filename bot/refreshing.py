@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +61,17 @@ class Refresher:
     """Holds who is refreshing (this process: the knowledge base's file lock covers others)
     and runs a refresh, shown in an interaction or quietly."""
 
-    def __init__(self, kb: Any, store: AnswerStore | None = None) -> None:
+    def __init__(
+        self,
+        kb: Any,
+        store: AnswerStore | None = None,
+        after: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
         self.kb = kb
         self.store = store  # where the open gap questions to re-ask are; None: none
+        # run in the background after questions were newly answered (the reply in place)
+        self.after = after
+        self._after_tasks: set[asyncio.Task[Any]] = set()
         self.running: tuple[str, float] | None = None  # who started it, and when
         self._watchers: set[asyncio.Task[None]] = set()
         # what the latest refresh's re-asking found (one refresh at a time: see `claim`)
@@ -99,7 +107,18 @@ class Refresher:
                 )
             except Exception:
                 log.exception("re-asking the open questions after the refresh failed")
+        if self.after is not None and self.last_reasked and self.last_reasked.answered:
+            task = asyncio.create_task(self._after(), name="after-refresh")
+            self._after_tasks.add(task)
+            task.add_done_callback(self._after_tasks.discard)
         return report
+
+    async def _after(self) -> None:
+        assert self.after is not None  # noqa: S101 - only scheduled when set
+        try:
+            await self.after()
+        except Exception:
+            log.exception("the work after a refresh failed")
 
     def reasked_for(self, guild_id: int | None) -> Reasked | None:
         """The latest re-asking as `guild_id`'s moderators may see it."""
@@ -179,5 +198,5 @@ class Refresher:
 
     def cancel(self) -> None:
         """Stop showing progress (on unload); a refresh in its worker thread finishes."""
-        for task in self._watchers:
+        for task in (*self._watchers, *self._after_tasks):
             task.cancel()

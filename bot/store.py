@@ -112,6 +112,18 @@ class GapQuestion:
 
 
 @dataclass(frozen=True)
+class PendingReply:
+    """A re-asked question's new answer (its JSON), to post where the question was asked."""
+
+    id: str
+    guild_id: int | None
+    channel_id: int | None
+    thread_id: int | None
+    message_id: int | None
+    answer: str
+
+
+@dataclass(frozen=True)
 class Forgotten:
     """What a deletion removed."""
 
@@ -322,6 +334,23 @@ class AnswerStore:
                 "INSERT OR REPLACE INTO question_status "
                 "(answer_id, status, refresh, changed_at, answer) VALUES (?, ?, ?, ?, ?)",
                 [(i, status, refresh, _now(), (answers or {}).get(i)) for i in ids],
+            )
+
+    def pending_replies(self) -> list[PendingReply]:
+        """Questions a refresh answered whose askers haven't been told where they asked."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT a.id, a.guild_id, a.channel_id, a.thread_id, a.message_id, s.answer "
+                "FROM answers a JOIN question_status s ON s.answer_id = a.id "
+                "WHERE s.status = 'answered' AND s.notified = 0 AND s.answer IS NOT NULL "
+                "ORDER BY a.created_at, a.id"
+            ).fetchall()
+        return [PendingReply(*r) for r in rows]
+
+    def mark_notified(self, ids: Sequence[str]) -> None:
+        with self._db() as db:
+            db.executemany(
+                "UPDATE question_status SET notified = 1 WHERE answer_id = ?", [(i,) for i in ids]
             )
 
     def purge(self, before: str) -> Forgotten:

@@ -3,6 +3,7 @@ dismiss button, the reply where an answered question was asked, "forget me" and 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import time
@@ -10,6 +11,7 @@ import time
 import pytest
 from bot_harness import TIMEOUT, answer_id_of, answer_in, custom_ids, ephemeral_text
 
+from bot.replying import HEADER
 from bot.settings import DB_FILE
 from bot.store import AnswerStore, Origin
 from index.answering.types import Answer
@@ -157,3 +159,39 @@ async def test_a_member_forgets_everything_and_old_questions_expire(
     bob = str(standin.world.users["bob"])
     logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
     assert not [m for m in logged if bob in m or bob_q in m or alice_q in m]
+
+
+async def test_with_the_setting_the_bot_replies_once_where_an_answered_question_was_asked(
+    standin, start_bot, make_kb
+) -> None:
+    kb = make_kb()
+    await kb.arefresh()
+    async with start_bot(kb=kb, reply_when_answered=True):
+        asked = await standin.user_message(DENTAL_QUESTION, user="bob", mention_bot=True)
+        refusal = await answer_in(standin, asked.id)  # in the thread started from the question
+        (kb.settings.sources_dir / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE)
+        run = await standin.slash_command("refresh", user="moderator")
+        await standin.wait_for_message(
+            lambda m: m.interaction_id == run.id and m.embeds, timeout=TIMEOUT
+        )
+        reply = await standin.wait_for_message(
+            lambda m: m.channel_id == asked.id and m.content.startswith(HEADER), timeout=TIMEOUT
+        )
+        assert int(reply.data["message_reference"]["message_id"]) == refusal.id
+        assert not reply.data["mentions"]  # nobody is pinged
+        answer = await standin.wait_for_message(
+            lambda m: m.channel_id == asked.id and m.id > reply.id and "26.80" in m.text(),
+            timeout=TIMEOUT,
+        )
+        assert "NHS dental charges rise" in answer.text()  # the new source, cited
+
+        # a later refresh changes the article again: the question is answered, not re-told
+        (kb.settings.sources_dir / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE + "\nMore.")
+        run = await standin.slash_command("refresh", user="moderator")
+        await standin.wait_for_message(
+            lambda m: m.interaction_id == run.id and m.embeds and "Updated (1)" in m.text(),
+            timeout=TIMEOUT,
+        )
+        await asyncio.sleep(0.5)
+        told = [m for m in standin.bot_messages() if m.content.startswith(HEADER)]
+        assert told == [reply]
