@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "bot.exts.ask",
+    "bot.exts.digest",
     "bot.exts.feedback",
     "bot.exts.gaps",
     "bot.exts.guilds",

@@ -62,3 +62,30 @@ def gaps_page(gaps: Sequence[Gap], page: int, status: str, since: int) -> discor
         "dismiss a gap that isn't about policy"
     )
     return embed
+
+
+DIGEST_GAPS = 5  # the top open gaps in a digest: what a moderator can act on this week
+LEGEND = "🟦 asked · 🟩 answered · 🟨 refused · 🟥 voted 👎"
+
+
+def digest_embed(days: Sequence[tuple[str, list[int]]], top: Sequence[Gap]) -> discord.Embed:
+    """The digest: totals over `days` (oldest first, each with asked, answered, refused,
+    👎), the chart (attached as digest.png) and the most asked open gaps."""
+    totals = [sum(counts[k] for _, counts in days) for k in range(4)]
+    first, last = (days[0][0], days[-1][0]) if days else ("", "")
+    embed = discord.Embed(
+        title=f"Digest: {first} to {last}",
+        description=(
+            f"**{totals[0]}** questions asked, **{totals[1]}** answered, **{totals[2]}** "
+            f"refused; **{totals[3]}** answers voted 👎.\n{LEGEND} (per day, oldest left)"
+        ),
+        colour=discord.Colour.gold(),
+    )
+    embed.set_image(url="attachment://digest.png")
+    lines = [gap_lines(k + 1, g) for k, g in enumerate(top[:DIGEST_GAPS])]
+    embed.add_field(
+        name="Top open gaps (see /gaps)",
+        value=T.trim("\n".join(lines), T.FIELD_VALUE) if lines else "None: nothing is open.",
+        inline=False,
+    )
+    return embed

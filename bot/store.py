@@ -336,6 +336,25 @@ class AnswerStore:
                 [(i, status, refresh, _now(), (answers or {}).get(i)) for i in ids],
             )
 
+    def daily_counts(self, guild_id: int | None, since: str) -> dict[str, list[int]]:
+        """Per day (UTC, "YYYY-MM-DD") since `since`, in `guild_id`: questions asked,
+        answered, refused, and 👎 votes cast."""
+        days: dict[str, list[int]] = {}
+        with self._db() as db:
+            for day, asked, refused in db.execute(
+                "SELECT substr(created_at, 1, 10), COUNT(*), SUM(refused) FROM answers "
+                "WHERE guild_id IS ? AND created_at >= ? GROUP BY 1",
+                (guild_id, since),
+            ):
+                days[day] = [asked, asked - refused, refused, 0]
+            for day, down in db.execute(
+                "SELECT substr(voted_at, 1, 10), COUNT(*) FROM votes "
+                "WHERE guild_id IS ? AND vote < 0 AND voted_at >= ? GROUP BY 1",
+                (guild_id, since),
+            ):
+                days.setdefault(day, [0, 0, 0, 0])[3] = down
+        return days
+
     def pending_replies(self) -> list[PendingReply]:
         """Questions a refresh answered whose askers haven't been told where they asked."""
         with self._db() as db:

@@ -224,3 +224,39 @@ def test_privacy_and_gap_settings() -> None:
     assert set_.digest_interval == 86400
     with pytest.raises(UsageError, match="ANSWER_RETENTION_DAYS"):
         BotSettings.from_env({"ANSWER_RETENTION_DAYS": "0"}, data_dir=Path("d"))
+
+
+def test_the_chart_is_a_png_with_bars_to_scale() -> None:
+    import struct
+    import zlib
+
+    from bot.chart import BAR, HEIGHT, MARGIN, SERIES, bar_chart
+
+    png = bar_chart([[4, 2, 2, 1], [0, 0, 0, 0], [8, 8, 0, 0]])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (2 * MARGIN + 3 * 6 * BAR, HEIGHT)
+    idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]
+    raw = zlib.decompress(idat)
+    rows = [raw[y * (3 * width + 1) + 1 : (y + 1) * (3 * width + 1)] for y in range(height)]
+
+    def bar_height(day: int, series: int) -> int:
+        x = MARGIN + day * 6 * BAR + BAR + series * BAR
+        colour = bytes(SERIES[series])
+        return sum(row[3 * x : 3 * x + 3] == colour for row in rows)
+
+    plot = HEIGHT - 2 * MARGIN
+    assert bar_height(2, 0) == plot and bar_height(0, 0) == plot // 2  # 8 is the top; 4 half
+    assert bar_height(0, 3) == round(plot / 8) and bar_height(1, 0) == 0
+
+
+def test_the_chart_stays_off_the_answering_path() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, bot.client, bot.exts.digest, bot.exts.ask, bot.asking; "
+        "print('bot.chart' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -14,7 +14,7 @@ from bot_harness import TIMEOUT, answer_id_of, answer_in, custom_ids, ephemeral_
 from bot.replying import HEADER
 from bot.settings import DB_FILE
 from bot.store import AnswerStore, Origin
-from index.answering.types import Answer
+from index.answering.types import Answer, Citation
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -195,3 +195,26 @@ async def test_with_the_setting_the_bot_replies_once_where_an_answered_question_
         await asyncio.sleep(0.5)
         told = [m for m in standin.bot_messages() if m.content.startswith(HEADER)]
         assert told == [reply]
+
+
+async def test_the_digest_posts_a_chart_and_the_top_open_gaps(standin, start_bot) -> None:
+    mod_log = standin.world.channels["mod-log"]
+    async with start_bot(moderator_channel_id=mod_log) as bot:
+        seed_gaps(bot, standin.world.guild_id)  # nine refused questions today
+        c = Citation(1, "T", "t.md", "t.md", "quote", 0.5, 0, 5)
+        here = Origin(1, standin.world.guild_id, 6)
+        bot.store.add("aa" + "0" * 30, here, Answer("Q?", "q [1]", False, [c]))
+        bot.store.vote("aa" + "0" * 30, 2, -1, standin.world.guild_id)
+        message = await bot.get_cog("Digest").post_digest()
+        posted = standin.messages[message.id]
+        assert posted.channel_id == mod_log
+        assert [a["filename"] for a in posted.data["attachments"]] == ["digest.png"]
+        embed = posted.embeds[0]
+        assert embed["image"]["url"] == "attachment://digest.png"
+        assert embed["description"].startswith(
+            "**10** questions asked, **1** answered, **9** refused; **1** answers voted 👎"
+        )
+        top = embed["fields"][0]["value"]
+        assert top.startswith("**1.** asked 3× by 2 members") and "Secret other guild" not in top
+        assert [f"**{n}.**" in top for n in range(1, 7)] == [True] * 5 + [False]
+        assert "77001" not in posted.text()
