@@ -155,7 +155,7 @@ def main() -> None:
         )
     # the cost of grouping itself, on random unit vectors of the model's size
     rng = np.random.default_rng(0)
-    for n in (200, 1000):
+    for n in (200, 1000, 2000):
         v = rng.standard_normal((n, vectors["tune"].shape[1])).astype(np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         v[n // 2 :] = v[: n - n // 2] + 0.3 * v[n // 2 :]  # half near-duplicates: many merges

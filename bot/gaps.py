@@ -28,6 +28,10 @@ Embed = Callable[[list[str]], Any]  # texts -> unit vectors, one row each
 # on the tuning half of bench/gaps/questions.txt by bench/gap_grouping.py (pairwise F1
 # there and on the held-out half in docs/benchmarks.md).
 GROUP_SIMILARITY = 0.40
+# Distinct questions grouped per guild, the most recently asked: grouping costs n² memory
+# and time (2,000: 0.6 s and 16 MB; 3,000: 3.3 s in float64; bench/gap_grouping.py).
+# Older ones beyond it are left out of the gaps until retention deletes them.
+MAX_GROUPED = 2000
 EXAMPLES = 3  # example questions per gap: enough to see what it is about, short in Discord
 ID_CHARS = 12  # of the first question's answer id: unique enough within one store
 
@@ -84,15 +88,20 @@ class Gap:
         }
 
 
-def group(vectors: np.ndarray, threshold: float = GROUP_SIMILARITY) -> list[list[int]]:
+def group(
+    vectors: np.ndarray, threshold: float = GROUP_SIMILARITY, weights: Sequence[int] = ()
+) -> list[list[int]]:
     """Average-linkage clusters of unit `vectors` (rows), as lists of row numbers ordered by
-    their first row. Ties go to the lowest rows, so the result depends on the order only."""
+    their first row. Ties go to the lowest rows, so the result depends on the order only.
+    `weights`: how many questions each row stands for (a question asked word for word
+    several times is one row), 1 each by default."""
     n = len(vectors)
     if n == 0:
         return []
-    sim = np.asarray(vectors, dtype=np.float64) @ np.asarray(vectors, dtype=np.float64).T
+    v = np.asarray(vectors, dtype=np.float32)
+    sim = v @ v.T
     np.fill_diagonal(sim, -np.inf)
-    sizes = np.ones(n)
+    sizes = np.asarray(weights, dtype=np.float32) if len(weights) else np.ones(n, np.float32)
     members: list[list[int]] = [[i] for i in range(n)]
     while True:
         i, j = divmod(int(np.argmax(sim)), n)
@@ -145,13 +154,18 @@ def find_gaps(
         if since_days is not None
         else ""
     )
-    by_guild: dict[int | None, list[int]] = {}
+    # per guild, one row per distinct question (its first asking), weighted by how often
+    by_guild: dict[int | None, dict[str, list[int]]] = {}
     for row, q in enumerate(questions):
-        by_guild.setdefault(q.guild_id, []).append(row)
+        by_guild.setdefault(q.guild_id, {}).setdefault(_key(q.question), []).append(row)
     gaps = []
-    for rows in by_guild.values():
-        for cluster in group(vectors[rows], threshold):
-            members = [questions[rows[k]] for k in cluster]
+    for distinct in by_guild.values():
+        kept = list(distinct.values())
+        kept = sorted(kept, key=lambda rows: rows[-1])[-MAX_GROUPED:]  # the latest asked
+        kept.sort(key=lambda rows: rows[0])
+        firsts = [rows[0] for rows in kept]
+        for cluster in group(vectors[firsts], threshold, [len(rows) for rows in kept]):
+            members = sorted((questions[r] for k in cluster for r in kept[k]), key=_order)
             gap = _gap(members, since)
             if gap is not None:
                 gaps.append(gap)
@@ -159,6 +173,14 @@ def find_gaps(
     gaps.sort(key=lambda g: g.last_asked, reverse=True)  # stable sorts: the last key first
     gaps.sort(key=lambda g: (STATUS_ORDER[g.status], -g.count))
     return gaps
+
+
+def _key(question: str) -> str:
+    return " ".join(question.casefold().split())
+
+
+def _order(q: GapQuestion) -> tuple[str, str]:
+    return q.created_at, q.id
 
 
 def _gap(members: list[GapQuestion], since: str) -> Gap | None:
@@ -195,7 +217,7 @@ def _examples(questions: list[GapQuestion]) -> list[str]:
     """Up to EXAMPLES distinct questions, the most asked first (then the earliest)."""
     seen: dict[str, tuple[int, str]] = {}
     for q in questions:
-        key = " ".join(q.question.casefold().split())
+        key = _key(q.question)
         count, text = seen.get(key, (0, q.question))
         seen[key] = (count + 1, text)
     ranked = sorted(seen.values(), key=lambda ct: -ct[0])  # stable: earliest among equals

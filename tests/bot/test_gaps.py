@@ -260,3 +260,15 @@ def test_the_chart_stays_off_the_answering_path() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_only_the_latest_distinct_questions_are_grouped(
+    store: AnswerStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.gaps.MAX_GROUPED", 2)
+    for n, q in enumerate(["dental?", "abortion?", "vaccine?", "dental?"], 1):
+        store.add(aid(n), Origin(1, 10, 20), refused(q))
+        at(store, aid(n), f"2026-01-0{n}T00:00:00+00:00")
+    gaps = find_gaps(store, topic_embed, 10)
+    # "dental?" was asked last (twice in all), "vaccine?" before it; "abortion?" is left out
+    assert sorted((g.questions[0], g.count) for g in gaps) == [("dental?", 2), ("vaccine?", 1)]
