@@ -124,8 +124,10 @@ def embeddings(store: AnswerStore, questions: Sequence[GapQuestion], embed: Embe
     stored = store.vectors(ids)
     missing = [q for q in questions if q.id not in stored]
     if missing:
-        made = np.asarray(embed([q.question for q in missing]), dtype=np.float32)
-        new = {q.id: made[k].tobytes() for k, q in enumerate(missing)}
+        texts = list(dict.fromkeys(q.question for q in missing))  # each text once
+        made = np.asarray(embed(texts), dtype=np.float32)
+        row = {t: k for k, t in enumerate(texts)}
+        new = {q.id: made[row[q.question]].tobytes() for q in missing}
         store.put_vectors(new)
         stored.update(new)
     if not ids:

@@ -93,6 +93,10 @@ def test_embeddings_are_made_once_and_kept(store: AnswerStore) -> None:
     store.add(aid(2), Origin(1, 10, 20), refused("abortion?"))
     find_gaps(store, counting, 10)
     assert calls == [["dental?"], ["abortion?"]]
+    store.add(aid(3), Origin(1, 10, 20), refused("vaccine?"))
+    store.add(aid(4), Origin(2, 10, 20), refused("vaccine?"))
+    find_gaps(store, counting, 10)
+    assert calls[-1] == ["vaccine?"]  # asked twice, embedded once
 
 
 def test_since_counts_only_recent_questions_and_keeps_the_gap_id(store: AnswerStore) -> None:
