@@ -275,20 +275,27 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 def _after_change(args: argparse.Namespace, kb: KnowledgeBase, result: dict[str, Any]) -> int:
     from index.errors import RefreshInProgress
-    from policybot.output import print_report
+    from policybot.output import print_reasked, print_report
 
-    report = None
+    report = reasked = None
     if not args.no_index:
         try:
             report = kb.refresh(progress=_progress)
         except RefreshInProgress as e:  # the file is saved; the running refresh or the next
             result = {**result, "note": f"{e}; the change will be indexed by the next refresh"}
+        else:
+            reasked = _reask(kb, kb.settings, report)
     if args.json:
-        _emit({**result, "index": report.to_json() if report else None})
+        index = report.to_json() if report else None
+        if index is not None and reasked is not None:
+            index["gaps"] = reasked.to_json()
+        _emit({**result, "index": index})
     else:
         print(" ".join(f"{k}: {v}" for k, v in result.items() if v))
         if report:
             print_report(report)
+        if reasked is not None:
+            print_reasked(reasked)
     return 0
 
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 from bot.settings import DB_FILE
 from bot.store import AnswerStore, Origin
@@ -145,3 +150,49 @@ def test_index_asks_the_open_questions_again_and_says_which_it_answered(tmp_path
     (sources / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE + "\nMore.\n", encoding="utf-8")
     changed = json.loads(run(*where, "index", "--json", cwd=tmp_path).stdout)
     assert changed["gaps"]["open"] == 2 and changed["gaps"]["answered"] == []
+
+
+class _Page(BaseHTTPRequestHandler):
+    """Serves the saved social-care article that tests/index/test_intake.py fetches."""
+
+    def do_GET(self) -> None:
+        body = (
+            SEED_SOURCES.parent / "tests" / "data" / "pages" / "social-care-cap.html"
+        ).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_add_asks_the_open_questions_again_too(
+    site: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_FETCH_ALLOW_PRIVATE", "1")  # the test site is on 127.0.0.1
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    shutil.copytree(SEED_SOURCES, sources)
+    store = AnswerStore(data / DB_FILE)
+    store.init()
+    question = "What is the most anyone in England will pay for personal care?"
+    store.add("c1" + "0" * 30, Origin(1, 10, 20), refused(question))
+    where = ("--sources", str(sources), "--data", str(data))
+    done = run(*where, "add", "--json", f"{site}/2013/07/social-care-cap", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["index"]["gaps"]["answered"] == [question]
+    assert [q.status for q in store.gap_questions(10)] == ["answered"]
