@@ -1,7 +1,7 @@
 """How well gaps group questions by meaning: pairwise F1 of bot.gaps.group on a labelled file.
 
 bench/gaps/questions.txt holds health-policy questions members might ask, in 13 topics
-(7 that the seed library covers, 6 it doesn't), plus off-topic noise (each its own group).
+(6 that the seed library covers, 7 it doesn't), plus off-topic noise (each its own group).
 Its lines alternate between two halves within each topic: the cosine threshold is chosen
 on the tuning half only, then the held-out half is scored once at that threshold.
 
