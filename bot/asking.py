@@ -71,11 +71,7 @@ async def answer_and_deliver(
             except TimeoutError:
                 # The worker thread may stay stuck on a hung store; the slot and the user
                 # don't, and the bounded workers keep such threads from piling up.
-                log.warning(
-                    "no answer within %.0f s for user %s",
-                    bot.config.answer_timeout,
-                    origin.user_id,
-                )
+                log.warning("no answer within %.0f s", bot.config.answer_timeout)
                 raise TooSlow(
                     "That took too long: the library or the language model isn't responding. "
                     "Please try again shortly."
@@ -96,7 +92,6 @@ async def answer_and_deliver(
         refused=answer.refused,
         latency_ms=(time.monotonic() - ticket.admitted_at) * 1000,
         answer_id=answer_id,
-        user_id=origin.user_id,
         question=question,
     )
     return answer_id

@@ -25,9 +25,12 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = (
     "bot.exts.ask",
+    "bot.exts.digest",
     "bot.exts.feedback",
+    "bot.exts.gaps",
     "bot.exts.guilds",
     "bot.exts.library",
+    "bot.exts.privacy",
     "bot.exts.refresh",
     "bot.exts.sources",
 )
@@ -85,7 +88,8 @@ class PolicyBot(commands.AutoShardedBot):
         self.kb = kb
         self.config = config
         self.store = store
-        self.refresher = Refresher(kb)  # shared by /refresh, /source and the schedule
+        # shared by /refresh, /source and the schedule
+        self.refresher = Refresher(kb, store, after=self._after_refresh)
         self.throttle = Throttle(
             config.cooldown_rate, config.cooldown_seconds, config.max_in_flight, config.max_queued
         )
@@ -198,6 +202,13 @@ class PolicyBot(commands.AutoShardedBot):
         guild = discord.Object(guild_id)
         self.tree.copy_global_to(guild=guild)
         return await self.tree.sync(guild=guild)
+
+    async def _after_refresh(self) -> None:
+        """A refresh answered open questions: reply where they were asked, when set to."""
+        if self.config.reply_when_answered:
+            from bot.replying import reply_where_asked
+
+            await reply_where_asked(self)
 
     def is_moderator(self, member: discord.abc.User, permissions: discord.Permissions) -> bool:
         """Manage Server (in `permissions`) or one of MODERATOR_ROLE_IDS."""

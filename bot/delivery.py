@@ -58,7 +58,9 @@ class ChannelDelivery:
     """Messages in a channel or thread; the first may reply to the question's message."""
 
     def __init__(
-        self, channel: discord.abc.Messageable, reference: discord.Message | None = None
+        self,
+        channel: discord.abc.Messageable,
+        reference: discord.Message | discord.PartialMessage | None = None,
     ) -> None:
         self.channel = channel
         self.reference = reference

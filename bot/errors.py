@@ -119,14 +119,14 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
     if unexpected:
         _log(error, where)
     elif not _log_store_outage(error, where):
-        log.info("refused %s for user %s: %s", command, interaction.user.id, message)
+        log.info("refused %s: %s", command, message)  # never who: issue 25
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
-        log.warning("could not tell user %s about an error", interaction.user.id, exc_info=True)
+        log.warning("could not tell a user about an error in %s", where, exc_info=True)
 
 
 async def report_message_error(message: discord.Message, error: BaseException) -> None:

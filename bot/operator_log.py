@@ -1,7 +1,8 @@
 """The operator's view: one log line per answer, per refresh and per moderator action.
 
-Lines are `key=value` so they can be grepped and parsed. A question's text is personal and
-stays out of the log unless LOG_LEVEL=DEBUG; the token never appears in any of them."""
+Lines are `key=value` so they can be grepped and parsed. A question's text and who asked it
+are personal: the asker never appears, the text only at LOG_LEVEL=DEBUG (an operator's
+choice while debugging); the token never appears in any of them."""
 
 from __future__ import annotations
 
@@ -33,18 +34,16 @@ def log_answer(
     refused: bool,
     latency_ms: float,
     answer_id: str,
-    user_id: int,
     question: str,
 ) -> None:
     log.info(
-        "answer guild=%s channel=%s mode=%s refused=%s latency_ms=%.0f id=%s user=%s",
+        "answer guild=%s channel=%s mode=%s refused=%s latency_ms=%.0f id=%s",
         guild_id or "dm",
         channel,
         mode,
         "yes" if refused else "no",
         latency_ms,
         answer_id,
-        user_id,
     )
     log.debug("answer id=%s question=%r", answer_id, question)
 

@@ -1,5 +1,6 @@
 """One refresh of the index at a time, whoever starts it: /refresh, /source add|remove, or
-the schedule. Shown in an interaction as progress, then the diff."""
+the schedule. Shown in an interaction as progress, then the diff and which open gap
+questions the refresh now answers (bot/reasking.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,9 @@ from bot import text as T
 from bot.delivery import NO_PINGS
 from bot.errors import explain
 from bot.operator_log import log_refresh
+from bot.reasking import Reasked, reask
 from bot.render_admin import progress_text, refresh_report
+from bot.store import AnswerStore
 from index.errors import RefreshInProgress
 
 log = logging.getLogger(__name__)
@@ -58,10 +61,21 @@ class Refresher:
     """Holds who is refreshing (this process: the knowledge base's file lock covers others)
     and runs a refresh, shown in an interaction or quietly."""
 
-    def __init__(self, kb: Any) -> None:
+    def __init__(
+        self,
+        kb: Any,
+        store: AnswerStore | None = None,
+        after: Callable[[], Awaitable[Any]] | None = None,
+    ) -> None:
         self.kb = kb
+        self.store = store  # where the open gap questions to re-ask are; None: none
+        # run in the background after questions were newly answered (the reply in place)
+        self.after = after
+        self._after_tasks: set[asyncio.Task[Any]] = set()
         self.running: tuple[str, float] | None = None  # who started it, and when
         self._watchers: set[asyncio.Task[None]] = set()
+        # what the latest refresh's re-asking found (one refresh at a time: see `claim`)
+        self.last_reasked: Reasked | None = None
 
     def busy(self) -> str | None:
         """Who is refreshing and for how long, or None when nobody is."""
@@ -82,7 +96,33 @@ class Refresher:
             self.running = None
 
     async def run(self, progress: Callable[[str, int, int], None] | None = None) -> Any:
-        return await self.kb.arefresh(progress=progress)
+        """Refresh, then re-ask the open gap questions (`last_reasked`). A failure to
+        re-ask is logged: the refresh itself has succeeded and its report still shows."""
+        self.last_reasked = None
+        report = await self.kb.arefresh(progress=progress)
+        if self.store is not None:
+            try:
+                self.last_reasked = await asyncio.to_thread(
+                    reask, self.store, self.kb.answer_sync, report, progress
+                )
+            except Exception:
+                log.exception("re-asking the open questions after the refresh failed")
+        if self.after is not None and self.last_reasked and self.last_reasked.answered:
+            task = asyncio.create_task(self._after(), name="after-refresh")
+            self._after_tasks.add(task)
+            task.add_done_callback(self._after_tasks.discard)
+        return report
+
+    async def _after(self) -> None:
+        assert self.after is not None  # noqa: S101 - only scheduled when set
+        try:
+            await self.after()
+        except Exception:
+            log.exception("the work after a refresh failed")
+
+    def reasked_for(self, guild_id: int | None) -> Reasked | None:
+        """The latest re-asking as `guild_id`'s moderators may see it."""
+        return None if self.last_reasked is None else self.last_reasked.for_guild(guild_id)
 
     async def run_shown(self, interaction: discord.Interaction, header: str = "") -> Any:
         """Refresh, editing the (deferred) response: `header`, progress, then the diff.
@@ -111,7 +151,8 @@ class Refresher:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         log_refresh(report, by=f"user:{interaction.user.id}", guild_id=interaction.guild_id)
-        await self._show(interaction, header or None, refresh_report(report))
+        embed = refresh_report(report, self.reasked_for(interaction.guild_id))
+        await self._show(interaction, header or None, embed)
         return report
 
     async def _watch(
@@ -157,5 +198,5 @@ class Refresher:
 
     def cancel(self) -> None:
         """Stop showing progress (on unload); a refresh in its worker thread finishes."""
-        for task in self._watchers:
+        for task in (*self._watchers, *self._after_tasks):
             task.cancel()

@@ -86,8 +86,10 @@ def _listing(items: Sequence[str], limit: int = LIST_FIELD) -> str:
     return "\n".join(lines)
 
 
-def refresh_report(report: Any) -> discord.Embed:
-    """The diff of a refresh: added, updated, removed, and skipped files with reasons."""
+def refresh_report(report: Any, reasked: Any = None) -> discord.Embed:
+    """The diff of a refresh: added, updated, removed, and skipped files with reasons; and,
+    when it re-asked the open gap questions (`reasked`, this guild's only), which it now
+    answers."""
     changed = bool(report.added or report.updated or report.removed)
     embed = discord.Embed(
         title="Index refreshed" if changed else "Index refreshed: no changes",
@@ -102,6 +104,13 @@ def refresh_report(report: Any) -> discord.Embed:
     embed.add_field(name=f"Removed ({len(report.removed)})", value=_listing(report.removed))
     skipped = [f"{s.path}: {s.reason}" for s in report.skipped]
     embed.add_field(name=f"Skipped ({len(skipped)})", value=_listing(skipped), inline=False)
+    if reasked is not None and reasked.open:
+        line = reasked.line()
+        embed.add_field(
+            name=T.trim(line[0].upper() + line[1:], T.FIELD_NAME),
+            value=_listing([a.question for a in reasked.answered]),
+            inline=False,
+        )
     return embed
 
 

@@ -57,9 +57,7 @@ def run(
         return 1
 
 
-def _bot(
-    settings: Settings, config: BotSettings, kb: KnowledgeBase | None, **kw: Any
-) -> PolicyBot:
+def _bot(settings: Settings, config: BotSettings, kb: KnowledgeBase | None, **kw: Any) -> PolicyBot:
     return PolicyBot(kb or KnowledgeBase(settings), config, AnswerStore(config.db_path), **kw)
 
 

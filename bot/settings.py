@@ -68,6 +68,12 @@ class BotSettings:
     # Docker stops a container with SIGKILL 10 s after SIGTERM (Kubernetes after 30 s): 8 s
     # for answers in flight leaves time to apologise and close the gateway before that.
     shutdown_grace: float = 8.0
+    # Questions are personal data: older ones are deleted with their answers, votes and gap
+    # entries. 90 days covers a quarter's gaps for moderators without keeping more.
+    answer_retention_days: int = 90
+    # After a refresh answers an open gap question, reply once where it was asked.
+    reply_when_answered: bool = False
+    digest_interval: float = 0.0  # seconds between digests to MODERATOR_CHANNEL_ID; 0: none
 
     def serves(self, guild_id: int | None) -> bool:
         """Whether questions from this guild are answered (None: a DM, served only when the
@@ -126,4 +132,7 @@ class BotSettings:
             health_port=env_int(env, "HEALTH_PORT", None, minimum=1),
             health_host=env.get("HEALTH_HOST", "").strip() or "127.0.0.1",
             shutdown_grace=env_float(env, "SHUTDOWN_GRACE_SECONDS", 8.0),
+            answer_retention_days=env_int(env, "ANSWER_RETENTION_DAYS", 90, minimum=1) or 90,
+            reply_when_answered=env_bool(env, "GAPS_REPLY_WHEN_ANSWERED", False),
+            digest_interval=_duration(env, "DIGEST_INTERVAL"),
         )

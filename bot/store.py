@@ -1,4 +1,5 @@
-"""Answers, votes and thread history in SQLite (in the data folder).
+"""Answers, votes, thread history and the status of unanswered questions in SQLite (in
+the data folder).
 
 Every call opens its own connection in a worker thread (the `a*` methods), so the event
 loop never waits on the disk and several bot processes can share the file (WAL mode)."""
@@ -11,7 +12,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from index.answering.types import Answer, Citation, Turn
@@ -29,7 +30,8 @@ CREATE TABLE IF NOT EXISTS answers (
     answer TEXT NOT NULL,
     refused INTEGER NOT NULL,
     mode TEXT NOT NULL,
-    citations TEXT NOT NULL
+    citations TEXT NOT NULL,
+    reason TEXT
 );
 CREATE INDEX IF NOT EXISTS answers_by_thread ON answers (thread_id, created_at);
 CREATE TABLE IF NOT EXISTS votes (
@@ -41,8 +43,28 @@ CREATE TABLE IF NOT EXISTS votes (
     PRIMARY KEY (answer_id, user_id)
 );
 CREATE INDEX IF NOT EXISTS votes_by_time ON votes (vote, voted_at);
+CREATE INDEX IF NOT EXISTS answers_by_time ON answers (created_at);
+CREATE INDEX IF NOT EXISTS answers_by_user ON answers (user_id);
+-- A question of a gap is open until a refresh answers it or a moderator dismisses it: the
+-- row says which (no row: open). `answer` is the refresh's new answer, as JSON, for the
+-- reply in place; `notified` whether that reply was made.
+CREATE TABLE IF NOT EXISTS question_status (
+    answer_id TEXT PRIMARY KEY REFERENCES answers (id),
+    status TEXT NOT NULL CHECK (status IN ('answered', 'dismissed')),
+    refresh TEXT,
+    changed_at TEXT NOT NULL,
+    answer TEXT,
+    notified INTEGER NOT NULL DEFAULT 0
+);
+-- Each gap question's embedding, made once (grouping re-reads them on every /gaps).
+CREATE TABLE IF NOT EXISTS question_vectors (
+    answer_id TEXT PRIMARY KEY REFERENCES answers (id),
+    vector BLOB NOT NULL
+);
 """
-SCHEMA_VERSION = 1  # 1: votes remember the guild they were cast in (for /feedback per guild)
+# 1: votes remember the guild they were cast in (for /feedback per guild)
+# 2: answers keep why they were refused (for /gaps)
+SCHEMA_VERSION = 2
 
 
 def _migrate(db: sqlite3.Connection) -> None:
@@ -50,6 +72,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version >= SCHEMA_VERSION:
         return
+    if "reason" not in {row[1] for row in db.execute("PRAGMA table_info(answers)")}:
+        db.execute("ALTER TABLE answers ADD COLUMN reason TEXT")
     columns = {row[1] for row in db.execute("PRAGMA table_info(votes)")}
     if "guild_id" not in columns:
         db.execute("ALTER TABLE votes ADD COLUMN guild_id INTEGER")
@@ -69,6 +93,42 @@ class Origin:
     guild_id: int | None
     channel_id: int | None
     thread_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    """A question that belongs in a gap: refused, or its answer voted 👎 where it was asked.
+    `user_id` is only ever counted (askers), never shown."""
+
+    id: str
+    guild_id: int | None
+    created_at: str
+    user_id: int
+    question: str
+    refused: bool
+    reason: str | None
+    status: str  # "open", "answered" or "dismissed"
+    refresh: str | None  # the refresh that answered it
+
+
+@dataclass(frozen=True)
+class PendingReply:
+    """A re-asked question's new answer (its JSON), to post where the question was asked."""
+
+    id: str
+    guild_id: int | None
+    channel_id: int | None
+    thread_id: int | None
+    message_id: int | None
+    answer: str
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What a deletion removed."""
+
+    questions: int
+    votes: int
 
 
 @dataclass(frozen=True)
@@ -117,7 +177,9 @@ class AnswerStore:
             c.setdefault("page", None)
         with self._db() as db:
             db.execute(
-                "INSERT INTO answers VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO answers (id, created_at, guild_id, channel_id, thread_id, "
+                "message_id, user_id, question, answer, refused, mode, citations, reason) "
+                "VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     answer_id,
                     _now(),
@@ -130,6 +192,7 @@ class AnswerStore:
                     int(answer.refused),
                     answer.mode,
                     json.dumps(citations, ensure_ascii=False),
+                    answer.reason,
                 ),
             )
 
@@ -209,6 +272,125 @@ class AnswerStore:
             ).fetchall()
         return [_downvoted(r) for r in rows]
 
+    # -- gaps: refused and 👎 questions, their status and embeddings -------------------------
+    def gap_questions(
+        self, guild_id: int | None = None, *, every_guild: bool = False
+    ) -> list[GapQuestion]:
+        """The questions of `guild_id`'s gaps (or of every guild's), oldest first: that
+        order is the grouping's, so the same store always gives the same groups."""
+        where = "" if every_guild else "AND a.guild_id IS ?"
+        with self._db() as db:
+            rows = db.execute(
+                f"""
+                SELECT a.id, a.guild_id, a.created_at, a.user_id, a.question, a.refused,
+                       a.reason, COALESCE(s.status, 'open'), s.refresh
+                FROM answers a LEFT JOIN question_status s ON s.answer_id = a.id
+                WHERE (a.refused = 1 OR EXISTS (
+                    SELECT 1 FROM votes v WHERE v.answer_id = a.id AND v.vote < 0
+                    AND v.guild_id IS a.guild_id)) {where}
+                ORDER BY a.created_at, a.id
+                """,  # noqa: S608 - `where` is one of two fixed strings
+                () if every_guild else (guild_id,),
+            ).fetchall()
+        return [
+            GapQuestion(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8]) for r in rows
+        ]
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored embeddings of these questions (those made already)."""
+        out: dict[str, bytes] = {}
+        with self._db() as db:
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                out.update(
+                    db.execute(
+                        f"SELECT answer_id, vector FROM question_vectors "  # noqa: S608
+                        f"WHERE answer_id IN ({marks})",
+                        chunk,
+                    ).fetchall()
+                )
+        return out
+
+    def put_vectors(self, vectors: dict[str, bytes]) -> None:
+        with self._db() as db:
+            db.executemany("INSERT OR REPLACE INTO question_vectors VALUES (?, ?)", vectors.items())
+
+    def set_status(
+        self,
+        ids: Sequence[str],
+        status: str,
+        refresh: str | None = None,
+        answers: dict[str, str] | None = None,
+    ) -> None:
+        """Mark questions answered (by `refresh`, with their new answers as JSON) or
+        dismissed; `status` "open" reopens them."""
+        with self._db() as db:
+            if status == "open":
+                db.executemany(
+                    "DELETE FROM question_status WHERE answer_id = ?", [(i,) for i in ids]
+                )
+                return
+            db.executemany(
+                "INSERT OR REPLACE INTO question_status "
+                "(answer_id, status, refresh, changed_at, answer) VALUES (?, ?, ?, ?, ?)",
+                [(i, status, refresh, _now(), (answers or {}).get(i)) for i in ids],
+            )
+
+    def daily_counts(self, guild_id: int | None, since: str) -> dict[str, list[int]]:
+        """Per day (UTC, "YYYY-MM-DD") since `since`, in `guild_id`: questions asked,
+        answered, refused, and 👎 votes cast."""
+        days: dict[str, list[int]] = {}
+        with self._db() as db:
+            for day, asked, refused in db.execute(
+                "SELECT substr(created_at, 1, 10), COUNT(*), SUM(refused) FROM answers "
+                "WHERE guild_id IS ? AND created_at >= ? GROUP BY 1",
+                (guild_id, since),
+            ):
+                days[day] = [asked, asked - refused, refused, 0]
+            for day, down in db.execute(
+                "SELECT substr(voted_at, 1, 10), COUNT(*) FROM votes "
+                "WHERE guild_id IS ? AND vote < 0 AND voted_at >= ? GROUP BY 1",
+                (guild_id, since),
+            ):
+                days.setdefault(day, [0, 0, 0, 0])[3] = down
+        return days
+
+    def pending_replies(self) -> list[PendingReply]:
+        """Questions a refresh answered whose askers haven't been told where they asked."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT a.id, a.guild_id, a.channel_id, a.thread_id, a.message_id, s.answer "
+                "FROM answers a JOIN question_status s ON s.answer_id = a.id "
+                "WHERE s.status = 'answered' AND s.notified = 0 AND s.answer IS NOT NULL "
+                "ORDER BY a.created_at, a.id"
+            ).fetchall()
+        return [PendingReply(*r) for r in rows]
+
+    def mark_notified(self, ids: Sequence[str]) -> None:
+        with self._db() as db:
+            db.executemany(
+                "UPDATE question_status SET notified = 1 WHERE answer_id = ?", [(i,) for i in ids]
+            )
+
+    def purge(self, before: str) -> Forgotten:
+        """Delete the questions asked before `before` (an ISO time) with their answers, the
+        votes on them, their status and embeddings: ANSWER_RETENTION_DAYS."""
+        with self._db() as db:
+            return _delete(db, "created_at < ?", (before,))
+
+    def expire(self, days: int) -> Forgotten:
+        """Apply ANSWER_RETENTION_DAYS: forget questions older than `days` days."""
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+        return self.purge(cutoff.isoformat(timespec="seconds"))
+
+    def forget_user(self, user_id: int) -> Forgotten:
+        """Delete everything `user_id` asked (with its answers, votes, gap entries) and every
+        vote they cast: a member's "forget me"."""
+        with self._db() as db:
+            gone = _delete(db, "user_id = ?", (user_id,))
+            votes = db.execute("DELETE FROM votes WHERE user_id = ?", (user_id,)).rowcount
+        return Forgotten(gone.questions, gone.votes + votes)
+
     # -- async wrappers: the event loop never touches the disk ------------------------------
     async def ainit(self) -> None:
         await asyncio.to_thread(self.init)
@@ -235,6 +417,26 @@ class AnswerStore:
 
     async def arecent_downvoted(self, limit: int, guild_id: int | None) -> list[DownvotedAnswer]:
         return await asyncio.to_thread(self.recent_downvoted, limit, guild_id)
+
+
+SQL_VARIABLES = 500  # well under SQLite's limit on ? per statement (32766; 999 before 3.32)
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), SQL_VARIABLES):
+        yield ids[start : start + SQL_VARIABLES]
+
+
+def _delete(db: sqlite3.Connection, where: str, args: tuple) -> Forgotten:
+    """Delete the answers matching `where` (a fixed string of this module) and all that
+    hangs on them: votes, gap status, embeddings."""
+    ids = f"SELECT id FROM answers WHERE {where}"  # noqa: S608
+    removed = {}
+    for table in ("votes", "question_status", "question_vectors"):
+        sql = f"DELETE FROM {table} WHERE answer_id IN ({ids})"  # noqa: S608
+        removed[table] = db.execute(sql, args).rowcount
+    questions = db.execute(f"DELETE FROM answers WHERE {where}", args).rowcount  # noqa: S608
+    return Forgotten(questions, removed["votes"])
 
 
 def _downvoted(row: Sequence) -> DownvotedAnswer:

@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("qa_file", metavar="QA.jsonl")
 
+    s = sub.add_parser("gaps", help="questions the library couldn't answer, grouped by meaning")
+    s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--since", type=float, metavar="DAYS", help="only questions asked in the last DAYS days"
+    )
+
     sub.add_parser("bot", help="run the Discord bot (token from DISCORD_TOKEN)")
     sub.add_parser("sync", help="sync the bot's slash commands globally (or to DEV_GUILD_ID)")
     return p
@@ -207,19 +213,37 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from policybot.output import print_report
+    from policybot.output import print_reasked, print_report
 
     if not settings.sources_dir.is_dir():
         raise UsageExit(f"the sources folder {settings.sources_dir} does not exist")
     kb = _open_kb(args, settings)
     report = kb.refresh(dry_run=args.dry_run, progress=_progress)
+    reasked = _reask(kb, settings, report)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:
-        _emit(report.to_json())
+        _emit({**report.to_json(), **({"gaps": reasked.to_json()} if reasked else {})})
     else:
         print_report(report)
+        if reasked is not None:
+            print_reasked(reasked)
     return 0
+
+
+def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
+    """The bot's open gap questions asked again after a refresh that changed documents
+    (bot/reasking.py); None when there is no bot store here or nothing could change."""
+    from bot.reasking import reask
+    from bot.settings import DB_FILE
+    from bot.store import AnswerStore
+
+    path = settings.data_dir / DB_FILE
+    if not path.exists():
+        return None
+    store = AnswerStore(path)
+    store.init()
+    return reask(store, kb.answer_sync, report, _progress)
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
@@ -251,20 +275,27 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
 
 def _after_change(args: argparse.Namespace, kb: KnowledgeBase, result: dict[str, Any]) -> int:
     from index.errors import RefreshInProgress
-    from policybot.output import print_report
+    from policybot.output import print_reasked, print_report
 
-    report = None
+    report = reasked = None
     if not args.no_index:
         try:
             report = kb.refresh(progress=_progress)
         except RefreshInProgress as e:  # the file is saved; the running refresh or the next
             result = {**result, "note": f"{e}; the change will be indexed by the next refresh"}
+        else:
+            reasked = _reask(kb, kb.settings, report)
     if args.json:
-        _emit({**result, "index": report.to_json() if report else None})
+        index = report.to_json() if report else None
+        if index is not None and reasked is not None:
+            index["gaps"] = reasked.to_json()
+        _emit({**result, "index": index})
     else:
         print(" ".join(f"{k}: {v}" for k, v in result.items() if v))
         if report:
             print_report(report)
+        if reasked is not None:
+            print_reasked(reasked)
     return 0
 
 
@@ -294,6 +325,37 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    """The bot's gaps, from its store in the data folder (ANSWER_RETENTION_DAYS applied
+    first: expired questions are deleted, never shown)."""
+    from bot.gaps import find_gaps
+    from bot.settings import BotSettings
+    from bot.store import AnswerStore
+    from policybot.output import print_gaps
+
+    if args.since is not None and not args.since > 0:
+        raise UsageExit("--since must be a positive number of days")
+    config = BotSettings.from_env(data_dir=settings.data_dir)
+    gaps = []
+    if config.db_path.exists():  # no bot has run here: no questions, and nothing to create
+        store = AnswerStore(config.db_path)
+        store.init()
+        store.expire(config.answer_retention_days)
+        kbs: list[KnowledgeBase] = []
+
+        def embed(texts: list[str]) -> Any:  # the model is loaded only for new questions
+            if not kbs:
+                kbs.append(_open_kb(args, settings))
+            return kbs[0].embed_texts(texts)
+
+        gaps = find_gaps(store, embed, every_guild=True, since_days=args.since)
+    if args.json:
+        _emit({"gaps": [g.to_json() for g in gaps]})
+    else:
+        print_gaps(gaps)
+    return 0
+
+
 def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
@@ -308,6 +370,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "eval": cmd_eval,
     "add": cmd_add,
     "remove": cmd_remove,
+    "gaps": cmd_gaps,
     "bot": cmd_bot,
     "sync": cmd_bot,
 }

@@ -74,3 +74,29 @@ def print_library(library: Any) -> None:
         by = f" — {d.metadata['author']}" if d.metadata.get("author") else ""
         print(_wrap(f"• {d.title}{by}"))
         print(f"    {d.source}  ({d.chunks} chunks, indexed {d.indexed_at})")
+
+
+def print_gaps(gaps: list[Any]) -> None:
+    if not gaps:
+        print("No gaps: every question was answered (or none was asked).")
+        return
+    for g in gaps:
+        status = f"answered by the refresh of {g.answered_by}" if g.answered_by else g.status
+        members = f"{g.askers} member" + ("s" if g.askers != 1 else "")
+        print(
+            _wrap(
+                f"[{status}] asked {g.count}× by {members}, {g.first_asked[:10]} to "
+                f"{g.last_asked[:10]}: {g.reason}  (id {g.id})"
+            )
+        )
+        for q in g.questions:
+            print(_wrap(f"“{q}”", "     "))
+    print()
+
+
+def print_reasked(reasked: Any) -> None:
+    """The refresh's answer to the open gaps: "this refresh answered 3 of 7 open questions"."""
+    line = reasked.line()
+    print(line[0].upper() + line[1:] + (":" if reasked.answered else "."))
+    for a in reasked.answered:
+        print(_wrap(f"“{a.question}”", "  "))

@@ -117,9 +117,11 @@ class Refresh(commands.Cog):
             if not isinstance(channel, discord.abc.Messageable):
                 log.warning("MODERATOR_CHANNEL_ID %s is not a channel I can post in", channel_id)
                 return
+            guild = getattr(channel, "guild", None)  # its guild's questions only
+            reasked = self.bot.refresher.reasked_for(guild.id if guild else None)
             await channel.send(
                 "🕒 Scheduled refresh of the sources folder:",
-                embed=refresh_report(report),
+                embed=refresh_report(report, reasked),
                 allowed_mentions=NO_PINGS,
             )
         except discord.HTTPException:

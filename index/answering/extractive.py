@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
         relevant = about_names(question, evidence, live)
         verdict = judge(question, relevant, live)
         if not verdict.answerable:
-            return self.refuse(question.text, evidence)
+            return self.refuse(question.text, evidence, verdict.reason)
         runs = _broad(relevant, question) if question.broad else _fact(relevant, question)
         citations = [citation(i + 1, run) for i, run in enumerate(runs)]
         return Answer(
@@ -133,8 +133,9 @@ class ExtractiveAnswerer:
             shape=question.shape.value,
         )
 
-    def refuse(self, question: str, evidence: list[Evidence]) -> Answer:
-        """Say plainly the sources don't cover it, and show the nearest passages."""
+    def refuse(self, question: str, evidence: list[Evidence], reason: str | None = None) -> Answer:
+        """Say plainly the sources don't cover it, and show the nearest passages. `reason`:
+        the judge's, kept on the Answer (not shown to the asker)."""
         nearest: list[Evidence] = []
         for ev in evidence:
             if all(ev.hit.chunk_id != e.hit.chunk_id for e in nearest):
@@ -142,7 +143,13 @@ class ExtractiveAnswerer:
             if len(nearest) == NEAREST:
                 break
         citations = [citation(i + 1, [ev]) for i, ev in enumerate(nearest)]
-        return Answer(question=question, answer=self.refusal, refused=True, citations=citations)
+        return Answer(
+            question=question,
+            answer=self.refusal,
+            refused=True,
+            citations=citations,
+            reason=reason,
+        )
 
 
 def compose(citations: list[Citation], broad: bool) -> str:

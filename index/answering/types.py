@@ -77,6 +77,10 @@ class Answer:
     note: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     shape: str = "fact"  # "fact" or "broad": one quote, or several voices
+    # Why a refused answer was refused, in the judge's words (index.evidence.Verdict.reason);
+    # None when answered, or when the refusal came from elsewhere (an LLM declining). Kept
+    # with each stored answer so moderators can see why a question went unanswered.
+    reason: str | None = None
 
     def shows_quote(self, c: Citation) -> bool:
         """Does the answer's text already quote `c` word for word (an extractive answer)?

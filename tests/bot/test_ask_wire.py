@@ -31,7 +31,7 @@ async def test_slash_ask_defers_then_answers_in_a_thread_and_follow_ups_use_its_
 ) -> None:
     async with start_bot():
         synced = {c["name"] for c in standin.commands[standin.world.guild_id]}
-        assert synced == {"ask", "sources", "refresh", "feedback", "source"}
+        assert synced == {"ask", "sources", "refresh", "feedback", "source", "gaps", "forget"}
         assert standin.commands[None] == []  # no global sync on start
 
         rec = await standin.slash_command("ask", {"question": UNION_Q}, user="alice")

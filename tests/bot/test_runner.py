@@ -54,10 +54,12 @@ async def test_sync_registers_commands_globally_only_when_asked(
         "refresh",
         "feedback",
         "source",
+        "gaps",
+        "forget",
     }
-    assert "synced 5 commands globally" in capsys.readouterr().out
+    assert "synced 7 commands globally" in capsys.readouterr().out
 
     env["DEV_GUILD_ID"] = str(standin.world.guild_id)
     assert await asyncio.to_thread(run, settings, True, kb=seed_kb, env=env) == 0
-    assert len(standin.commands[standin.world.guild_id]) == 5
+    assert len(standin.commands[standin.world.guild_id]) == 7
     assert f"guild {standin.world.guild_id}" in capsys.readouterr().out

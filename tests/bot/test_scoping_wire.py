@@ -193,7 +193,8 @@ async def test_votes_recorded_by_an_older_bot_keep_showing_in_their_own_guild(
                 (aid, guild, question),
             )
             db.execute("INSERT INTO votes VALUES (?, 8, -1, '2026-01-02T00:00:00+00:00')", (aid,))
-    async with start_bot(allowed_guild_ids=frozenset({a, b})):
+    # answered in January: kept by a long enough ANSWER_RETENTION_DAYS
+    async with start_bot(allowed_guild_ids=frozenset({a, b}), answer_retention_days=3650):
         rec = await standin.slash_command("feedback", user="admin")
         text = await ephemeral_text(standin, rec, lambda t: "voted 👎" in t)
         assert "Old question in A?" in text and "In B?" not in text

@@ -1,0 +1,75 @@
+"""GAPS_REPLY_WHEN_ANSWERED: when a refresh answers an open question, reply once where it
+was asked (its thread, else its channel, as a reply to the bot's earlier answer), with the
+new cited answer. Once: a question is marked told before the message is sent, so a failure
+is logged and never retried into a second reply."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.delivery import ChannelDelivery
+from bot.render import Part, render_answer
+from bot.store import PendingReply
+from index.answering.types import Answer, Citation
+
+if TYPE_CHECKING:
+    from bot.client import PolicyBot
+
+log = logging.getLogger(__name__)
+HEADER = "📚 The library has been updated since this was asked, and it can now answer it:"
+
+
+def answer_from_json(data: dict[str, Any]) -> Answer:
+    """The Answer stored by bot/reasking.py (Answer.to_json) back as an Answer."""
+    citations = [Citation(**c) for c in data.get("citations", [])]
+    return Answer(
+        data["question"],
+        data["answer"],
+        bool(data["refused"]),
+        citations,
+        mode=data.get("mode", "extractive"),
+        note=data.get("note"),
+        shape=data.get("shape", "fact"),
+    )
+
+
+async def reply_where_asked(bot: PolicyBot) -> int:
+    """Post every pending reply of the guilds this bot serves; returns how many it posted."""
+    pending = await asyncio.to_thread(bot.store.pending_replies)
+    told: set[tuple[int | None, str]] = set()  # one reply per place and question
+    posted = 0
+    for reply in pending:
+        if not bot.config.serves(reply.guild_id) or not (reply.thread_id or reply.channel_id):
+            continue
+        await asyncio.to_thread(bot.store.mark_notified, [reply.id])
+        answer = answer_from_json(json.loads(reply.answer))
+        place = (reply.thread_id or reply.channel_id, " ".join(answer.question.casefold().split()))
+        if place in told:
+            continue
+        told.add(place)
+        try:
+            await _post(bot, reply, answer)
+            posted += 1
+        except discord.HTTPException:
+            log.warning("could not reply where an answered question was asked", exc_info=True)
+    if posted:
+        log.info("replied where %d newly answered questions were asked", posted)
+    return posted
+
+
+async def _post(bot: PolicyBot, reply: PendingReply, answer: Answer) -> None:
+    where = reply.thread_id or reply.channel_id
+    assert where is not None  # noqa: S101 - reply_where_asked skips those without a place
+    channel = bot.get_channel(where) or await bot.fetch_channel(where)
+    if not isinstance(channel, discord.TextChannel | discord.Thread):
+        return
+    reference = None
+    if reply.message_id and reply.channel_id == where:
+        reference = channel.get_partial_message(reply.message_id)
+    parts = [Part(content=HEADER), *render_answer(answer)]
+    await ChannelDelivery(channel, reference).finish(parts, None)
