@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from index.answering.types import Gathered
 from index.documents import Hit
 from index.question import Question, question_caches
 from index.retrieval import CorpusStats, Generation
@@ -325,6 +326,13 @@ def _from_text(hit: Hit) -> SentenceBlock:
         [None] * len(spans),
         [_terms_of(hit.text[s.start : s.end]) for s in spans],
     )
+
+
+def gather(question: Question, hits: list[Hit], live: Generation) -> Gathered:
+    """The evidence for one answer, built once: every sentence of the passages scored, and
+    those of documents about the names the question asks about."""
+    scored = score_sentences(question, hits, live)
+    return Gathered(hits, scored, about_names(question, scored, live))
 
 
 def known_name(name: frozenset[str], live: Generation) -> bool:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Generator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from index.answering.extractive import ExtractiveAnswerer
@@ -22,7 +22,7 @@ from index.casing import needs_casing, recase
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
-from index.evidence import known_name
+from index.evidence import gather, judge, known_name
 from index.prompts import load_prompt
 from index.question import Question
 from index.reranking import POOL as RERANK_POOL
@@ -265,11 +265,20 @@ class KnowledgeBase:
         hits = self._retrieve(analysed, query, self.depth(analysed), live, found)
         retrieved = time.perf_counter()
         answer: Answer | None = None
-        for item in self.answerer.run(q, analysed, hits, live, history, condensed, stream):
-            if isinstance(item, Answer):
-                answer = item
-            else:
-                yield item
+        gathered = gather(analysed, hits, live)
+        # The gate, once for every answerer: the evidence decides whether the sources cover
+        # the question (index.evidence.judge); if not, the refusal is shown, with the
+        # nearest passages, and no answerer (no model) is asked.
+        verdict = judge(analysed, gathered.relevant, live)
+        if not verdict.answerable:
+            refused = self.extractive.refuse(q, gathered.scored, verdict.reason)
+            answer = replace(refused, shape=analysed.shape.value)
+        else:
+            for item in self.answerer.run(q, analysed, gathered, live, history, condensed, stream):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
         assert answer is not None  # noqa: S101 - an answerer's run ends with the Answer
         done = time.perf_counter()
         answer.timings_ms.update(

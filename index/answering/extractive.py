@@ -19,15 +19,9 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from index.answering.types import Answer, Citation, Condensed, Turn
+from index.answering.types import Answer, Citation, Condensed, Gathered, Turn
 from index.documents import Hit
-from index.evidence import (
-    Evidence,
-    about_names,
-    judge,
-    must_hold_answer,
-    score_sentences,
-)
+from index.evidence import Evidence, must_hold_answer
 from index.question import Question
 from index.retrieval import Generation
 from index.sentences import name_word, speaker_name
@@ -101,28 +95,19 @@ class ExtractiveAnswerer:
         self,
         asked: str,
         question: Question,
-        hits: list[Hit],
+        gathered: Gathered,
         live: Generation,
         history: tuple[Turn, ...] = (),
         condensed: Condensed | None = None,
         stream: bool = False,
     ) -> Iterator[Answer]:
-        answer = self.answer(question, hits, live, history)
+        answer = self.answer(question, gathered)
         answer.question = asked
         yield answer
 
-    def answer(
-        self,
-        question: Question,
-        hits: list[Hit],
-        live: Generation,
-        history: Sequence[Turn] = (),
-    ) -> Answer:
-        evidence = score_sentences(question, hits, live)
-        relevant = about_names(question, evidence, live)
-        verdict = judge(question, relevant, live)
-        if not verdict.answerable:
-            return self.refuse(question.text, evidence, verdict.reason)
+    def answer(self, question: Question, gathered: Gathered) -> Answer:
+        """Quote the evidence (the service has judged that it covers the question)."""
+        relevant = gathered.relevant
         runs = _broad(relevant, question) if question.broad else _fact(relevant, question)
         citations = [citation(i + 1, run) for i, run in enumerate(runs)]
         return Answer(

@@ -2,18 +2,18 @@
 
 The order of things, each step able to end it:
 
-1. Evidence gate. The retrieved evidence decides whether the passages cover the question
-   (`index.evidence.judge`: the strength of the best sentence by meaning, among documents
-   about the names asked about — it survives paraphrase, and is not the extractive
-   answerer's choice of sentence). If not, the refusal is shown and the model is never
-   called: a fluent model is not evidence. The model's own "not covered" is honoured.
+1. Evidence gate, in the service (`KnowledgeBase.answer_iter`, `index.evidence.judge`): the
+   retrieved evidence decides whether the passages cover the question; if not, the refusal
+   is shown and this answerer — the model — is never asked: a fluent model is not
+   evidence. The model's own "not covered" is honoured.
 2. Prompt. The passages go to the model numbered and delimited as untrusted data, with
    who wrote them (title, author), the conversation so far and the question.
 3. Model. Streamed or not; every call has a timeout and no retries.
-4. Verification (`citations.verify`). A claim keeps its marker only when the cited passage
-   supports it: by meaning or most of its words, with every number and name it states, and
-   no negation flipped. Unsupported claims are not shown (the note says how many); each
-   citation quotes the sentence(s) of its passage that support what cites it.
+4. Verification (`citations.verify`, `index/checking`). A claim keeps its marker only when
+   the cited passage supports it: the checker finds the sentence(s) behind it and checks
+   its numbers, names, speaker, polarity, modality and additions. Unsupported claims are
+   not shown (the note says why); each citation quotes the sentence(s) behind what cites
+   it. With LLM_VERIFY=model the claims the checker couldn't decide get a second opinion.
 5. Fallback. A failed call, an empty reply, or an answer left with no valid citation gives
    the extractive answer instead, with a short note saying why."""
 
@@ -35,10 +35,9 @@ from index.answering.citations import (
     verify,
 )
 from index.answering.extractive import ExtractiveAnswerer
-from index.answering.types import Answer, Condensed, Turn
+from index.answering.types import Answer, Condensed, Gathered, Turn
 from index.documents import Hit
 from index.errors import ModelUnavailable
-from index.evidence import about_names, judge, score_sentences
 from index.question import Question
 from index.retrieval import Generation
 from index.text import words
@@ -137,55 +136,36 @@ class GenerativeAnswerer:
         return Condensed(line if words(line) else None)
 
     # -- answering ----------------------------------------------------------------------
-    def answer(
-        self,
-        question: Question,
-        hits: list[Hit],
-        live: Generation,
-        history: Sequence[Turn] = (),
-        condensed: Condensed | None = None,
-    ) -> Answer:
-        final: Answer | None = None
-        for item in self.run(question.text, question, hits, live, tuple(history), condensed, False):
-            if isinstance(item, Answer):
-                final = item
-        assert final is not None  # noqa: S101 - run() always ends with an Answer
-        return final
-
     def run(
         self,
         asked: str,
         question: Question,
-        hits: list[Hit],
+        gathered: Gathered,
         live: Generation,
         history: tuple[Turn, ...] = (),
         condensed: Condensed | None = None,
         stream: bool = True,
     ) -> Iterator[str | Answer]:
         """Yield the draft's text as the model writes it (when streaming), then the Answer.
-        `asked` is what the user wrote; `question` the standalone question analysed."""
-        evidence = score_sentences(question, hits, live)
-        relevant = about_names(question, evidence, live)
-        if not judge(question, relevant, live).answerable:  # the model is not asked
-            yield replace(self.extractive.refuse(asked, evidence), shape=question.shape.value)
-            return
+        `asked` is what the user wrote; `question` the standalone question analysed; the
+        service has judged the evidence covers it (else the model is never asked)."""
 
         def fallback(why: str) -> Answer:
-            answer = self.extractive.answer(question, hits, live, history)
+            answer = self.extractive.answer(question, gathered)
             answer.question = asked
             return _fall_back(answer, why)
 
         if condensed is not None and condensed.failure and _unreachable(condensed.failure):
             yield fallback(condensed.failure)
             return
-        passages = self.passages(question, relevant)
+        passages = self.passages(question, gathered.relevant)
         messages = self.messages(asked, question.text, passages, live, history)
         try:
             if stream:
                 text = yield from self._stream(messages, len(passages))
             else:
                 text = self._chat(messages)
-            yield self._finish(asked, question, text, passages, live, evidence)
+            yield self._finish(asked, question, text, passages, live, gathered.scored)
         except GenerationFailed as e:
             yield fallback(str(e))
 
@@ -299,7 +279,7 @@ class GenerativeAnswerer:
         if self._is_refusal(shown):
             # The model says the passages don't answer it: honoured, with the nearest
             # passages shown, as the extractive side would.
-            refused = self.extractive.refuse(asked, evidence)
+            refused = self.extractive.refuse(asked, evidence, _MODEL_DECLINED)
             return replace(refused, mode=self.mode, shape=question.shape.value)
         started = time.perf_counter()
         try:
@@ -345,6 +325,9 @@ class GenerativeAnswerer:
                     said = said[:HISTORY_ANSWER_CHARS].rsplit(" ", 1)[0] + " …"
                 lines.append(f"policybot: {defuse(said)}")
         return "\n".join(lines)
+
+
+_MODEL_DECLINED = "the language model found the passages don't answer it"
 
 
 def _load_lexicon() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from index.documents import Hit
+    from index.evidence import Evidence
     from index.question import Question
     from index.retrieval import Generation
 
@@ -122,6 +123,18 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Gathered:
+    """The evidence for one answer, gathered once by the service and read by the gate and
+    the answerer alike: the passages retrieved, every sentence of them scored against the
+    question (best first), and those from documents about the names it asks about
+    (index.evidence.about_names)."""
+
+    hits: list[Hit]
+    scored: list[Evidence]
+    relevant: list[Evidence]
+
+
+@dataclass(frozen=True)
 class Condensed:
     """A follow-up rewritten as a standalone question (None: not rewritten), or why that
     failed."""
@@ -144,12 +157,13 @@ class Answerer(Protocol):
         self,
         asked: str,
         question: Question,
-        hits: list[Hit],
+        gathered: Gathered,
         live: Generation,
         history: tuple[Turn, ...],
         condensed: Condensed | None,
         stream: bool,
     ) -> Iterator[str | Answer]:
-        """Draft text pieces (when streaming), then the final Answer. `asked` is what the
-        user wrote; `question` the standalone question, analysed."""
+        """Draft text pieces (when streaming), then the final Answer, for a question the
+        service has judged covered by `gathered`. `asked` is what the user wrote;
+        `question` the standalone question, analysed."""
         ...
