@@ -186,13 +186,30 @@ class Support:
 _NO_VECTOR = np.zeros(DIM, dtype=np.float32)
 
 
-BEFORE = 600  # characters before a passage whose speakers a pronoun in it may stand for
+# Characters before a passage whose speakers a pronoun or quotation in it may stand for
+# (the latest of them, for who says it), and whose speakers a claim may name: a quotation
+# can run over three paragraphs (Lansley's, ~700 characters, in the seed library).
+BEFORE = 600
+NAMED_BEFORE = 1500
 
 
-def _speakers_before(hit: Hit, live: Generation) -> tuple[str, ...]:
-    """Who the index found saying the sentences just before the passage in its document:
-    "he" or a quotation at the passage's start may be theirs."""
-    [block] = live.sentences.within_many([(hit.doc_id, max(0, hit.start - BEFORE), hit.start)])
+Before = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def _speakers_before(hit: Hit, live: Generation) -> Before:
+    """Who the index found saying the sentences before the passage in its document, within
+    BEFORE and NAMED_BEFORE characters: "he" or a quotation at the passage's start may be
+    theirs."""
+    near, far = live.sentences.within_many(
+        [
+            (hit.doc_id, max(0, hit.start - BEFORE), hit.start),
+            (hit.doc_id, max(0, hit.start - NAMED_BEFORE), hit.start),
+        ]
+    )
+    return _names_of(near), _names_of(far)
+
+
+def _names_of(block: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for s in map(speaker_name, block.speakers) if s))
 
 
@@ -201,7 +218,7 @@ def supports(
     vector: np.ndarray | None,
     hit: Hit,
     live: Generation,
-    before: tuple[str, ...] | None = None,
+    before: Before | None = None,
 ) -> Support:
     """Does passage `hit` support `claim` (whose embedding is `vector`)? Judged by
     index.checking.claims over the passage's sentences scored against the claim. Without
@@ -217,7 +234,8 @@ def supports(
         author=str(meta.get("author") or ""),
         described=live.sentences.described,
         meaning=vector is not None,
-        before=_speakers_before(hit, live) if before is None else before,
+        before=(before or _speakers_before(hit, live))[0],
+        named_before=(before or _speakers_before(hit, live))[1],
     )
     judged = check(claim, passage)
     return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind, judged.sure)

@@ -83,7 +83,7 @@ def check(claim: str, passage: Passage) -> Judgement:
         earlier = [ev for ev in sentences if ev.pos < first.pos]
         # … and whom the index found saying the sentences before ("“…”, Walker explains")
         recent = [*passage.before, *filter(None, map(_who, earlier))]
-        lead = " ".join([*(ev.text for ev in earlier), *recent])
+        lead = " ".join([*(ev.text for ev in earlier), *passage.named_before, *recent])
     support_text = " ".join(ev.text for ev in support)
     window_text = " ".join(ev.text for ev in window)
     speakers = [s for ev in support if (s := speaker_name(ev.speaker))]

@@ -22,13 +22,13 @@ def word_set(text: str) -> frozenset[str]:
 # A negation governs the words up to this many tokens after it ("did not fully support").
 NEGATION_SCOPE = 5
 
-# Negations: the words, verbs whose complement doesn't happen ("failed to consult", "stop
-# them keeping"), "unless" (if not); words negated by their prefix ("unlikely") and phrases
-# ("rather than") are read as "not" by clause_tokens.
+# Negations: the words, verbs whose complement doesn't happen ("failed to consult"; not
+# "stop", whose object comes first: "stop centrists keeping"), "unless" (if not); words
+# negated by their prefix ("unlikely") and phrases ("rather than") are read as "not" by
+# clause_tokens.
 NEGATION_WORDS = word_set(
     "not no never none nobody nothing neither nor without cannot unless "
-    "fail fails failed failing stop stops stopped prevent prevents prevented "
-    "refuse refuses refused block blocks blocked"
+    "fail fails failed failing refuse refuses refused doubt doubts doubted"
 )
 
 _NEGATION_PHRASES = re.compile(
@@ -44,12 +44,13 @@ PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 HEDGES = word_set(
     "may might could should hope hoped hopes hoping plan plans planned planning "
     "propose proposes proposed proposing proposal proposals expect expects expected "
-    "intend intends intended aim aims aimed aiming seek seeks sought try tries tried trying "
+    "intend intends intended intending aim aims aimed aiming seek seeks sought seeking "
+    "try tries tried trying expecting attempting wanting considering "
     "attempt attempts attempted battle battles battling struggle struggles struggling "
     "want wants wanted consider considers considered possible possibly likely potential "
     "potentially probably perhaps suggest suggests suggested need needs must "
     "risk risks endanger endangers endangering threaten threatens threatened threat "
-    "seem seems seemed appear appears appeared"
+    "seem seems seemed appear appears appeared fear fears feared"
 )
 
 # A claim with one of these doesn't state a fact outright either ("the unions fear that
@@ -57,7 +58,10 @@ HEDGES = word_set(
 IRREALIS = word_set("would fear fears feared warn warns warned worry worries worried if unless")
 
 CLAIM_HEDGES = (
-    HEDGES | IRREALIS | word_set("threat aim attempt suggestion intention bid effort needed")
+    HEDGES
+    | IRREALIS
+    # … and the nouns of a hedge, and being told or asked to do something
+    | word_set("threat aim attempt suggestion intention bid effort needed told asked urged")
 )
 
 DETERMINERS = word_set("the a an this that its their his her our s")
@@ -67,18 +71,25 @@ TITLES = word_set("mr mrs ms miss dr sir lord lady dame professor prof")
 # -- polarity --------------------------------------------------------------------------------
 _COMPARED = re.compile(r"(?<=\bmore\b)((?:\s+[\w'’-]+){1,4}?)\s+than\b(?!\s+[\d£$€])", re.I)
 
-# "unlikely", "unfilled", "unable", "non-binding": a negated adjective or participle
-# ("unveil", "independent" are words of their own)
-_PREFIXED = re.compile(r"\b(un|non-?)([a-z]{3,}(?:ly|ed|able|ible|ful|al|ic|ive|ous|ing))\b", re.I)
+# "unlikely", "unclear", "unfilled", "non-binding": a negated adjective, where WordNet has
+# the two as opposite adjectives ("unveil" is a verb of its own)
+_PREFIXED = re.compile(r"\b(un|non-?)([a-z]{3,})\b", re.I)
 
 
 def _unprefix(m: re.Match[str]) -> str:
     """ "unlikely" -> "not likely" where WordNet has the two as opposites."""
     word = m.group(0)
-    return f"not {m.group(2)}" if lexicon.opposite(word, m.group(2)) else word
+    if lexicon.adjective(word) and lexicon.opposite(word, m.group(2)):
+        return f"not {m.group(2)}"
+    return word
 
 
-_IDIOMS = re.compile(r"\b(?:all over|all along|after all|at all|all but|above all)\b", re.I)
+_IDIOMS = re.compile(
+    r"\b(?:all over|all along|after all|at all|all but|above all|not only|not just|no doubt)\b",
+    re.I,
+)
+# Two negations cancel: "not unregulated", "not without soul".
+_DOUBLE = re.compile(r"\bnot\s+(?:not|without|no)\b", re.I)
 
 # "the government's plans": the possessive kept as a token of its own ("s", a stopword), so
 # that what follows it reads as a noun.
@@ -96,6 +107,7 @@ def clause_tokens(text: str) -> tuple[str, ...]:
     # "more on prevention than treating": not treating
     marked = _COMPARED.sub(lambda m: f"{m.group(1)} not", marked)
     marked = _PREFIXED.sub(_unprefix, marked)
+    marked = _DOUBLE.sub(" ", marked)
     marked = _CLAUSE_BREAK.sub(" | ", marked)
     return tuple(w for part in marked.split(" | ") for w in [*words(part), "|"] if w)
 

@@ -39,3 +39,4 @@ class Passage:
     # embedded yet), only a claim that reuses the passage's words can be judged.
     meaning: bool = True
     before: tuple[str, ...] = ()  # who says the sentences just before the passage
+    named_before: tuple[str, ...] = ()  # … and those a little further before it

@@ -4,6 +4,8 @@ made "every")?"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from index.checking import lexicon
 from index.checking.cues import (
     CLAIM_HEDGES,
@@ -21,6 +23,7 @@ from index.checking.cues import (
     scope_after,
     word_set,
 )
+from index.checking.speakers import NEUTRAL_SAYING
 from index.evidence import Evidence
 from index.text import stopwords, terms
 
@@ -30,14 +33,34 @@ from index.text import stopwords, terms
 VALENCE = 1.0
 
 
-def _negated(text: str, shared: set[str]) -> bool:
-    """Does a negation in `text` govern one of the shared words?"""
+def _negated(text: str, shared: set[str]) -> set[str]:
+    """The shared words `text` says under a negation ("weren't universally welcomed")."""
     tokens = clause_tokens(text)
+    under: set[str] = set()
     for i, token in enumerate(tokens):
-        cue = token in NEGATION_WORDS or token.endswith("n't")
-        if cue and shared & set(terms(" ".join(scope_after(tokens, i, NEGATION_SCOPE)))):
-            return True
-    return False
+        if token in NEGATION_WORDS or token.endswith("n't"):
+            under |= shared & set(terms(" ".join(scope_after(tokens, i, NEGATION_SCOPE))))
+    return under
+
+
+def _plainly(text: str, shared: set[str]) -> set[str]:
+    """The shared words `text` says outside any negation."""
+    tokens = clause_tokens(text)
+    reach = _reach(tokens, NEGATION_WORDS)
+    return {t for i, token in enumerate(tokens) if i not in reach for t in terms(token)} & shared
+
+
+def _reach(tokens: Sequence[str], cues: frozenset[str]) -> set[int]:
+    """The positions within NEGATION_SCOPE tokens after a cue, in its clause."""
+    out: set[int] = set()
+    for i, token in enumerate(tokens):
+        if token in cues or token.endswith("n't"):
+            out.add(i)
+            for j in range(i + 1, min(len(tokens), i + 1 + NEGATION_SCOPE)):
+                if tokens[j] == "|":
+                    break
+                out.add(j)
+    return out
 
 
 def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) -> str:
@@ -46,24 +69,32 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
     mine, theirs = set(terms(claim)), set(terms(support))
     shared = (mine & theirs) - (beside.terms if beside is not None else set())
     claim_negated, support_negated = _negated(claim, shared), _negated(support, shared)
-    if claim_negated != support_negated:
-        if support_negated:
-            return "its source says the opposite (it is negated there)"
+    # one text negates what both say and the other negates none of it — counting only the
+    # words it says under the negation alone ("did not want to be named … they want the
+    # CLPs to …" negates nothing)
+    if not claim_negated and support_negated - _plainly(support, shared):
+        return "its source says the opposite (it is negated there)"
+    if not support_negated and claim_negated - _plainly(claim, shared):
         return "its source doesn't say the opposite of what it says"
     # where the support says what the claim says: the clauses sharing most of its words
     here = " ".join(t for t in relevant_clauses(clause_tokens(support), shared) if t != "|")
     # WordNet's own pairs are precise enough to count anywhere in the support ("took the
     # government to the High Court … – and won" / "… and lost"); an adjective's cluster
     # and VADER's ratings only where it says what the claim says
+    # (or in a short clause of its own: "– and won.")
+    near = set(here.split()) | _short_clauses(clause_tokens(support))
     for a in sorted(_only(claim, support)):
         for b in sorted(_only(support, claim)):
-            if same_word(a, b):
+            if same_word(a, b) or {a, b} & _LIGHT:
                 continue
-            if lexicon.opposite(a, b, indirect=b in here.split()):
+            if not lexicon.opposite(a, b, indirect=b in here.split()):
+                continue
+            if b in near:
                 return f"its source says “{b}”, the opposite of “{a}”"
     if claim_negated or beside is not None:  # valence: what the claim mostly says only
         return ""
-    for a in sorted(_only(claim, support) - _NOT_RATED):
+    # the claim's reporting verb frames what it says ("argued"): not a judgement of its own
+    for a in sorted(_only(claim, support) - _NOT_RATED - NEUTRAL_SAYING):
         for b in sorted(_only(here, claim) - _NOT_RATED):
             va, vb = lexicon.valence(a), lexicon.valence(b)
             opposed = min(abs(va), abs(vb)) >= VALENCE and va * vb < 0
@@ -71,6 +102,31 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
                 return f"its source says “{b}”, not “{a}”"
     return ""
 
+
+def _unhedged(tokens: Sequence[str], shared: set[str]) -> set[str]:
+    """The shared words said outside the reach of any hedge."""
+    reach = set().union(
+        *(
+            set(range(max(0, i - NEGATION_SCOPE), i + NEGATION_SCOPE + 1))
+            for i, t in enumerate(tokens)
+            if t in HEDGES
+        )
+    )
+    return {t for i, token in enumerate(tokens) if i not in reach for t in terms(token)} & shared
+
+
+def _short_clauses(tokens: Sequence[str]) -> set[str]:
+    """The words of clauses of at most three words ("– and won.")."""
+    clauses = " ".join(tokens).split("|")
+    return {w for c in clauses if len(c.split()) <= 3 for w in c.split()}
+
+
+# Light verbs, whose WordNet opposites ("give"/"take", "come"/"go") are rarely what a
+# sentence turns on: "if they were given room … take more control".
+_LIGHT = word_set(
+    "give gives gave given giving take takes took taken taking come comes came coming "
+    "go goes went gone going bring brings brought get gets got make makes made put puts"
+)
 
 # Words VADER rates that are mostly not a judgement in news text ("just like they did").
 _NOT_RATED = word_set("like likes well pretty kind sure right please yes ok okay")
@@ -108,7 +164,11 @@ def modality_mismatch(claim: str, support: str) -> str:
     # aim is" for "we want"); only hedges in the clauses that say what the claim says count
     hedged = cue_reach(mine, CLAIM_HEDGES, shared, prefix=True)
     hedges = cue_reach(relevant_clauses(theirs, shared), HEDGES, shared, nouns=False)
+    # … over words the support says only under a hedge ("some local trusts struggle …
+    # local services are suffering": "local" is said plainly too)
+    plain = _unhedged(theirs, shared)
     for hedge, near in sorted(hedges.items()):
-        if not any(near & theirs_near for theirs_near in hedged.values()):
+        near = near - plain
+        if near and not any(near & theirs_near for theirs_near in hedged.values()):
             return f"its source only says “{hedge}”, not that it happened"
     return ""

@@ -18,25 +18,40 @@ from index.text import name_phrases, split_sentences, stopwords, terms, words
 MAX_SPEAKER_WORDS = 6  # "The more pro-government alternative motion"
 
 # The words after "made by", "started under" … compared as what fills that slot.
-SLOT = 4
+SLOT = 6
 
 _AUTHOR = re.compile(
     r"^\s*(?:the\s+)?(author|writer|article|piece|columnist|blog|editorial)\b", re.I
 )
 
+# … of which these only report, with no stance of their own (unlike "welcomed", "rejected")
+NEUTRAL_SAYING = word_set(
+    "said says say told tells argued argues argue claimed claims added adds wrote writes "
+    "explained explains described describes stressed stresses declared declares announced "
+    "announces insisted insists suggested suggests maintained maintains"
+)
+# Verbs that put words in someone's mouth: "X said/argued/called for …".
+SAYING_WORDS = word_set(
+    "said says say argued argues argue warned warns claimed claims insisted insists urged urges "
+    "demanded demands told tells admitted admits denied denies promised promises pledged "
+    "pledges stressed stresses declared declares announced announces accused accuses "
+    "suggested suggests believes believed feared fears wants wanted criticised criticized "
+    "criticises criticizes described describes complained complains explained explains wrote "
+    "writes added adds acknowledged conceded maintained maintains predicted predicts welcomed "
+    "welcomes rejected rejects dismissed dismisses blamed blames proposed proposes"
+)
+# … of which these only report, with no stance of their own (unlike "welcomed", "rejected")
+NEUTRAL_SAYING = word_set(
+    "said says say told tells argued argues argue claimed claims added adds wrote writes "
+    "explained explains described describes stressed stresses declared declares announced "
+    "announces insisted insists suggested suggests maintained maintains"
+)
 # Verbs that put words in someone's mouth: "X said/argued/called for …".
 _SAYING = re.compile(
-    r"\b(said|says|say|argued|argues|argue|warned|warns|claimed|claims|insisted|insists|"
-    r"urged|urges|called\s+for|calls\s+for|demanded|demands|told|tells|admitted|admits|"
-    r"denied|denies|promised|promises|pledged|pledges|stressed|stresses|declared|declares|"
-    r"announced|announces|accused|accuses|suggested|suggests|believes|believed|feared|fears|"
-    r"wants|wanted|criticised|criticized|criticises|criticizes|described|describes|"
-    r"complained|complains|explained|explains|wrote|writes|added|adds|acknowledged|"
-    r"conceded|maintained|maintains|predicted|predicts|welcomed|welcomes|rejected|rejects|"
-    r"dismissed|dismisses|blamed|blames|proposed|proposes)\b",
-    re.I,
+    r"\b(" + "|".join(sorted(SAYING_WORDS)) + r"|called\s+for|calls\s+for)\b", re.I
 )
 
+_ASIDE = re.compile(r"\b(among|including)\b", re.I)  # "many Labour MPs among them"
 _PASSIVE = re.compile(r"\b(been|being|be|is|are|was|were)\s*$", re.I)
 
 _CLAUSE_WORDS = word_set("is are was were what which that who has have had")
@@ -97,7 +112,7 @@ def claimed_speaker(claim: str) -> tuple[str, str] | None:
     # the phrase next to the verb ("In his letter, Andrew Lansley told" -> "Andrew
     # Lansley"; "Mr Prentis, echoing …, called" -> "Mr Prentis")
     for part in reversed([p.strip() for p in before.split(",")]):
-        if part and not _LEADING.match(part) and words(part):
+        if part and not _LEADING.match(part) and not _ASIDE.search(part) and words(part):
             # a longer subject is a clause ("All factions seem to agree that … it wants")
             if len(words(part)) > MAX_SPEAKER_WORDS or _CLAUSE_WORDS & set(words(part)):
                 return None
@@ -209,6 +224,12 @@ def _named_before(text: str, asked: set[str], said: set[str], quoted: bool, name
                 break
         if named is None:
             continue
+        # … as the agent of a passive ("the case … was made by speakers from Co-operatives
+        # UK"; "… was hardly welcomed by the party's mainstream") …
+        agent = [i for i, t in enumerate(tokens) if t == "by"]
+        by_them = any(asked <= set().union(*token_terms[i + 1 : i + 1 + SLOT]) for i in agent)
+        if by_them and said & set().union(*token_terms):
+            return True
         # … most of what the claim reports must come after that (a sentence may name two
         # sides: "a Unison-inspired motion which urged … versus a more pro-government
         # alternative which welcomed …")
@@ -236,6 +257,12 @@ def _same_person(a: str, b: str) -> bool:
 _SLOT_WORDS = frozenset({"by", "under", "from", "against"})
 
 
+def _words_after(tokens: Sequence[str], i: int) -> list[str]:
+    """SLOT words after position i, across commas ("a plea from the health secretary,
+    Patricia Hewitt")."""
+    return [t for t in tokens[i + 1 : i + 1 + SLOT + 2] if t != "|"][:SLOT]
+
+
 def slot_mismatch(claim: str, support: str) -> str:
     """Why a phrase both say ("made by", "started under") is filled differently in the
     support ("speakers from Co-operatives UK" for "representatives of the Department for
@@ -245,14 +272,14 @@ def slot_mismatch(claim: str, support: str) -> str:
         if prep not in _SLOT_WORDS or mine[i - 1] in stopwords():
             continue
         head = set(terms(mine[i - 1]))
-        filler = mine[i + 1 : i + 1 + SLOT]
+        filler = _words_after(mine, i)
         if not any(w[:1].isupper() for w in as_written(claim, filler)):
             continue  # a slot for a name or a body ("started under Tony Blair")
         ours = set(terms(" ".join(filler)))
         for j, word in enumerate(theirs[1:], start=1):
             if word != prep or not head & set(terms(theirs[j - 1])):
                 continue
-            yours = theirs[j + 1 : j + 1 + SLOT]
+            yours = _words_after(theirs, j)
             if ours and set(terms(" ".join(yours))) and not ours & set(terms(" ".join(yours))):
                 said = " ".join(as_written(support, yours))
                 return f"its source says {mine[i - 1]} {prep} {said}, not what the answer says"
