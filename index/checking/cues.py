@@ -145,6 +145,14 @@ def cues_near(tokens: Sequence[str], cues: frozenset[str], shared: set[str]) -> 
     return set(cue_reach(tokens, cues, shared))
 
 
+_CLAUSE_OPENERS = word_set("as because while when since that which who whom where and but if")
+_NOUNISH = word_set(
+    "plan plans proposal proposals hope hopes aim aims threat threats attempt attempts "
+    "bid bids effort efforts intention intentions suggestion suggestions risk risks"
+)
+_COMPLEMENT = word_set("to of that for is are was were")
+
+
 def cue_reach(
     tokens: Sequence[str],
     cues: frozenset[str],
@@ -161,13 +169,24 @@ def cue_reach(
     for i, token in enumerate(tokens):
         if token not in cues and not (prefix and len(token) >= 5 and token[:5] in stems):
             continue
+        # in a claim, a hedge's noun hedges only with its complement ("the threat of being
+        # moved", "the aim is …"), not as a thing named ("the prime minister's plans")
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if prefix and token in _NOUNISH and after not in _COMPLEMENT:
+            continue
         noun = not nouns and (
             (i and tokens[i - 1] in DETERMINERS)
             or (i + 1 < len(tokens) and tokens[i + 1] in ("for", "of"))
         )
+        # … and its subject before it, back to where its clause starts ("hundreds of jobs
+        # at risk in Oxfordshire as health trusts battle to …": the trusts, not the jobs)
         before = list(
             reversed(scope_after(list(reversed(tokens)), len(tokens) - 1 - i, NEGATION_SCOPE))
         )
+        for at, word in enumerate(reversed(before)):
+            if word in _CLAUSE_OPENERS:
+                before = before[len(before) - at :]
+                break
         near = shared & set(terms(" ".join([*before, *scope_after(tokens, i, NEGATION_SCOPE)])))
         if near and not noun:
             out.setdefault(token, set()).update(near)

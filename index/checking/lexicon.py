@@ -51,6 +51,11 @@ class WordNet(NamedTuple):
     stance: dict[str, tuple[tuple[str, ...], ...]]  # its verb senses that take a stance
     synsets: dict[str, frozenset[int]]  # every sense, by number
     adjectives: frozenset[str]  # lemmas with an adjective sense
+    senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
+    saying: frozenset[str]  # lemmas with a sense in verb.communication
+
+    def lemmas_of(self, senses: set[int]) -> set[str]:
+        return {w for n in senses for w in self.senses[n]}
 
 
 @cache
@@ -60,6 +65,7 @@ def _wordnet() -> WordNet:
     words: dict[tuple[str, str], list[str]] = {}  # (offset, pos) -> its lemmas
     stance: dict[str, list[tuple[str, ...]]] = {}
     adjectives: set[str] = set()
+    saying: set[str] = set()
     synsets: dict[str, set[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
@@ -81,6 +87,8 @@ def _wordnet() -> WordNet:
                         stance.setdefault(lemma, []).append(tuple(words[key]))
                 if ss_type in ("a", "s"):
                     adjectives.update(words[key])
+                if ss_type == "v" and int(fields[1]) == _COMMUNICATION:
+                    saying.update(words[key])
                 at = 4 + 2 * count
                 for p in range(int(fields[at])):
                     symbol, offset_to, tpos, st = fields[at + 1 + 4 * p : at + 5 + 4 * p]
@@ -124,6 +132,8 @@ def _wordnet() -> WordNet:
         {w: tuple(g) for w, g in stance.items()},
         {w: frozenset(ids) for w, ids in synsets.items()},
         frozenset(adjectives),
+        ((), *(tuple(lemmas) for lemmas in words.values())),
+        frozenset(saying),
     )
 
 
@@ -169,7 +179,24 @@ def opposite(a: str, b: str, indirect: bool = True) -> bool:
     wordnet = _wordnet()
     antonyms = wordnet.antonyms if indirect else wordnet.direct
     theirs = set(base_forms(b))
-    return any(antonyms.get(x, frozenset()) & theirs for x in base_forms(a))
+    if any(antonyms.get(x, frozenset()) & theirs for x in base_forms(a)):
+        return True
+    if not indirect or not any(f in wordnet.saying for f in theirs):
+        return False
+    # … or, between verbs of saying, the opposite of a word b shares a sense with
+    # ("conceded" is "admitted", the opposite of "denied")
+    kin = _kin(b)
+    return any(wordnet.direct.get(x, frozenset()) & kin for x in base_forms(a))
+
+
+@lru_cache(maxsize=8192)
+def _kin(word: str) -> frozenset[str]:
+    """The lemmas sharing a WordNet sense with the word, in any of its base forms."""
+    wordnet = _wordnet()
+    senses: set[int] = set()
+    for form in base_forms(word):
+        senses |= wordnet.synsets.get(form, frozenset())
+    return frozenset(wordnet.lemmas_of(senses))
 
 
 def adjective(word: str) -> bool:
@@ -192,6 +219,7 @@ def synonyms(a: str, b: str) -> bool:
 # communication (criticise, welcome, support), verb.competition (fight, defeat, back),
 # verb.emotion (fear, trust, worry).
 _STANCE_FILES = frozenset({32, 33, 37})
+_COMMUNICATION = 32
 # An adjective is a stance when people rate it at least this strongly ("proud" 2.1,
 # "ashamed" -2.1, "good" 1.9, "poor" -2.1; not "huge" 1.3).
 STRONG = 1.5

@@ -95,7 +95,7 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
         return ""
     # the claim's reporting verb frames what it says ("argued"): not a judgement of its own
     for a in sorted(_only(claim, support) - _NOT_RATED - NEUTRAL_SAYING):
-        for b in sorted(_only(here, claim) - _NOT_RATED):
+        for b in sorted(_only(" ".join(near), claim) - _NOT_RATED):
             va, vb = lexicon.valence(a), lexicon.valence(b)
             opposed = min(abs(va), abs(vb)) >= VALENCE and va * vb < 0
             if opposed and not same_word(a, b) and lexicon.stance(a) and lexicon.stance(b):
@@ -134,9 +134,11 @@ _NOT_RATED = word_set("like likes well pretty kind sure right please yes ok okay
 
 def _only(text: str, other: str) -> set[str]:
     """Content words of `text` that `other` doesn't have, in any form."""
-    theirs = set(terms(other))
+    theirs = set(terms(other)) | set(clause_tokens(other))
     # NLTK's list holds "won" (for "won't"); here it is the verb, the opposite of "lost"
-    stop = stopwords() - {"won"}
+    # … and "most"/"least", "few": quantities, whose opposites count ("the more …, the less
+    # …" is a comparison of two things, not one)
+    stop = stopwords() - {"won", "most", "few", "least"}
     return {
         w
         for w in clause_tokens(text)
@@ -169,6 +171,8 @@ def modality_mismatch(claim: str, support: str) -> str:
     plain = _unhedged(theirs, shared)
     for hedge, near in sorted(hedges.items()):
         near = near - plain
+        if hedge in mine:  # the claim says it as hedged: "at risk", "at risk"
+            continue
         if near and not any(near & theirs_near for theirs_near in hedged.values()):
             return f"its source only says “{hedge}”, not that it happened"
     return ""
