@@ -40,7 +40,8 @@ from index.text import (
 #                          + IDF share of what it asks, names aside, in the sentence)
 #       + ANSWER_TYPE_WEIGHT if it holds the kind of thing asked for (a number for "how
 #         many", a name for "who", a date for "when").
-# A grid over these on the dev sets' single-fact questions (tmp script, docs/answering.md)
+# A grid over these on the dev sets' single-fact questions (a script kept only in /tmp, so
+# not reproducible from the repository; docs/answering.md)
 # put the gold sentence first for 21 of 28 questions; meaning alone: 14, words alone: 16.
 MEANING_WEIGHT = 0.5
 WORDS_WEIGHT = 0.8

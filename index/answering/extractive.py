@@ -1,16 +1,17 @@
 """The embedded default answerer: no LLM. Every word it shows is a verbatim quote of the
 sources or a fixed frame naming who says it ("Dave Prentis, general secretary of Unison,
-argued:"); it never writes a claim of its own.
+argued:" for their own words, "As reported of Dave Prentis, …:" for the writer's report of
+them); it never writes a claim of its own.
 
 - A question about one fact gets the sentence that answers it best (widened to a
   neighbouring sentence that completes it), and a second quote only when another place
   answers as well.
-- A broad question (arguments, positions, what happened, why …) gets 2–5 quotes chosen for
-  relevance and diversity — other documents, other speakers, other things said — each
-  introduced by its speaker where the text names one, grouped by speaker.
-- It refuses, showing the nearest passages, when the best evidence is too weak: judged by
-  meaning, so a paraphrase still counts, and only among documents that mention the names
-  the question is about."""
+- A broad question (arguments, positions, what happened, why …) gets 2–5 quotes chosen by
+  relevance minus similarity to what is quoted already (another side comes in by saying
+  something else), each introduced by its speaker where the text names one, grouped by
+  speaker.
+- The service decides whether to answer at all (index.evidence.judge); this answerer only
+  composes, and lays out the refusal (the nearest passages) when the service refuses."""
 
 from __future__ import annotations
 
