@@ -5,7 +5,6 @@ guild. The chart (bot/chart.py) is imported when a digest is made, never to answ
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 from datetime import UTC, datetime, timedelta
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
+from bot import schedules
 from bot.delivery import NO_PINGS
 from bot.exts.gaps import guild_gaps
 from bot.render_gaps import digest_embed
@@ -23,11 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DIGEST_DAYS = 14  # two weeks: a trend, and one bar group per day still reads at 480 px
-
-
-def _log_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("the digest schedule stopped", exc_info=error)
 
 
 class Digest(commands.Cog):
@@ -42,14 +37,10 @@ class Digest(commands.Cog):
         if not self.bot.config.moderator_channel_id:
             log.warning("DIGEST_INTERVAL is set but MODERATOR_CHANNEL_ID is not: no digest")
             return
-        self._schedule = asyncio.create_task(self._every(seconds), name="digest")
-        self._schedule.add_done_callback(_log_end)
+        self._schedule = schedules.start(self._every(seconds), "digest")
 
     async def cog_unload(self) -> None:
-        if self._schedule is not None:
-            self._schedule.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._schedule
+        await schedules.stop(self._schedule)
 
     async def _every(self, seconds: float) -> None:
         await self.bot.wait_until_ready()

@@ -5,13 +5,14 @@ logs who asked or what."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+
+from bot import schedules
 
 if TYPE_CHECKING:
     from bot.client import PolicyBot
@@ -28,13 +29,10 @@ class Privacy(commands.Cog):
         self._retention: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        self._retention = asyncio.create_task(self._expire_every(), name="answer-retention")
+        self._retention = schedules.start(self._expire_every(), "answer-retention")
 
     async def cog_unload(self) -> None:
-        if self._retention is not None:
-            self._retention.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retention
+        await schedules.stop(self._retention)
 
     async def _expire_every(self) -> None:
         days = self.bot.config.answer_retention_days

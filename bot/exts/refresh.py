@@ -4,7 +4,6 @@ the scheduled refresh (REFRESH_INTERVAL), which posts its diff to MODERATOR_CHAN
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import schedules
 from bot.checks import moderators_only
 from bot.delivery import NO_PINGS
 from bot.operator_log import log_moderator_action, log_refresh
@@ -24,11 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SCHEDULED = "the scheduled refresh"
-
-
-def _log_end(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and (error := task.exception()) is not None:
-        log.error("the refresh schedule stopped", exc_info=error)
 
 
 class Refresh(commands.Cog):
@@ -48,15 +43,11 @@ class Refresh(commands.Cog):
                 "REFRESH_INTERVAL is set but MODERATOR_CHANNEL_ID is not: "
                 "scheduled refreshes report to the log only"
             )
-        self._schedule = asyncio.create_task(self._every(seconds), name="scheduled-refresh")
-        self._schedule.add_done_callback(_log_end)
+        self._schedule = schedules.start(self._every(seconds), "scheduled-refresh")
 
     async def cog_unload(self) -> None:
-        if self._schedule is not None:
-            self._schedule.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._schedule
-            self._schedule = None
+        await schedules.stop(self._schedule)
+        self._schedule = None
         self.bot.refresher.cancel()
 
     @app_commands.command(
