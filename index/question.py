@@ -6,7 +6,7 @@ citation checking all read the question the same way."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -129,6 +129,18 @@ def group_asked_about(text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+@dataclass(frozen=True)
+class ToEmbed:
+    """What a question needs embedded besides itself (Question.to_embed), by name."""
+
+    asked: str | None  # the question without its names (None: it asks nothing beyond them)
+    names: tuple[str, ...]  # the names it is about that the library doesn't use
+
+    @property
+    def texts(self) -> list[str]:
+        return [*([self.asked] if self.asked else []), *self.names]
+
+
 _TITLES = {"mr", "ms", "mrs", "miss", "dr", "sir", "lord", "lady", "dame", "professor"}
 
 
@@ -188,23 +200,23 @@ class Question:
         return len(asked) == 1 or titled or all(w in said for w in asked)
 
     @staticmethod
-    def to_embed(text: str, known: Callable[[frozenset[str]], bool] | None = None) -> list[str]:
+    def to_embed(text: str, known: Callable[[frozenset[str]], bool] | None = None) -> ToEmbed:
         """What a question needs embedded besides itself: what it asks without its names
         (when that is anything: "Who is the Secretary General of Co-operatives UK?" asks
-        nothing beyond its name), then each name the library doesn't know (`known`: does it
+        nothing beyond its name), and each name the library doesn't know (`known`: does it
         use every word of the name). A known name is matched by its words, only an unknown
         one by meaning (index.evidence.judge); each text costs as much as the question."""
         found = _names(text)
         if not found:
-            return []
+            return ToEmbed(None, ())
         asked = without_names(text, found)
         unknown = [n for n, embed in zip(found, _unknown(found, known), strict=True) if embed]
-        return [asked, *unknown] if terms(asked) else unknown
+        return ToEmbed(asked if terms(asked) else None, tuple(unknown))
 
     @staticmethod
     def asked_spans(text: str) -> list[tuple[int, int]] | None:
         """Where what it asks is in the question: the character spans of the words of
-        `to_embed`'s first text (None when that text isn't what is asked), so that a model
+        `to_embed`'s `asked` (None when it asks nothing beyond its names), so that a model
         can read what is asked from the question's own token vectors."""
         found = _names(text)
         if not found or not terms(without_names(text, found)):
@@ -217,24 +229,23 @@ class Question:
         text: str,
         vector: np.ndarray | list[float],
         context: str = "",
-        extra: Sequence[np.ndarray] = (),
+        asked: np.ndarray | None = None,
+        named: Mapping[str, np.ndarray] | None = None,
         known: Callable[[frozenset[str]], bool] | None = None,
     ) -> Question:
-        """Analyse `text`; `vector` is its retrieval embedding, `extra` the embeddings of
-        `to_embed(text, known)` (without them, what is asked is the question itself)."""
+        """Analyse `text`; `vector` is its retrieval embedding; `asked` the embedding of
+        `to_embed(text, known).asked` (without it, what is asked is the question itself) and
+        `named` those of its `names`, by name."""
         weights = dict.fromkeys(terms(context), 0.5)
         weights.update(dict.fromkeys(terms(text), 1.0))
         found = _names(text)
         unit = np.asarray(vector, dtype=np.float32)
-        asked_vector: np.ndarray = unit
+        asked_vector = unit if asked is None else np.asarray(asked, dtype=np.float32)
         name_vectors: tuple[np.ndarray | None, ...] = ()
-        if len(extra) and found:
-            rest = [np.asarray(v, dtype=np.float32) for v in extra]
-            if terms(without_names(text, found)):
-                asked_vector, rest = rest[0], rest[1:]
-            vectors = iter(rest)
+        if named:
             name_vectors = tuple(
-                next(vectors, None) if embed else None for embed in _unknown(found, known)
+                np.asarray(named[n], dtype=np.float32) if embed and n in named else None
+                for n, embed in zip(found, _unknown(found, known), strict=True)
             )
         return cls(
             text=text,

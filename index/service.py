@@ -131,34 +131,44 @@ class KnowledgeBase:
         def known(name: frozenset[str]) -> bool:
             return known_name(name, generation)
 
-        extra = Question.to_embed(text, known)
+        need = Question.to_embed(text, known)
         spans = Question.asked_spans(text)
         embed_parts = getattr(self.embed_model, "embed_parts", None)
         cache = getattr(self.embed_model, "query_cache", None)
+        cached = cache.get(query) if cache is not None else None
         if spans is not None and embed_parts is not None:
             # What it asks without its names, read from the question's own token vectors:
             # the question's pass gives it, where embedding it alone cost a second text as
             # long, and judged better on the tuning sets (docs/answering.md).
-            names = extra[1:]  # to_embed: what is asked, then the names to embed
-            cached = cache.get(query) if cache is not None else None
-            texts = [text] if query == text or cached is not None else [query, text]
-            vectors = embed_parts([*texts, *names], [(texts.index(text), spans)])
-            vector = cached if cached is not None else vectors[texts.index(query)].copy()
-            if cache is not None and cached is None:
-                vector.flags.writeable = False
-                cache.put(query, vector)
-            asked_and_names = [vectors[-1], *vectors[len(texts) : len(texts) + len(names)]]
-            return Question.of(text, vector, context, asked_and_names, known)
-        if extra and cache is not None and cache.get(query) is None:
+            texts = list(dict.fromkeys([text] if cached is not None else [query, text]))
+            rows = embed_parts([*texts, *need.names], [(texts.index(text), spans)])
+            by_text = dict(zip([*texts, *need.names], rows, strict=False))
+            asked = rows[len(texts) + len(need.names)]  # the part, after every text's row
+            vector = self._query_vector(query, cached, by_text)
+            return Question.of(text, vector, context, asked, by_text, known)
+        if need.texts and cached is None and cache is not None:
             # One model call for the query and the rest: two would cost nearly twice as much.
-            vectors = self.embed_texts([query, *extra])
-            vector = vectors[0].copy()
-            vector.flags.writeable = False
-            cache.put(query, vector)
-            return Question.of(text, vector, context, vectors[1:], known)
+            texts = list(dict.fromkeys([query, *need.texts]))
+            by_text = dict(zip(texts, self.embed_texts(texts), strict=True))
+            vector = self._query_vector(query, None, by_text)
+            return Question.of(text, vector, context, by_text.get(need.asked or ""), by_text, known)
         vector = self.embed_model.get_query_embedding(query)
-        extra_vectors = self.embed_texts(extra) if extra else ()
-        return Question.of(text, vector, context, extra_vectors, known)
+        by_text = (
+            dict(zip(need.texts, self.embed_texts(need.texts), strict=True)) if need.texts else {}
+        )
+        return Question.of(text, vector, context, by_text.get(need.asked or ""), by_text, known)
+
+    def _query_vector(self, query: str, cached: Any, by_text: dict[str, Any]) -> Any:
+        """The retrieval query's vector: the cached one, or the one just made (then cached,
+        read-only, for the next question with this query)."""
+        if cached is not None:
+            return cached
+        vector = by_text[query].copy()
+        vector.flags.writeable = False
+        cache = getattr(self.embed_model, "query_cache", None)
+        if cache is not None:
+            cache.put(query, vector)
+        return vector
 
     def depth(self, question: Question) -> int:
         """How many passages answering reads: broad questions look further, so that several
