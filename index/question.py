@@ -205,7 +205,7 @@ class Question:
         (when that is anything: "Who is the Secretary General of Co-operatives UK?" asks
         nothing beyond its name), and each name the library doesn't know (`known`: does it
         use every word of the name). A known name is matched by its words, only an unknown
-        one by meaning (index.evidence.judge); each text costs as much as the question."""
+        one by meaning (index.gate.judge); each text costs as much as the question."""
         found = _names(text)
         if not found:
             return ToEmbed(None, ())

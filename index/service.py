@@ -22,7 +22,7 @@ from index.casing import needs_casing, recase
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
-from index.evidence import gather, judge, known_name
+from index.gate import gather, judge, known_name
 from index.prompts import load_prompt
 from index.question import Question
 from index.reranking import POOL as RERANK_POOL
@@ -277,7 +277,7 @@ class KnowledgeBase:
         answer: Answer | None = None
         gathered = gather(analysed, hits, live)
         # The gate, once for every answerer: the evidence decides whether the sources cover
-        # the question (index.evidence.judge); if not, the refusal is shown, with the
+        # the question (index.gate.judge); if not, the refusal is shown, with the
         # nearest passages, and no answerer (no model) is asked.
         verdict = judge(analysed, gathered.relevant, live)
         if not verdict.answerable:

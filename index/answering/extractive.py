@@ -10,7 +10,7 @@ them); it never writes a claim of its own.
   relevance minus similarity to what is quoted already (another side comes in by saying
   something else), each introduced by its speaker where the text names one, grouped by
   speaker.
-- The service decides whether to answer at all (index.evidence.judge); this answerer only
+- The service decides whether to answer at all (index.gate.judge); this answerer only
   composes, and lays out the refusal (the nearest passages) when the service refuses."""
 
 from __future__ import annotations

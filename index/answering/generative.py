@@ -2,7 +2,7 @@
 
 The order of things, each step able to end it:
 
-1. Evidence gate, in the service (`KnowledgeBase.answer_iter`, `index.evidence.judge`): the
+1. Evidence gate, in the service (`KnowledgeBase.answer_iter`, `index.gate.judge`): the
    retrieved evidence decides whether the passages cover the question; if not, the refusal
    is shown and this answerer — the model — is never asked: a fluent model is not
    evidence. The model's own "not covered" is honoured.
