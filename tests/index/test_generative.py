@@ -776,3 +776,28 @@ def test_verdict_lines_are_read_strictly() -> None:
 
     reply = "1: SUPPORTED\n2) not supported\n**3: UNCLEAR**\n5: SUPPORTED\n4: maybe"
     assert parse_verdicts(reply, 5) == [True, False, None, None, True]
+
+
+def test_claims_that_cant_be_checked_are_not_shown(
+    make_gen_kb: Callable[..., KnowledgeBase],
+    fake: FakeOpenAI,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A broken install (WordNet's files gone): the model's answer is not shown unchecked;
+    the extractive answer is, saying why."""
+    from index.checking import lexicon
+
+    monkeypatch.setattr(lexicon, "_wordnet_dir", lambda: tmp_path / "gone")
+    lexicon._wordnet.cache_clear()
+    lexicon.base_forms.cache_clear()
+    try:
+        fake.reply(two_tier_answer)
+        answer = make_gen_kb().answer_sync(QUESTION)
+    finally:
+        monkeypatch.undo()
+        lexicon._wordnet.cache_clear()
+        lexicon.base_forms.cache_clear()
+    assert answer.mode == "extractive" and answer.citations and not answer.refused
+    assert answer.note and "could not be checked" in answer.note
+    assert "The unions fear that foundation hospitals" not in answer.answer
