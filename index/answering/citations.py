@@ -28,7 +28,7 @@ from index.documents import Hit
 from index.evidence import Evidence, score_sentences
 from index.question import Question
 from index.retrieval import Generation
-from index.sentences import DIM, speaker_name
+from index.sentences import DIM, SentenceBlock, speaker_name
 from index.text import split_sentences
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
@@ -209,7 +209,7 @@ def _speakers_before(hit: Hit, live: Generation) -> Before:
     return _names_of(near), _names_of(far)
 
 
-def _names_of(block: Any) -> tuple[str, ...]:
+def _names_of(block: SentenceBlock) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for s in map(speaker_name, block.speakers) if s))
 
 
@@ -226,6 +226,7 @@ def supports(
     meaning can tell."""
     as_question = Question.of(claim, _NO_VECTOR if vector is None else vector)
     ranked = score_sentences(as_question, [hit], live)
+    near, far = before if before is not None else _speakers_before(hit, live)
     meta = live.records[hit.chunk_id].meta if hit.chunk_id in live.records else {}
     passage = Passage(
         sentences=ranked,
@@ -234,8 +235,8 @@ def supports(
         author=str(meta.get("author") or ""),
         described=live.sentences.described,
         meaning=vector is not None,
-        before=(before or _speakers_before(hit, live))[0],
-        named_before=(before or _speakers_before(hit, live))[1],
+        before=near,
+        named_before=far,
     )
     judged = check(claim, passage)
     return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind, judged.sure)
