@@ -71,7 +71,6 @@ _PATTERN = re.compile(
     rf"(?:\s+(?P<cur2>pounds|dollars|euros)\b)?",
     re.I,
 )
-_NUMBER_COMPOUND = re.compile(r"[\w]+-[a-z]", re.I)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,11 @@ def _negated(text: str, shared: set[str]) -> set[str]:
 def _plainly(text: str, shared: set[str]) -> set[str]:
     """The shared words `text` says outside any negation."""
     tokens = clause_tokens(text)
-    reach = _reach(tokens, NEGATION_WORDS)
+    return _said_outside(tokens, _reach(tokens, NEGATION_WORDS), shared)
+
+
+def _said_outside(tokens: Sequence[str], reach: set[int], shared: set[str]) -> set[str]:
+    """The shared words at positions of `tokens` outside `reach`."""
     return {t for i, token in enumerate(tokens) if i not in reach for t in terms(token)} & shared
 
 
@@ -112,7 +116,7 @@ def _unhedged(tokens: Sequence[str], shared: set[str]) -> set[str]:
             if t in HEDGES
         )
     )
-    return {t for i, token in enumerate(tokens) if i not in reach for t in terms(token)} & shared
+    return _said_outside(tokens, reach, shared)
 
 
 def _short_clauses(tokens: Sequence[str]) -> set[str]:
