@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from index.asking import read
 from index.text import answer_type_terms, name_phrases, terms
 
 
@@ -22,41 +23,9 @@ class Shape(Enum):
     BROAD = "broad"  # arguments, positions, what happened: several voices, each attributed
 
 
-# The forms the issue and users name for broad questions. "how" counts when it asks for a
-# manner or a process, not a degree (see _DEGREE).
-_BROAD = re.compile(
-    r"\b(why|arguments?|argue[ds]?\s+(for|against|about|over)|for\s+and\s+against|"
-    r"pros\s+and\s+cons|case\s+(for|against)|views?|positions?|stances?|sides?|"
-    r"reactions?|react(ed|s)?|respon(d|ded|ds|se|ses)|repl(y|ied)|"
-    r"summari[sz]e|summary|overview|compare|comparison|contrast|differ(ed|ent|ences?)?|"
-    r"disagree\w*|debate\w*|dispute\w*|criticis\w*|critics?|opinions?|"
-    r"what\s+happened|what\s+went\s+on|concerns?|objections?|"
-    r"supporters?|opponents?|for\s+or\s+against|"
-    # what someone said, thought or found wrong about a subject: usually several things
-    r"(say|said|says|think|thought|thinks)\s+(about|of)|wrong\s+with|problems?\s+with)\b",
-    re.I,
-)
-_HOW = re.compile(r"^\s*how\b", re.I)
-# "how" asks for a degree — one figure or one description, whatever the word ("how many",
-# "how long", "how quickly", "how serious") — unless a verb, a pronoun, an article or a name
-# follows it ("How did Hewitt defend …", "How the NHS changed", "How Labour lost …"), which
-# asks for a manner or a process.
-_DEGREE = re.compile(
-    r"^\s*(?i:how)\s+(?!(?i:did|does|do|is|are|was|were|will|would|can|could|should|shall|has|"
-    r"have|had|might|may|must|come|so|to|the|a|an|this|that|these|those|it|its|they|their|"
-    r"he|his|she|her|we|our|you|your|i|my)\b)[a-z]",
-)
-
-
-# A question that asks for a person, a place, a time or an amount wants that one thing,
-# whatever else it mentions ("Who made the case for co-operatives?").
-_ONE_THING = re.compile(r"^\s*(who|whom|whose|where|when|which)\b", re.I)
-
-
 def shape_of(text: str) -> Shape:
-    if _ONE_THING.search(text) or _DEGREE.search(text):
-        return Shape.FACT
-    return Shape.BROAD if _BROAD.search(text) or _HOW.search(text) else Shape.FACT
+    """One fact or broad, by what the question asks for (index/asking.py's cue table)."""
+    return Shape(read(text).shape)
 
 
 # A question is analysed three times over (what to embed, where what it asks is, then the

@@ -1,0 +1,69 @@
+"""How well index/asking.py reads what a question asks for: accuracy of the kind asked and
+of the answer's shape on the labelled question files, tuning and held-out side by side.
+
+tests/data/shapes_tuning.jsonl was read while writing the cue table; shapes_holdout.jsonl
+never was: only its totals are printed unless --show-tuning lists the tuning misses.
+The question sets of the answer benchmarks add shape labels for free: dev_qa and dev_para
+ask one fact each, dev_broad broad questions (and likewise the tuning sets in bench/tuning).
+
+    .venv/bin/python bench/shape_reader.py [--show-tuning]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from index.asking import read
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+LABELLED = [
+    ("tuning", ROOT / "tests" / "data" / "shapes_tuning.jsonl"),
+    ("held-out", ROOT / "tests" / "data" / "shapes_holdout.jsonl"),
+]
+# (name, file, shape): every question of the file asks one fact, or is broad.
+BY_FILE = [
+    ("dev qa+para (fact)", [SHARED / "dev_qa.jsonl", SHARED / "dev_para.jsonl"], "fact"),
+    ("dev broad", [SHARED / "dev_broad.jsonl"], "broad"),
+    ("tuning para (fact)", sorted((ROOT / "bench" / "tuning").glob("para*_own.jsonl")), "fact"),
+    (
+        "tuning broad",
+        [
+            *sorted((ROOT / "bench" / "tuning").glob("broad*_own.jsonl")),
+            ROOT / "bench" / "tuning" / "shape_own.jsonl",
+        ],
+        "broad",
+    ),
+]
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def main() -> None:
+    print("file                 n    kind   shape")
+    for name, path in LABELLED:
+        items = rows(path)
+        kind = sum(read(r["question"]).kind == r["asks"] for r in items) / len(items)
+        shape = sum(read(r["question"]).shape == r["shape"] for r in items) / len(items)
+        print(f"{name:18} {len(items):4}   {kind:.3f}  {shape:.3f}")
+        if name == "tuning" and "--show-tuning" in sys.argv:
+            for r in items:
+                got = read(r["question"])
+                if got.kind != r["asks"] or got.shape != r["shape"]:
+                    print(
+                        f"   {r['asks']}/{r['shape']} read {got.kind}/{got.shape}: "
+                        f"{r['question']}  {dict(got.scores)}"
+                    )
+    for name, paths, want in BY_FILE:
+        items = [r for p in paths for r in rows(p)]
+        shape = sum(read(r["question"]).shape == want for r in items) / len(items)
+        print(f"{name:18} {len(items):4}      -   {shape:.3f}")
+    print("command: .venv/bin/python bench/shape_reader.py")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""What a question asks for, read from a table of cues rather than regexes with precedence.
+
+Each cue is a pattern, the kind of thing it says is asked (`ASKS`) and a weight; a question's
+kinds add up the weights of the cues it matches and the heaviest kind wins (ties: the kind
+listed first in `ASKS`). The kind decides the answer's shape (`SHAPE_OF`): one fact, or a
+broad answer from several sides. A new phrasing is a new row, not a new branch.
+
+Labelled questions: tests/data/shapes_tuning.jsonl (tuned on) and shapes_holdout.jsonl
+(never tuned on); `python bench/shape_reader.py` prints both figures (docs/answering.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# The kinds of thing a question asks for, and whether its answer is one fact or several
+# voices. A "cause" is answered by one quote when one sentence gives it; a broad answer
+# gathers reasons from several sides, which is what "why" questions in the labelled files
+# mostly want (bench/shape_reader.py prints both choices).
+SHAPE_OF = {
+    "fact": "fact",
+    "number": "fact",
+    "time": "fact",
+    "person": "fact",
+    "place": "fact",
+    "cause": "broad",
+    "position": "broad",
+    "arguments": "broad",
+    "comparison": "broad",
+    "reaction": "broad",
+    "summary": "broad",
+}
+ASKS = tuple(SHAPE_OF)
+
+_W = r"[\w'’-]+"  # one word
+_SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y stand")
+
+# (pattern, kind, weight). Weights: 1 a weak hint (a bare "what"), 2 a word that usually
+# means the kind ("concerns", "explain"), 3 the wh-form of the kind ("when", "how many"),
+# 4 a form that overrides the wh-word ("where does she stand" asks a position, not a place).
+CUES: tuple[tuple[str, str, int], ...] = (
+    # one fact: a bare what/which, or a yes-or-no question
+    (r"^\W*(what|which)\b", "fact", 1),
+    (r"^\W*(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should)\b", "fact", 1),
+    (r"\bwhat\s+(is|are|was|were|'s)\s+(a|an|the)\b", "fact", 1),
+    # a number
+    (
+        r"^\W*(roughly\s+|about\s+)?how\s+(many|much|big|large|long|old|far|high|low|often)\b",
+        "number",
+        3,
+    ),
+    (r"\bhow\s+(many|much)\b", "number", 3),
+    (r"\bwhat\s+(number|percentage|proportion|share|amount|figure|sum|size)\b", "number", 3),
+    # a time
+    (r"^\W*when\b", "time", 3),
+    (r"\b(what|which)\s+(year|date|day|month|time|week)\b", "time", 3),
+    (r"\bhow\s+long\s+ago\b", "time", 4),
+    # a person or a body
+    (r"^\W*(who|whom|whose)\b", "person", 3),
+    (r"\b(so\s+)?who('s|\s+is|\s+was|\s+won|\s+chairs|\s+leads|\s+runs)\b", "person", 2),
+    # a place
+    (r"^\W*where\b", "place", 3),
+    (
+        r"\b(which|what)\s+(country|countries|city|cities|town|borough|region|area|county|"
+        r"part\s+of|venue|hospital)\b",
+        "place",
+        3,
+    ),
+    (r"\bin\s+(which|what)\s+(country|city|town|place)\b", "place", 3),
+    # a cause
+    (r"^\W*why\b", "cause", 3),
+    (r"\bhow\s+come\b", "cause", 3),
+    (r"\bwhat('s|\s+is|\s+was)?\s+(actually\s+)?(behind|driving|causing|caused)\b", "cause", 3),
+    (r"\breasons?\s+(for|why|behind)\b|\breasons\b", "cause", 3),
+    # a position
+    (rf"\bwhere\s+(do|does|did|do\s+the|is|are){_SOME}\s+stand\b", "position", 5),
+    (r"\bstand\s+on\b", "position", 3),
+    (r"\b(think|thinks|thought|feel|feels|felt)\s+(of|about)\b", "position", 3),
+    (r"\bthink\s+(is|are|was|will|should)\b", "position", 2),
+    (
+        r"\b(view|views|stance|position|positions|line|opinion|opinions|take|takes)\s+"
+        r"(on|of|about)\b",
+        "position",
+        3,
+    ),
+    (r"\bmake\s+of\b", "position", 3),
+    (r"\b(views|opinions|positions|stances)\b", "position", 3),  # several, whatever follows
+    (r"\bposition(ed)?\s+(themselves|itself|himself|herself)\b", "position", 4),
+    (r"^\W*how\s+(do|does|did)\b.*\b(see|view|regard)\b", "position", 3),
+    (r"\b(say|said|says)\s+(about|of|was\s+wrong|is\s+wrong)\b", "position", 2),
+    (r"\bfor\s+or\s+against\b", "position", 3),
+    (r"\b(back|backed|support|supported|oppose|opposed)\b.*\bor\s+not\b", "position", 3),
+    # arguments for and against
+    (r"\bargu(e|ed|es|ing|ment|ments)\b", "arguments", 3),
+    (r"\bcase\s+(for|against)\b", "arguments", 3),
+    (r"\bpros\s+and\s+cons\b", "arguments", 4),
+    (r"\bfor\s+and\s+against\b", "arguments", 4),
+    (r"\bin\s+favou?r\s+of\b", "arguments", 2),
+    (
+        r"\b(critics?|criticis\w*|criticiz\w*|concerns?|objections?|risks?|worries|fears)\b",
+        "arguments",
+        2,
+    ),
+    (r"\b(defend|defended|justify|justified|justification)\b", "arguments", 3),
+    (
+        r"\bwhy\s+(do\s+|did\s+)?(people|critics|some|many|they)\s+(say|think|argue)\b",
+        "arguments",
+        4,
+    ),
+    (
+        r"\b(just|really|actually)\s+\w+\s+by\s+the\s+back\s+door\b|\bscaremongering\b",
+        "arguments",
+        3,
+    ),
+    # a comparison
+    (r"\b(compare|compared|compares|comparison|contrast|contrasts)\b", "comparison", 4),
+    (r"\b(differ|differs|differed|difference|differences|different\s+from)\b", "comparison", 3),
+    (r"\b(vs\.?|versus)\b", "comparison", 4),
+    (r"\bsquare\s+with\b", "comparison", 3),
+    # "What is X compared to?" asks for the one thing it is compared to
+    (r"^\W*(which|what|who)\b.*\b(compared|likened)\s+(to|with)\W*$", "fact", 5),
+    # a reaction
+    (r"\b(react|reacted|reacts|reaction|reactions)\b", "reaction", 4),
+    (r"\b(respond|responded|responds|response|responses|replied|reply)\b", "reaction", 4),
+    (r"\bdealing\s+with\b|\bin\s+response\b", "reaction", 3),
+    (r"^\W*how\s+(was|were|is|are|has|have)\b.*\breceived\b", "reaction", 4),
+    # a summary: what happened, in brief
+    (r"\b(summary|summari[sz]e|overview|tl;?dr|recap|rundown)\b", "summary", 4),
+    (r"\bcatch\s+me\s+up\b|\btell\s+me\s+about\b|\bexplain\b", "summary", 3),
+    (r"\bwhat\s+(happened|went\s+on|went\s+wrong|is\s+happening)\b", "summary", 3),
+    (r"\bwhat('s|s|\s+is)\s+(going\s+on|the\s+deal|the\s+story|up)\b", "summary", 3),
+    (r"\bwent\s+wrong\b|\brecord\s+on\b|\blooking\s+for\b", "summary", 2),
+    (r"^\W*how\s+(are|is|were|was)\s+.*\btrying\s+to\b", "summary", 3),  # a process
+    (r"^\W*how\s+(the|a|an|this|that|these|those)\b", "summary", 2),  # "How the unions won"
+    # "How did they …", "How are the unions …": a manner or a process, told from its sides
+    (r"^\W*how\s+(did|does|do|is|are|was|were|has|have|had)\b", "summary", 1),
+    (r"\b(two|both|the\s+different|opposing)\s+sides\b", "arguments", 4),
+    (r"\b(different|main|various)\s+(takes|views|sides)\b", "arguments", 3),
+)
+_COMPILED = tuple((re.compile(p, re.I), kind, weight) for p, kind, weight in CUES)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What a question asks for (`kind`, one of ASKS) and the shape of its answer."""
+
+    kind: str
+    scores: tuple[tuple[str, int], ...]  # every kind a cue voted for, with its weight
+
+    @property
+    def shape(self) -> str:
+        return SHAPE_OF[self.kind]
+
+
+@lru_cache(maxsize=1024)
+def read(question: str) -> Asking:
+    """The kind the question's cues weigh most for ("fact" when none matches)."""
+    totals = dict.fromkeys(ASKS, 0)
+    for pattern, kind, weight in _COMPILED:
+        if pattern.search(question):
+            totals[kind] += weight
+    kind = max(ASKS, key=lambda k: totals[k])  # the first listed among equals
+    return Asking(kind, tuple((k, w) for k, w in totals.items() if w))

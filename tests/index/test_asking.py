@@ -1,0 +1,72 @@
+"""The question reader (index/asking.py) against the labelled question files: what each
+question asks for and the shape of its answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.asking import ASKS, SHAPE_OF, read
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _labelled(name: str) -> list[dict[str, str]]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _accuracy(rows: list[dict[str, str]], field: str) -> float:
+    got = [read(r["question"]).kind if field == "asks" else read(r["question"]).shape for r in rows]
+    return sum(g == r[field] for g, r in zip(got, rows, strict=True)) / len(rows)
+
+
+def test_the_labelled_files_use_the_readers_kinds_and_shapes() -> None:
+    for row in _labelled("shapes_tuning.jsonl") + _labelled("shapes_holdout.jsonl"):
+        assert row["asks"] in ASKS, row
+        assert row["shape"] in set(SHAPE_OF.values()), row
+
+
+def test_the_reader_reads_its_tuning_questions() -> None:
+    """A regression guard: the cue table was written reading these (0.965 / 0.879)."""
+    rows = _labelled("shapes_tuning.jsonl")
+    assert _accuracy(rows, "asks") >= 0.95
+    assert _accuracy(rows, "shape") >= 0.85
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 24's floor: shape ≥ 0.95 on the held-out questions (0.815 read; some "
+    "labels turn on whether one sentence of the library answers, which words can't tell)",
+)
+def test_the_reader_meets_the_floor_on_held_out_questions() -> None:
+    assert _accuracy(_labelled("shapes_holdout.jsonl"), "shape") >= 0.95
+
+
+def test_held_out_questions_are_read_better_than_by_precedence() -> None:
+    """The old regex reader read 0.785 of the held-out shapes right."""
+    assert _accuracy(_labelled("shapes_holdout.jsonl"), "shape") > 0.785
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many staff could lose their jobs?", "number"),
+        ("When is the Commons vote?", "time"),
+        ("Who chairs the NHS Alliance?", "person"),
+        ("Where did the unions defeat Hewitt?", "place"),
+        ("Where does Dave Prentis stand on private sector involvement?", "position"),
+        ("Why do unions oppose foundation hospitals?", "cause"),
+        ("What are the pros and cons of co-ops in the NHS?", "arguments"),
+        ("Compare Hewitt and Prentis on the private sector", "comparison"),
+        ("How did Labour MPs react to foundation hospitals?", "reaction"),
+        ("tldr on the right to provide", "summary"),
+        ("Which retailer's model is the staff-run scheme compared to?", "fact"),
+        ("What is the Right to Provide scheme?", "fact"),
+    ],
+)
+def test_what_a_question_asks_for(question: str, kind: str) -> None:
+    assert read(question).kind == kind
