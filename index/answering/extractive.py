@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -111,6 +112,8 @@ class ExtractiveAnswerer:
         relevant = gathered.relevant
         runs = _broad(relevant, question) if question.broad else _fact(relevant, question)
         citations = [citation(i + 1, run) for i, run in enumerate(runs)]
+        if question.broad:
+            citations = by_holder(citations)
         return Answer(
             question=question.text,
             answer=compose(citations, question.broad),
@@ -138,15 +141,67 @@ class ExtractiveAnswerer:
         )
 
 
+def holders(citations: Sequence[Citation]) -> list[str]:
+    """Whose position each quote gives, as a key: its speaker's surname ("Dave Prentis,
+    general secretary of Unison", "Mr Prentis": "prentis"). A quote no one is named as
+    saying belongs to a speaker of the answer it opens by naming ("Mr Prentis, echoing a
+    term …, described …"), else to itself ("#3")."""
+    named = {name_word(c.speaker).lower() for c in citations if c.speaker}
+    keys = []
+    for c in citations:
+        if c.speaker:
+            keys.append(name_word(c.speaker).lower())
+            continue
+        opening = {w.lower() for w in re.findall(r"[\w'’-]+", c.quote)[:OPENING_WORDS]}
+        keys.append(next((k for k in sorted(named) if k in opening), f"#{c.n}"))
+    return keys
+
+
+# How far into a quote its subject is looked for: a name and its title ("Dave Prentis,
+# leader of Britain's biggest health union Unison, said"): the first clause, not a passing
+# mention further on.
+OPENING_WORDS = 4
+
+
+def _grouped(citations: Sequence[Citation]) -> list[list[Citation]]:
+    groups: dict[str, list[Citation]] = {}
+    for key, c in zip(holders(citations), citations, strict=True):
+        groups.setdefault(key, []).append(c)
+    return list(groups.values())
+
+
+def by_holder(citations: list[Citation]) -> list[Citation]:
+    """A broad answer's citations with each holder's together, in the order each holder is
+    first quoted, renumbered so the markers read 1, 2, 3 down the answer."""
+    ordered = [c for group in _grouped(citations) for c in group]
+    return [replace(c, n=i + 1) for i, c in enumerate(ordered)]
+
+
 def compose(citations: list[Citation], broad: bool) -> str:
     """The answer's text: quotes with their markers, each introduced by its speaker where the
-    text names one; a broad answer puts one speaker's quotes together, a line each."""
+    text names one. A broad answer names each holder once: one quote on their line, several
+    under their name, a line each, the writer's reports of them marked as reports."""
     if not broad:
         return " ".join(_framed([c]) for c in citations)
-    groups: dict[str, list[Citation]] = {}
-    for c in citations:
-        groups.setdefault(c.speaker or f"#{c.n}", []).append(c)
-    return "\n".join(_framed(group) for group in groups.values())
+    return "\n".join(
+        _framed(group) if len(group) == 1 else _listed(group) for group in _grouped(citations)
+    )
+
+
+def _listed(group: list[Citation]) -> str:
+    """Several quotes of one holder under their name, as the text names them most fully."""
+    name = max((c.speaker or "" for c in group), key=len)  # one has a speaker: holders()
+    lines = [f"{name}:"]
+    for c in group:
+        shown_quote = f"{shown(c.quote)} [{c.n}]"
+        lines.append(
+            f"{BULLET}{shown_quote}" if own_words(c) else f"{BULLET}{REPORT}: {shown_quote}"
+        )
+    return "\n".join(lines)
+
+
+BULLET = "• "
+REPORT = "As reported"  # a bullet's frame for the writer's report of the holder's words
 
 
 def _framed(group: list[Citation]) -> str:

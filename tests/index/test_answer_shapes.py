@@ -74,8 +74,9 @@ def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> No
 def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     """Take out every quoted citation and its marker: what is left are fixed frames, each a
     speaker's words as the document has them, and a reporting verb from it (or the words
-    saying the quote is a report of them)."""
-    from index.answering.extractive import REPORTED
+    saying the quote is a report of them). Under a holder's name, a bullet is the quote
+    alone or marked as a report."""
+    from index.answering.extractive import BULLET, REPORT, REPORTED
 
     rest = text
     for c in citations:
@@ -93,6 +94,8 @@ def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
         " ".join(load_document(sources / c.path, sources).text.split()) for c in citations
     )
     for frame in filter(None, (line.strip() for line in rest.splitlines())):
+        if frame in (BULLET.strip(), f"{BULLET}{REPORT}:"):
+            continue
         assert frame.endswith(":"), (frame, text)
         speaker = frame[:-1].removeprefix(f"{REPORTED} ")
         parts = [speaker, speaker.rsplit(" ", 1)[0].rstrip(",")]
@@ -130,8 +133,9 @@ def test_asked_what_someone_said_a_broad_answer_quotes_them_first(
     hers = [bool(c.speaker and "Hewitt" in c.speaker) for c in answer.citations]
     assert hers[0] and hers == sorted(hers, reverse=True), answer.answer
     assert "NHS had always made use of the private sector" in answer.citations[0].quote
-    # "She said the NHS had always …": the writer's report of her words, framed as such
-    assert answer.answer.startswith("As reported of Ms Hewitt: “")
+    # "She said the NHS had always …": the writer's report of her words, framed as such,
+    # under her name with whatever else of hers is quoted
+    assert answer.answer.startswith("Ms Hewitt:\n• As reported: “She said the NHS")
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
 
 
@@ -333,3 +337,31 @@ def test_a_quote_is_attributed_only_when_all_of_it_is_the_speakers(
     text: str, speakers: list, attributed: str | None
 ) -> None:
     assert extractive.citation(1, _run(text, *speakers)).speaker == attributed
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the unions argue about private contracts in the NHS?",
+        "What happened in the health debate at Labour's Brighton conference?",
+        "Where did the parties stand on foundation hospitals?",
+    ],
+)
+def test_a_broad_answer_names_each_holder_once(seed_kb: KnowledgeBase, question: str) -> None:
+    """Each speaker's quotes together under their name, once, and the markers in order
+    down the answer."""
+    from index.answering.extractive import BULLET
+    from index.sentences import name_word
+
+    answer = seed_kb.answer_sync(question)
+    assert answer.shape == "broad" and not answer.refused
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+    assert markers == list(range(1, len(answer.citations) + 1)), answer.answer
+    # what introduces a line: a holder's name above bullets, or a frame before the quote
+    intros = [
+        re.split(r"[“‘]", line, maxsplit=1)[0]
+        for line in answer.answer.split("\n")
+        if not line.startswith(BULLET)
+    ]
+    for name in {name_word(c.speaker) for c in answer.citations if c.speaker}:
+        assert sum(name in intro for intro in intros) <= 1, (name, answer.answer)

@@ -203,8 +203,10 @@ _FRAME = re.compile(r"^(?P<frame>[^“‘\[]+?): (?=[“‘])")
 def test_no_answer_puts_a_report_in_someones_mouth(seed_kb: KnowledgeBase) -> None:
     """Every dev and held-out question: a quote introduced as a person's words ("Dave
     Prentis, general secretary of Unison: “…”") is a quotation of theirs; the writer's
-    report of what they argued ("He argued that …") is framed as a report."""
-    from index.answering.extractive import REPORTED, own_words
+    report of what they argued ("He argued that …") is framed as a report. Under a holder's
+    name (several quotes of theirs, a line each) a bullet is their quotation, or says it is
+    a report."""
+    from index.answering.extractive import BULLET, REPORT, REPORTED, own_words
 
     shared = DEV_QA.parent
     data = HOLDOUT_QA.parent
@@ -220,6 +222,15 @@ def test_no_answer_puts_a_report_in_someones_mouth(seed_kb: KnowledgeBase) -> No
                 continue
             by_n = {c.n: c for c in answer.citations}
             for line in answer.answer.split("\n"):
+                if line.startswith(BULLET):  # under a holder's name
+                    bullet = line.removeprefix(BULLET)
+                    cited = [by_n[int(n)] for n in re.findall(r"\[(\d+)\]", bullet)]
+                    if bullet.startswith(f"{REPORT}: "):
+                        reported += 1
+                    else:
+                        framed += 1
+                        assert all(own_words(c) for c in cited), f"{q['question']!r}: {line}"
+                    continue
                 # a new frame starts after a marker, where the text goes on with no quote
                 for part in re.split(r"(?<=\])\s+(?=[^\[“‘])", line):
                     m = _FRAME.match(part)
