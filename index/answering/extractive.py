@@ -31,7 +31,9 @@ from index.sentences import name_word, speaker_name
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
 MAX_SENTENCES = 2  # in one quote
-# A second place is quoted for a fact question only when it scores this share of the best.
+# A second place is quoted for a fact question only when it scores this share of the best:
+# one that answers as well, not a partial restatement (bench/tuning/fact_quotes.py; the
+# measurement and why 0.97 stays: docs/answering.md).
 EQUAL = 0.97
 # Broad answers: sentences scoring at least BROAD_FLOOR of the best are candidates, chosen
 # by maximal marginal relevance (see _broad). A grid on the 32 broad tuning questions
