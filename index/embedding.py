@@ -365,10 +365,10 @@ class MiniLM:
 
 
 def __getattr__(name: str) -> Any:
-    # MiniLMEmbedding, the llama-index face of the model, lives in index.llama_embedding so
+    # MiniLMEmbedding, the llama-index face of the model, lives in index.ingest.llama_embedding so
     # that importing this module doesn't import llama-index; old imports keep working.
     if name == "MiniLMEmbedding":
-        from index.llama_embedding import MiniLMEmbedding
+        from index.ingest.llama_embedding import MiniLMEmbedding
 
         return MiniLMEmbedding
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

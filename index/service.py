@@ -18,23 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Answerer, Turn
-from index.casing import needs_casing, recase
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
-from index.gate import gather, judge, known_name
 from index.prompts import load_prompt
-from index.question import Question
-from index.reranking import POOL as RERANK_POOL
-from index.reranking import rerank
-from index.retrieval import Generation, Retriever
+from index.search.casing import needs_casing, recase
+from index.search.gate import gather, judge, known_name
+from index.search.question import Question
+from index.search.reranking import POOL as RERANK_POOL
+from index.search.reranking import rerank
+from index.search.retrieval import Generation, Retriever
 from index.settings import Settings
-from index.store import ChromaStore, DocEntry
+from index.store.chroma import ChromaStore, DocEntry
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from index.refresh import Progress, RefreshReport
+    from index.store.refresh import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -196,7 +196,7 @@ class KnowledgeBase:
         self, text: str, query: str, live: Generation
     ) -> tuple[str, tuple[int, list[Hit]] | None]:
         """`text` with the case of the names in it given back when it was typed without
-        (index/casing.py), from the passages a search for `query` finds; and that search,
+        (index/search/casing.py), from the passages a search for `query` finds; and that search,
         for retrieval to use again."""
         if not needs_casing(text):
             return text, None
@@ -277,7 +277,7 @@ class KnowledgeBase:
         answer: Answer | None = None
         gathered = gather(analysed, hits, live)
         # The gate, once for every answerer: the evidence decides whether the sources cover
-        # the question (index.gate.judge); if not, the refusal is shown, with the
+        # the question (index.search.gate.judge); if not, the refusal is shown, with the
         # nearest passages, and no answerer (no model) is asked.
         verdict = judge(analysed, gathered.relevant, live)
         if not verdict.answerable:
@@ -388,14 +388,14 @@ class KnowledgeBase:
     def add_url(self, url: str) -> dict[str, Any]:
         """Fetch an article or PDF and save it into the sources folder (no refresh).
         Returns {"added": path, "title": ..., ...}; raises SourceError/UsageError."""
-        from index.intake import add_url
+        from index.ingest.intake import add_url
 
         return add_url(self.settings, url)
 
     def remove_source(self, ref: str) -> dict[str, Any]:
         """Delete a source file by its path in the sources folder or its URL (no refresh).
         Returns {"removed": path, "title": ...}; raises UsageError if there is no such source."""
-        from index.intake import remove_source
+        from index.ingest.intake import remove_source
 
         return remove_source(self.settings, self.store.read_catalog(), ref)
 
@@ -409,14 +409,14 @@ class KnowledgeBase:
     def _llama_embedding(self) -> BaseEmbedding:
         """The embedding model as llama-index's ingestion pipeline wants it (made once)."""
         if self._llama_embed is None:
-            from index.llama_embedding import as_llama_embedding
+            from index.ingest.llama_embedding import as_llama_embedding
 
             self._llama_embed = as_llama_embedding(self.embed_model)
             _configure_llama_index(self._llama_embed)
         return self._llama_embed
 
     def refresh(self, dry_run: bool = False, progress: Progress | None = None) -> RefreshReport:
-        from index.refresh import Refresher
+        from index.store.refresh import Refresher
 
         return Refresher(self.settings, self.store, self._llama_embedding()).run(dry_run, progress)
 

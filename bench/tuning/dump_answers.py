@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from index.llama_embedding import MiniLMEmbedding  # noqa: E402
+from index.ingest.llama_embedding import MiniLMEmbedding  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
 

@@ -34,14 +34,14 @@ from typing import Any
 
 import numpy as np
 
-from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.documents import PageSpan
 from index.errors import IndexNotReady
-from index.generation import Bm25, CorpusStats, DocTerms, Generation, Passages, bm25_columns
-from index.memory import return_freed_memory
-from index.sentences import ARRAYS, DIM, VECTORS_KEY, SentenceTable, SentenceTableBuilder
-from index.sign_bits import sign_bits
-from index.store import Catalog, ChromaStore
+from index.ingest.attribution import ENTITIES_KEY, SPEAKERS_KEY
+from index.store.chroma import Catalog, ChromaStore
+from index.store.generation import Bm25, CorpusStats, DocTerms, Generation, Passages, bm25_columns
+from index.store.memory import return_freed_memory
+from index.store.sentences import ARRAYS, DIM, VECTORS_KEY, SentenceTable, SentenceTableBuilder
+from index.store.sign_bits import sign_bits
 from index.text import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ class _Parts:
 
     def _write_vectors(self, path: Path, bits_path: Path) -> None:
         """Every chunk's vector in row order, copied block by block into the output, and
-        their sign bits (index/sign_bits.py), which find a question's candidates."""
+        their sign bits (index/store/sign_bits.py), which find a question's candidates."""
         n = sum(len(a) if rows is None else len(rows) for a, rows in self.vectors)
         if n != len(self.ids):
             raise IndexNotReady(f"the store holds {n} vectors for {len(self.ids)} chunks")

@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from index.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.documents import spans_from_str
-from index.sign_bits import DIM, empty_bits, nearest_rows, sign_bits
+from index.ingest.attribution import ENTITIES_KEY, SPEAKERS_KEY
+from index.store.sign_bits import DIM, empty_bits, nearest_rows, sign_bits
 from index.text import terms
 
 VECTORS_KEY = "sentence_vectors"
@@ -63,10 +63,10 @@ def name_word(phrase: str) -> str:
     return name[-1] if name else ""
 
 
-# Sentence search: candidates by Hamming distance between sign bits (index/sign_bits.py;
+# Sentence search: candidates by Hamming distance between sign bits (index/store/sign_bits.py;
 # about a millisecond over 75,000 sentences), then exact cosines for this many per result.
 RESCORE = 8
-# The arrays of a table, as saved with a generation's side files (index/side_files.py).
+# The arrays of a table, as saved with a generation's side files (index/store/side_files.py).
 ARRAYS = (
     "q8",
     "scales",

@@ -5,7 +5,7 @@ ones are copied with their existing vectors into a new generation; deleted ones 
 out. Only when the new generation is complete is it published, so questions are answered
 from the previous complete index until then, and a refresh that dies changes nothing.
 Publishing is compare-and-set against the version the refresh started from (see
-index/store.py), so refreshes on several machines sharing one Chroma server never publish
+index/store/chroma.py), so refreshes on several machines sharing one Chroma server never publish
 over each other; the file lock only keeps two on one data folder from doing double work.
 """
 
@@ -24,15 +24,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index import live_pointer, side_files
-from index.chunking import CHUNKER_VERSION, SentenceChunker
 from index.documents import SourceDocument
 from index.errors import PublishConflict, RefreshInProgress, SourceError, StoreUnavailable
-from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
-from index.memory import return_freed_memory
-from index.retrieval import EXACT_MAX_CHUNKS
+from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
+from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
+from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
-from index.store import Catalog, ChromaStore, DocEntry
+from index.store import live_pointer, side_files
+from index.store.chroma import Catalog, ChromaStore, DocEntry
+from index.store.memory import return_freed_memory
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -119,7 +119,7 @@ def refresh_lock(data_dir: Path) -> Iterator[None]:
 
 def _lock_exclusively(f: Any) -> None:
     """Take the refresh lock, or raise RefreshInProgress. Readers hold it shared for a
-    moment while they read the live generation's note (index/live_pointer.py); a refresh
+    moment while they read the live generation's note (index/store/live_pointer.py); a refresh
     holds it with its pid written in the file. A lock held without a pid is waited for."""
     deadline = time.monotonic() + 5.0
     while True:
@@ -447,9 +447,9 @@ class Refresher:
 
         # The pipeline chunks, attributes and embeds; we add its nodes to Chroma ourselves,
         # as ChromaVectorStore.add would but with the per-sentence data stored once
-        # (index.ingestion.chroma_records), in slices within the server's batch limit (long
+        # (index.ingest.ingestion.chroma_records), in slices within the server's batch limit (long
         # documents easily make more than Chroma's limit of ~5,000).
-        from index.ingestion import Attributor, SentenceEmbedder, chroma_records
+        from index.ingest.ingestion import Attributor, SentenceEmbedder, chroma_records
 
         pipeline = IngestionPipeline(
             transformations=[

@@ -2,7 +2,7 @@
 `/source add`, `/source remove` call (through `KnowledgeBase.add_url/remove_source`).
 
 `add_url` fetches one web page or PDF (http/https only, public addresses only unless
-SOURCE_FETCH_ALLOW_PRIVATE is set, with a time and size limit: see index/fetching.py) and
+SOURCE_FETCH_ALLOW_PRIVATE is set, with a time and size limit: see index/ingest/fetching.py) and
 saves it into the sources folder: an article as Markdown with YAML front matter (title,
 author, date, site, url) and the main text exactly as extracted, a PDF as it came with a
 `<name>.pdf.yml` metadata file beside it (the loader reads both). Files appear atomically
@@ -32,10 +32,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import yaml
 
 from index.errors import SourceError, UsageError
-from index.fetching import fetch
-from index.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
+from index.ingest.fetching import fetch
+from index.ingest.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
 from index.settings import Settings
-from index.store import Catalog
+from index.store.chroma import Catalog
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from index import live_pointer
 from index.errors import PublishConflict, StoreUnavailable
 from index.settings import Settings
+from index.store import live_pointer
 
 log = logging.getLogger(__name__)
 CATALOG_ID = "current"
@@ -274,7 +274,7 @@ class ChromaStore:
 
     def live_generation(self) -> str | None:
         """The live generation's name: a cheap check readers make before each query. From
-        an embedded store, the note of it (index/live_pointer.py) while no refresh runs,
+        an embedded store, the note of it (index/store/live_pointer.py) while no refresh runs,
         so that a process answering from side files never needs to import chromadb."""
         if self.settings.chroma_host:
             return self._live_in_catalog()
