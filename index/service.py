@@ -29,7 +29,8 @@ from index.search.reranking import POOL as RERANK_POOL
 from index.search.reranking import rerank
 from index.search.retrieval import Generation, Retriever
 from index.settings import Settings
-from index.store.chroma import ChromaStore, DocEntry
+from index.store.catalog import DocEntry
+from index.store.chroma import ChromaStore
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding

@@ -35,7 +35,7 @@ from index.errors import SourceError, UsageError
 from index.ingest.fetching import fetch
 from index.ingest.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
 from index.settings import Settings
-from index.store.chroma import Catalog
+from index.store.catalog import Catalog
 
 log = logging.getLogger(__name__)
 

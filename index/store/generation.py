@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from index.documents import PageSpan
-from index.store.chroma import Catalog
+from index.store.catalog import Catalog
 from index.store.sentences import SentenceTable
 
 

@@ -31,7 +31,8 @@ from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_docu
 from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
 from index.store import live_pointer, side_files
-from index.store.chroma import Catalog, ChromaStore, DocEntry
+from index.store.catalog import Catalog, DocEntry
+from index.store.chroma import ChromaStore
 from index.store.memory import return_freed_memory
 
 log = logging.getLogger(__name__)

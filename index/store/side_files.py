@@ -37,7 +37,8 @@ import numpy as np
 from index.documents import PageSpan
 from index.errors import IndexNotReady
 from index.ingest.attribution import ENTITIES_KEY, SPEAKERS_KEY
-from index.store.chroma import Catalog, ChromaStore
+from index.store.catalog import Catalog
+from index.store.chroma import ChromaStore
 from index.store.generation import Bm25, CorpusStats, DocTerms, Generation, Passages, bm25_columns
 from index.store.memory import return_freed_memory
 from index.store.sentences import ARRAYS, DIM, VECTORS_KEY, SentenceTable, SentenceTableBuilder

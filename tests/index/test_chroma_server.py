@@ -16,7 +16,8 @@ from index.errors import PublishConflict, StoreUnavailable
 from index.search.retrieval import Retriever
 from index.service import KnowledgeBase
 from index.settings import Settings
-from index.store.chroma import Catalog, ChromaStore
+from index.store.catalog import Catalog
+from index.store.chroma import ChromaStore
 from tests.index.chroma_server import ChromaServer, running
 
 pytestmark = pytest.mark.chroma_server

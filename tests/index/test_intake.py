@@ -25,7 +25,7 @@ from index.ingest.intake import TRASH_DIR, add_url, remove_source
 from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 from index.settings import Settings
-from index.store.chroma import Catalog
+from index.store.catalog import Catalog
 from tests.pdf_maker import make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
