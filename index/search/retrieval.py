@@ -31,9 +31,9 @@ from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady
 from index.store.chroma import ChromaStore
-from index.store.generation import ChunkRecord, CorpusStats, Generation
+from index.store.generation import ChunkRecord, CorpusStats, Generation, context_of
 from index.store.memory import return_freed_memory
-from index.store.side_files import cache_dir, context_of, prune_older
+from index.store.side_files import cache_dir, prune_older
 from index.store.side_files import load as load_generation
 from index.store.sign_bits import nearest_rows
 from index.text import acronyms, terms

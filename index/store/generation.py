@@ -188,3 +188,8 @@ class Generation:
     @property
     def exact(self) -> bool:
         return self.vectors is not None
+
+
+def context_of(meta: dict[str, Any]) -> str:
+    """A chunk's title and author: words it is found by besides its text."""
+    return " ".join(str(meta[k]) for k in ("title", "author") if meta.get(k))
