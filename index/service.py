@@ -35,7 +35,7 @@ from index.store.chroma import ChromaStore
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from index.store.refresh import Progress, RefreshReport
+    from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -11,21 +11,18 @@ over each other; the file lock only keeps two on one data folder from doing doub
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from index.documents import SourceDocument
-from index.errors import PublishConflict, RefreshInProgress, SourceError, StoreUnavailable
+from index.errors import PublishConflict, SourceError, StoreUnavailable
 from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
 from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
 from index.search.retrieval import EXACT_MAX_CHUNKS
@@ -34,9 +31,10 @@ from index.store import live_pointer, side_files
 from index.store.catalog import Catalog, DocEntry
 from index.store.chroma import ChromaStore
 from index.store.memory import return_freed_memory
+from index.store.refresh_lock import refresh_lock
+from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]
 DOCS_PER_BATCH = 16
 # Test hook, for the fault tests only (tests/index/test_refresh_faults.py): with
 # POLICYBOT_TEST_CRASH_AT set to one of CRASH_POINTS, a refresh SIGKILLs its own process at
@@ -54,87 +52,6 @@ def _crash_point(name: str) -> None:
         log.warning("test hook %s=%s: killing this process", CRASH_ENV, name)
         logging.shutdown()
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-@dataclass
-class RefreshReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    copies: list[str] = field(default_factory=list)  # skipped: the same file as another
-    documents: int = 0
-    chunks: int = 0
-    embedded_chunks: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-    generation: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def to_json(self) -> dict[str, Any]:
-        """The shape the command-line contract promises."""
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": len(self.unchanged),
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "seconds": round(self.seconds, 2),
-            "dry_run": self.dry_run,
-            "embedded_chunks": self.embedded_chunks,
-        }
-
-
-@contextmanager
-def refresh_lock(data_dir: Path) -> Iterator[None]:
-    """One refresh at a time per data folder. The OS drops the lock if the holder dies."""
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        lock_file = open(data_dir / live_pointer.LOCK, "a+")  # noqa: SIM115 (closed below)
-    except OSError as e:
-        raise StoreUnavailable(
-            f"can't refresh: the data folder {data_dir} is not writable "
-            f"({e.strerror or type(e).__name__})"
-        ) from None
-    with lock_file as f:
-        _lock_exclusively(f)
-        try:  # who holds it, for the message of a refresh turned away (a full disk: nobody)
-            f.seek(0)
-            f.truncate()
-            f.write(f"pid {os.getpid()}")
-            f.flush()
-        except OSError:
-            pass
-        try:
-            yield
-        finally:
-            f.truncate(0)
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _lock_exclusively(f: Any) -> None:
-    """Take the refresh lock, or raise RefreshInProgress. Readers hold it shared for a
-    moment while they read the live generation's note (index/store/live_pointer.py); a refresh
-    holds it with its pid written in the file. A lock held without a pid is waited for."""
-    deadline = time.monotonic() + 5.0
-    while True:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip()
-            if holder or time.monotonic() > deadline:
-                raise RefreshInProgress(
-                    f"a refresh is already running (held by {holder or 'another process'})"
-                ) from None
-            time.sleep(0.01)
 
 
 def _now() -> str:

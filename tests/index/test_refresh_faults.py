@@ -26,7 +26,7 @@ from index.ingest.llama_embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 from index.settings import Settings
 from index.store.chroma import ChromaStore
-from index.store.refresh import refresh_lock
+from index.store.refresh_lock import refresh_lock
 from tests.pdf_maker import make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]

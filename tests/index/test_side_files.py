@@ -188,7 +188,7 @@ def test_the_noted_live_generation_is_trusted_only_while_no_refresh_runs(
     refresh is running (it may be changing it) or there is no note (a refresh died): then
     it asks Chroma, and writes the note back once no refresh runs."""
     from index.store import live_pointer
-    from index.store.refresh import refresh_lock
+    from index.store.refresh_lock import refresh_lock
 
     kb = make_kb()
     kb.refresh()
