@@ -261,7 +261,7 @@ def test_a_page_added_through_a_redirect_is_known_by_its_final_url_too(
 
 
 def test_urls_of_one_page_share_a_key_and_other_pages_dont() -> None:
-    from index.ingest.intake import same_page_key
+    from index.ingest.source_urls import same_page_key
 
     one = "https://example.org/news/story"
     for same in (
