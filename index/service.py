@@ -23,8 +23,9 @@ from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
 from index.prompts import load_prompt
 from index.search.casing import needs_casing, recase
-from index.search.gate import gather, judge, known_name
+from index.search.gate import gather, judge
 from index.search.question import Question
+from index.search.question_embedding import analyse_question
 from index.search.reranking import POOL as RERANK_POOL
 from index.search.reranking import rerank
 from index.search.retrieval import Generation, Retriever
@@ -125,51 +126,12 @@ class KnowledgeBase:
     ) -> Question:
         """The question analysed once, against `live` (default: the live generation): its
         embedding (that of the retrieval query, which for a follow-up carries the previous
-        question), words, names and shape."""
+        question), words, names and shape (index/search/question_embedding.py)."""
         query = query or text
         generation = live or self.retriever.live()
-
-        def known(name: frozenset[str]) -> bool:
-            return known_name(name, generation)
-
-        need = Question.to_embed(text, known)
-        spans = Question.asked_spans(text)
-        embed_parts = getattr(self.embed_model, "embed_parts", None)
-        cache = getattr(self.embed_model, "query_cache", None)
-        cached = cache.get(query) if cache is not None else None
-        if spans is not None and embed_parts is not None:
-            # What it asks without its names, read from the question's own token vectors:
-            # the question's pass gives it, where embedding it alone cost a second text as
-            # long, and judged better on the tuning sets (docs/answering.md).
-            texts = list(dict.fromkeys([text] if cached is not None else [query, text]))
-            rows = embed_parts([*texts, *need.names], [(texts.index(text), spans)])
-            by_text = dict(zip([*texts, *need.names], rows, strict=False))
-            asked = rows[len(texts) + len(need.names)]  # the part, after every text's row
-            vector = self._query_vector(query, cached, by_text)
-            return Question.of(text, vector, context, asked, by_text, known)
-        if need.texts and cached is None and cache is not None:
-            # One model call for the query and the rest: two would cost nearly twice as much.
-            texts = list(dict.fromkeys([query, *need.texts]))
-            by_text = dict(zip(texts, self.embed_texts(texts), strict=True))
-            vector = self._query_vector(query, None, by_text)
-            return Question.of(text, vector, context, by_text.get(need.asked or ""), by_text, known)
-        vector = self.embed_model.get_query_embedding(query)
-        by_text = (
-            dict(zip(need.texts, self.embed_texts(need.texts), strict=True)) if need.texts else {}
+        return analyse_question(
+            self.embed_model, self.embed_texts, text, query, context, generation
         )
-        return Question.of(text, vector, context, by_text.get(need.asked or ""), by_text, known)
-
-    def _query_vector(self, query: str, cached: Any, by_text: dict[str, Any]) -> Any:
-        """The retrieval query's vector: the cached one, or the one just made (then cached,
-        read-only, for the next question with this query)."""
-        if cached is not None:
-            return cached
-        vector = by_text[query].copy()
-        vector.flags.writeable = False
-        cache = getattr(self.embed_model, "query_cache", None)
-        if cache is not None:
-            cache.put(query, vector)
-        return vector
 
     def depth(self, question: Question) -> int:
         """How many passages answering reads: broad questions look further, so that several
