@@ -17,7 +17,8 @@ from index.errors import IndexNotReady
 from index.ingest.attribution import ENTITIES_KEY, SPEAKERS_KEY
 from index.store.catalog import Catalog
 from index.store.generation import Generation, bm25_columns, context_of
-from index.store.sentences import DIM, VECTORS_KEY, SentenceTableBuilder
+from index.store.sentence_table_builder import SentenceTableBuilder
+from index.store.sentences import DIM, VECTORS_KEY
 from index.store.sign_bits import sign_bits
 from index.text import TERMS_VERSION, terms
 
