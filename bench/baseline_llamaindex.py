@@ -126,7 +126,7 @@ def step_query(args: argparse.Namespace) -> dict[str, Any]:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from index.evaluation import load_qa, percentiles
-    from index.llama_embedding import MiniLMEmbedding
+    from index.ingest.llama_embedding import MiniLMEmbedding
 
     rss_before = peak_rss_mib()
     model = MiniLMEmbedding()

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import PrivateAttr
 
-from index.llama_embedding import MiniLMEmbedding
+from index.ingest.llama_embedding import MiniLMEmbedding
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.gaps import GROUP_SIMILARITY, group
-from index.llama_embedding import MiniLMEmbedding
+from index.ingest.llama_embedding import MiniLMEmbedding
 
 FILE = Path(__file__).resolve().parent / "gaps" / "questions.txt"
 SWEEP = [round(0.30 + 0.02 * k, 2) for k in range(31)]  # 0.30 … 0.90

@@ -1,6 +1,6 @@
 """The refusal judge's scatter on tuning questions only: for each answerable dev question
 and each unanswerable one, the judge's strength, the best passage's cosine with the
-question, their sum (held against index.gate.min_support for the library's size) and
+question, their sum (held against index.search.gate.min_support for the library's size) and
 the verdict, then how many of each set are answered. Answerable: dev_qa, dev_para and
 bench/tuning/para_own.jsonl and para2_own.jsonl; broad: dev_broad and
 bench/tuning/broad_own.jsonl and broad2_own.jsonl; unanswerable: dev_qa's and
@@ -18,8 +18,8 @@ from pathlib import Path
 from common import ROOT, command
 
 from index.evaluation import load_qa
-from index.evidence import score_sentences
-from index.gate import about_names, judge
+from index.search.evidence import score_sentences
+from index.search.gate import about_names, judge
 from index.service import KnowledgeBase
 from index.settings import Settings
 

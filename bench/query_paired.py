@@ -40,8 +40,8 @@ def _one_run(args: argparse.Namespace) -> dict[str, Any]:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from index.evaluation import load_qa
-    from index.evidence import clear_caches
-    from index.llama_embedding import MiniLMEmbedding
+    from index.ingest.llama_embedding import MiniLMEmbedding
+    from index.search.evidence import clear_caches
     from index.service import KnowledgeBase
     from index.settings import Settings
 

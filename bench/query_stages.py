@@ -23,11 +23,11 @@ from typing import Any
 
 from common import DEV_QA, HOLDOUT_QA, OUT, ROOT, command, machine
 
-import index.retrieval as retrieval
-import index.sentences as sentences
+import index.search.retrieval as retrieval
 import index.service as service
+import index.store.sentences as sentences
 from index.evaluation import load_qa
-from index.evidence import clear_caches
+from index.search.evidence import clear_caches
 from index.service import KnowledgeBase
 from index.settings import Settings
 

@@ -36,8 +36,8 @@ from common import (
     save,
 )
 
-from index.evidence import clear_caches
-from index.llama_embedding import MiniLMEmbedding
+from index.ingest.llama_embedding import MiniLMEmbedding
+from index.search.evidence import clear_caches
 from index.service import KnowledgeBase
 from index.settings import Settings
 

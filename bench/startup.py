@@ -50,7 +50,7 @@ def _stages(sources: str, data: str, question: str) -> None:
 
     imported = time.perf_counter()
     import index.embedding as embedding
-    from index.store import ChromaStore
+    from index.store.chroma import ChromaStore
 
     spent: Counter[str] = Counter()
 

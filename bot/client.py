@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.errors import report_interaction_error
 from bot.health import HealthServer
 from bot.refreshing import Refresher
+from bot.replying import reply_where_asked
 from bot.settings import BotSettings
 from bot.store import AnswerStore
 from bot.throttle import Throttle
@@ -206,9 +207,7 @@ class PolicyBot(commands.AutoShardedBot):
     async def _after_refresh(self) -> None:
         """A refresh answered open questions: reply where they were asked, when set to."""
         if self.config.reply_when_answered:
-            from bot.replying import reply_where_asked
-
-            await reply_where_asked(self)
+            await reply_where_asked(self, self.store, self.config)
 
     def is_moderator(self, member: discord.abc.User, permissions: discord.Permissions) -> bool:
         """Manage Server (in `permissions`) or one of MODERATOR_ROLE_IDS."""

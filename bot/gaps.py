@@ -35,7 +35,7 @@ MAX_GROUPED = 2000
 EXAMPLES = 3  # example questions per gap: enough to see what it is about, short in Discord
 ID_CHARS = 12  # of the first question's answer id: unique enough within one store
 
-# The judge's reasons (index.gate.Verdict.reason) in moderators' words.
+# The judge's reasons (index.search.gate.Verdict.reason) in moderators' words.
 PLAIN_REASONS = (
     ("the sources don't mention", None),  # already plain, and it names who or what
     ("no sentence of the passages says", "passages near it are too weak to answer"),

@@ -8,17 +8,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from bot.delivery import ChannelDelivery
 from bot.render import Part, render_answer
-from bot.store import PendingReply
+from bot.settings import BotSettings
+from bot.store import AnswerStore, PendingReply
 from index.answering.types import Answer, Citation
-
-if TYPE_CHECKING:
-    from bot.client import PolicyBot
 
 log = logging.getLogger(__name__)
 HEADER = "📚 The library has been updated since this was asked, and it can now answer it:"
@@ -38,22 +36,22 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
     )
 
 
-async def reply_where_asked(bot: PolicyBot) -> int:
+async def reply_where_asked(client: discord.Client, store: AnswerStore, config: BotSettings) -> int:
     """Post every pending reply of the guilds this bot serves; returns how many it posted."""
-    pending = await asyncio.to_thread(bot.store.pending_replies)
+    pending = await asyncio.to_thread(store.pending_replies)
     told: set[tuple[int | None, str]] = set()  # one reply per place and question
     posted = 0
     for reply in pending:
-        if not bot.config.serves(reply.guild_id) or not (reply.thread_id or reply.channel_id):
+        if not config.serves(reply.guild_id) or not (reply.thread_id or reply.channel_id):
             continue
-        await asyncio.to_thread(bot.store.mark_notified, [reply.id])
+        await asyncio.to_thread(store.mark_notified, [reply.id])
         answer = answer_from_json(json.loads(reply.answer))
         place = (reply.thread_id or reply.channel_id, " ".join(answer.question.casefold().split()))
         if place in told:
             continue
         told.add(place)
         try:
-            await _post(bot, reply, answer)
+            await _post(client, reply, answer)
             posted += 1
         except discord.HTTPException:
             log.warning("could not reply where an answered question was asked", exc_info=True)
@@ -62,10 +60,10 @@ async def reply_where_asked(bot: PolicyBot) -> int:
     return posted
 
 
-async def _post(bot: PolicyBot, reply: PendingReply, answer: Answer) -> None:
+async def _post(client: discord.Client, reply: PendingReply, answer: Answer) -> None:
     where = reply.thread_id or reply.channel_id
     assert where is not None  # noqa: S101 - reply_where_asked skips those without a place
-    channel = bot.get_channel(where) or await bot.fetch_channel(where)
+    channel = client.get_channel(where) or await client.fetch_channel(where)
     if not isinstance(channel, discord.TextChannel | discord.Thread):
         return
     reference = None

@@ -271,7 +271,8 @@ class MiniLM:
 
     Plain onnxruntime and tokenizers, no llama-index: answering a question needs nothing
     more, and importing llama-index took over a second of a fresh `policybot ask`
-    (bench/startup.py). The refresh's ingestion pipeline wraps it in `MiniLMEmbedding`."""
+    (bench/startup.py). The refresh's ingestion pipeline wraps it in `MiniLMEmbedding`
+    (index/ingest/llama_embedding.py)."""
 
     model_name: str = MODEL_ID
 
@@ -362,13 +363,3 @@ class MiniLM:
 
     def get_query_embedding(self, query: str) -> list[float]:
         return cached_query_embedding(self.query_cache, query, self.embed)
-
-
-def __getattr__(name: str) -> Any:
-    # MiniLMEmbedding, the llama-index face of the model, lives in index.llama_embedding so
-    # that importing this module doesn't import llama-index; old imports keep working.
-    if name == "MiniLMEmbedding":
-        from index.llama_embedding import MiniLMEmbedding
-
-        return MiniLMEmbedding
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

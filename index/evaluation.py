@@ -52,165 +52,47 @@ that fell back from a language model, the **fallback reasons** (the answer's not
 
 from __future__ import annotations
 
-import json
-import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.errors import UsageError
+from index.eval_metrics import (
+    SEARCH_K,
+    citation_correct,
+    contains_gold,
+    first_rank,
+    hit_at,
+    keywords_found,
+    mrr,
+    normalise,
+    percentiles,
+)
+from index.qa_file import QAItem, load_qa
 
-SEARCH_K = 10
-_SPACE = re.compile(r"\s+")
-_TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'"})
-
-
-@dataclass(frozen=True)
-class QAItem:
-    """One question of a QA file."""
-
-    id: str
-    question: str
-    answerable: bool
-    gold_quotes: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    groups: tuple[tuple[str, ...], ...] = ()  # a broad question's sides (see module doc)
-
-    @property
-    def broad(self) -> bool:
-        return bool(self.groups)
-
-
-# -- the question file ------------------------------------------------------------------
-
-
-def _strings(value: Any, name: str, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise UsageError(f"{where}: '{name}' must be a list of non-empty strings")
-    return tuple(value)
-
-
-def _item(obj: Any, where: str) -> QAItem:
-    if not isinstance(obj, dict):
-        raise UsageError(f"{where}: expected a JSON object")
-    question = obj.get("question")
-    if not isinstance(question, str) or not question.strip():
-        raise UsageError(f"{where}: 'question' must be a non-empty string")
-    qid = obj.get("id", where)
-    if not isinstance(qid, (str, int)):
-        raise UsageError(f"{where}: 'id' must be a string")
-    if "groups" in obj:
-        groups = obj["groups"]
-        if not isinstance(groups, list) or not groups:
-            raise UsageError(f"{where}: 'groups' must be a non-empty list of lists of quotes")
-        parsed = tuple(_strings(g, "groups", where) for g in groups)
-        if not all(parsed):
-            raise UsageError(f"{where}: every group in 'groups' needs at least one quote")
-        if obj.get("answerable", True) is not True:
-            raise UsageError(f"{where}: a question with 'groups' is answerable")
-        return QAItem(str(qid), question, True, groups=parsed)
-    answerable = obj.get("answerable")
-    if not isinstance(answerable, bool):
-        raise UsageError(f"{where}: 'answerable' must be true or false")
-    gold = _strings(obj.get("gold_quotes"), "gold_quotes", where)
-    if answerable and not gold:
-        raise UsageError(f"{where}: an answerable question needs 'gold_quotes'")
-    keywords = _strings(obj.get("keywords"), "keywords", where)
-    return QAItem(str(qid), question, answerable, gold, keywords)
-
-
-def load_qa(path: Path) -> list[QAItem]:
-    """Read a QA file, or raise UsageError with a one-line reason (naming a bad line)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UsageError(f"the QA file {path} does not exist")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        reason = getattr(e, "strerror", None) or type(e).__name__
-        raise UsageError(f"can't read the QA file {path}: {reason}") from None
-    items: list[QAItem] = []
-    seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name} line {number}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UsageError(f"{where}: not valid JSON ({e.msg})") from None
-        item = _item(obj, where)
-        if item.id in seen:
-            raise UsageError(f"{where}: duplicate id {item.id!r}")
-        seen.add(item.id)
-        items.append(item)
-    if not items:
-        raise UsageError(f"the QA file {path} holds no questions")
-    return items
-
-
-# -- the metric maths -------------------------------------------------------------------
-
-
-def normalise(text: str) -> str:
-    return _SPACE.sub(" ", text.translate(_TYPOGRAPHIC)).strip().casefold()
-
-
-def contains_gold(text: str, gold_quotes: Iterable[str]) -> bool:
-    """Does `text` contain one of the gold quotes?"""
-    hay = normalise(text)
-    return any((g := normalise(q)) and g in hay for q in gold_quotes)
-
-
-def first_rank(texts: Sequence[str], gold_quotes: Sequence[str], k: int = SEARCH_K) -> int | None:
-    """1-based rank of the first of the top k texts that contains a gold quote, else None."""
-    for rank, text in enumerate(texts[:k], start=1):
-        if contains_gold(text, gold_quotes):
-            return rank
-    return None
-
-
-def citation_correct(quote: str, gold_quotes: Iterable[str]) -> bool:
-    """A citation quote is correct when it contains a gold quote or lies inside one."""
-    q = normalise(quote)
-    if not q:
-        return False
-    return any((g := normalise(gq)) and (g in q or q in g) for gq in gold_quotes)
-
-
-def keywords_found(answer: str, keywords: Iterable[str]) -> list[str]:
-    hay = normalise(answer)
-    return [kw for kw in keywords if normalise(kw) in hay]
-
-
-def hit_at(ranks: Sequence[int | None], k: int) -> float | None:
-    if not ranks:
-        return None
-    return sum(1 for r in ranks if r is not None and r <= k) / len(ranks)
-
-
-def mrr(ranks: Sequence[int | None], k: int = SEARCH_K) -> float | None:
-    if not ranks:
-        return None
-    return sum(1.0 / r for r in ranks if r is not None and r <= k) / len(ranks)
-
-
-def percentiles(values: Sequence[float]) -> dict[str, float]:
-    """p50, p95 and max in the values' unit (numpy's linear interpolation); {} if empty."""
-    if not values:
-        return {}
-    arr = np.asarray(values, dtype=float)
-    return {
-        "p50": round(float(np.percentile(arr, 50)), 2),
-        "p95": round(float(np.percentile(arr, 95)), 2),
-        "max": round(float(arr.max()), 2),
-    }
+# The question file and the metric maths have modules of their own; callers import them
+# from here, with the run and its report.
+__all__ = [
+    "SEARCH_K",
+    "EvalReport",
+    "QAItem",
+    "QuestionResult",
+    "citation_correct",
+    "contains_gold",
+    "first_rank",
+    "hit_at",
+    "keywords_found",
+    "latency",
+    "load_qa",
+    "modes",
+    "mrr",
+    "normalise",
+    "percentiles",
+    "run_eval",
+    "summarise",
+    "summarise_broad",
+]
 
 
 # -- one run ----------------------------------------------------------------------------

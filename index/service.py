@@ -18,23 +18,25 @@ from typing import TYPE_CHECKING, Any
 
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Answerer, Turn
-from index.casing import needs_casing, recase
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
-from index.gate import gather, judge, known_name
 from index.prompts import load_prompt
-from index.question import Question
-from index.reranking import POOL as RERANK_POOL
-from index.reranking import rerank
-from index.retrieval import Generation, Retriever
+from index.search.casing import needs_casing, recase
+from index.search.gate import gather, judge
+from index.search.question import Question
+from index.search.question_embedding import analyse_question
+from index.search.reranking import POOL as RERANK_POOL
+from index.search.reranking import rerank
+from index.search.retrieval import Generation, Retriever
 from index.settings import Settings
-from index.store import ChromaStore, DocEntry
+from index.store.catalog import DocEntry
+from index.store.chroma import ChromaStore
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
-    from index.refresh import Progress, RefreshReport
+    from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -124,51 +126,12 @@ class KnowledgeBase:
     ) -> Question:
         """The question analysed once, against `live` (default: the live generation): its
         embedding (that of the retrieval query, which for a follow-up carries the previous
-        question), words, names and shape."""
+        question), words, names and shape (index/search/question_embedding.py)."""
         query = query or text
         generation = live or self.retriever.live()
-
-        def known(name: frozenset[str]) -> bool:
-            return known_name(name, generation)
-
-        need = Question.to_embed(text, known)
-        spans = Question.asked_spans(text)
-        embed_parts = getattr(self.embed_model, "embed_parts", None)
-        cache = getattr(self.embed_model, "query_cache", None)
-        cached = cache.get(query) if cache is not None else None
-        if spans is not None and embed_parts is not None:
-            # What it asks without its names, read from the question's own token vectors:
-            # the question's pass gives it, where embedding it alone cost a second text as
-            # long, and judged better on the tuning sets (docs/answering.md).
-            texts = list(dict.fromkeys([text] if cached is not None else [query, text]))
-            rows = embed_parts([*texts, *need.names], [(texts.index(text), spans)])
-            by_text = dict(zip([*texts, *need.names], rows, strict=False))
-            asked = rows[len(texts) + len(need.names)]  # the part, after every text's row
-            vector = self._query_vector(query, cached, by_text)
-            return Question.of(text, vector, context, asked, by_text, known)
-        if need.texts and cached is None and cache is not None:
-            # One model call for the query and the rest: two would cost nearly twice as much.
-            texts = list(dict.fromkeys([query, *need.texts]))
-            by_text = dict(zip(texts, self.embed_texts(texts), strict=True))
-            vector = self._query_vector(query, None, by_text)
-            return Question.of(text, vector, context, by_text.get(need.asked or ""), by_text, known)
-        vector = self.embed_model.get_query_embedding(query)
-        by_text = (
-            dict(zip(need.texts, self.embed_texts(need.texts), strict=True)) if need.texts else {}
+        return analyse_question(
+            self.embed_model, self.embed_texts, text, query, context, generation
         )
-        return Question.of(text, vector, context, by_text.get(need.asked or ""), by_text, known)
-
-    def _query_vector(self, query: str, cached: Any, by_text: dict[str, Any]) -> Any:
-        """The retrieval query's vector: the cached one, or the one just made (then cached,
-        read-only, for the next question with this query)."""
-        if cached is not None:
-            return cached
-        vector = by_text[query].copy()
-        vector.flags.writeable = False
-        cache = getattr(self.embed_model, "query_cache", None)
-        if cache is not None:
-            cache.put(query, vector)
-        return vector
 
     def depth(self, question: Question) -> int:
         """How many passages answering reads: broad questions look further, so that several
@@ -196,7 +159,7 @@ class KnowledgeBase:
         self, text: str, query: str, live: Generation
     ) -> tuple[str, tuple[int, list[Hit]] | None]:
         """`text` with the case of the names in it given back when it was typed without
-        (index/casing.py), from the passages a search for `query` finds; and that search,
+        (index/search/casing.py), from the passages a search for `query` finds; and that search,
         for retrieval to use again."""
         if not needs_casing(text):
             return text, None
@@ -277,7 +240,7 @@ class KnowledgeBase:
         answer: Answer | None = None
         gathered = gather(analysed, hits, live)
         # The gate, once for every answerer: the evidence decides whether the sources cover
-        # the question (index.gate.judge); if not, the refusal is shown, with the
+        # the question (index.search.gate.judge); if not, the refusal is shown, with the
         # nearest passages, and no answerer (no model) is asked.
         verdict = judge(analysed, gathered.relevant, live)
         if not verdict.answerable:
@@ -388,14 +351,14 @@ class KnowledgeBase:
     def add_url(self, url: str) -> dict[str, Any]:
         """Fetch an article or PDF and save it into the sources folder (no refresh).
         Returns {"added": path, "title": ..., ...}; raises SourceError/UsageError."""
-        from index.intake import add_url
+        from index.ingest.intake import add_url
 
         return add_url(self.settings, url)
 
     def remove_source(self, ref: str) -> dict[str, Any]:
         """Delete a source file by its path in the sources folder or its URL (no refresh).
         Returns {"removed": path, "title": ...}; raises UsageError if there is no such source."""
-        from index.intake import remove_source
+        from index.ingest.intake import remove_source
 
         return remove_source(self.settings, self.store.read_catalog(), ref)
 
@@ -409,14 +372,14 @@ class KnowledgeBase:
     def _llama_embedding(self) -> BaseEmbedding:
         """The embedding model as llama-index's ingestion pipeline wants it (made once)."""
         if self._llama_embed is None:
-            from index.llama_embedding import as_llama_embedding
+            from index.ingest.llama_embedding import as_llama_embedding
 
             self._llama_embed = as_llama_embedding(self.embed_model)
             _configure_llama_index(self._llama_embed)
         return self._llama_embed
 
     def refresh(self, dry_run: bool = False, progress: Progress | None = None) -> RefreshReport:
-        from index.refresh import Refresher
+        from index.store.refresh import Refresher
 
         return Refresher(self.settings, self.store, self._llama_embedding()).run(dry_run, progress)
 

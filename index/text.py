@@ -125,7 +125,7 @@ def _word(token: str) -> str:
 def named_entities(text: str) -> list[str]:
     """Capitalised words that don't start the text: the words of the names in a question or
     a claim. (Names in the library's own text are found by a NER model at refresh time,
-    index/attribution.py; a question is short and its capitals are the asker's signal.)"""
+    index/ingest/attribution.py; a question is short and its capitals are the asker's signal.)"""
     found = _WORD.findall(text)
     stop = stopwords()
     return [w for w in found[1:] if w[0].isupper() and w.lower() not in stop]

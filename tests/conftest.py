@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.llama_embedding import MiniLMEmbedding
+from index.ingest.llama_embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 from index.settings import Settings
 

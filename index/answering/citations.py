@@ -25,10 +25,10 @@ import numpy as np
 from index.answering.types import Citation
 from index.checking.claims import UNJUDGED, Passage, check
 from index.documents import Hit
-from index.evidence import Evidence, score_sentences
-from index.question import Question
-from index.retrieval import Generation
-from index.sentences import DIM, SentenceBlock, speaker_name
+from index.search.evidence import Evidence, score_sentences
+from index.search.question import Question
+from index.search.retrieval import Generation
+from index.store.sentences import DIM, SentenceBlock, speaker_name
 from index.text import split_sentences
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small

@@ -10,7 +10,7 @@ them); it never writes a claim of its own.
   relevance minus similarity to what is quoted already (another side comes in by saying
   something else), each introduced by its speaker where the text names one, grouped by
   speaker.
-- The service decides whether to answer at all (index.gate.judge); this answerer only
+- The service decides whether to answer at all (index.search.gate.judge); this answerer only
   composes, and lays out the refusal (the nearest passages) when the service refuses."""
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import numpy as np
 
 from index.answering.types import Answer, Citation, Condensed, Gathered, Turn
 from index.documents import Hit
-from index.evidence import Evidence, must_hold_answer
-from index.question import Question
-from index.retrieval import Generation
-from index.sentences import name_word, speaker_name
+from index.search.evidence import Evidence, must_hold_answer
+from index.search.question import Question
+from index.search.retrieval import Generation
+from index.store.sentences import name_word, speaker_name
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85

@@ -2,7 +2,7 @@
 
 The order of things, each step able to end it:
 
-1. Evidence gate, in the service (`KnowledgeBase.answer_iter`, `index.gate.judge`): the
+1. Evidence gate, in the service (`KnowledgeBase.answer_iter`, `index.search.gate.judge`): the
    retrieved evidence decides whether the passages cover the question; if not, the refusal
    is shown and this answerer — the model — is never asked: a fluent model is not
    evidence. The model's own "not covered" is honoured.
@@ -38,8 +38,8 @@ from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Condensed, Gathered, Turn
 from index.documents import Hit
 from index.errors import ModelUnavailable
-from index.question import Question
-from index.retrieval import Generation
+from index.search.question import Question
+from index.search.retrieval import Generation
 from index.text import words
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from index.documents import Hit
-    from index.evidence import Evidence
-    from index.question import Question
-    from index.retrieval import Generation
+    from index.search.evidence import Evidence
+    from index.search.question import Question
+    from index.search.retrieval import Generation
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class Answer:
     note: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
     shape: str = "fact"  # "fact" or "broad": one quote, or several voices
-    # Why a refused answer was refused, in the judge's words (index.gate.Verdict.reason);
+    # Why a refused answer was refused, in the judge's words (index.search.gate.Verdict.reason);
     # None when answered, or when the refusal came from elsewhere (an LLM declining). Kept
     # with each stored answer so moderators can see why a question went unanswered.
     reason: str | None = None
@@ -127,7 +127,7 @@ class Gathered:
     """The evidence for one answer, gathered once by the service and read by the gate and
     the answerer alike: the passages retrieved, every sentence of them scored against the
     question (best first), and those from documents about the names it asks about
-    (index.gate.about_names)."""
+    (index.search.gate.about_names)."""
 
     hits: list[Hit]
     scored: list[Evidence]

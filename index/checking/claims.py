@@ -37,8 +37,8 @@ from index.checking.numbers import unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
 from index.checking.speakers import NameContext, claim_names, slot_mismatch, speaker_mismatch
-from index.evidence import Coverage, Evidence
-from index.sentences import speaker_name
+from index.search.evidence import Coverage, Evidence
+from index.store.sentences import speaker_name
 from index.text import stopwords, terms, words
 
 __all__ = ["UNJUDGED", "Judgement", "Passage", "check"]

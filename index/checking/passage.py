@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from index.evidence import Evidence
-from index.retrieval import CorpusStats
+from index.search.evidence import Evidence
+from index.search.retrieval import CorpusStats
 from index.text import terms
 
 UNJUDGED = "unjudged"  # Judgement.kind of a claim that must be embedded to be judged

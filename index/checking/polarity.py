@@ -24,7 +24,7 @@ from index.checking.cues import (
     word_set,
 )
 from index.checking.speakers import NEUTRAL_SAYING
-from index.evidence import Evidence
+from index.search.evidence import Evidence
 from index.text import stopwords, terms
 
 # Valence: opposite when one side's word is rated at least this positive and the other's

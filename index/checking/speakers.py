@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from index.checking.cues import TITLES, as_written, clause_tokens, word_set
 from index.checking.passage import Passage
-from index.evidence import Evidence
-from index.sentences import name_word, speaker_name
+from index.search.evidence import Evidence
+from index.store.sentences import name_word, speaker_name
 from index.text import name_phrases, split_sentences, stopwords, terms, words
 
 MAX_SPEAKER_WORDS = 6  # "The more pro-government alternative motion"

@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import evidence
 from index.answering import extractive
-from index.attribution import analyse
 from index.documents import Hit
-from index.loaders import load_document
-from index.question import Question, Shape, group_asked_about, shape_of
-from index.sentences import SentenceTable, decode, encode
+from index.ingest.attribution import analyse
+from index.ingest.loaders import load_document
+from index.search import evidence
+from index.search.question import Question, Shape, group_asked_about, shape_of
 from index.service import KnowledgeBase
+from index.store.sentences import SentenceTable, decode, encode
 from index.text import terms
 
 

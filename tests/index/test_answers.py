@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import UsageError
-from index.loaders import load_document
+from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 from tests.conftest import DEV_QA, HOLDOUT_QA
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.casing import needs_casing, recase
+from index.search.casing import needs_casing, recase
 from index.service import KnowledgeBase
 
 

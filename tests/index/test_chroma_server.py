@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from index.errors import PublishConflict, StoreUnavailable
-from index.retrieval import Retriever
+from index.search.retrieval import Retriever
 from index.service import KnowledgeBase
 from index.settings import Settings
-from index.store import Catalog, ChromaStore
+from index.store.catalog import Catalog
+from index.store.chroma import ChromaStore
 from tests.index.chroma_server import ChromaServer, running
 
 pytestmark = pytest.mark.chroma_server

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.chunking import chunk_text
-from index.loaders import scan_sources
+from index.ingest.chunking import chunk_text
+from index.ingest.loaders import scan_sources
 from index.text import split_sentences
 
 SOURCES = Path(__file__).resolve().parents[2] / "sources"

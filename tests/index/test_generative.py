@@ -19,7 +19,7 @@ import pytest
 
 from index.answering.citations import DraftFilter, clean_answer, verify
 from index.answering.types import Answer, Turn
-from index.loaders import load_document
+from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 from index.settings import SecretStr
 from tests.conftest import ROOT, SEED_SOURCES

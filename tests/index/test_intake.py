@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from index.errors import SourceError, UsageError
-from index.intake import TRASH_DIR, add_url, remove_source
-from index.loaders import load_document
+from index.ingest.intake import TRASH_DIR, add_url, remove_source
+from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 from index.settings import Settings
-from index.store import Catalog
+from index.store.catalog import Catalog
 from tests.pdf_maker import make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -261,7 +261,7 @@ def test_a_page_added_through_a_redirect_is_known_by_its_final_url_too(
 
 
 def test_urls_of_one_page_share_a_key_and_other_pages_dont() -> None:
-    from index.intake import same_page_key
+    from index.ingest.source_urls import same_page_key
 
     one = "https://example.org/news/story"
     for same in (
@@ -367,7 +367,7 @@ def test_a_refused_address_says_the_same_whether_or_not_a_port_is_open(
 def site_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Count 127.0.0.1 (the test site) as a public address, and nothing else on this
     machine: as if the site were a public web server."""
-    from index import fetching
+    from index.ingest import fetching
 
     real = fetching.address_kind
     monkeypatch.setattr(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import SourceError
-from index.loaders import load_document, scan_sources
+from index.ingest.loaders import load_document, scan_sources
 from tests.pdf_maker import make_pdf
 
 ARTICLE_HTML = """<!doctype html><html><head>

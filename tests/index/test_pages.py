@@ -8,8 +8,8 @@ import json
 from collections.abc import Callable
 
 from index.documents import Hit, PageSpan
-from index.loaders import load_document
-from index.retrieval import Retriever, merge_overlaps
+from index.ingest.loaders import load_document
+from index.search.retrieval import Retriever, merge_overlaps
 from index.service import KnowledgeBase
 from tests.pdf_maker import make_pdf
 

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from index.answering.types import Answer
-from index.loaders import load_document
+from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 
 pytestmark = [

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.llama_embedding import MiniLMEmbedding
-from index.loaders import load_document
+from index.ingest.llama_embedding import MiniLMEmbedding
+from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 
 NEW_ARTICLE = """---
@@ -137,7 +137,7 @@ def test_nodes_are_added_in_batches_within_chromas_limit(
 ) -> None:
     """Long documents make more chunks than one Chroma add may carry (~5,000); the refresh
     adds them in slices. Forced here to slices of 7 so every document spans several."""
-    from index.refresh import Refresher
+    from index.store.refresh import Refresher
 
     kb = make_kb()
     report = Refresher(kb.settings, kb.store, kb.embed_model, add_batch=7).run()
@@ -154,8 +154,8 @@ def test_a_refresh_writes_side_files_equal_to_a_fresh_build_from_chroma(
     """The refresh writes the new generation's side files from the previous generation's
     and the documents it embedded; a reader opens them, and they hold exactly what a build
     from Chroma alone would."""
-    from index import side_files
-    from index.retrieval import Retriever
+    from index.search.retrieval import Retriever
+    from index.store import side_files
 
     kb = make_kb()
     kb.refresh()
@@ -166,7 +166,7 @@ def test_a_refresh_writes_side_files_equal_to_a_fresh_build_from_chroma(
     removed.unlink()
     changed.write_text(changed.read_text() + "\nA late correction was added to this article.\n")
     (sources / "ambulances.md").write_text(NEW_ARTICLE)
-    with caplog.at_level("INFO", logger="index.side_files"):
+    with caplog.at_level("INFO", logger="index.store.side_files"):
         kb.refresh()
     kept = [r.getMessage() for r in caplog.records if "wrote side files" in r.getMessage()]
     assert kept and f"(4 documents kept from {before.name})" in kept[-1]
@@ -268,7 +268,8 @@ def test_the_same_text_under_two_titles_is_indexed_twice_without_a_clash(
 def test_an_index_from_the_previous_chunker_is_rebuilt_with_the_new_ids(
     make_kb: Callable[..., KnowledgeBase], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from index import chunking, refresh
+    from index.ingest import chunking
+    from index.store import refresh
 
     kb = make_kb()
     with monkeypatch.context() as m:  # an index as the previous version built it

@@ -2,7 +2,7 @@
 is lost, and the next refresh completes with the right diff.
 
 `kill -9` points are made deterministic by the refresh's test hook POLICYBOT_TEST_CRASH_AT
-(see index/refresh.py): the `policybot index` process SIGKILLs itself at that point. A
+(see index/store/refresh.py): the `policybot index` process SIGKILLs itself at that point. A
 long-lived `policybot ask --json -` process reads the index throughout, as the bot would."""
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 
-from index.llama_embedding import MiniLMEmbedding
-from index.refresh import refresh_lock
+from index.ingest.llama_embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 from index.settings import Settings
-from index.store import ChromaStore
+from index.store.chroma import ChromaStore
+from index.store.refresh_lock import refresh_lock
 from tests.pdf_maker import make_pdf
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from index.errors import PublishConflict
-from index.refresh import Refresher
-from index.retrieval import Retriever
+from index.search.retrieval import Retriever
 from index.service import KnowledgeBase
-from index.store import ChromaStore
+from index.store.chroma import ChromaStore
+from index.store.refresh import Refresher
 
 NOTE = "# Depot note\n\nThe {name} bus depot will close in {year}, the council said.\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from index.reranking import rerank
+from index.search.reranking import rerank
 from index.service import KnowledgeBase
 
 # Shares words with the question in every sentence, answers none of it.

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-import index.retrieval as retrieval
+import index.search.retrieval as retrieval
 from index.evaluation import first_rank, load_qa
-from index.retrieval import Retriever
+from index.search.retrieval import Retriever
 from index.service import KnowledgeBase
-from index.sign_bits import nearest_rows
+from index.store.sign_bits import nearest_rows
 from index.text import terms
 from tests.conftest import DEV_QA
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from index.evaluation import load_qa, run_eval
-from index.llama_embedding import MiniLMEmbedding
+from index.ingest.llama_embedding import MiniLMEmbedding
 from index.service import KnowledgeBase
 from index.settings import Settings
 from tests.conftest import DEV_QA, ROOT

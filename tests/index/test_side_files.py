@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from index import side_files
 from index.service import KnowledgeBase
-from index.store import ChromaStore
+from index.store import side_files
+from index.store.chroma import ChromaStore
 
 QUESTION = "What did Dave Prentis say about the NHS?"
 
@@ -187,8 +187,8 @@ def test_the_noted_live_generation_is_trusted_only_while_no_refresh_runs(
     """A reader takes the live generation from the note beside the embedded store, unless a
     refresh is running (it may be changing it) or there is no note (a refresh died): then
     it asks Chroma, and writes the note back once no refresh runs."""
-    from index import live_pointer
-    from index.refresh import refresh_lock
+    from index.store import live_pointer
+    from index.store.refresh_lock import refresh_lock
 
     kb = make_kb()
     kb.refresh()

@@ -1,6 +1,6 @@
 """One generation of the index as a process answers from it: chunk texts and metadata,
 vectors, BM25, word statistics and sentences, all held in plain arrays that are
-memory-mapped from the generation's side files (index/side_files.py), so that every process
+memory-mapped from the generation's side files (index/store/side_files.py), so that every process
 on a machine shares one copy through the page cache and a fresh process starts without
 reading Chroma."""
 
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from index.documents import PageSpan
-from index.sentences import SentenceTable
-from index.store import Catalog
+from index.store.catalog import Catalog
+from index.store.sentences import SentenceTable
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class Generation:
     tokens: np.ndarray  # every chunk's term ids, concatenated (rebuilding BM25 reuses them)
     token_lo: np.ndarray
     vectors: np.ndarray | None = None  # (chunks, dim) unit vectors in `ids` order, if exact
-    vector_bits: np.ndarray | None = None  # their signs (index/sign_bits.py)
+    vector_bits: np.ndarray | None = None  # their signs (index/store/sign_bits.py)
     row: dict[str, int] = field(default_factory=dict)  # chunk id -> row
     sentences: SentenceTable = field(default_factory=SentenceTable)
     collection: Any = None  # Chroma's collection: needed only beyond exact search
@@ -188,3 +188,8 @@ class Generation:
     @property
     def exact(self) -> bool:
         return self.vectors is not None
+
+
+def context_of(meta: dict[str, Any]) -> str:
+    """A chunk's title and author: words it is found by besides its text."""
+    return " ".join(str(meta[k]) for k in ("title", "author") if meta.get(k))

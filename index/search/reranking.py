@@ -3,7 +3,7 @@ answers the question.
 
 Chunk-level retrieval scores a passage by all its words, or by the mean meaning of its
 sentences; the answer is usually one sentence. A third ranked list, by the best sentence's
-evidence score (its meaning and words, index/evidence.py), is fused with the retrieval order
+evidence score (its meaning and words, index/search/evidence.py), is fused with the retrieval order
 by reciprocal rank, so a passage with one sentence that says what is asked climbs above
 passages that are only about the same topic. It costs one dot product per sentence: the
 sentence vectors were computed when the library was indexed."""
@@ -11,9 +11,9 @@ sentence vectors were computed when the library was indexed."""
 from __future__ import annotations
 
 from index.documents import Hit
-from index.evidence import must_hold_answer, score_sentences
-from index.question import Question
-from index.retrieval import RRF_K, Generation
+from index.search.evidence import must_hold_answer, score_sentences
+from index.search.question import Question
+from index.search.retrieval import RRF_K, Generation
 
 POOL = 12  # candidates re-ranked
 

@@ -5,37 +5,36 @@ ones are copied with their existing vectors into a new generation; deleted ones 
 out. Only when the new generation is complete is it published, so questions are answered
 from the previous complete index until then, and a refresh that dies changes nothing.
 Publishing is compare-and-set against the version the refresh started from (see
-index/store.py), so refreshes on several machines sharing one Chroma server never publish
+index/store/chroma.py), so refreshes on several machines sharing one Chroma server never publish
 over each other; the file lock only keeps two on one data folder from doing double work.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index import live_pointer, side_files
-from index.chunking import CHUNKER_VERSION, SentenceChunker
 from index.documents import SourceDocument
-from index.errors import PublishConflict, RefreshInProgress, SourceError, StoreUnavailable
-from index.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
-from index.memory import return_freed_memory
-from index.retrieval import EXACT_MAX_CHUNKS
+from index.errors import PublishConflict, SourceError, StoreUnavailable
+from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
+from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
+from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
-from index.store import Catalog, ChromaStore, DocEntry
+from index.store import live_pointer, side_files
+from index.store.catalog import Catalog, DocEntry
+from index.store.chroma import ChromaStore
+from index.store.memory import return_freed_memory
+from index.store.refresh_lock import refresh_lock
+from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
-Progress = Callable[[str, int, int], None]
 DOCS_PER_BATCH = 16
 # Test hook, for the fault tests only (tests/index/test_refresh_faults.py): with
 # POLICYBOT_TEST_CRASH_AT set to one of CRASH_POINTS, a refresh SIGKILLs its own process at
@@ -53,87 +52,6 @@ def _crash_point(name: str) -> None:
         log.warning("test hook %s=%s: killing this process", CRASH_ENV, name)
         logging.shutdown()
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-@dataclass
-class RefreshReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    copies: list[str] = field(default_factory=list)  # skipped: the same file as another
-    documents: int = 0
-    chunks: int = 0
-    embedded_chunks: int = 0
-    seconds: float = 0.0
-    dry_run: bool = False
-    generation: str | None = None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def to_json(self) -> dict[str, Any]:
-        """The shape the command-line contract promises."""
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "removed": self.removed,
-            "unchanged": len(self.unchanged),
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents,
-            "chunks": self.chunks,
-            "seconds": round(self.seconds, 2),
-            "dry_run": self.dry_run,
-            "embedded_chunks": self.embedded_chunks,
-        }
-
-
-@contextmanager
-def refresh_lock(data_dir: Path) -> Iterator[None]:
-    """One refresh at a time per data folder. The OS drops the lock if the holder dies."""
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        lock_file = open(data_dir / live_pointer.LOCK, "a+")  # noqa: SIM115 (closed below)
-    except OSError as e:
-        raise StoreUnavailable(
-            f"can't refresh: the data folder {data_dir} is not writable "
-            f"({e.strerror or type(e).__name__})"
-        ) from None
-    with lock_file as f:
-        _lock_exclusively(f)
-        try:  # who holds it, for the message of a refresh turned away (a full disk: nobody)
-            f.seek(0)
-            f.truncate()
-            f.write(f"pid {os.getpid()}")
-            f.flush()
-        except OSError:
-            pass
-        try:
-            yield
-        finally:
-            f.truncate(0)
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _lock_exclusively(f: Any) -> None:
-    """Take the refresh lock, or raise RefreshInProgress. Readers hold it shared for a
-    moment while they read the live generation's note (index/live_pointer.py); a refresh
-    holds it with its pid written in the file. A lock held without a pid is waited for."""
-    deadline = time.monotonic() + 5.0
-    while True:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            f.seek(0)
-            holder = f.read().strip()
-            if holder or time.monotonic() > deadline:
-                raise RefreshInProgress(
-                    f"a refresh is already running (held by {holder or 'another process'})"
-                ) from None
-            time.sleep(0.01)
 
 
 def _now() -> str:
@@ -447,9 +365,9 @@ class Refresher:
 
         # The pipeline chunks, attributes and embeds; we add its nodes to Chroma ourselves,
         # as ChromaVectorStore.add would but with the per-sentence data stored once
-        # (index.ingestion.chroma_records), in slices within the server's batch limit (long
+        # (index.ingest.ingestion.chroma_records), in slices within the server's batch limit (long
         # documents easily make more than Chroma's limit of ~5,000).
-        from index.ingestion import Attributor, SentenceEmbedder, chroma_records
+        from index.ingest.ingestion import Attributor, SentenceEmbedder, chroma_records
 
         pipeline = IngestionPipeline(
             transformations=[

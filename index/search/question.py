@@ -50,7 +50,7 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def question_caches() -> tuple[Any, ...]:
-    """The caches of analysed questions (for index.evidence.clear_caches)."""
+    """The caches of analysed questions (for index.search.evidence.clear_caches)."""
     return (_names, without_names)
 
 
@@ -131,7 +131,7 @@ class Question:
     speaker: str | None = None  # whose words it asks for ("What did Hewitt say …")
     group: str | None = None  # … or which group's, stemmed ("What did the unions say": "union")
     # Sentences already scored for this question, by passage: re-ranking and the answerer
-    # look at the same passages (index.evidence.score_sentences).
+    # look at the same passages (index.search.evidence.score_sentences).
     scored: dict[tuple[str, int, int, str], list[Any]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -174,7 +174,7 @@ class Question:
         (when that is anything: "Who is the Secretary General of Co-operatives UK?" asks
         nothing beyond its name), and each name the library doesn't know (`known`: does it
         use every word of the name). A known name is matched by its words, only an unknown
-        one by meaning (index.gate.judge); each text costs as much as the question."""
+        one by meaning (index.search.gate.judge); each text costs as much as the question."""
         found = _names(text)
         if not found:
             return ToEmbed(None, ())

@@ -26,7 +26,7 @@ from index.documents import Chunk, Sentence, spans_to_str
 from index.text import split_sentences, words
 
 # v6: chunks record their sentences' spans and carry a vector, speaker and entity kinds per
-# sentence (index/sentences.py, index/attribution.py); chunk ids name the document (its
+# sentence (index/store/sentences.py, index/ingest/attribution.py); chunk ids name the document (its
 # path) as well as its text, so the same text under two names can never collide. An index
 # built by an earlier version is rebuilt once.
 CHUNKER_VERSION = "sentences-v6"

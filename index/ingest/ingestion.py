@@ -1,6 +1,6 @@
 """The refresh's ingestion steps after chunking, as llama-index transformations: who says
-each sentence and what kinds of names it holds (index/attribution.py), then a vector for
-every sentence (index/sentences.py). Only a refresh imports this (and llama-index)."""
+each sentence and what kinds of names it holds (index/ingest/attribution.py), then a vector for
+every sentence (index/store/sentences.py). Only a refresh imports this (and llama-index)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import numpy as np
 from llama_index.core.schema import BaseNode, TransformComponent
 from pydantic import ConfigDict
 
-from index.attribution import ENTITIES_KEY, SPEAKERS_KEY, Analysis, analyse
 from index.documents import Sentence, spans_from_str
-from index.sentences import VECTORS_KEY, encode
+from index.ingest.attribution import ENTITIES_KEY, SPEAKERS_KEY, Analysis, analyse
+from index.store.sentences import VECTORS_KEY, encode
 
 
 class Attributor(TransformComponent):

@@ -1,7 +1,7 @@
 """Names in a question typed without capitals ("what did hewitt say about profits?", or
 all in capitals), given back the case the library writes them in.
 
-What a question is about is read from its capitalised words (index/question.py): a name
+What a question is about is read from its capitalised words (index/search/question.py): a name
 the library knows narrows the documents answering, a speaker's own words come first, a
 name it never mentions makes a refusal. Typed in lower case, a question lost all of that:
 on the tuning sets lower-cased, the unanswerable ones refused fell from 0.79 to 0.46 on
@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from index.question import ASKING_WHO, SAYING
+from index.search.question import ASKING_WHO, SAYING
 from index.text import stopwords
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")

@@ -19,20 +19,27 @@ from __future__ import annotations
 
 import calendar
 import itertools
-import json
 import logging
 import re
-import shutil
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from index import live_pointer
 from index.errors import PublishConflict, StoreUnavailable
 from index.settings import Settings
+from index.store import live_pointer
+from index.store.catalog import Catalog
+from index.store.chroma_faults import (
+    READ_ONLY,
+    NoAnswer,
+    describe,
+    looks_like_connection_error,
+    mentions,
+    raise_if_storage_fault,
+    short,
+    within,
+)
 
 log = logging.getLogger(__name__)
 CATALOG_ID = "current"
@@ -46,106 +53,6 @@ LIST_PAGE = 1000  # collections per listing call
 # Cosine space; a wider HNSW search than Chroma's default (ef 10 gave ~90% of the exact top
 # 20 at 9k chunks, docs/benchmarks.md). Retrieval scores exactly below EXACT_MAX_CHUNKS.
 HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 128, "hnsw:construction_ef": 128}
-# An embedded store whose folder has less free space than this when a call fails has
-# failed because the disk is full (Chroma reports it as an opaque compaction error).
-LOW_DISK_BYTES = 8 * 1024 * 1024
-_FULL = ("disk is full", "no space left", "quota exceeded")
-_READ_ONLY = ("readonly database", "read-only file system")
-
-
-@dataclass
-class DocEntry:
-    """What the index holds for one source document."""
-
-    sha256: str
-    title: str
-    source: str
-    chunks: int
-    indexed_at: str
-    metadata: dict[str, str] = field(default_factory=dict)
-    # The Chroma collection holding its chunks: that of the generation whose refresh
-    # embedded it (refreshes since carried it unchanged); "" in catalogs written before
-    # generations shared collections: the catalog's own.
-    collection: str = ""
-
-    def same_version(self, other: DocEntry | None) -> bool:
-        """The same chunks (where they are stored aside)."""
-        return other is not None and replace(self, collection="") == replace(other, collection="")
-
-
-@dataclass
-class Catalog:
-    generation: str | None = None
-    collection: str | None = None
-    refreshed_at: str | None = None
-    embed_model: str = ""
-    chunker: str = ""
-    documents: dict[str, DocEntry] = field(default_factory=dict)
-    version: int = 0  # publish counter; 0: nothing published (or published before versions)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, raw: str) -> Catalog:
-        data = json.loads(raw)
-        docs = {k: DocEntry(**v) for k, v in data.pop("documents", {}).items()}
-        return cls(**data, documents=docs)
-
-    @property
-    def chunk_count(self) -> int:
-        return sum(d.chunks for d in self.documents.values())
-
-    def collection_of(self, path: str) -> str:
-        """The collection holding a document's chunks."""
-        return self.documents[path].collection or str(self.collection)
-
-    @property
-    def collections(self) -> set[str]:
-        """Every collection this generation reads: its own and those of the documents it
-        carried over from earlier generations."""
-        own = {self.collection} if self.collection else set()
-        return own | {d.collection for d in self.documents.values() if d.collection}
-
-    def by_collection(self, paths: list[str] | None = None) -> dict[str, list[str]]:
-        """Documents (`paths`, default all) grouped by the collection holding them."""
-        out: dict[str, list[str]] = {}
-        for path in sorted(self.documents) if paths is None else paths:
-            out.setdefault(self.collection_of(path), []).append(path)
-        return out
-
-
-class _NoAnswer(Exception):
-    """A Chroma call outlived its deadline."""
-
-
-def _within(seconds: float, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """fn(*args, **kwargs), or _NoAnswer after `seconds`. The call runs on a daemon thread,
-    which is left behind if it hangs: it can't be interrupted, but it never keeps the
-    process from exiting."""
-    done = threading.Event()
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = fn(*args, **kwargs)
-        except BaseException as e:  # handed to the caller below
-            box["error"] = e
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="chroma-call", daemon=True).start()
-    if not done.wait(seconds):
-        raise _NoAnswer
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
-def _describe(settings: Settings) -> str:
-    if settings.chroma_host:
-        return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-    return f"the embedded Chroma store in {settings.data_dir / 'chroma'}"
 
 
 class ChromaStore:
@@ -178,12 +85,12 @@ class ChromaStore:
             path.mkdir(parents=True, exist_ok=True)
             return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         except Exception as e:  # chromadb raises plain ValueError/RuntimeError/OSError here
-            if not self.settings.chroma_host and _mentions(e, _READ_ONLY):
+            if not self.settings.chroma_host and mentions(e, READ_ONLY):
                 raise StoreUnavailable(
-                    f"can't open {_describe(self.settings)}: the folder is read-only, and "
+                    f"can't open {describe(self.settings)}: the folder is read-only, and "
                     "the embedded store needs to write to it even to answer questions"
                 ) from e
-            raise StoreUnavailable(f"can't open {_describe(self.settings)}: {_short(e)}") from e
+            raise StoreUnavailable(f"can't open {describe(self.settings)}: {short(e)}") from e
 
     def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a Chroma call, turning connection and storage faults into StoreUnavailable.
@@ -195,12 +102,12 @@ class ChromaStore:
 
         try:
             if self.settings.chroma_host:
-                return _within(self.settings.chroma_timeout, fn, *args, **kwargs)
+                return within(self.settings.chroma_timeout, fn, *args, **kwargs)
             return fn(*args, **kwargs)
-        except _NoAnswer:
+        except NoAnswer:
             self._client = None  # a new connection next time
             raise StoreUnavailable(
-                f"{_describe(self.settings)} did not answer within "
+                f"{describe(self.settings)} did not answer within "
                 f"{self.settings.chroma_timeout:g} s ({what})"
             ) from None
         except NotFoundError:
@@ -208,11 +115,11 @@ class ChromaStore:
         except StoreUnavailable:
             raise
         except Exception as e:
-            self._raise_if_storage_fault(what, e)
-            if _looks_like_connection_error(e) or isinstance(e, OSError):
+            raise_if_storage_fault(self.settings, what, e)
+            if looks_like_connection_error(e) or isinstance(e, OSError):
                 self._client = None  # reconnect next time: the server may come back
                 raise StoreUnavailable(
-                    f"{_describe(self.settings)} is not available ({what}): {_short(e)}"
+                    f"{describe(self.settings)} is not available ({what}): {short(e)}"
                 ) from e
             raise
 
@@ -240,23 +147,6 @@ class ChromaStore:
                 yield got
                 offset += len(got["ids"])
 
-    def _raise_if_storage_fault(self, what: str, e: Exception) -> None:
-        """A full or read-only data folder, said in plain words (embedded store only)."""
-        if self.settings.chroma_host:
-            return
-        folder = self.settings.data_dir
-        if _mentions(e, _READ_ONLY):
-            raise StoreUnavailable(f"can't {what}: the data folder {folder} is read-only") from e
-        try:
-            free = shutil.disk_usage(folder).free
-        except OSError:
-            return
-        if _mentions(e, _FULL) or free < LOW_DISK_BYTES:
-            raise StoreUnavailable(
-                f"can't {what}: the data folder {folder} is full ({free // 1024} KiB free); "
-                "make room and try again"
-            ) from e
-
     # -- catalog ---------------------------------------------------------------------
     def _catalog_collection(self) -> Any:
         return self.call(
@@ -274,7 +164,7 @@ class ChromaStore:
 
     def live_generation(self) -> str | None:
         """The live generation's name: a cheap check readers make before each query. From
-        an embedded store, the note of it (index/live_pointer.py) while no refresh runs,
+        an embedded store, the note of it (index/store/live_pointer.py) while no refresh runs,
         so that a process answering from side files never needs to import chromadb."""
         if self.settings.chroma_host:
             return self._live_in_catalog()
@@ -518,22 +408,3 @@ def _lost(winner: str | None) -> str:
         "this one was not published, so as not to undo it: run the refresh again to index "
         "any later change"
     )
-
-
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:200]
-
-
-def _mentions(e: BaseException, needles: tuple[str, ...]) -> bool:
-    text = str(e).lower()
-    return any(n in text for n in needles)
-
-
-def _looks_like_connection_error(e: BaseException) -> bool:
-    import httpx
-
-    if isinstance(e, httpx.TransportError | ConnectionError | TimeoutError):
-        return True
-    text = str(e).lower()
-    return any(s in text for s in ("connect", "connection refused", "timed out", "unavailable"))

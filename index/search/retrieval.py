@@ -9,7 +9,7 @@ side files) up to EXACT_MAX_CHUNKS chunks, and asks Chroma's HNSW index beyond t
 Measured on 9,217 chunks (docs/benchmarks.md), Chroma's approximate top 20 held only 90% of
 the exact top 20, and a passage that misses the dense list can only reach the fused top 5 if
 BM25 alone ranks it near the top. A large library's candidates are the chunks nearest by
-sign bits (index/sign_bits.py), DENSE_RESCORE for each one wanted, scored exactly: on the
+sign bits (index/store/sign_bits.py), DENSE_RESCORE for each one wanted, scored exactly: on the
 full corpus (37,815 chunks) 0.95 of the exact top 48 and 0.99 of its top 12, in 0.7–1.1
 instead of 1.6–2.1 ms, and all 147 dev and held-out answers the same (one refusal lists
 another nearest passage)."""
@@ -30,12 +30,12 @@ import numpy as np
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady
-from index.generation import ChunkRecord, CorpusStats, Generation
-from index.memory import return_freed_memory
-from index.side_files import cache_dir, context_of, prune_older
-from index.side_files import load as load_generation
-from index.sign_bits import nearest_rows
-from index.store import ChromaStore
+from index.store.chroma import ChromaStore
+from index.store.generation import ChunkRecord, CorpusStats, Generation, context_of
+from index.store.memory import return_freed_memory
+from index.store.side_files import cache_dir, prune_older
+from index.store.side_files import load as load_generation
+from index.store.sign_bits import nearest_rows
 from index.text import acronyms, terms
 
 __all__ = ["EXACT_MAX_CHUNKS", "ChunkRecord", "CorpusStats", "Generation", "Retriever"]

@@ -3,7 +3,7 @@ that a process can open the index's side files and answer without importing chro
 a second of a fresh `policybot ask`, bench/startup.py).
 
 The note is only trusted while no refresh runs. Every change to an embedded store happens in
-a refresh, under the data folder's refresh lock (index/refresh.py), and a refresh deletes
+a refresh, under the data folder's refresh lock (index/store/refresh.py), and a refresh deletes
 the note before it changes anything and writes it again, from Chroma, when it ends. A reader
 reads the note under a shared lock on the same file, so never while a refresh runs; when it
 can't take that lock, or finds no note (a refresh died half-way), it asks Chroma, and writes
@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-LOCK = "refresh.lock"  # the refresh lock's file (index/refresh.py)
+LOCK = "refresh.lock"  # the refresh lock's file (index/store/refresh.py)
 
 
 def _note(data_dir: Path, prefix: str) -> Path:

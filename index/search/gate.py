@@ -13,9 +13,9 @@ import numpy as np
 
 from index.answering.types import Gathered
 from index.documents import Hit
-from index.evidence import Coverage, Evidence, must_hold_answer, score_sentences
-from index.question import Question
-from index.retrieval import Generation
+from index.search.evidence import Coverage, Evidence, must_hold_answer, score_sentences
+from index.search.question import Question
+from index.search.retrieval import Generation
 from index.text import acronym_terms, acronyms
 
 

@@ -2,7 +2,7 @@
 `/source add`, `/source remove` call (through `KnowledgeBase.add_url/remove_source`).
 
 `add_url` fetches one web page or PDF (http/https only, public addresses only unless
-SOURCE_FETCH_ALLOW_PRIVATE is set, with a time and size limit: see index/fetching.py) and
+SOURCE_FETCH_ALLOW_PRIVATE is set, with a time and size limit: see index/ingest/fetching.py) and
 saves it into the sources folder: an article as Markdown with YAML front matter (title,
 author, date, site, url) and the main text exactly as extracted, a PDF as it came with a
 `<name>.pdf.yml` metadata file beside it (the loader reads both). Files appear atomically
@@ -15,36 +15,38 @@ may pass (timeout, no connection, 5xx, a sources folder that can't be written)."
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import re
 import shutil
-import socket
 import time
 import unicodedata
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 
 from index.errors import SourceError, UsageError
-from index.fetching import fetch
-from index.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
+from index.ingest.fetching import fetch
+from index.ingest.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
+from index.ingest.source_urls import (
+    FINAL_URL_KEY,
+    find_by_url,
+    recorded_url,
+    same_page_key,
+    urls_in_library,
+)
 from index.settings import Settings
-from index.store import Catalog
+from index.store.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 FETCH_TIMEOUT = 20.0  # seconds for the whole download, not per read
 MAX_FETCH_BYTES = 20 * 1024 * 1024
 MIN_ARTICLE_WORDS = 50  # less main text than this is a listing, a login wall or an error page
-# Where a fetched page was redirected to, beside the `url` it was added by (so the page
-# can't be added again under its final address either).
-FINAL_URL_KEY = "final_url"
 TRASH_DIR = "removed-sources"  # under the data folder: removed files are moved here, not lost
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _PDF_TYPES = ("application/pdf", "application/x-pdf")
@@ -63,7 +65,7 @@ def add_url(
     "author", "date", "site", "pages" when known}. Doesn't refresh the index."""
     url = check_url(url)
     root = settings.sources_dir
-    known = _recorded_urls(root)
+    known = urls_in_library(root)
 
     def not_in_library(hop: str) -> None:
         if existing := known.get(same_page_key(hop)):
@@ -273,104 +275,7 @@ def _os_reason(e: OSError) -> str:
     return e.strerror or type(e).__name__
 
 
-# -- finding and removing ----------------------------------------------------------------
-# Query parameters that only say where a reader came from: the same page with or without
-# them is one source (Google Analytics' utm_*, Facebook's, Google Ads', Microsoft's,
-# Mailchimp's and HubSpot's click ids).
-_TRACKING = re.compile(
-    r"^(utm_\w+|fbclid|gclid|gclsrc|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|igshid)$",
-    re.I,
-)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def same_page_key(url: str) -> str:
-    """What two URLs of one page have in common, for "already in the library": scheme
-    (http and https are one page), `www.`, default port, fragment, trailing slash and
-    tracking parameters don't count; the remaining query parameters count in any order."""
-    try:
-        p = urlsplit(url.strip())
-        host = (p.hostname or "").lower().rstrip(".")
-        port = p.port
-    except ValueError:
-        return url.strip()
-    host = _numeric_host(host).removeprefix("www.")
-    if port and port != _DEFAULT_PORTS.get(p.scheme.lower()):
-        host = f"{host}:{port}"
-    query = sorted(
-        (k, v) for k, v in parse_qsl(p.query, keep_blank_values=True) if not _TRACKING.match(k)
-    )
-    return urlunsplit(("", host, p.path.rstrip("/"), urlencode(query), ""))
-
-
-def _numeric_host(host: str) -> str:
-    """An address written in any form (`127.1`, `0x7f.1`, `[::ffff:7f00:1]`) as one form."""
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-        return f"[{ip}]" if ip.version == 6 else str(ip)
-    except ValueError:
-        pass
-    if re.fullmatch(r"[0-9a-fx.]+", host):
-        try:
-            return socket.inet_ntoa(socket.inet_aton(host))  # the forms the resolver reads
-        except OSError:
-            pass
-    return host
-
-
-def recorded_urls(path: Path) -> list[str]:
-    """The URLs a source file records: a Markdown file's front matter `url` (and where it
-    redirected to, `final_url`), the same keys in a PDF's metadata file."""
-    try:
-        if path.suffix.lower() in (".md", ".markdown"):
-            with open(path, "rb") as f:
-                head = f.read(16_384).decode("utf-8-sig", errors="replace")
-            match = re.match(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*$", head, re.S | re.M)
-            raw = yaml.safe_load(match.group(1)) if match else None
-        elif path.suffix.lower() == ".pdf":
-            sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
-            raw = yaml.safe_load(sidecar.read_bytes()) if sidecar.is_file() else None
-        else:
-            return []
-    except (OSError, yaml.YAMLError):
-        return []
-    if not isinstance(raw, dict):
-        return []
-    return [str(raw[k]).strip() for k in ("url", FINAL_URL_KEY) if raw.get(k)]
-
-
-def recorded_url(path: Path) -> str | None:
-    """The URL a source file is cited by, if it records one."""
-    urls = recorded_urls(path)
-    return urls[0] if urls else None
-
-
-def _recorded_urls(root: Path) -> dict[str, str]:
-    """same_page_key of every URL the sources folder records -> the file recording it."""
-    found: dict[str, str] = {}
-    for p in candidate_files(root):
-        for u in recorded_urls(p):
-            found.setdefault(same_page_key(u), doc_id_for(p, root))
-    return found
-
-
-def find_by_url(root: Path, url: str, catalog: Catalog | None = None) -> list[str]:
-    """Paths (in the sources folder) of the files that record `url`, indexed or not yet."""
-    want = same_page_key(url)
-    found = {
-        doc_id_for(p, root)
-        for p in candidate_files(root)
-        if any(same_page_key(u) == want for u in recorded_urls(p))
-    }
-    if catalog is not None:
-        found.update(
-            path
-            for path, entry in catalog.documents.items()
-            if want in (same_page_key(entry.source), same_page_key(entry.metadata.get("url", "")))
-        )
-    return sorted(found)
-
-
+# -- removing -------------------------------------------------------------------------
 def resolve_source(root: Path, ref: str) -> Path:
     """The file `ref` names inside the sources folder (relative to it, or a path that lies
     in it); UsageError for anything outside it."""

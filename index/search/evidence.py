@@ -1,6 +1,6 @@
 """Scoring the sentences of retrieved passages as evidence for a question, by meaning first.
 
-Every sentence of the library has a vector (index/sentences.py), so a sentence is scored by
+Every sentence of the library has a vector (index/store/sentences.py), so a sentence is scored by
 its cosine with the question — which survives paraphrase ("making money" / "profits") — and
 by the cosine of its window (it and the sentences either side: "He argued that …" takes its
 meaning from the sentence naming him). Words add what embeddings blur: the share of the
@@ -21,9 +21,9 @@ from functools import lru_cache
 import numpy as np
 
 from index.documents import Hit
-from index.question import Question, question_caches
-from index.retrieval import CorpusStats, Generation
-from index.sentences import DIM, SentenceBlock, Speaker, speaker_name
+from index.search.question import Question, question_caches
+from index.search.retrieval import CorpusStats, Generation
+from index.store.sentences import DIM, SentenceBlock, Speaker, speaker_name
 from index.text import (
     acronym_terms,
     acronyms,
