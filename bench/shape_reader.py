@@ -1,4 +1,4 @@
-"""How well index/asking.py reads what a question asks for: accuracy of the kind asked and
+"""How well index/search/asking.py reads what a question asks for: accuracy of the kind asked and
 of the answer's shape on the labelled question files, tuning and held-out side by side.
 
 tests/data/shapes_tuning.jsonl was read while writing the cue table; shapes_holdout.jsonl
@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from index.asking import read
+from index.search.asking import read
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import OUT  # noqa: E402
 
-from index import evidence as ev  # noqa: E402
 from index.evaluation import QAItem, citation_correct, load_qa  # noqa: E402
-from index.gate import gather  # noqa: E402
+from index.search import evidence as ev  # noqa: E402
+from index.search.gate import gather  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from index.asking import read
+from index.search.asking import read
 from index.text import answer_type_terms, name_phrases, terms
 
 
@@ -24,7 +24,7 @@ class Shape(Enum):
 
 
 def shape_of(text: str) -> Shape:
-    """One fact or broad, by what the question asks for (index/asking.py's cue table)."""
+    """One fact or broad, by what the question asks for (index/search/asking.py's cue table)."""
     return Shape(read(text).shape)
 
 

@@ -351,7 +351,7 @@ def test_a_broad_answer_names_each_holder_once(seed_kb: KnowledgeBase, question:
     """Each speaker's quotes together under their name, once, and the markers in order
     down the answer."""
     from index.answering.extractive import BULLET
-    from index.sentences import name_word
+    from index.store.sentences import name_word
 
     answer = seed_kb.answer_sync(question)
     assert answer.shape == "broad" and not answer.refused

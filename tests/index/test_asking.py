@@ -1,4 +1,4 @@
-"""The question reader (index/asking.py) against the labelled question files: what each
+"""The question reader (index/search/asking.py) against the labelled question files: what each
 question asks for and the shape of its answer."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.asking import ASKS, SHAPE_OF, read
+from index.search.asking import ASKS, SHAPE_OF, read
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
