@@ -19,17 +19,21 @@ DEV_QA = SHARED / "dev_qa.jsonl"
 HOLDOUT_QA = ROOT / "tests" / "data" / "holdout_qa.jsonl"
 
 
+# Settings a developer's environment may hold that would send a test elsewhere.
+OUTSIDE_CONFIG = (
+    "CHROMA_HOST",
+    "CHROMA_PORT",
+    "LLM_PROVIDER",
+    "DISCORD_TOKEN",
+    "POLICYBOT_SOURCES",
+    "POLICYBOT_DATA",
+)
+
+
 @pytest.fixture(autouse=True)
 def _no_outside_config(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never pick up a developer's .env or a Chroma server by accident."""
-    for name in (
-        "CHROMA_HOST",
-        "CHROMA_PORT",
-        "LLM_PROVIDER",
-        "DISCORD_TOKEN",
-        "POLICYBOT_SOURCES",
-        "POLICYBOT_DATA",
-    ):
+    for name in OUTSIDE_CONFIG:
         monkeypatch.delenv(name, raising=False)
 
 

@@ -24,18 +24,12 @@ sys.path.insert(0, str(ROOT))
 from index.ingest.llama_embedding import MiniLMEmbedding  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
+from tests.conftest import OUTSIDE_CONFIG  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DEV = [SHARED / "dev_qa.jsonl", SHARED / "dev_para.jsonl", SHARED / "dev_broad.jsonl"]
-# The same variables tests/conftest.py keeps out: no outside LLM, Chroma server or folders.
-IGNORED_ENV = (
-    "CHROMA_HOST",
-    "CHROMA_PORT",
-    "LLM_PROVIDER",
-    "DISCORD_TOKEN",
-    "POLICYBOT_SOURCES",
-    "POLICYBOT_DATA",
-)
+# The same variables the tests keep out: no outside LLM, Chroma server or folders.
+IGNORED_ENV = OUTSIDE_CONFIG
 
 
 def question_files() -> list[Path]:
