@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # The kinds of thing a question asks for, and whether its answer is one fact or several
-# voices. A "cause" is answered by one quote when one sentence gives it; a broad answer
-# gathers reasons from several sides, which is what "why" questions in the labelled files
-# mostly want (bench/shape_reader.py prints both choices).
+# voices. A "cause" is the one the labels split on: read as one fact, the labelled tuning
+# questions' shapes go 0.879 -> 0.894 but the broad tuning and dev questions' 0.929 -> 0.762
+# ("Why were unions opposed to foundation hospitals?" wants the reasons of several sides;
+# bench/shape_reader.py prints both).
 SHAPE_OF = {
     "fact": "fact",
     "number": "fact",
