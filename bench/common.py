@@ -10,6 +10,7 @@ import resource
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,17 @@ def finish_query(
 def load(name: str) -> dict[str, Any]:
     path = OUT / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+@contextlib.contextmanager
+def patched(values: dict[tuple[Any, str], Any]) -> Iterator[None]:
+    """Module constants set for a measurement ({(module, name): value}), then restored:
+    how the tuning scripts in bench/tuning try a value without editing the code."""
+    kept = {place: getattr(*place) for place in values}
+    for (module, name), value in values.items():
+        setattr(module, name, value)
+    try:
+        yield
+    finally:
+        for (module, name), value in kept.items():
+            setattr(module, name, value)

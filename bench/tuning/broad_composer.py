@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import OUT  # noqa: E402
+from common import OUT, patched  # noqa: E402
 
 from index.answering import extractive  # noqa: E402
 from index.evaluation import load_qa, run_eval  # noqa: E402
@@ -39,23 +39,21 @@ def figures(kb: KnowledgeBase, items: list) -> tuple[float, float, float]:
     return broad["coverage"], broad["all_sides"], broad["on_topic_quotes"]
 
 
+def _at(values: tuple[float, ...]) -> dict[tuple[object, str], float]:
+    return {(extractive, k): v for k, v in zip(GRID, values, strict=True)}
+
+
 def main() -> None:
     kb = KnowledgeBase(Settings(sources_dir=ROOT / "sources", data_dir=OUT / "answers-data"))
     kb.ensure_index()
     tuning = [i for p in TUNING for i in load_qa(p)]
     dev = [i for p in DEV for i in load_qa(p)]
-    kept = {k: getattr(extractive, k) for k in GRID}
     rows = []
-    try:
-        for values in itertools.product(*GRID.values()):
-            for k, v in zip(GRID, values, strict=True):
-                setattr(extractive, k, v)
+    for values in itertools.product(*GRID.values()):
+        with patched(_at(values)):
             rows.append((figures(kb, tuning), values))
-    finally:
-        for k, v in kept.items():
-            setattr(extractive, k, v)
     rows.sort(key=lambda r: (-r[0][0], -r[0][2]))  # coverage, then quotes on a side
-    now = tuple(kept.values())
+    now = tuple(getattr(extractive, k) for k in GRID)
     mine = next(f for f, v in rows if v == now)
     print(f"tuning: {len(tuning)} broad questions; {len(rows)} settings of {', '.join(GRID)}")
     print(
@@ -67,12 +65,9 @@ def main() -> None:
     best = [r for m in GRID["MAX_BROAD"] for r in [r for r in rows if r[1][-1] == m][:3]]
     print("best on tuning at each MAX_BROAD (coverage, all sides, on a side)  dev coverage")
     for f, values in best:
-        for k, v in zip(GRID, values, strict=True):
-            setattr(extractive, k, v)
-        dev_cov = figures(kb, dev)[0]
+        with patched(_at(values)):
+            dev_cov = figures(kb, dev)[0]
         print(f"  {values}: {f[0]:.3f} {f[1]:.3f} {f[2]:.3f}   {dev_cov:.3f}")
-    for k, v in kept.items():
-        setattr(extractive, k, v)
     print("command: .venv/bin/python bench/tuning/broad_composer.py")
 
 

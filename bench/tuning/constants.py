@@ -12,15 +12,13 @@ the others keep the code's values. The dev and held-out sets are not read.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import OUT  # noqa: E402
+from common import OUT, patched  # noqa: E402
 
 from index import service  # noqa: E402
 from index.answering import extractive  # noqa: E402
@@ -39,18 +37,6 @@ SWEEPS: dict[str, tuple[tuple[tuple[Any, str], ...], tuple[float, ...]]] = {
     "WIDEN": (((extractive, "WIDEN"),), (0.75, 0.85, 0.95, 10.0)),
     "MAX_SENTENCES": (((extractive, "MAX_SENTENCES"),), (1, 2, 3)),
 }
-
-
-@contextmanager
-def setting(places: tuple[tuple[Any, str], ...], value: float) -> Iterator[None]:
-    kept = [getattr(module, attr) for module, attr in places]
-    for module, attr in places:
-        setattr(module, attr, value)
-    try:
-        yield
-    finally:
-        for (module, attr), old in zip(places, kept, strict=True):
-            setattr(module, attr, old)
 
 
 def unanswerable(path: Path) -> list[QAItem]:
@@ -91,7 +77,7 @@ def main() -> None:
         for value in values:
             if value == now:
                 continue
-            with setting(places, value):
+            with patched(dict.fromkeys(places, value)):
                 print(f"{name} = {value:<8} (is {now})  {figures(kb, sets)}")
     print("command: .venv/bin/python bench/tuning/constants.py " + " ".join(sys.argv[1:]))
 

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import OUT  # noqa: E402
+from common import OUT, patched  # noqa: E402
 
 from index.answering import extractive  # noqa: E402
 from index.evaluation import load_qa, run_eval  # noqa: E402
@@ -34,19 +34,15 @@ def main() -> None:
     tuning = [i for p in TUNING for i in load_qa(p)]
     dev = [i for p in DEV for i in load_qa(p)]
     print(f"EQUAL   tuning ({len(tuning)}): precision, citing gold   dev ({len(dev)}): same")
-    kept = extractive.EQUAL
-    try:
-        for equal in SWEEP:
-            extractive.EQUAL = equal
-            row = []
+    for equal in SWEEP:
+        row = []
+        with patched({(extractive, "EQUAL"): equal}):
             for items in (tuning, dev):
                 m = run_eval(kb, items).metrics
                 row.append(f"{m['citation_precision']:.3f}  {m['answered_citing_gold']:.3f}")
-            label = "never" if equal == float("inf") else f"{equal:.2f}"
-            print(f"{label:6}  {row[0]:>28}   {row[1]:>20}")
-    finally:
-        extractive.EQUAL = kept
-    print(f"in the code: EQUAL = {kept}")
+        label = "never" if equal == float("inf") else f"{equal:.2f}"
+        print(f"{label:6}  {row[0]:>28}   {row[1]:>20}")
+    print(f"in the code: EQUAL = {extractive.EQUAL}")
     print("command: .venv/bin/python bench/tuning/fact_quotes.py")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import OUT  # noqa: E402
+from common import OUT, patched  # noqa: E402
 
 from index.answering import extractive  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
@@ -30,23 +30,20 @@ def main() -> None:
     files = [*sorted(TUNING.glob("broad*_own.jsonl")), TUNING / "shape_own.jsonl"]
     questions = [json.loads(line)["question"] for f in files for line in f.open() if line.strip()]
     answers = [a for q in questions if not (a := kb.answer_sync(q)).refused and a.shape == "broad"]
-    kept, before = extractive.OPENING_WORDS, set()
-    try:
-        for reach in REACHES:
-            extractive.OPENING_WORDS = reach
+    before: set[tuple[str, str]] = set()
+    for reach in REACHES:
+        with patched({(extractive, "OPENING_WORDS"): reach}):
             joined = {
                 (key, " ".join(c.quote.split())[:90])
                 for a in answers
                 for key, c in zip(extractive.holders(a.citations), a.citations, strict=True)
                 if not c.speaker and not key.startswith("#")
             }
-            print(f"{reach} words: {len(joined)} quotes join a speaker of their answer")
-            for key, quote in sorted(joined - before):
-                print(f"   + {key}: {quote}")
-            before = joined
-    finally:
-        extractive.OPENING_WORDS = kept
-    print(f"in the code: OPENING_WORDS = {kept}")
+        print(f"{reach} words: {len(joined)} quotes join a speaker of their answer")
+        for key, quote in sorted(joined - before):
+            print(f"   + {key}: {quote}")
+        before = joined
+    print(f"in the code: OPENING_WORDS = {extractive.OPENING_WORDS}")
     print("command: .venv/bin/python bench/tuning/opening_words.py")
 
 
