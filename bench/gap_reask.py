@@ -7,6 +7,7 @@ and the scheduled refresh do. Prints the refresh's time, re-asking's and per que
 
     python bench/gap_reask.py                      # the seed library
     python bench/gap_reask.py --sources DIR        # another library (copied first)
+    python bench/gap_reask.py --sources DIR --data DATA   # its index copied, not rebuilt
 """
 
 from __future__ import annotations
@@ -53,10 +54,15 @@ def questions(n: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sources", type=Path, default=ROOT / "sources")
+    parser.add_argument(
+        "--data", type=Path, help="an index already built for --sources: copied, not rebuilt"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         shutil.copytree(args.sources, root / "sources")
+        if args.data:
+            shutil.copytree(args.data, root / "data", ignore=shutil.ignore_patterns(DB_FILE))
         kb = KnowledgeBase(Settings(sources_dir=root / "sources", data_dir=root / "data"))
         kb.refresh()
         store = AnswerStore(root / "data" / DB_FILE)
