@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from index.answering.extractive import ExtractiveAnswerer
-from index.answering.types import Answer, Answerer, Turn
+from index.answering.types import Answer, Answerer, Gathered, Turn
 from index.documents import Hit
 from index.embedding import Embedder
 from index.errors import IndexNotReady, UsageError
@@ -210,6 +210,22 @@ class KnowledgeBase:
     def generative(self) -> bool:
         return self.answerer.mode == "generative"
 
+    def _understood_and_retrieved(
+        self, standalone: str, query: str, context: str, live: Generation
+    ) -> tuple[Question, list[Hit]]:
+        """The question analysed (its names' capitals back first) and its passages."""
+        standalone, found = self._cased(standalone, query, live)
+        analysed = self.question(standalone, query, context, live)
+        return analysed, self._retrieve(analysed, query, self.depth(analysed), live, found)
+
+    def evidence(self, question: str) -> tuple[Question, Gathered, Generation]:
+        """A standalone question's evidence, gathered as an answer gathers it: what the
+        gate judges and the answerers compose from (for tests and the tuning benches)."""
+        q = self.clean_question(question)
+        live = self.retriever.live()
+        analysed, hits = self._understood_and_retrieved(q, q, "", live)
+        return analysed, gather(analysed, hits, live), live
+
     def answer_sync(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         *_, answer = self.answer_iter(question, history, stream=False)
         assert isinstance(answer, Answer)  # noqa: S101 - answer_iter ends with the Answer
@@ -233,9 +249,7 @@ class KnowledgeBase:
         standalone = condensed.question or q
         query = condensed.question or " ".join([*(t.question for t in history[-1:]), q])
         context = "" if condensed.question else " ".join(t.question for t in history)
-        standalone, found = self._cased(standalone, query, live)
-        analysed = self.question(standalone, query, context, live)
-        hits = self._retrieve(analysed, query, self.depth(analysed), live, found)
+        analysed, hits = self._understood_and_retrieved(standalone, query, context, live)
         retrieved = time.perf_counter()
         answer: Answer | None = None
         gathered = gather(analysed, hits, live)

@@ -27,7 +27,6 @@ from common import OUT  # noqa: E402
 
 from index.evaluation import QAItem, citation_correct, load_qa  # noqa: E402
 from index.search import evidence as ev  # noqa: E402
-from index.search.gate import gather  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
@@ -44,14 +43,10 @@ GRID = {
 
 def parts(kb: KnowledgeBase, item: QAItem) -> np.ndarray | None:
     """One row per candidate sentence: meaning, words, names, speaker, type, gold (0/1)."""
-    live = kb.retriever.live()
-    q = kb.clean_question(item.question)
-    standalone, found = kb._cased(q, q, live)
-    question = kb.question(standalone, q, "", live)
+    question, gathered, _ = kb.evidence(item.question)
     if question.broad:
         return None  # answered by the broad composer: not this score's first place
-    relevant = gather(question, kb._retrieve(question, q, kb.depth(question), live, found), live)
-    cands = relevant.relevant
+    cands = gathered.relevant
     if ev.must_hold_answer(question.text):
         cands = [e for e in cands if e.typed] or cands
     if question.speaker:
