@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -30,28 +28,16 @@ from index.settings import Settings
 from index.store import live_pointer, side_files
 from index.store.catalog import Catalog, DocEntry
 from index.store.chroma import ChromaStore
+from index.store.crash_points import crash_point
 from index.store.memory import return_freed_memory
 from index.store.refresh_lock import refresh_lock
 from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
 DOCS_PER_BATCH = 16
-# Test hook, for the fault tests only (tests/index/test_refresh_faults.py): with
-# POLICYBOT_TEST_CRASH_AT set to one of CRASH_POINTS, a refresh SIGKILLs its own process at
-# that point, as `kill -9` or a power cut would, so that every point of a refresh can be
-# shown to leave the previous index serving. Unset (always, in real use) it does nothing.
-CRASH_ENV = "POLICYBOT_TEST_CRASH_AT"
 # Collections a generation may read its documents from before a refresh copies them all
 # into one again (readers rebuilding side files read each; see _carry_unchanged).
 MAX_COLLECTIONS = 16
-CRASH_POINTS = ("after_copy", "mid_embed", "before_publish", "mid_publish", "after_publish")
-
-
-def _crash_point(name: str) -> None:
-    if os.environ.get(CRASH_ENV) == name:
-        log.warning("test hook %s=%s: killing this process", CRASH_ENV, name)
-        logging.shutdown()
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _now() -> str:
@@ -198,7 +184,7 @@ class Refresher:
         generation, collection = self.store.new_generation()
         try:
             entries = self._carry_unchanged(catalog, report, collection, progress)
-            _crash_point("after_copy")
+            crash_point("after_copy")
             entries.update(self._embed(docs, collection, report, progress))
             new = Catalog(
                 version=catalog.version + 1,
@@ -211,7 +197,7 @@ class Refresher:
             )
             progress("publishing", 1, 1)
             self._write_side_files(new, catalog)
-            _crash_point("before_publish")
+            crash_point("before_publish")
             self.store.stage(new)
         except StoreUnavailable as e:
             self._drop_quietly(collection.name)
@@ -301,9 +287,9 @@ class Refresher:
             log.info("refresh not published: %s", e)
             self._drop_quietly(str(new.collection), new.generation)
             raise
-        _crash_point("mid_publish")  # claimed, not yet pointed to: the next refresh finishes it
+        crash_point("mid_publish")  # claimed, not yet pointed to: the next refresh finishes it
         self.store.point_to_latest()
-        _crash_point("after_publish")
+        crash_point("after_publish")
 
     def _drop_quietly(self, name: str, generation: str | None = None) -> None:
         try:
@@ -395,7 +381,7 @@ class Refresher:
                 counts[node.metadata["path"]] = counts.get(node.metadata["path"], 0) + 1
             report.embedded_chunks += len(nodes)
             if i + DOCS_PER_BATCH < len(docs):
-                _crash_point("mid_embed")  # some batches written, more to come
+                crash_point("mid_embed")  # some batches written, more to come
             for d in batch:
                 entries[d.doc_id] = DocEntry(
                     sha256=d.sha256,

@@ -28,7 +28,7 @@ from index.ingest.loaders import candidate_files, doc_id_for, sha256_of
 from index.settings import Settings
 from index.store.catalog import Catalog
 from index.store.chroma import ChromaStore
-from index.store.refresh import CRASH_POINTS
+from index.store.crash_points import CRASH_POINTS
 from tests.index.chroma_server import ChromaServer, running
 from tests.index.test_refresh_faults import Reader
 
