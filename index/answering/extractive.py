@@ -115,10 +115,14 @@ class ExtractiveAnswerer:
         runs = _broad(relevant, question) if question.broad else _fact(relevant, question)
         citations = [citation(i + 1, run) for i, run in enumerate(runs)]
         if question.broad:
-            citations = by_holder(citations)
+            groups = by_holder(citations)
+            citations = [c for group in groups for c in group]
+            text = compose_broad(groups)
+        else:
+            text = " ".join(_framed([c]) for c in citations)
         return Answer(
             question=question.text,
-            answer=compose(citations, question.broad),
+            answer=text,
             refused=False,
             citations=citations,
             shape=question.shape.value,
@@ -167,29 +171,25 @@ def holders(citations: Sequence[Citation]) -> list[str]:
 OPENING_WORDS = 8
 
 
-def _grouped(citations: Sequence[Citation]) -> list[list[Citation]]:
+def by_holder(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """A broad answer's citations grouped by holder, in the order each holder is first
+    quoted, renumbered so the markers read 1, 2, 3 down the answer."""
     groups: dict[str, list[Citation]] = {}
     for key, c in zip(holders(citations), citations, strict=True):
         groups.setdefault(key, []).append(c)
-    return list(groups.values())
+    n = 0
+    out = []
+    for group in groups.values():
+        out.append([replace(c, n=n + i + 1) for i, c in enumerate(group)])
+        n += len(group)
+    return out
 
 
-def by_holder(citations: list[Citation]) -> list[Citation]:
-    """A broad answer's citations with each holder's together, in the order each holder is
-    first quoted, renumbered so the markers read 1, 2, 3 down the answer."""
-    ordered = [c for group in _grouped(citations) for c in group]
-    return [replace(c, n=i + 1) for i, c in enumerate(ordered)]
-
-
-def compose(citations: list[Citation], broad: bool) -> str:
-    """The answer's text: quotes with their markers, each introduced by its speaker where the
-    text names one. A broad answer names each holder once: one quote on their line, several
-    under their name, a line each, the writer's reports of them marked as reports."""
-    if not broad:
-        return " ".join(_framed([c]) for c in citations)
-    return "\n".join(
-        _framed(group) if len(group) == 1 else _listed(group) for group in _grouped(citations)
-    )
+def compose_broad(groups: Sequence[list[Citation]]) -> str:
+    """A broad answer's text, each holder named once (`by_holder`'s groups): one quote on
+    their line, framed as a fact's is; several under their name, a line each, the writer's
+    reports of them marked as reports."""
+    return "\n".join(_framed(group) if len(group) == 1 else _listed(group) for group in groups)
 
 
 def _listed(group: list[Citation]) -> str:
