@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import OUT  # noqa: E402
 
+from index.answering.extractive import fact_candidates  # noqa: E402
 from index.evaluation import QAItem, citation_correct, load_qa  # noqa: E402
 from index.search import evidence as ev  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
@@ -46,11 +47,7 @@ def parts(kb: KnowledgeBase, item: QAItem) -> np.ndarray | None:
     question, gathered, _ = kb.evidence(item.question)
     if question.broad:
         return None  # answered by the broad composer: not this score's first place
-    cands = gathered.relevant
-    if ev.must_hold_answer(question.text):
-        cands = [e for e in cands if e.typed] or cands
-    if question.speaker:
-        cands = [e for e in cands if e.asked_speaker] or cands
+    cands = fact_candidates(gathered.relevant, question)
     rows = []
     for e in cands:
         said = 1.0 if e.asked_speaker else 0.0

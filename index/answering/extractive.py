@@ -261,10 +261,10 @@ def shown(quote: str) -> str:
     return f"{_OPEN}{q}{_CLOSE}"
 
 
-def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
-    """The best sentence that holds the kind of thing asked for when that is a number, a
-    year or a time ("how many", "what year", "when was"), widened; a second place only when
-    it answers as well."""
+def fact_candidates(evidence: list[Evidence], question: Question) -> list[Evidence]:
+    """The sentences a fact question may be answered from, best first: those holding a
+    number, year or time when one is asked for, and the asked speaker's own when the
+    question asks what someone said (all of them when none qualifies)."""
     if must_hold_answer(question.text):
         typed = [ev for ev in evidence if ev.typed]
         evidence = typed or evidence
@@ -273,6 +273,14 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     if question.speaker:
         theirs = [ev for ev in evidence if ev.asked_speaker]
         evidence = theirs or evidence
+    return evidence
+
+
+def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
+    """The best sentence that holds the kind of thing asked for when that is a number, a
+    year or a time ("how many", "what year", "when was"), widened; a second place only when
+    it answers as well."""
+    evidence = fact_candidates(evidence, question)
     best = evidence[0]
     runs = [_widen(best, evidence)]
     for ev in evidence[1:]:
