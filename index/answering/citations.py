@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from index.answering.types import Citation
+from index.checking.additions import Embed
 from index.checking.claims import UNJUDGED, Passage, check
 from index.documents import Hit
 from index.search.evidence import Evidence, score_sentences
@@ -219,6 +220,7 @@ def supports(
     hit: Hit,
     live: Generation,
     before: Before | None = None,
+    embed: Embed | None = None,
 ) -> Support:
     """Does passage `hit` support `claim` (whose embedding is `vector`)? Judged by
     index.checking.claims over the passage's sentences scored against the claim. Without
@@ -237,6 +239,7 @@ def supports(
         meaning=vector is not None,
         before=near,
         named_before=far,
+        embed=embed,
     )
     judged = check(claim, passage)
     return Support(judged.supported, list(judged.evidence), judged.reason, judged.kind, judged.sure)
@@ -301,14 +304,18 @@ def verify(
     for part in cited_parts:
         for n in part.numbers:
             if n in valid:
-                judged[id(part), n] = supports(part.claim, None, passages[n - 1], live, ahead[n])
+                judged[id(part), n] = supports(
+                    part.claim, None, passages[n - 1], live, ahead[n], embed
+                )
     unsure = [(p, n) for (i, n), s in judged.items() if s.kind == UNJUDGED for p in [by_id[i]]]
     if unsure:
         claims = list(dict.fromkeys(p.claim for p, _ in unsure))
         vector_of = dict(zip(claims, embed(claims), strict=True))
         for part, n in unsure:
             vector = vector_of[part.claim]
-            judged[id(part), n] = supports(part.claim, vector, passages[n - 1], live, ahead[n])
+            judged[id(part), n] = supports(
+                part.claim, vector, passages[n - 1], live, ahead[n], embed
+            )
     if second_opinion is not None:
         _reconsider(judged, by_id, second_opinion)
     removed = dropped = 0

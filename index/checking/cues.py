@@ -39,6 +39,17 @@ TOTAL = word_set("all every everyone everybody each entire universally always un
 
 MAJORITY = word_set("most majority")
 
+# Obligation against permission: "will require all staff to …" is not "will enable all
+# staff to …" (a source that only lets something happen doesn't make it compulsory).
+OBLIGATION = word_set(
+    "must require requires required requiring force forces forced forcing compel compels "
+    "compelled oblige obliges obliged obligatory mandatory compulsory"
+)
+PERMISSION = word_set(
+    "can may enable enables enabled enabling allow allows allowed allowing permit permits "
+    "permitted let lets able free option"
+)
+
 PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 
 HEDGES = word_set(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from index.checking.additions import Embed
 from index.search.evidence import Evidence
 from index.search.retrieval import CorpusStats
 from index.text import terms
@@ -40,3 +41,6 @@ class Passage:
     meaning: bool = True
     before: tuple[str, ...] = ()  # who says the sentences just before the passage
     named_before: tuple[str, ...] = ()  # … and those a little further before it
+    # Embeds texts (unit or not): to weigh a clause the claim may have added
+    # (index.checking.additions); None judges without that check.
+    embed: Embed | None = None

@@ -13,7 +13,9 @@ from index.checking.cues import (
     MAJORITY,
     NEGATION_SCOPE,
     NEGATION_WORDS,
+    OBLIGATION,
     PARTIAL,
+    PERMISSION,
     TOTAL,
     clause_tokens,
     cue_reach,
@@ -165,6 +167,11 @@ def modality_mismatch(claim: str, support: str) -> str:
             if partial:
                 return f"its source says “{partial[0]}”, not “{claimed[0]}”"
             return f"its source doesn't say “{claimed[0]}”"
+    must = sorted(cues_near(mine, OBLIGATION, shared))
+    if must and not cues_near(theirs, OBLIGATION, shared):
+        may = sorted(cues_near(theirs, PERMISSION, shared))
+        if may:
+            return f"its source says “{may[0]}”, not “{must[0]}”"
     # a hedge of the source's ("ministers hoped … would support") must be one of the
     # claim's too, by the same words (any form: "the threat of" for "threatened", "the
     # aim is" for "we want"); only hedges in the clauses that say what the claim says count

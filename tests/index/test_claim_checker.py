@@ -24,7 +24,7 @@ def judge(kb: KnowledgeBase, claim: str, anchor: str) -> Support:
     live = kb.retriever.live()
     hit = next(h for h in kb.search(anchor, k=8) if anchor in h.text)
     [vector] = kb.embed_texts([claim])
-    return supports(claim, vector, hit, live)
+    return supports(claim, vector, hit, live, embed=kb.embed_texts)
 
 
 # -- numbers ---------------------------------------------------------------------------------
@@ -98,6 +98,8 @@ ANCHOR_VOTE = "Ministers hoped that a majority of constituency delegates would s
 ANCHOR_DEFEAT = "inflicted a sharp defeat on the government's plans"
 ANCHOR_HEWITT = "That inequality must be changed, Ms Hewitt said"
 ANCHOR_MUTUALS = "A small number of NHS organisations became mutuals"
+ANCHOR_PRIVATE = "But if they are able to go private they can have it done in a day"
+ANCHOR_MOTION = "Delegates at Labour's annual conference in Manchester backed a motion"
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,9 @@ ANCHOR_MUTUALS = "A small number of NHS organisations became mutuals"
         ("Ms Hewitt said that inequality must be changed.", ANCHOR_HEWITT),
         ("The unions dealt the government's plans to expand private sector involvement in "
          "the NHS a sharp defeat.", ANCHOR_DEFEAT),
+        # a clause of its own, reworded from the next words of the sentence
+        ("A few NHS organisations became mutuals while Labour was in office, and ministers "
+         "cite Central Surrey Health, whose staff are co-owners.", ANCHOR_MUTUALS),
     ],
 )  # fmt: skip
 def test_a_faithful_claim_is_supported_and_its_sentence_shown(
@@ -138,6 +143,11 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          ANCHOR_HEWITT, "speaker", "Hewitt"),
         ("The unions won no concessions on the government's plans to expand the private "
          "sector in the NHS.", ANCHOR_DEFEAT, "negation", "opposite"),
+        ("Ms Hewitt said patients must go private to have it done in a day.",
+         ANCHOR_PRIVATE, "modality", "able"),
+        ("Labour delegates in Manchester backed a motion demanding a halt to the rush to a "
+         "competitive system, which forced ministers to withdraw the reforms.",
+         ANCHOR_MOTION, "addition", "withdraw the reforms"),
     ],
 )  # fmt: skip
 def test_an_unfaithful_claim_is_refused_with_its_reason(
