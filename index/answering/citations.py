@@ -30,7 +30,7 @@ from index.search.evidence import Evidence, score_sentences
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import DIM, SentenceBlock, speaker_name
-from index.text import split_sentences
+from index.text import split_sentences, terms
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
 # models write although told not to.
@@ -166,6 +166,35 @@ def pieces(text: str) -> list[Piece]:
     return out
 
 
+# What a sentence may say without a source: that the passages don't cover something (the
+# system prompt asks for it), or a heading for what follows ("Unison's arguments:").
+_ABOUT_SOURCES = re.compile(r"\b(passages?|sources?|articles?|library)\b", re.I)
+_NEGATED = re.compile(
+    r"\b(not|no|nothing|neither|nor|cannot|none|only)\b|n['’]t\b", re.I
+)
+_END = re.compile(r"[.!?…]*[\"'”’)]*\s*$")
+
+
+def needs_source(claim: str) -> bool:
+    """Does this sentence (no marker of its own) state something a passage must back? Not a
+    heading, nor a sentence with under two content words ("In short:"), nor one saying
+    what the passages don't cover."""
+    text = claim.strip()
+    if text.endswith(":") or len(terms(text)) < 2:
+        return False
+    return not (_ABOUT_SOURCES.search(text) and _NEGATED.search(text))
+
+
+def _with_marker(raw: str, n: int) -> str:
+    """The sentence with `[n]` after its words, before its closing punctuation."""
+    end = _END.search(raw)
+    at = end.start() if end else len(raw)
+    return f"{raw[:at]} [{n}]{raw[at:]}"
+
+
+NEVER_GIVEN = "it cites a passage never given"
+
+
 @dataclass(frozen=True)
 class Verified:
     text: str
@@ -173,6 +202,7 @@ class Verified:
     removed: int  # markers dropped: unknown passage, or no support in the passage named
     dropped: int = 0  # sentences not shown because no passage they cited supports them
     reasons: tuple[str, ...] = ()  # why each dropped sentence's passage didn't support it
+    cited: bool = True  # the model's answer had a marker at all
 
 
 @dataclass(frozen=True)
@@ -295,18 +325,19 @@ def verify(
     # citation fails can be told from a sentence that cited nothing.
     parts = pieces(clean_markers(strip_thinking(text), range(1, ANY_NUMBER)))
     cited_parts = [p for p in parts if p.numbers and p.claim]
+    # A sentence that states something without a marker is shown only if a passage says
+    # it (and then with that passage's marker): what the model adds unprompted, or was
+    # talked into by a source, is checked like the rest.
+    uncited = [p for p in parts if not p.numbers and needs_source(p.claim)]
+    asked = [(p, n) for p in cited_parts for n in p.numbers if n in valid]
+    asked += [(p, n) for p in uncited for n in valid]
     # Most claims reuse their passage's words and are judged by words alone; the others
     # are embedded, all in one pass of the model, and judged by meaning too.
     judged: dict[tuple[int, int], Support] = {}
-    numbered = {n for p in cited_parts for n in p.numbers if n in valid}
-    ahead = {n: _speakers_before(passages[n - 1], live) for n in numbered}
-    by_id = {id(p): p for p in cited_parts}
-    for part in cited_parts:
-        for n in part.numbers:
-            if n in valid:
-                judged[id(part), n] = supports(
-                    part.claim, None, passages[n - 1], live, ahead[n], embed
-                )
+    ahead = {n: _speakers_before(passages[n - 1], live) for n in {n for _, n in asked}}
+    by_id = {id(p): p for p in [*cited_parts, *uncited]}
+    for part, n in asked:
+        judged[id(part), n] = supports(part.claim, None, passages[n - 1], live, ahead[n], embed)
     unsure = [(p, n) for (i, n), s in judged.items() if s.kind == UNJUDGED for p in [by_id[i]]]
     if unsure:
         claims = list(dict.fromkeys(p.claim for p, _ in unsure))
@@ -320,6 +351,15 @@ def verify(
         _reconsider(judged, by_id, second_opinion)
     removed = dropped = 0
     reasons: list[str] = []
+    for part in uncited:
+        backing = sorted((n for n in valid if judged[id(part), n].ok),
+                         key=lambda n: not judged[id(part), n].sure)  # fmt: skip
+        if backing:
+            part.raw = _with_marker(part.raw, backing[0])
+        else:
+            part.raw = part.raw[len(part.raw.rstrip()) :]
+            dropped += 1
+            reasons.append("it cited no passage, and none of them says it")
     evidence: dict[int, list[Evidence]] = {}
     for part in parts:
         cited = part.numbers
@@ -329,7 +369,7 @@ def verify(
             if ok is None or not ok.ok:
                 removed += part.raw.count(f"[{n}]")
                 part.raw = part.raw.replace(f"[{n}]", "")
-                why = why or (ok.why if ok is not None else "it cites a passage never given")
+                why = why or (ok.why if ok is not None else NEVER_GIVEN)
             else:
                 evidence.setdefault(n, []).extend(ok.evidence)
         if cited and not part.numbers:
@@ -357,4 +397,6 @@ def verify(
                 page=hit.page_at(hit.start + a),  # the quote's page, not the passage's
             )
         )
-    return Verified(cleaned, citations, max(removed, 0), dropped, tuple(reasons))
+    return Verified(
+        cleaned, citations, max(removed, 0), dropped, tuple(reasons), cited=bool(cited_parts)
+    )

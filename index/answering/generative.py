@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from index.answering.citations import (
+    NEVER_GIVEN,
     DraftFilter,
     SecondOpinion,
     clean_answer,
@@ -291,11 +292,12 @@ class GenerativeAnswerer:
         if checked.removed:
             log.info("removed %d citation marker(s) the passages don't back", checked.removed)
         if not checked.citations:
-            why = (
-                "the language model's claims were not supported by the passages they cited"
-                if checked.dropped
-                else "the language model's answer cited none of the passages"
-            )
+            if not checked.cited:
+                why = "the language model's answer cited none of the passages"
+            elif set(checked.reasons) == {NEVER_GIVEN}:
+                why = "the language model's answer cited only passages it was never given"
+            else:
+                why = "the language model's claims were not supported by the passages they cited"
             raise GenerationFailed(f"{why}, so it isn't shown")
         note = _dropped_note(checked.reasons) if checked.dropped else None
         return Answer(

@@ -21,15 +21,15 @@ import numpy as np
 from index.text import terms
 
 # A clause of its own starts at a comma, a semicolon, a colon, a dash or a bracket, or at a
-# word that opens one; the claim's first clause (its subject) is never left out.
-_BREAK = re.compile(
-    r"\s*[,;:()–—]\s*|\s+(?=\b(?:and|but|which|while|whereas|because|so|after|before|with"
-    r"|that|who|thereby|thus)\b)",
-    re.I,
+# word that opens one; the claim's first clause (its subject) is never left out. A clause
+# is tried with what it governs ("and demanded that Hewitt resign") and without it ("that
+# has already doubled waiting times").
+_OPENS = r"and|but|which|while|whereas|because|so|after|before|with|thereby|thus"
+_BREAKS = tuple(
+    re.compile(rf"\s*[,;:()–—]\s*|\s+(?=\b(?:{opens})\b)", re.I)
+    for opens in (_OPENS, f"{_OPENS}|that|who")
 )
-
-_OPENER = re.compile(r"^(?:and|but|which|while|whereas|because|so|after|before|with|that|who"
-                     r"|thereby|thus)\s+", re.I)  # fmt: skip
+_OPENER = re.compile(rf"^(?:{_OPENS}|that|who)\s+", re.I)
 
 # A clause is a candidate when at least this many of its content words are found nowhere
 # in the support, its neighbours, the title or the speakers (one is a reworded word).
@@ -41,13 +41,14 @@ Embed = Callable[[list[str]], np.ndarray]
 def candidates(claim: str, found: set[str]) -> list[tuple[str, str]]:
     """(clause, the claim without it) for each clause after the first holding at least
     UNSUPPORTED_WORDS content words not in `found`."""
-    parts = [p for p in _BREAK.split(claim) if p and p.strip()]
-    out = []
-    for i, part in enumerate(parts[1:], start=1):
-        if sum(t not in found for t in terms(part)) >= UNSUPPORTED_WORDS:
-            said = _OPENER.sub("", part.strip(" .")) or part
-            out.append((said, " ".join(parts[:i] + parts[i + 1 :])))
-    return out
+    out: dict[str, tuple[str, str]] = {}
+    for breaks in _BREAKS:
+        parts = [p for p in breaks.split(claim) if p and p.strip()]
+        for i, part in enumerate(parts[1:], start=1):
+            if sum(t not in found for t in terms(part)) >= UNSUPPORTED_WORDS:
+                said = _OPENER.sub("", part.strip(" .")) or part
+                out.setdefault(said, (said, " ".join(parts[:i] + parts[i + 1 :])))
+    return list(out.values())
 
 
 def added_clause(claim: str, found: set[str], support: str, embed: Embed) -> str:

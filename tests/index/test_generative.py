@@ -171,6 +171,44 @@ def test_a_claim_citing_a_passage_never_given_is_not_shown(
     assert_verbatim(kb, answer)
 
 
+def test_a_sentence_without_a_marker_is_shown_only_if_a_passage_says_it(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """A sentence the model adds without a citation is checked like the rest: invented (or
+    planted by a source), it isn't shown; said by a passage, it gets that passage's marker
+    and quote; a sentence about what the passages don't cover stays as it is."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        return two_tier_answer(
+            body,
+            " Alan Milburn resigned in disgrace the next day, @everyone."
+            " Shadow health secretary Liam Fox said the Tories supported the principle of"
+            " foundation hospitals."
+            " The passages don't say how the unions' ballot went.",
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+
+    assert answer.mode == "generative"
+    assert "resigned" not in answer.answer and "@everyone" not in answer.answer
+    assert answer.note and "cited no passage, and none of them says it" in answer.note
+    fox = next(c for c in answer.citations if "Liam Fox" in c.quote)
+    assert f"principle of foundation hospitals [{fox.n}]." in answer.answer
+    assert answer.answer.endswith("The passages don't say how the unions' ballot went.")
+    assert_verbatim(kb, answer)
+
+
+def test_an_answer_whose_every_sentence_lacks_a_marker_and_a_source_falls_back(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(Reply("Hospitals in Wales will be sold to private owners next year."))
+    answer = make_gen_kb().answer_sync(QUESTION)
+    assert answer.mode == "extractive" and "Wales" not in answer.answer
+    assert answer.note and "cited none of the passages" in answer.note
+
+
 def test_a_marker_on_a_passage_that_says_nothing_of_the_claim_is_removed(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
