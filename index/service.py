@@ -171,7 +171,7 @@ class KnowledgeBase:
         """The extractive answerer, or a generative one when an LLM is configured."""
         if self.settings.llm_provider == "none":
             return self.extractive
-        from index.answering.generative import GenerativeAnswerer, Prompts
+        from index.answering.generative import STREAM_BUDGET, GenerativeAnswerer, Prompts
         from index.answering.llm import make_llm, redact
 
         self._llama_embedding()  # pins llama-index's global defaults before it is used
@@ -185,7 +185,9 @@ class KnowledgeBase:
         if self.settings.llm_verify == "model":
             from index.answering.second_opinion import ModelSecondOpinion
 
-            second_opinion = ModelSecondOpinion(llm, load_prompt(self.settings, "verify"))
+            second_opinion = ModelSecondOpinion(
+                llm, load_prompt(self.settings, "verify"), STREAM_BUDGET * self.settings.llm_timeout
+            )
         return GenerativeAnswerer(
             llm,
             prompts,

@@ -35,6 +35,7 @@ from index.answering.citations import (
     strip_thinking,
     verify,
 )
+from index.answering.deadline import DeadlineExceeded, call_within, stream_within
 from index.answering.extractive import ExtractiveAnswerer
 from index.answering.types import Answer, Condensed, Gathered, Turn
 from index.documents import Hit
@@ -48,7 +49,7 @@ log = logging.getLogger(__name__)
 MAX_PASSAGES = 6  # what a contested question may draw on
 PER_DOCUMENT = 2  # … at most this many from one article, so several voices are heard
 HISTORY_ANSWER_CHARS = 600
-STREAM_BUDGET = 3  # a streamed reply may take this many timeouts in all (each gap: one)
+STREAM_BUDGET = 3  # a reply may take this many timeouts in all (each wait for bytes: one)
 MAX_STANDALONE_CHARS = 400
 
 _TAGS = re.compile(
@@ -109,6 +110,7 @@ class GenerativeAnswerer:
         self.prompts = prompts
         self.extractive = extractive
         self.timeout = timeout
+        self.budget = STREAM_BUDGET * timeout  # a whole reply, however slowly it arrives
         self._redact = redact
 
     # -- before retrieval ---------------------------------------------------------------
@@ -125,7 +127,8 @@ class GenerativeAnswerer:
             {"history": self._history(history), "question": defuse(question)},
         )
         try:
-            reply = self.llm.chat([ChatMessage(role="user", content=prompt)])
+            message = ChatMessage(role="user", content=prompt)
+            reply = call_within(self.budget, lambda: self.llm.chat([message]))
             text = strip_thinking(reply.message.content or "")
         except Exception as e:  # any failure of the model: carry on without it
             note = self._failure(e)
@@ -226,7 +229,7 @@ class GenerativeAnswerer:
     # -- the model ----------------------------------------------------------------------
     def _chat(self, messages: list[Any]) -> str:
         try:
-            reply = self.llm.chat(messages)
+            reply = call_within(self.budget, lambda: self.llm.chat(messages))
         except Exception as e:  # any failure of the model becomes the extractive answer
             raise GenerationFailed(self._failure(e)) from None
         return reply.message.content or ""
@@ -234,20 +237,14 @@ class GenerativeAnswerer:
     def _stream(self, messages: list[Any], count: int) -> Generator[str, None, str]:
         """Yield the cleaned draft as it arrives; return the raw text."""
         draft = DraftFilter(range(1, count + 1))
-        deadline = time.monotonic() + STREAM_BUDGET * self.timeout
+        deadline = time.monotonic() + self.budget
         raw = ""
         try:
-            chunks = self.llm.stream_chat(messages)
-            for chunk in chunks:
+            for chunk in stream_within(deadline, lambda: self.llm.stream_chat(messages)):
                 delta = chunk.delta or ""
                 raw += delta
                 if shown := draft.feed(delta):
                     yield shown
-                if time.monotonic() > deadline:
-                    close = getattr(chunks, "close", None)
-                    if close:
-                        close()
-                    raise TimeoutError("stream budget exceeded")
         except Exception as e:  # any failure of the model becomes the extractive answer
             raise GenerationFailed(self._failure(e)) from None
         if rest := draft.finish():
@@ -262,6 +259,8 @@ class GenerativeAnswerer:
             type(error).__name__,
             self._redact(str(error))[:300],
         )
+        if isinstance(error, DeadlineExceeded):
+            return f"the language model did not finish its reply within {self.budget:g} s"
         return describe_failure(error, self.timeout)
 
     # -- after the model ----------------------------------------------------------------

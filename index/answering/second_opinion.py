@@ -13,6 +13,7 @@ import logging
 import re
 from typing import Any
 
+from index.answering.deadline import call_within
 from index.answering.generative import defuse, fill
 
 log = logging.getLogger(__name__)
@@ -23,9 +24,10 @@ _VERDICT = re.compile(r"^\W*(\d{1,3})\W+(not supported|supported|unclear)\W*$", 
 class ModelSecondOpinion:
     """Asks the language model about (claim, source sentences) pairs, once for all."""
 
-    def __init__(self, llm: Any, prompt: str) -> None:
+    def __init__(self, llm: Any, prompt: str, budget: float) -> None:
         self.llm = llm
         self.prompt = prompt
+        self.budget = budget  # seconds for the whole reply (index.answering.deadline)
 
     def __call__(self, pairs: list[tuple[str, str]]) -> list[bool | None]:
         from llama_index.core.llms import ChatMessage
@@ -37,7 +39,7 @@ class ModelSecondOpinion:
         )
         message = ChatMessage(role="user", content=fill(self.prompt, {"pairs": blocks}))
         try:
-            reply = self.llm.chat([message]).message.content or ""
+            reply = call_within(self.budget, lambda: self.llm.chat([message])).message.content or ""
         except Exception as e:  # any failure of the model: the checker's verdicts stand
             log.warning("asking the language model about claims failed: %s", type(e).__name__)
             return [None] * len(pairs)

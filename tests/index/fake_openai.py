@@ -23,6 +23,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0  # seconds before anything is sent
     chunk_delay: float = 0.0  # between streamed pieces
+    byte_delay: float = 0.0  # between the bytes of a whole reply, or of each streamed event
     raw: bytes | None = None  # sent as the body as is (garbage, an error page)
     pieces: list[str] | None = None  # how a streamed reply is cut (default: by words)
 
@@ -155,7 +156,18 @@ class FakeOpenAI:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self._trickle(payload, reply)
+
+            def _trickle(self, payload: bytes, reply: Reply) -> None:
+                """Send `payload`, a byte at a time `byte_delay` apart if set."""
+                if not reply.byte_delay:
+                    self.wfile.write(payload)
+                    return
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i : i + 1])
+                    self.wfile.flush()
+                    if fake._closing.wait(reply.byte_delay):
+                        return
 
             def _stream(self, body: dict[str, Any], reply: Reply) -> None:
                 self.send_response(200)
@@ -173,7 +185,7 @@ class FakeOpenAI:
                         "model": body.get("model", "fake"),
                         "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
                     }
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self._trickle(f"data: {json.dumps(chunk)}\n\n".encode(), reply)
                     self.wfile.flush()
 
                 event({"role": "assistant", "content": ""})

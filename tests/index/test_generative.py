@@ -410,6 +410,33 @@ async def test_a_stream_that_stalls_ends_in_the_extractive_answer(
     assert final.note and "did not answer within" in final.note
 
 
+def test_a_reply_trickling_in_is_cut_off_at_the_budget(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """A byte every 0.2 s never trips the client's read timeout (1 s); the whole reply is
+    still bounded: three timeouts, then the extractive answer."""
+    fake.reply(Reply("The unions fear a two-tier service [2].", byte_delay=0.2))
+    kb = make_gen_kb(llm_timeout=1.0)
+    started = time.monotonic()
+    answer = kb.answer_sync(QUESTION)
+    assert time.monotonic() - started < 8
+    assert answer.mode == "extractive" and answer.citations
+    assert answer.note and "did not finish its reply within 3 s" in answer.note
+
+
+async def test_a_stream_trickling_in_is_cut_off_at_the_budget(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(Reply("The unions fear a two-tier service [2].", byte_delay=0.2))
+    kb = make_gen_kb(llm_timeout=1.0)
+    started = time.monotonic()
+    items = [item async for item in kb.answer_stream(QUESTION)]
+    assert time.monotonic() - started < 8
+    final = items[-1]
+    assert isinstance(final, Answer) and final.mode == "extractive"
+    assert final.note and "did not finish its reply within 3 s" in final.note
+
+
 def test_a_server_error_gives_the_extractive_answer_without_leaking_the_key(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, caplog: pytest.LogCaptureFixture
 ) -> None:
