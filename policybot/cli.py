@@ -175,7 +175,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             print_answer(dataclasses.replace(a, answer=""))
             return
         if draft:
+            # The draft stays on the screen: say plainly that what follows replaces it.
             print("\n")
+            print(
+                "Checked against the sources, the draft above becomes:"
+                if a.mode == "generative"
+                else "The draft above is not shown as an answer; quotes from the sources:"
+            )
         print_answer(a)
 
     return _batch(args, kb, stream, show)

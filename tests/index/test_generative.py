@@ -764,6 +764,24 @@ def test_ask_streams_to_the_terminal_and_shows_the_sources_once(
     assert "two-tier health service" in " ".join(out.split("Sources:")[1].split())
 
 
+def test_ask_says_a_draft_the_checker_changed_is_replaced(
+    make_gen_kb: Callable[..., KnowledgeBase],
+    fake: FakeOpenAI,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The draft stays on the terminal as it was streamed; when checking drops a sentence, the
+    checked answer below it says that it replaces it."""
+    from policybot import cli
+
+    fake.reply(lambda body: two_tier_answer(body, " Unison then called a national strike [1]."))
+    kb = make_gen_kb()
+    monkeypatch.setattr(cli, "_open_kb", lambda args, settings: kb)
+    assert cli.main(["ask", QUESTION]) == 0
+    draft, checked = capsys.readouterr().out.split("the draft above becomes:")
+    assert "national strike" in draft and "national strike" not in checked.split("Sources:")[0]
+
+
 def test_verify_keeps_quotes_verbatim_for_any_marker_layout(seed_kb: KnowledgeBase) -> None:
     hits = seed_kb.search(QUESTION)
     live = seed_kb.retriever.live()
