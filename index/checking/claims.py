@@ -13,6 +13,8 @@ can reuse a passage's words and still not be what it says:
 - **who says it**: "X said/argued/called for …" needs a support said by X (the index's
   attribution, or every phrase the library names that speaker by), or written by X's own
   words in the sentence; "the author says" needs the writer's own voice, not a quotation;
+- **who did it to whom**: the sides of a verb both say, swapped ("the government inflicted
+  a defeat on the unions" for "the unions inflicted a defeat on the government": roles.py);
 - **polarity**: a negation (not, never, n't, rather than …) on shared words in one text and
   not the other; or a word the claim has where the support has its opposite, from WordNet
   ("won"/"lost") or from the VADER valence lexicon ("welcomed"/"criticised");
@@ -39,6 +41,7 @@ from index.checking.additions import added_clause
 from index.checking.numbers import unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
+from index.checking.roles import role_swap
 from index.checking.speakers import NameContext, claim_names, slot_mismatch, speaker_mismatch
 from index.search.evidence import Coverage, Evidence
 from index.store.sentences import speaker_name
@@ -117,6 +120,9 @@ def check(claim: str, passage: Passage) -> Judgement:
     ) or slot_mismatch(claim, support_text)
     if why:
         return no("speaker", why)
+    why = role_swap(claim, primary.text)
+    if why:
+        return no("role", why)
     # the other sentence of the support, and a neighbour the claim takes words from
     # ("… at local meetings” · “They're not brilliantly organised …”), each for what it adds
     said = set().union(*(ev.terms for ev in support))

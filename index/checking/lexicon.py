@@ -53,6 +53,7 @@ class WordNet(NamedTuple):
     adjectives: frozenset[str]  # lemmas with an adjective sense
     senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
     saying: frozenset[str]  # lemmas with a sense in verb.communication
+    verbs: frozenset[str]  # lemmas with a verb sense
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
         return {w for n in senses for w in self.senses[n]}
@@ -75,6 +76,7 @@ def _read_wordnet(root: Path) -> WordNet:
     stance: dict[str, list[tuple[str, ...]]] = {}
     adjectives: set[str] = set()
     saying: set[str] = set()
+    verbs: set[str] = set()
     synsets: dict[str, set[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
@@ -96,6 +98,8 @@ def _read_wordnet(root: Path) -> WordNet:
                         stance.setdefault(lemma, []).append(tuple(words[key]))
                 if ss_type in ("a", "s"):
                     adjectives.update(words[key])
+                if ss_type == "v":
+                    verbs.update(words[key])
                 if ss_type == "v" and int(fields[1]) == _COMMUNICATION:
                     saying.update(words[key])
                 at = 4 + 2 * count
@@ -143,6 +147,7 @@ def _read_wordnet(root: Path) -> WordNet:
         frozenset(adjectives),
         ((), *(tuple(lemmas) for lemmas in words.values())),
         frozenset(saying),
+        frozenset(verbs),
     )
 
 
@@ -179,6 +184,16 @@ def base_forms(word: str) -> tuple[str, ...]:
             if not base and len(stem) >= 3 and stem[-1] == stem[-2]:
                 out.append(stem[:-1])
     return tuple(dict.fromkeys(out))
+
+
+def past_verb(word: str) -> bool:
+    """Is `word` the past form of a verb ("inflicted", "backed", "won")?"""
+    w = word.lower()
+    verbs = _wordnet().verbs
+    irregular = _wordnet().exceptions.get(w, ())
+    if any(b in verbs for b in irregular):
+        return True
+    return w.endswith("ed") and any(b in verbs for b in base_forms(w)[1:])
 
 
 def opposite(a: str, b: str, indirect: bool = True) -> bool:

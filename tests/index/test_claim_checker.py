@@ -143,6 +143,8 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          ANCHOR_HEWITT, "speaker", "Hewitt"),
         ("The unions won no concessions on the government's plans to expand the private "
          "sector in the NHS.", ANCHOR_DEFEAT, "negation", "opposite"),
+        ("The government inflicted a sharp defeat on the big trade unions over plans to "
+         "expand the private sector in the NHS.", ANCHOR_DEFEAT, "role", "unions inflicted"),
         ("Ms Hewitt said patients must go private to have it done in a day.",
          ANCHOR_PRIVATE, "modality", "able"),
         ("Labour delegates in Manchester backed a motion demanding a halt to the rush to a "

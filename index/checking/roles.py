@@ -1,0 +1,61 @@
+"""Who did it to whom: a claim that keeps its source's verb and swaps the two sides around it
+("The government inflicted a sharp defeat on the unions" for "The unions inflicted a sharp
+defeat on the government") reuses every word and says the opposite."""
+
+from __future__ import annotations
+
+from index.checking import lexicon
+from index.checking.cues import clause_tokens, word_set
+from index.text import terms
+
+# A passive or a "by" turns the sides round legitimately ("the plans were defeated by the
+# unions"): no swap is read across one.
+_PASSIVE = word_set("was were been be being is are am by")
+
+
+def role_swap(claim: str, support: str) -> str:
+    """Why the claim has the sides of a verb both texts share the other way round ("" when
+    it doesn't): a past verb said once in each, in a clause holding a word before it in
+    the claim and after it in the support, and another the other way."""
+    mine, theirs = _clauses(claim), _clauses(support)
+    for verb in sorted(_once(mine) & _once(theirs)):
+        if not lexicon.past_verb(verb):
+            continue
+        a, b = _sides(mine, verb), _sides(theirs, verb)
+        if a is None or b is None:
+            continue
+        (before, after), (their_before, their_after) = a, b
+        moved_on = before & their_after
+        moved_back = after & their_before
+        if moved_on and moved_back:
+            clause = next(c for c in theirs if verb in c)
+            i = clause.index(verb)
+            doer = next(w for w in reversed(clause[:i]) if set(terms(w)) & moved_back)
+            done_to = next(w for w in clause[i + 1 :] if set(terms(w)) & moved_on)
+            return f"its source says {doer} {verb} … {done_to}, not the other way round"
+    return ""
+
+
+def _clauses(text: str) -> list[list[str]]:
+    return [c.split() for c in " ".join(clause_tokens(text)).split("|")]
+
+
+def _once(clauses: list[list[str]]) -> set[str]:
+    flat = [w for c in clauses for w in c]
+    return {w for w in flat if flat.count(w) == 1}
+
+
+def _sides(clauses: list[list[str]], verb: str) -> tuple[set[str], set[str]] | None:
+    """The content words (stemmed) before and after `verb` in its clause; None when a
+    passive or "by" is next to it."""
+    for clause in clauses:
+        if verb not in clause:
+            continue
+        i = clause.index(verb)
+        near = set(clause[max(0, i - 2) : i]) | set(clause[i + 1 : i + 5])
+        if near & _PASSIVE:
+            return None
+        before = {t for w in clause[:i] for t in terms(w)}
+        after = {t for w in clause[i + 1 :] for t in terms(w)}
+        return before - after, after - before
+    return None
