@@ -54,6 +54,7 @@ class WordNet(NamedTuple):
     senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
     saying: frozenset[str]  # lemmas with a sense in verb.communication
     verbs: frozenset[str]  # lemmas with a verb sense
+    broader: dict[int, frozenset[int]]  # each sense's direct hypernyms, by number
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
         return {w for n in senses for w in self.senses[n]}
@@ -77,6 +78,7 @@ def _read_wordnet(root: Path) -> WordNet:
     adjectives: set[str] = set()
     saying: set[str] = set()
     verbs: set[str] = set()
+    hypernym_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     synsets: dict[str, set[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
@@ -110,6 +112,8 @@ def _read_wordnet(root: Path) -> WordNet:
                         antonym_ptrs.append((key, int(st[:2], 16), tkey, int(st[2:], 16)))
                     elif symbol == "&" and ss_type == "a":
                         similar.setdefault(key, []).append(tkey)
+                    elif symbol == "@":
+                        hypernym_ptrs.append((key, tkey))
     direct: dict[str, set[str]] = {}
     antonyms: dict[str, set[str]] = {}
 
@@ -148,7 +152,19 @@ def _read_wordnet(root: Path) -> WordNet:
         ((), *(tuple(lemmas) for lemmas in words.values())),
         frozenset(saying),
         frozenset(verbs),
+        _broader(list(words), hypernym_ptrs),
     )
+
+
+def _broader(
+    keys: list[tuple[str, str]], pointers: list[tuple[tuple[str, str], tuple[str, str]]]
+) -> dict[int, frozenset[int]]:
+    number = {key: n for n, key in enumerate(keys, start=1)}  # as `synsets` numbers them
+    out: dict[int, set[int]] = {}
+    for key, target in pointers:
+        if target in number:
+            out.setdefault(number[key], set()).add(number[target])
+    return {n: frozenset(t) for n, t in out.items()}
 
 
 # WordNet's morphological detachment rules ("morphy"): inflected ending -> base ending.
@@ -237,6 +253,23 @@ def synonyms(a: str, b: str) -> bool:
     for form in base_forms(a):
         mine |= synsets.get(form, frozenset())
     return any(mine & synsets.get(form, frozenset()) for form in base_forms(b))
+
+
+def related(a: str, b: str) -> bool:
+    """Do two words share a sense, or is a sense of one directly broader than a sense of
+    the other ("pledged" is a way of "promised")?"""
+    wordnet = _wordnet()
+    mine: set[int] = set()
+    for form in base_forms(a):
+        mine |= wordnet.synsets.get(form, frozenset())
+    theirs: set[int] = set()
+    for form in base_forms(b):
+        theirs |= wordnet.synsets.get(form, frozenset())
+    if mine & theirs:
+        return True
+    up = set().union(*(wordnet.broader.get(n, frozenset()) for n in mine))
+    down = set().union(*(wordnet.broader.get(n, frozenset()) for n in theirs))
+    return bool(up & theirs or down & mine)
 
 
 # WordNet's lexicographer files of verbs that take a stance towards something: verb.

@@ -1,12 +1,16 @@
-"""Who did it to whom: a claim that keeps its source's verb and swaps the two sides around it
-("The government inflicted a sharp defeat on the unions" for "The unions inflicted a sharp
-defeat on the government") reuses every word and says the opposite."""
+"""Who did what to whom. A claim can reuse every word of its source and say the opposite by
+swapping the two sides of its verb ("The government inflicted a sharp defeat on the unions"
+for "The unions inflicted a sharp defeat on the government"), or by swapping the verb alone
+between the same words ("Delegates … rejected a motion by Oxford West" for "… backed a
+motion by Oxford West")."""
 
 from __future__ import annotations
 
+import difflib
+
 from index.checking import lexicon
 from index.checking.cues import clause_tokens, word_set
-from index.text import terms
+from index.text import stopwords, terms, words
 
 # A passive or a "by" turns the sides round legitimately ("the plans were defeated by the
 # unions"): no swap is read across one.
@@ -34,6 +38,39 @@ def role_swap(claim: str, support: str) -> str:
             done_to = next(w for w in clause[i + 1 :] if set(terms(w)) & moved_on)
             return f"its source says {doer} {verb} … {done_to}, not the other way round"
     return ""
+
+
+# A swapped verb counts between words both texts say: at least this many content words
+# right before it and right after it.
+VERB_CONTEXT = (1, 2)
+
+
+def swapped_verb(claim: str, support: str) -> str:
+    """Why the claim puts another verb where its support has one, between the same words
+    ("" when it doesn't): a past verb for a past verb that WordNet doesn't give as the same
+    or a broader sense ("pledged"/"promised" are one; "rejected"/"backed" are not)."""
+    mine, theirs = words(claim), words(support)
+    ops = difflib.SequenceMatcher(a=mine, b=theirs, autojunk=False).get_opcodes()
+    for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+        if tag != "replace" or i2 - i1 != 1 or j2 - j1 != 1:
+            continue
+        before = ops[k - 1] if k and ops[k - 1][0] == "equal" else None
+        after = ops[k + 1] if k + 1 < len(ops) and ops[k + 1][0] == "equal" else None
+        if before is None or after is None:
+            continue
+        context = (_content(mine[before[1] : before[2]]), _content(mine[after[1] : after[2]]))
+        if any(n < want for n, want in zip(context, VERB_CONTEXT, strict=True)):
+            continue
+        a, b = mine[i1], theirs[j1]
+        same = set(terms(a)) & set(terms(b)) or lexicon.related(a, b)
+        if lexicon.past_verb(a) and lexicon.past_verb(b) and not same:
+            return f"its source says “{b}”, not “{a}”"
+    return ""
+
+
+def _content(tokens: list[str]) -> int:
+    stop = stopwords()
+    return sum(t not in stop and len(t) > 2 for t in tokens)
 
 
 def _clauses(text: str) -> list[list[str]]:

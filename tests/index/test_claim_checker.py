@@ -145,6 +145,8 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          "sector in the NHS.", ANCHOR_DEFEAT, "negation", "opposite"),
         ("The government inflicted a sharp defeat on the big trade unions over plans to "
          "expand the private sector in the NHS.", ANCHOR_DEFEAT, "role", "unions inflicted"),
+        ("The big trade unions last night suffered a sharp defeat over the government's "
+         "plans for the private sector in the NHS.", ANCHOR_DEFEAT, "role", "inflicted"),
         ("Ms Hewitt said patients must go private to have it done in a day.",
          ANCHOR_PRIVATE, "modality", "able"),
         ("Labour delegates in Manchester backed a motion demanding a halt to the rush to a "
