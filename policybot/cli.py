@@ -113,6 +113,13 @@ def _ensure(kb: KnowledgeBase, as_json: bool) -> None:
         )
 
 
+# A bad line of a batch is echoed this far (a 200 KB line needn't come back whole).
+ECHOED = 200
+_EMPTY_ANSWER = {"answer": "", "refused": True, "citations": [], "mode": "extractive",
+                 "timings_ms": {}}  # fmt: skip
+_EMPTY_RESULTS: dict[str, Any] = {"results": []}
+
+
 def _batch(
     args: argparse.Namespace,
     kb: KnowledgeBase,
@@ -132,7 +139,9 @@ def _batch(
                 raise
             status = 2
             if args.json:
-                _emit({"question": q, "error": str(e)})
+                # the line's usual fields, empty, so a script reading them doesn't break
+                empty = _EMPTY_RESULTS if args.verb == "search" else _EMPTY_ANSWER
+                _emit({"question": q[:ECHOED], **empty, "error": str(e)})
             else:
                 print(f"policybot: {e}: {q[:60]!r}", file=sys.stderr)
             continue

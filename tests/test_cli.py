@@ -75,7 +75,9 @@ def test_ask_json_batch_answers_each_line_in_order(workdir: Path, indexed: dict)
     done = cli(workdir, "ask", "--json", "-", stdin="\n".join(questions) + "\n")
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [o["question"] for o in lines] == questions
-    assert lines[3] == {"question": "", "error": "the question is empty"}
+    # … with the fields every line has, empty, so a script reading them doesn't break
+    assert lines[3]["error"] == "the question is empty"
+    assert lines[3]["answer"] == "" and lines[3]["citations"] == [] and lines[3]["refused"]
     assert done.returncode == 2  # bad input on one line
     for obj in lines[:3] + lines[4:]:
         assert set(obj) >= {"question", "answer", "refused", "citations", "mode", "timings_ms"}
