@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from index.documents import SourceDocument
-from index.errors import PublishConflict, SourceError, StoreUnavailable
+from index.errors import PublishConflict, SourceError, SourcesUnavailable, StoreUnavailable
 from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
-from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
+from index.ingest.loaders import Skipped, doc_id_for, list_sources, load_document, sha256_of
 from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
 from index.store import live_pointer, side_files
@@ -82,7 +82,11 @@ class Refresher:
         rebuild = not self._compatible(catalog)
         to_embed: list[SourceDocument] = []
         seen: set[str] = set()
-        for path in candidate_files(root):
+        try:
+            listing = list_sources(root)
+        except SourcesUnavailable as e:  # no folder, no refresh: nothing is taken out
+            raise SourcesUnavailable(f"{e}; the index is unchanged") from None
+        for path in listing.files:
             doc_id = doc_id_for(path, root)
             seen.add(doc_id)
             known = catalog.documents.get(doc_id)
@@ -100,6 +104,19 @@ class Refresher:
                 continue
             (report.updated if known else report.added).append(doc_id)
             to_embed.append(doc)
+        for folder in listing.unlisted:
+            # Its files are unknown, not gone: like an unreadable file, what was indexed
+            # from it keeps serving.
+            kept = [] if rebuild else [d for d in catalog.documents if d.startswith(folder.path)]
+            kept = [d for d in kept if d not in seen]
+            seen.update(kept)
+            report.unchanged.extend(kept)
+            reason = folder.reason
+            if kept:
+                some = "the document" if len(kept) == 1 else f"the {len(kept)} documents"
+                are = "is" if len(kept) == 1 else "are"
+                reason += f"; {some} previously indexed from it {are} kept"
+            report.skipped.append(Skipped(folder.path, reason))
         to_embed = self._without_copies(catalog, report, to_embed)
         report.removed = sorted(d for d in catalog.documents if d not in seen or d in report.copies)
         return report, to_embed
