@@ -40,6 +40,9 @@ if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported wh
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone surrogates are bytes that were never UTF-8 text: Python hands them over so from a
+# terminal or a pipe (surrogateescape) and from JSON's "\udcff". The tokenizer rejects them.
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,10 @@ class KnowledgeBase:
 
     # -- questions -------------------------------------------------------------------
     def clean_question(self, question: str) -> str:
-        """Normalise a question, or raise UsageError saying what is wrong with it."""
-        q = " ".join(_CONTROL.sub(" ", question or "").split())
+        """Normalise a question, or raise UsageError saying what is wrong with it. Every way
+        in (the command line, the bot, a question file) comes through here."""
+        q = _UNDECODABLE.sub("", question or "")
+        q = " ".join(_CONTROL.sub(" ", q).split())
         if not q:
             raise UsageError("the question is empty")
         if len(q) > self.settings.max_question_chars:

@@ -92,7 +92,10 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _emit(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
+    # Text that was never UTF-8 (a question's undecodable bytes, echoed) is written as a
+    # JSON escape: the line stays valid UTF-8 and reads back as the same string.
+    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    print(line.decode("utf-8"), flush=True)
 
 
 def _open_kb(args: argparse.Namespace, settings: Settings) -> KnowledgeBase:
