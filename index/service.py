@@ -107,6 +107,8 @@ class KnowledgeBase:
         q = " ".join(_CONTROL.sub(" ", q).split())
         if not q:
             raise UsageError("the question is empty")
+        if not any(c.isalnum() for c in q):  # "???", "...", "🙂": nothing to look up
+            raise UsageError("the question has no words, only punctuation or symbols")
         if len(q) > self.settings.max_question_chars:
             raise UsageError(
                 f"the question is too long ({len(q)} characters; "

@@ -94,16 +94,17 @@ def test_undecodable_bytes_in_questions_are_dropped_and_the_batch_goes_on(
     bytes): the bad bytes are dropped, every other question is answered."""
     base = [sys.executable, "-m", "policybot", "--sources", str(workdir / "sources"),
             "--data", str(workdir / "data")]  # fmt: skip
-    lines = b"What did Hewitt promise staff?\n\xff\xfe bad\n\xff\nWho is Ed Mayo?\n"
+    lines = b"What did Hewitt promise staff?\n\xff\xfe bad\n...\nWho is Ed Mayo?\n"
     done = subprocess.run(
         [*base, "ask", "--json", "-"], input=lines, capture_output=True, timeout=300
     )
     assert b"Traceback" not in done.stderr and b"unexpected error" not in done.stderr
     out = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
     assert [o["question"] for o in out] == [
-        "What did Hewitt promise staff?", "bad", "\udcff", "Who is Ed Mayo?"
+        "What did Hewitt promise staff?", "bad", "...", "Who is Ed Mayo?"
     ]  # fmt: skip
-    assert out[2] == {"question": "\udcff", "error": "the question is empty"}
+    assert out[2] == {"question": "...", "error": "the question has no words, only "
+                      "punctuation or symbols"}  # fmt: skip
     assert "Ed Mayo" in out[3]["answer"] and not out[0]["refused"]
     assert done.returncode == 2  # one line was bad input
     for verb in (["ask", "--json"], ["search", "--json", "-k", "2"]):
@@ -166,6 +167,8 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
         (["frobnicate"], "invalid choice"),
         (["search", "-k", "lots", "q"], "invalid int"),
         (["ask", "--json", "   "], "the question is empty"),
+        (["ask", "?!?..."], "the question has no words"),
+        (["search", "🙂"], "the question has no words"),
         (["ask", "x" * 5000], "too long"),
         (["--sources", "/nonexistent/dir", "index"], "does not exist"),
     ],
