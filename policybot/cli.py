@@ -236,17 +236,33 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
     """The bot's open gap questions asked again after a refresh that changed documents
-    (bot/reasking.py); None when there is no bot store here or nothing could change."""
+    (bot/reasking.py); None when there is no bot store here or nothing could change.
+
+    The refresh is published by now: a store that can't be read (damaged, locked) costs
+    the re-asking, with a warning, never the refresh's result or exit status."""
+    import sqlite3
+
     from bot.reasking import reask
     from bot.settings import DB_FILE
     from bot.store import AnswerStore
 
     path = settings.data_dir / DB_FILE
-    if not path.exists():
+    if not path.exists() or report.dry_run or not (report.added or report.updated):
         return None
-    store = AnswerStore(path)
-    store.init()
-    return reask(store, kb.answer_sync, report, _progress)
+    try:
+        store = AnswerStore(path)
+        store.init()
+        return reask(store, kb.answer_sync, report, _progress)
+    except (sqlite3.Error, OSError) as e:
+        log.debug("re-asking the open questions", exc_info=True)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # past the progress line
+        print(
+            f"policybot: warning: the open questions in the bot's store {path} were not "
+            f"re-asked: it can't be read ({type(e).__name__}: {e})",
+            file=sys.stderr,
+        )
+        return None
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
