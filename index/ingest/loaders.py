@@ -5,11 +5,13 @@ HTML (main text only) and PDF (with page numbers). A file that can't be read rai
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -17,6 +19,7 @@ from index.documents import PageSpan, SourceDocument
 from index.errors import SourceError, SourcesUnavailable
 from index.text import split_sentences
 
+log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FRONT_MATTER_KEYS = ("title", "author", "date", "site", "url", "origin", "description")
 # A PDF can't carry front matter: `paper.pdf.yml` beside `paper.pdf` holds its metadata
@@ -194,6 +197,25 @@ def _sidecar_meta(data: bytes, name: str) -> dict[str, str]:
     return {k: " ".join(str(v).split()) for k, v in raw.items() if k in FRONT_MATTER_KEYS and v}
 
 
+def is_web_url(url: str) -> bool:
+    """An http(s) address with a host: the only kind a citation may link to."""
+    try:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _web_url_only(meta: dict[str, str], doc_id: str) -> dict[str, str]:
+    """`meta` without a `url` that isn't http(s) ("javascript:alert(1)", "file:///etc"): a
+    citation's source would link to it. Logged, so the moderator can correct the file."""
+    url = meta.get("url")
+    if url is None or is_web_url(url):
+        return meta
+    log.warning("%s: its url %r is not an http(s) address; it is not used", doc_id, url[:100])
+    return {k: v for k, v in meta.items() if k != "url"}
+
+
 def _fingerprint(data: bytes, sidecar: bytes | None) -> str:
     digest = hashlib.sha256(data)
     if sidecar is not None:  # editing the metadata file re-indexes the PDF
@@ -228,12 +250,13 @@ def load_document(path: Path, root: Path) -> SourceDocument:
         extra = _sidecar_meta(sidecar_data, sidecar.name)
         title = extra.pop("title", None) or title
         meta = {**meta, **extra}
+    doc_id = doc_id_for(path, root)
     return SourceDocument(
-        doc_id=doc_id_for(path, root),
+        doc_id=doc_id,
         title=title,
         text=body,
         sha256=_fingerprint(data, sidecar_data),
-        metadata=meta,
+        metadata=_web_url_only(meta, doc_id),
         pages=pages,
     )
 

@@ -22,7 +22,14 @@ from typing import Any
 from index.documents import SourceDocument
 from index.errors import PublishConflict, SourceError, SourcesUnavailable, StoreUnavailable
 from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
-from index.ingest.loaders import Skipped, doc_id_for, list_sources, load_document, sha256_of
+from index.ingest.loaders import (
+    Skipped,
+    doc_id_for,
+    is_web_url,
+    list_sources,
+    load_document,
+    sha256_of,
+)
 from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
 from index.store import live_pointer, side_files
@@ -59,6 +66,13 @@ def _node_metadata(doc: SourceDocument) -> dict[str, Any]:
     return meta
 
 
+def _unsafe_url(entry: DocEntry) -> bool:
+    """Indexed with a url a citation mustn't link to ("javascript:…"), before the loader
+    refused them: the file is read again, so the index drops it."""
+    url = entry.metadata.get("url")
+    return url is not None and not is_web_url(url)
+
+
 class Refresher:
     """Runs one refresh against a store, with an embedding model (llama-index BaseEmbedding)."""
 
@@ -91,7 +105,12 @@ class Refresher:
             seen.add(doc_id)
             known = catalog.documents.get(doc_id)
             try:
-                if known and not rebuild and sha256_of(path) == known.sha256:
+                if (
+                    known
+                    and not rebuild
+                    and not _unsafe_url(known)
+                    and sha256_of(path) == known.sha256
+                ):
                     report.unchanged.append(doc_id)
                     continue
                 doc = load_document(path, root)

@@ -284,3 +284,48 @@ def test_an_index_from_the_previous_chunker_is_rebuilt_with_the_new_ids(
     live = kb.store.collection(kb.store.read_catalog().collection)
     assert all(cid.count("-") == 2 for cid in live.get()["ids"])  # sha-path-index
     assert kb.store.read_catalog().chunker == chunking.CHUNKER_VERSION
+
+
+# -- source URLs -------------------------------------------------------------------------
+BAD_LINK = """---
+title: "Ward closures"
+url: "javascript:alert(1)"
+---
+
+The Kestrel Valley trust will close two wards next spring, its board said on Tuesday.
+"""
+
+
+def test_a_url_that_isnt_http_is_never_a_citations_source(
+    make_kb: Callable[..., KnowledgeBase],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A citation links to its source's URL (in Discord too): only http(s) is taken; any
+    other is left out with a warning naming the file, and the path is cited instead."""
+    from index.ingest import loaders
+
+    kb = make_kb()
+    sources = kb.settings.sources_dir
+    (sources / "wards.md").write_text(BAD_LINK)
+    (sources / "https.md").write_text(
+        BAD_LINK.replace("javascript:alert(1)", "https://example.org/wards").replace(
+            "two wards", "three clinics"
+        )
+    )
+    with monkeypatch.context() as m:  # an index built before such URLs were refused
+        m.setattr(loaders, "_web_url_only", lambda meta, doc_id: meta)
+        kb.refresh()
+    assert {d.path: d.source for d in kb.library().documents}["wards.md"] == "javascript:alert(1)"
+    with caplog.at_level("WARNING", logger="index.ingest.loaders"):
+        report = kb.refresh()
+    assert report.updated == ["wards.md"]  # read again, though the file is unchanged
+    assert [r.getMessage() for r in caplog.records] == [
+        "wards.md: its url 'javascript:alert(1)' is not an http(s) address; it is not used"
+    ]
+    library = {d.path: d for d in kb.library().documents}
+    assert library["wards.md"].source == "wards.md" and "url" not in library["wards.md"].metadata
+    assert library["https.md"].source == "https://example.org/wards"
+    answer = kb.answer_sync("How many wards will the Kestrel Valley trust close?")
+    assert [c.source for c in answer.citations] == ["wards.md"]
+    assert kb.search("Kestrel Valley ward closures", 1)[0].source == "wards.md"
