@@ -29,7 +29,7 @@ from index.search.question_embedding import analyse_question
 from index.search.reranking import POOL as RERANK_POOL
 from index.search.reranking import rerank
 from index.search.retrieval import Generation, Retriever
-from index.settings import Settings
+from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
 
@@ -118,9 +118,7 @@ class KnowledgeBase:
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         q = self.clean_question(question)
-        k = k or self.settings.top_k
-        if not 1 <= k <= 100:
-            raise UsageError("k must be between 1 and 100")
+        k = self.settings.top_k if k is None else check_top_k(k, "k")
         live = self.retriever.live()
         return self._retrieve(self.question(q, live=live), q, k, live)
 

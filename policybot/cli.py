@@ -185,8 +185,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from index.settings import check_top_k
     from policybot.output import print_hits
 
+    if args.k is not None:
+        check_top_k(args.k, "k")  # before any index is opened or built
     kb = _open_kb(args, settings)
     _ensure(kb, args.json)
 

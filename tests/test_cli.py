@@ -166,6 +166,8 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
         (["ask"], "required"),
         (["frobnicate"], "invalid choice"),
         (["search", "-k", "lots", "q"], "invalid int"),
+        (["search", "-k", "0", "q"], "k must be between 1 and 100, got 0"),  # not the default
+        (["search", "-k", "101", "q"], "k must be between 1 and 100, got 101"),
         (["ask", "--json", "   "], "the question is empty"),
         (["ask", "?!?..."], "the question has no words"),
         (["search", "🙂"], "the question has no words"),
