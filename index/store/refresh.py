@@ -21,7 +21,7 @@ from typing import Any
 
 from index.documents import SourceDocument
 from index.errors import PublishConflict, SourceError, SourcesUnavailable, StoreUnavailable
-from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
+from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker, chunk_text
 from index.ingest.loaders import (
     Skipped,
     doc_id_for,
@@ -71,6 +71,15 @@ def _unsafe_url(entry: DocEntry) -> bool:
     refused them: the file is read again, so the index drops it."""
     url = entry.metadata.get("url")
     return url is not None and not is_web_url(url)
+
+
+def _chunk_count(docs: list[SourceDocument]) -> int:
+    """How many chunks the refresh's chunker makes of `docs`."""
+    chunker = SentenceChunker()
+    return sum(
+        len(chunk_text(d.doc_id, d.text, chunker.target_words, chunker.max_words, chunker.overlap))
+        for d in docs
+    )
 
 
 class Refresher:
@@ -180,9 +189,11 @@ class Refresher:
         progress = progress or (lambda stage, done, total: None)
         if dry_run:
             catalog = self.store.read_catalog()
-            report, _ = self.plan(catalog)
+            report, docs = self.plan(catalog)
             report.dry_run = True
-            self._totals(report, catalog, [])
+            # What the run would give: the new and changed documents chunked (not embedded).
+            report.embedded_chunks = _chunk_count(docs)
+            self._totals(report, catalog, docs)
         else:
             with refresh_lock(self.settings.data_dir):
                 live_pointer.forget(self.settings.data_dir, self.store.prefix)

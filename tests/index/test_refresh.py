@@ -103,6 +103,30 @@ def test_dry_run_reports_the_diff_and_changes_nothing(
     assert kb.refresh().added == ["ambulances.md"]
 
 
+def test_a_dry_run_gives_the_totals_the_run_will_give(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """`policybot index --dry-run` says "Would index N documents (M chunks)": the index
+    the run would leave, not the one there is (none, on a first build)."""
+    kb = make_kb()
+    dry = kb.refresh(dry_run=True)
+    assert kb.library().documents == []
+    done = kb.refresh()
+    assert (dry.documents, dry.chunks) == (done.documents, done.chunks) == (6, done.chunks)
+    assert dry.embedded_chunks == done.embedded_chunks == done.chunks > 0
+    sources = kb.settings.sources_dir
+    (sources / "ambulances.md").write_text(NEW_ARTICLE)
+    (sources / "unions-step-up-opposition-to-foundation-hospitals.md").unlink()
+    changed = sources / "oxfordshire-labour-members-defeat-nhs-reforms.md"
+    changed.write_text(changed.read_text() + "\nA late correction was added to this article.\n")
+    dry = kb.refresh(dry_run=True)
+    done = kb.refresh()
+    assert (dry.documents, dry.chunks, dry.embedded_chunks) == (
+        done.documents, done.chunks, done.embedded_chunks
+    )  # fmt: skip
+    assert done.documents == 6 and done.embedded_chunks > 0
+
+
 def test_bad_files_are_skipped_and_never_damage_the_index(
     make_kb: Callable[..., KnowledgeBase],
 ) -> None:
