@@ -354,8 +354,10 @@ class KnowledgeBase:
         return bool(self.store.live_generation())
 
     def ensure_index(self, progress: Progress | None = None) -> RefreshReport | None:
-        """Build the index from the sources folder if there is none yet."""
-        if self.has_index():
+        """Build the index from the sources folder if there is none yet, or if the one
+        there has never held a document (a first build whose every source was unreadable,
+        published by an earlier policybot: the refresh no longer publishes one)."""
+        if self.has_index() and not self._empty_from_the_start():
             return None
         report = self.refresh(progress=progress)
         if not report.documents:
@@ -365,6 +367,16 @@ class KnowledgeBase:
                 + (f" ({why})" if why else "")
             )
         return report
+
+    def _empty_from_the_start(self) -> bool:
+        """Is the live index one that never held a document? Loading it is what the first
+        question does anyway; the catalog is read only when it holds nothing."""
+        try:
+            self.retriever.live()
+            return False
+        except IndexNotReady:
+            catalog = self.store.read_catalog()
+            return not catalog.documents and catalog.version <= 1
 
     # -- changing the library (moderators only: front ends check permissions) -----------
     def add_url(self, url: str) -> dict[str, Any]:

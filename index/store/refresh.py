@@ -228,6 +228,10 @@ class Refresher:
             self._totals(report, catalog, [])
             self._ensure_side_files(catalog)
             return report
+        if catalog.collection is None and not docs:
+            # A first build with nothing readable publishes no empty index: there is still
+            # none, so `ask` builds one once a source can be read (and says why it can't).
+            return report
         generation, collection = self.store.new_generation()
         try:
             entries = self._carry_unchanged(catalog, report, collection, progress)

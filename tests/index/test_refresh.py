@@ -156,6 +156,60 @@ def test_an_empty_sources_folder_gives_a_clear_error(make_kb: Callable[..., Know
         kb.ensure_index()
 
 
+BROKEN_FIRST_SOURCE = "---\ntitle: [oops\n---\n\n" + NEW_ARTICLE.split("---\n", 2)[2]
+Q_HANDOVER = "How long did ambulance crews wait to hand over patients?"
+
+
+def test_a_first_build_with_nothing_readable_leaves_no_empty_index_behind(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """The only source is broken: the refresh reports it and publishes nothing, so once it
+    is fixed the index is built on demand (`ask`), as when there was never one."""
+    from index.errors import IndexNotReady
+
+    kb = make_kb(seed=False)
+    source = kb.settings.sources_dir / "ambulances.md"
+    source.write_text(BROKEN_FIRST_SOURCE)
+    report = kb.refresh()
+    assert report.documents == 0 and "broken front matter" in report.skipped[0].reason
+    assert not kb.has_index()
+    with pytest.raises(IndexNotReady, match=r"ambulances\.md: broken front matter"):
+        kb.ensure_index()  # says why, each time it is asked
+    source.write_text(NEW_ARTICLE)
+    built = kb.ensure_index()
+    assert built is not None and built.added == ["ambulances.md"]
+    assert not kb.answer_sync(Q_HANDOVER).refused
+
+
+def test_an_empty_index_left_by_an_earlier_version_is_built_on_demand(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """policybot used to publish that empty first build; `ask` then said "the index holds
+    no documents" even with the source fixed. An index that never held a document is built
+    again; one that was emptied later is left as it is."""
+    from index.ingest.chunking import CHUNKER_VERSION
+    from index.store.catalog import Catalog
+
+    kb = make_kb(seed=False)
+    generation, collection = kb.store.new_generation()  # published as the refresh did
+    empty = Catalog(
+        version=1, generation=generation, collection=collection.name,
+        embed_model=kb.embed_model.model_name, chunker=CHUNKER_VERSION,
+    )  # fmt: skip
+    kb.store.stage(empty)
+    kb.store.claim(empty)
+    kb.store.point_to_latest()
+    assert kb.has_index() and kb.library().documents == []
+    (kb.settings.sources_dir / "ambulances.md").write_text(NEW_ARTICLE)
+    built = kb.ensure_index()
+    assert built is not None and built.added == ["ambulances.md"]
+    assert not kb.answer_sync(Q_HANDOVER).refused
+    assert kb.ensure_index() is None  # built: nothing more to do
+    (kb.settings.sources_dir / "ambulances.md").unlink()
+    assert kb.refresh().removed == ["ambulances.md"]
+    assert kb.ensure_index() is None  # emptied on purpose: not rebuilt behind one's back
+
+
 def test_nodes_are_added_in_batches_within_chromas_limit(
     make_kb: Callable[..., KnowledgeBase],
 ) -> None:
