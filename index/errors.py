@@ -13,6 +13,11 @@ class SourceError(PolicybotError):
     """A source file can't be read; the refresh skips it and reports why."""
 
 
+class SourcesUnavailable(PolicybotError):
+    """The sources folder is missing or can't be listed. A refresh that went on would take
+    every document out of the index, so it fails instead and the index is unchanged."""
+
+
 class IndexNotReady(PolicybotError):
     """There is no complete index to answer from yet."""
 

@@ -29,7 +29,7 @@ from index.search.question_embedding import analyse_question
 from index.search.reranking import POOL as RERANK_POOL
 from index.search.reranking import rerank
 from index.search.retrieval import Generation, Retriever
-from index.settings import Settings
+from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
 
@@ -40,6 +40,9 @@ if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported wh
 
 log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Lone surrogates are bytes that were never UTF-8 text: Python hands them over so from a
+# terminal or a pipe (surrogateescape) and from JSON's "\udcff". The tokenizer rejects them.
+_UNDECODABLE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -98,10 +101,14 @@ class KnowledgeBase:
 
     # -- questions -------------------------------------------------------------------
     def clean_question(self, question: str) -> str:
-        """Normalise a question, or raise UsageError saying what is wrong with it."""
-        q = " ".join(_CONTROL.sub(" ", question or "").split())
+        """Normalise a question, or raise UsageError saying what is wrong with it. Every way
+        in (the command line, the bot, a question file) comes through here."""
+        q = _UNDECODABLE.sub("", question or "")
+        q = " ".join(_CONTROL.sub(" ", q).split())
         if not q:
             raise UsageError("the question is empty")
+        if not any(c.isalnum() for c in q):  # "???", "...", "🙂": nothing to look up
+            raise UsageError("the question has no words, only punctuation or symbols")
         if len(q) > self.settings.max_question_chars:
             raise UsageError(
                 f"the question is too long ({len(q)} characters; "
@@ -111,9 +118,7 @@ class KnowledgeBase:
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         q = self.clean_question(question)
-        k = k or self.settings.top_k
-        if not 1 <= k <= 100:
-            raise UsageError("k must be between 1 and 100")
+        k = self.settings.top_k if k is None else check_top_k(k, "k")
         live = self.retriever.live()
         return self._retrieve(self.question(q, live=live), q, k, live)
 
@@ -351,8 +356,10 @@ class KnowledgeBase:
         return bool(self.store.live_generation())
 
     def ensure_index(self, progress: Progress | None = None) -> RefreshReport | None:
-        """Build the index from the sources folder if there is none yet."""
-        if self.has_index():
+        """Build the index from the sources folder if there is none yet, or if the one
+        there has never held a document (a first build whose every source was unreadable,
+        published by an earlier policybot: the refresh no longer publishes one)."""
+        if self.has_index() and not self._empty_from_the_start():
             return None
         report = self.refresh(progress=progress)
         if not report.documents:
@@ -362,6 +369,16 @@ class KnowledgeBase:
                 + (f" ({why})" if why else "")
             )
         return report
+
+    def _empty_from_the_start(self) -> bool:
+        """Is the live index one that never held a document? Loading it is what the first
+        question does anyway; the catalog is read only when it holds nothing."""
+        try:
+            self.retriever.live()
+            return False
+        except IndexNotReady:
+            catalog = self.store.read_catalog()
+            return not catalog.documents and catalog.version <= 1
 
     # -- changing the library (moderators only: front ends check permissions) -----------
     def add_url(self, url: str) -> dict[str, Any]:

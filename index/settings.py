@@ -48,6 +48,24 @@ def env_int(env: Mapping[str, str], name: str, default: int | None, minimum: int
     return value
 
 
+# Passages a question may retrieve (POLICYBOT_TOP_K, `search -k`): beyond a hundred a
+# search reads most of a small library and its results no one reads.
+MAX_TOP_K = 100
+
+
+def check_top_k(k: int, name: str) -> int:
+    """`k` if it is a number of passages a search may return, else a UsageError naming
+    where it came from (`-k`, POLICYBOT_TOP_K): the same bounds everywhere."""
+    if not 1 <= k <= MAX_TOP_K:
+        raise UsageError(f"{name} must be between 1 and {MAX_TOP_K}, got {k}")
+    return k
+
+
+def _top_k(env: Mapping[str, str]) -> int:
+    value = env_int(env, "POLICYBOT_TOP_K", 5)
+    return 5 if value is None else value
+
+
 def env_float(env: Mapping[str, str], name: str, default: float, minimum: float = 0.0) -> float:
     """A numeric setting, or `default` when unset; bad values are a UsageError."""
     raw = env.get(name, "").strip()
@@ -147,7 +165,7 @@ class Settings:
             collection_prefix=env.get("CHROMA_COLLECTION_PREFIX", "policybot").strip()
             or "policybot",
             prompts_dir=Path(prompts).expanduser() if prompts else None,
-            top_k=env_int(env, "POLICYBOT_TOP_K", 5, minimum=1) or 5,
+            top_k=check_top_k(_top_k(env), "POLICYBOT_TOP_K"),
             max_question_chars=env_int(env, "MAX_QUESTION_CHARS", 1000, minimum=1) or 1000,
             llm_provider=provider,
             llm_base_url=env.get("LLM_BASE_URL", "").strip() or None,

@@ -116,6 +116,16 @@ def words(text: str) -> list[str]:
     return [_word(w) for w in _WORD.findall(text)]
 
 
+# Letters in a script other than Latin (ASCII, Latin-1, Latin Extended A, B and Additional):
+# `words` reads none of them, so no word of the library can ever match one.
+_UNREAD = re.compile(r"[^\W\d_A-Za-z\u00aa\u00b5\u00ba\u00c0-\u024f\u1e00-\u1eff]+")
+
+
+def unread_words(text: str) -> list[str]:
+    """Runs of letters `words` can't read: "профсоюзы", "私营合同说了什么"."""
+    return _UNREAD.findall(text)
+
+
 def _word(token: str) -> str:
     """One word token as `words` gives it."""
     w = token.lower().replace("’", "'").strip("'-")

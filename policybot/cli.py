@@ -92,7 +92,10 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _emit(obj: dict[str, Any]) -> None:
-    print(json.dumps(obj, ensure_ascii=False), flush=True)
+    # Text that was never UTF-8 (a question's undecodable bytes, echoed) is written as a
+    # JSON escape: the line stays valid UTF-8 and reads back as the same string.
+    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace")
+    print(line.decode("utf-8"), flush=True)
 
 
 def _open_kb(args: argparse.Namespace, settings: Settings) -> KnowledgeBase:
@@ -197,8 +200,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from index.settings import check_top_k
     from policybot.output import print_hits
 
+    if args.k is not None:
+        check_top_k(args.k, "k")  # before any index is opened or built
     kb = _open_kb(args, settings)
     _ensure(kb, args.json)
 
@@ -248,17 +254,33 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
     """The bot's open gap questions asked again after a refresh that changed documents
-    (bot/reasking.py); None when there is no bot store here or nothing could change."""
+    (bot/reasking.py); None when there is no bot store here or nothing could change.
+
+    The refresh is published by now: a store that can't be read (damaged, locked) costs
+    the re-asking, with a warning, never the refresh's result or exit status."""
+    import sqlite3
+
     from bot.reasking import reask
     from bot.settings import DB_FILE
     from bot.store import AnswerStore
 
     path = settings.data_dir / DB_FILE
-    if not path.exists():
+    if not path.exists() or report.dry_run or not (report.added or report.updated):
         return None
-    store = AnswerStore(path)
-    store.init()
-    return reask(store, kb.answer_sync, report, _progress)
+    try:
+        store = AnswerStore(path)
+        store.init()
+        return reask(store, kb.answer_sync, report, _progress)
+    except (sqlite3.Error, OSError) as e:
+        log.debug("re-asking the open questions", exc_info=True)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # past the progress line
+        print(
+            f"policybot: warning: the open questions in the bot's store {path} were not "
+            f"re-asked: it can't be read ({type(e).__name__}: {e})",
+            file=sys.stderr,
+        )
+        return None
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:

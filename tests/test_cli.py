@@ -89,6 +89,36 @@ def test_ask_json_batch_answers_each_line_in_order(workdir: Path, indexed: dict)
     assert "Unison, the biggest NHS union" in lines[0]["answer"]
 
 
+def test_undecodable_bytes_in_questions_are_dropped_and_the_batch_goes_on(
+    workdir: Path, indexed: dict
+) -> None:
+    """Not UTF-8 on standard input or in an argument (a terminal in Latin-1, a pipe of
+    bytes): the bad bytes are dropped, every other question is answered."""
+    base = [sys.executable, "-m", "policybot", "--sources", str(workdir / "sources"),
+            "--data", str(workdir / "data")]  # fmt: skip
+    lines = b"What did Hewitt promise staff?\n\xff\xfe bad\n...\nWho is Ed Mayo?\n"
+    done = subprocess.run(
+        [*base, "ask", "--json", "-"], input=lines, capture_output=True, timeout=300
+    )
+    assert b"Traceback" not in done.stderr and b"unexpected error" not in done.stderr
+    out = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert [o["question"] for o in out] == [
+        "What did Hewitt promise staff?", "bad", "...", "Who is Ed Mayo?"
+    ]  # fmt: skip
+    assert out[2] == {"question": "...", "error": "the question has no words, only "
+                      "punctuation or symbols"}  # fmt: skip
+    assert "Ed Mayo" in out[3]["answer"] and not out[0]["refused"]
+    assert done.returncode == 2  # one line was bad input
+    for verb in (["ask", "--json"], ["search", "--json", "-k", "2"]):
+        # os.fsencode turns the surrogate back into the byte 0xff of the argument
+        done = subprocess.run(
+            [*base, *verb, "Who is Ed \udcffMayo?"], capture_output=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        obj = json.loads(done.stdout.decode("utf-8"))
+        assert "Ed Mayo" in (obj.get("answer") or obj["results"][0]["text"])
+
+
 def test_search_json_ranks_k_results(workdir: Path, indexed: dict) -> None:
     done = cli(workdir, "search", "--json", "-k", "3", "Which Green MP is proposing a prayer?")
     assert done.returncode == 0, done.stderr
@@ -138,7 +168,11 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
         (["ask"], "required"),
         (["frobnicate"], "invalid choice"),
         (["search", "-k", "lots", "q"], "invalid int"),
+        (["search", "-k", "0", "q"], "k must be between 1 and 100, got 0"),  # not the default
+        (["search", "-k", "101", "q"], "k must be between 1 and 100, got 101"),
         (["ask", "--json", "   "], "the question is empty"),
+        (["ask", "?!?..."], "the question has no words"),
+        (["search", "🙂"], "the question has no words"),
         (["ask", "x" * 5000], "too long"),
         (["--sources", "/nonexistent/dir", "index"], "does not exist"),
     ],

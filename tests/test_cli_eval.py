@@ -82,3 +82,20 @@ def test_eval_bad_line_names_it(workdir: Path, tmp_path: Path) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "line 2" in lines[0]
+
+
+def test_eval_reads_questions_with_undecodable_escapes(workdir: Path, tmp_path: Path) -> None:
+    """A JSON question file can hold a lone surrogate escape: the question is asked without
+    it (the model's tokenizer rejects one), and the report is still valid UTF-8 JSON."""
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        '{"question": "Who is the Secretary General of \\ud800Co-operatives UK?",'
+        ' "answerable": true, "gold_quotes": ["Ed Mayo"]}\n'
+        '{"question": "Which union is \\udcffthe biggest NHS union?",'
+        ' "answerable": true, "gold_quotes": ["biggest NHS union"]}\n'
+    )
+    done = run(workdir, "eval", "--json", str(qa))
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["questions"] == 2 and report["metrics"]["hit@1"] == 1.0
+    assert report["results"][1]["question"] == "Which union is \udcffthe biggest NHS union?"

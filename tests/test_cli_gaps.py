@@ -152,6 +152,30 @@ def test_index_asks_the_open_questions_again_and_says_which_it_answered(tmp_path
     assert changed["gaps"]["open"] == 2 and changed["gaps"]["answered"] == []
 
 
+def test_a_damaged_bot_store_costs_the_re_asking_not_the_refresh(tmp_path: Path) -> None:
+    """The refresh is published before the open questions are re-asked: a store that
+    can't be read is a warning naming it, and the refresh's result stands (exit 0)."""
+    sources, data = tmp_path / "sources", tmp_path / "data"
+    shutil.copytree(SEED_SOURCES, sources)
+    data.mkdir()
+    (data / DB_FILE).write_text("garbage\n")
+    where = ("--sources", str(sources), "--data", str(data))
+    done = run(*where, "index", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["added"]) == 6
+    assert done.stderr.splitlines() == [
+        f"policybot: warning: the open questions in the bot's store {data / DB_FILE} were not "
+        "re-asked: it can't be read (DatabaseError: file is not a database)"
+    ]
+    (sources / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE, encoding="utf-8")
+    done = run(*where, "index", cwd=tmp_path)
+    assert done.returncode == 0 and "Indexed 7 documents" in done.stdout
+    assert "were not re-asked" in done.stderr
+    asked = run(*where, "ask", "--json", "How much does an NHS dental check-up cost?", cwd=tmp_path)
+    answer = json.loads(asked.stdout)
+    assert "nhs-dental-charges.md" in {c["path"] for c in answer["citations"]}
+
+
 class _Page(BaseHTTPRequestHandler):
     """Serves the saved social-care article that tests/index/test_intake.py fetches."""
 

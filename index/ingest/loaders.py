@@ -5,17 +5,21 @@ HTML (main text only) and PDF (with page numbers). A file that can't be read rai
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from index.documents import PageSpan, SourceDocument
-from index.errors import SourceError
+from index.errors import SourceError, SourcesUnavailable
 from index.text import split_sentences
 
+log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FRONT_MATTER_KEYS = ("title", "author", "date", "site", "url", "origin", "description")
 # A PDF can't carry front matter: `paper.pdf.yml` beside `paper.pdf` holds its metadata
@@ -193,6 +197,25 @@ def _sidecar_meta(data: bytes, name: str) -> dict[str, str]:
     return {k: " ".join(str(v).split()) for k, v in raw.items() if k in FRONT_MATTER_KEYS and v}
 
 
+def is_web_url(url: str) -> bool:
+    """An http(s) address with a host: the only kind a citation may link to."""
+    try:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _web_url_only(meta: dict[str, str], doc_id: str) -> dict[str, str]:
+    """`meta` without a `url` that isn't http(s) ("javascript:alert(1)", "file:///etc"): a
+    citation's source would link to it. Logged, so the moderator can correct the file."""
+    url = meta.get("url")
+    if url is None or is_web_url(url):
+        return meta
+    log.warning("%s: its url %r is not an http(s) address; it is not used", doc_id, url[:100])
+    return {k: v for k, v in meta.items() if k != "url"}
+
+
 def _fingerprint(data: bytes, sidecar: bytes | None) -> str:
     digest = hashlib.sha256(data)
     if sidecar is not None:  # editing the metadata file re-indexes the PDF
@@ -227,27 +250,70 @@ def load_document(path: Path, root: Path) -> SourceDocument:
         extra = _sidecar_meta(sidecar_data, sidecar.name)
         title = extra.pop("title", None) or title
         meta = {**meta, **extra}
+    doc_id = doc_id_for(path, root)
     return SourceDocument(
-        doc_id=doc_id_for(path, root),
+        doc_id=doc_id,
         title=title,
         text=body,
         sha256=_fingerprint(data, sidecar_data),
-        metadata=meta,
+        metadata=_web_url_only(meta, doc_id),
         pages=pages,
     )
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What the sources folder holds: its files, and the folders in it that couldn't be
+    listed (with the reason), whose files are unknown rather than gone."""
+
+    files: list[Path]
+    unlisted: list[Skipped]
+
+
+def list_sources(root: Path) -> Listing:
+    """Every file under the sources folder, hidden ones (and hidden folders) excepted.
+
+    Raises SourcesUnavailable when the folder itself is missing or can't be listed: an empty
+    answer would read as "every source was deleted". (Path.rglob swallows a folder it
+    can't list, so the walk is made here, folder by folder.)"""
+    if not root.exists():
+        raise SourcesUnavailable(f"the sources folder {root} does not exist")
+    if not root.is_dir():
+        raise SourcesUnavailable(f"the sources folder {root} is not a folder")
+    files: list[Path] = []
+    unlisted: list[Skipped] = []
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    path = folder / entry.name
+                    # The entry's own type, where the folder's listing gives it: a folder
+                    # listed but not searchable (no x bit) can't stat its files.
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(path)
+                    elif entry.is_file() and not is_sidecar(path):
+                        files.append(path)
+        except OSError as e:
+            why = e.strerror or type(e).__name__
+            if folder == root:
+                raise SourcesUnavailable(
+                    f"can't list the sources folder {root} ({why.lower()})"
+                ) from None
+            unlisted.append(
+                Skipped(doc_id_for(folder, root) + "/", f"can't list this folder ({why.lower()})")
+            )
+    return Listing(sorted(files), sorted(unlisted, key=lambda s: s.path))
+
+
 def candidate_files(root: Path) -> list[Path]:
-    """Every file under the sources folder, hidden ones (and hidden folders) excepted."""
+    """The files `list_sources` finds (none when there is no sources folder yet)."""
     if not root.is_dir():
         return []
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and not is_sidecar(p)
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    )
+    return list_sources(root).files
 
 
 def scan_sources(root: Path) -> tuple[list[SourceDocument], list[Skipped]]:

@@ -16,7 +16,7 @@ from index.documents import Hit
 from index.search.evidence import Coverage, Evidence, must_hold_answer, score_sentences
 from index.search.question import Question
 from index.search.retrieval import Generation
-from index.text import acronym_terms, acronyms
+from index.text import acronym_terms, acronyms, unread_words
 
 
 def gather(question: Question, hits: list[Hit], live: Generation) -> Gathered:
@@ -113,6 +113,11 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
             return Verdict(False, f"the sources don't mention {text}", 0.0)
     # Of the question itself, not of the earlier turns it follows up.
     asked = {t: w for t, w in question.asked_weights.items() if w == 1.0}
+    # Its words in another script are asked too, and found in no sentence: without them a
+    # question in Russian asks nothing, every sentence has all of it, and only meaning
+    # (MiniLM reads English) is left to refuse it. Now it is refused as a French one is,
+    # unless its meaning alone is close enough (MIN_ANSWERS).
+    asked.update(dict.fromkeys(unread_words(question.text), 1.0))
     share = Coverage(asked, live.stats)
     # Only numbers, years and times gate (see HARD_KINDS); the other kinds weigh in the score.
     typed = must_hold_answer(question.text)

@@ -20,9 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from index.documents import SourceDocument
-from index.errors import PublishConflict, SourceError, StoreUnavailable
-from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
-from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
+from index.errors import PublishConflict, SourceError, SourcesUnavailable, StoreUnavailable
+from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker, chunk_text
+from index.ingest.loaders import (
+    Skipped,
+    doc_id_for,
+    is_web_url,
+    list_sources,
+    load_document,
+    sha256_of,
+)
 from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
 from index.store import live_pointer, side_files
@@ -59,6 +66,22 @@ def _node_metadata(doc: SourceDocument) -> dict[str, Any]:
     return meta
 
 
+def _unsafe_url(entry: DocEntry) -> bool:
+    """Indexed with a url a citation mustn't link to ("javascript:…"), before the loader
+    refused them: the file is read again, so the index drops it."""
+    url = entry.metadata.get("url")
+    return url is not None and not is_web_url(url)
+
+
+def _chunk_count(docs: list[SourceDocument]) -> int:
+    """How many chunks the refresh's chunker makes of `docs`."""
+    chunker = SentenceChunker()
+    return sum(
+        len(chunk_text(d.doc_id, d.text, chunker.target_words, chunker.max_words, chunker.overlap))
+        for d in docs
+    )
+
+
 class Refresher:
     """Runs one refresh against a store, with an embedding model (llama-index BaseEmbedding)."""
 
@@ -82,12 +105,21 @@ class Refresher:
         rebuild = not self._compatible(catalog)
         to_embed: list[SourceDocument] = []
         seen: set[str] = set()
-        for path in candidate_files(root):
+        try:
+            listing = list_sources(root)
+        except SourcesUnavailable as e:  # no folder, no refresh: nothing is taken out
+            raise SourcesUnavailable(f"{e}; the index is unchanged") from None
+        for path in listing.files:
             doc_id = doc_id_for(path, root)
             seen.add(doc_id)
             known = catalog.documents.get(doc_id)
             try:
-                if known and not rebuild and sha256_of(path) == known.sha256:
+                if (
+                    known
+                    and not rebuild
+                    and not _unsafe_url(known)
+                    and sha256_of(path) == known.sha256
+                ):
                     report.unchanged.append(doc_id)
                     continue
                 doc = load_document(path, root)
@@ -100,6 +132,19 @@ class Refresher:
                 continue
             (report.updated if known else report.added).append(doc_id)
             to_embed.append(doc)
+        for folder in listing.unlisted:
+            # Its files are unknown, not gone: like an unreadable file, what was indexed
+            # from it keeps serving.
+            kept = [] if rebuild else [d for d in catalog.documents if d.startswith(folder.path)]
+            kept = [d for d in kept if d not in seen]
+            seen.update(kept)
+            report.unchanged.extend(kept)
+            reason = folder.reason
+            if kept:
+                some = "the document" if len(kept) == 1 else f"the {len(kept)} documents"
+                are = "is" if len(kept) == 1 else "are"
+                reason += f"; {some} previously indexed from it {are} kept"
+            report.skipped.append(Skipped(folder.path, reason))
         to_embed = self._without_copies(catalog, report, to_embed)
         report.removed = sorted(d for d in catalog.documents if d not in seen or d in report.copies)
         return report, to_embed
@@ -144,9 +189,11 @@ class Refresher:
         progress = progress or (lambda stage, done, total: None)
         if dry_run:
             catalog = self.store.read_catalog()
-            report, _ = self.plan(catalog)
+            report, docs = self.plan(catalog)
             report.dry_run = True
-            self._totals(report, catalog, [])
+            # What the run would give: the new and changed documents chunked (not embedded).
+            report.embedded_chunks = _chunk_count(docs)
+            self._totals(report, catalog, docs)
         else:
             with refresh_lock(self.settings.data_dir):
                 live_pointer.forget(self.settings.data_dir, self.store.prefix)
@@ -180,6 +227,10 @@ class Refresher:
         if not report.changed and catalog.collection in generations:
             self._totals(report, catalog, [])
             self._ensure_side_files(catalog)
+            return report
+        if catalog.collection is None and not docs:
+            # A first build with nothing readable publishes no empty index: there is still
+            # none, so `ask` builds one once a source can be read (and says why it can't).
             return report
         generation, collection = self.store.new_generation()
         try:

@@ -90,6 +90,26 @@ def test_empty_questions_are_rejected(seed_kb: KnowledgeBase, question: str) -> 
         seed_kb.answer_sync(question)
 
 
+@pytest.mark.parametrize("question", ["?!?...", "???", "...", "🙂", " - ! "])
+def test_questions_without_a_word_are_rejected_like_empty_ones(
+    seed_kb: KnowledgeBase, question: str
+) -> None:
+    with pytest.raises(UsageError, match="the question has no words"):
+        seed_kb.answer_sync(question)
+    with pytest.raises(UsageError, match="the question has no words"):
+        seed_kb.search(question)
+
+
+def test_undecodable_text_in_a_question_is_dropped(seed_kb: KnowledgeBase) -> None:
+    """Bytes that weren't UTF-8 reach Python as lone surrogates (from a terminal or a pipe:
+    "\udcff"; from a JSON question file: any of them); the model's tokenizer rejects them."""
+    for question in ("Who is Ed \udcffMayo?", "Who is Ed Mayo?\ud800"):
+        answer = seed_kb.answer_sync(question)
+        assert answer.question == "Who is Ed Mayo?"
+        assert not answer.refused and "Ed Mayo" in answer.answer
+        assert "Ed Mayo" in seed_kb.search(question, 3)[0].text
+
+
 def test_enormous_questions_are_rejected_with_the_limit(seed_kb: KnowledgeBase) -> None:
     with pytest.raises(UsageError, match=r"too long .* limit is 1000"):
         seed_kb.answer_sync("why " * 5000)

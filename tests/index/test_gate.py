@@ -50,6 +50,32 @@ def test_a_question_the_sources_dont_answer_is_refused_with_its_reason(
     assert seed_kb.answer_sync(question).reason == verdict.reason
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Что сказали профсоюзы о больницах?",  # what did the unions say about hospitals
+        "工会对NHS私营合同说了什么？",  # … about private contracts in the NHS
+        "ماذا قالت النقابات عن المستشفيات؟",
+        "Qu'ont dit les syndicats sur les hôpitaux?",  # refused before: its words were read
+    ],
+)
+def test_a_question_in_a_language_the_library_isnt_in_is_refused(
+    seed_kb: KnowledgeBase, question: str
+) -> None:
+    """None of its words (or hardly any: "NHS") is in the library, and its meaning, as the
+    English model reads it, is not close to any sentence: no quotes, a refusal."""
+    answer = seed_kb.answer_sync(question)
+    assert answer.refused, answer.answer
+    assert answer.reason.startswith("no sentence of the passages says")
+
+
+def test_a_word_in_another_script_leaves_an_english_question_answered(
+    seed_kb: KnowledgeBase,
+) -> None:
+    answer = seed_kb.answer_sync("What did the unions argue about 私营 contracts in the NHS?")
+    assert not answer.refused and answer.citations
+
+
 def test_evidence_comes_only_from_documents_about_the_names_asked(seed_kb: KnowledgeBase) -> None:
     asked, gathered, live = seed_kb.evidence("What did Patricia Hewitt say about deficits?")
     docs = {ev.hit.doc_id for ev in gathered.scored}

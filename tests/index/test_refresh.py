@@ -103,6 +103,30 @@ def test_dry_run_reports_the_diff_and_changes_nothing(
     assert kb.refresh().added == ["ambulances.md"]
 
 
+def test_a_dry_run_gives_the_totals_the_run_will_give(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """`policybot index --dry-run` says "Would index N documents (M chunks)": the index
+    the run would leave, not the one there is (none, on a first build)."""
+    kb = make_kb()
+    dry = kb.refresh(dry_run=True)
+    assert kb.library().documents == []
+    done = kb.refresh()
+    assert (dry.documents, dry.chunks) == (done.documents, done.chunks) == (6, done.chunks)
+    assert dry.embedded_chunks == done.embedded_chunks == done.chunks > 0
+    sources = kb.settings.sources_dir
+    (sources / "ambulances.md").write_text(NEW_ARTICLE)
+    (sources / "unions-step-up-opposition-to-foundation-hospitals.md").unlink()
+    changed = sources / "oxfordshire-labour-members-defeat-nhs-reforms.md"
+    changed.write_text(changed.read_text() + "\nA late correction was added to this article.\n")
+    dry = kb.refresh(dry_run=True)
+    done = kb.refresh()
+    assert (dry.documents, dry.chunks, dry.embedded_chunks) == (
+        done.documents, done.chunks, done.embedded_chunks
+    )  # fmt: skip
+    assert done.documents == 6 and done.embedded_chunks > 0
+
+
 def test_bad_files_are_skipped_and_never_damage_the_index(
     make_kb: Callable[..., KnowledgeBase],
 ) -> None:
@@ -130,6 +154,60 @@ def test_an_empty_sources_folder_gives_a_clear_error(make_kb: Callable[..., Know
     kb = make_kb(seed=False)
     with pytest.raises(IndexNotReady, match="holds no readable sources"):
         kb.ensure_index()
+
+
+BROKEN_FIRST_SOURCE = "---\ntitle: [oops\n---\n\n" + NEW_ARTICLE.split("---\n", 2)[2]
+Q_HANDOVER = "How long did ambulance crews wait to hand over patients?"
+
+
+def test_a_first_build_with_nothing_readable_leaves_no_empty_index_behind(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """The only source is broken: the refresh reports it and publishes nothing, so once it
+    is fixed the index is built on demand (`ask`), as when there was never one."""
+    from index.errors import IndexNotReady
+
+    kb = make_kb(seed=False)
+    source = kb.settings.sources_dir / "ambulances.md"
+    source.write_text(BROKEN_FIRST_SOURCE)
+    report = kb.refresh()
+    assert report.documents == 0 and "broken front matter" in report.skipped[0].reason
+    assert not kb.has_index()
+    with pytest.raises(IndexNotReady, match=r"ambulances\.md: broken front matter"):
+        kb.ensure_index()  # says why, each time it is asked
+    source.write_text(NEW_ARTICLE)
+    built = kb.ensure_index()
+    assert built is not None and built.added == ["ambulances.md"]
+    assert not kb.answer_sync(Q_HANDOVER).refused
+
+
+def test_an_empty_index_left_by_an_earlier_version_is_built_on_demand(
+    make_kb: Callable[..., KnowledgeBase],
+) -> None:
+    """policybot used to publish that empty first build; `ask` then said "the index holds
+    no documents" even with the source fixed. An index that never held a document is built
+    again; one that was emptied later is left as it is."""
+    from index.ingest.chunking import CHUNKER_VERSION
+    from index.store.catalog import Catalog
+
+    kb = make_kb(seed=False)
+    generation, collection = kb.store.new_generation()  # published as the refresh did
+    empty = Catalog(
+        version=1, generation=generation, collection=collection.name,
+        embed_model=kb.embed_model.model_name, chunker=CHUNKER_VERSION,
+    )  # fmt: skip
+    kb.store.stage(empty)
+    kb.store.claim(empty)
+    kb.store.point_to_latest()
+    assert kb.has_index() and kb.library().documents == []
+    (kb.settings.sources_dir / "ambulances.md").write_text(NEW_ARTICLE)
+    built = kb.ensure_index()
+    assert built is not None and built.added == ["ambulances.md"]
+    assert not kb.answer_sync(Q_HANDOVER).refused
+    assert kb.ensure_index() is None  # built: nothing more to do
+    (kb.settings.sources_dir / "ambulances.md").unlink()
+    assert kb.refresh().removed == ["ambulances.md"]
+    assert kb.ensure_index() is None  # emptied on purpose: not rebuilt behind one's back
 
 
 def test_nodes_are_added_in_batches_within_chromas_limit(
@@ -284,3 +362,48 @@ def test_an_index_from_the_previous_chunker_is_rebuilt_with_the_new_ids(
     live = kb.store.collection(kb.store.read_catalog().collection)
     assert all(cid.count("-") == 2 for cid in live.get()["ids"])  # sha-path-index
     assert kb.store.read_catalog().chunker == chunking.CHUNKER_VERSION
+
+
+# -- source URLs -------------------------------------------------------------------------
+BAD_LINK = """---
+title: "Ward closures"
+url: "javascript:alert(1)"
+---
+
+The Kestrel Valley trust will close two wards next spring, its board said on Tuesday.
+"""
+
+
+def test_a_url_that_isnt_http_is_never_a_citations_source(
+    make_kb: Callable[..., KnowledgeBase],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A citation links to its source's URL (in Discord too): only http(s) is taken; any
+    other is left out with a warning naming the file, and the path is cited instead."""
+    from index.ingest import loaders
+
+    kb = make_kb()
+    sources = kb.settings.sources_dir
+    (sources / "wards.md").write_text(BAD_LINK)
+    (sources / "https.md").write_text(
+        BAD_LINK.replace("javascript:alert(1)", "https://example.org/wards").replace(
+            "two wards", "three clinics"
+        )
+    )
+    with monkeypatch.context() as m:  # an index built before such URLs were refused
+        m.setattr(loaders, "_web_url_only", lambda meta, doc_id: meta)
+        kb.refresh()
+    assert {d.path: d.source for d in kb.library().documents}["wards.md"] == "javascript:alert(1)"
+    with caplog.at_level("WARNING", logger="index.ingest.loaders"):
+        report = kb.refresh()
+    assert report.updated == ["wards.md"]  # read again, though the file is unchanged
+    assert [r.getMessage() for r in caplog.records] == [
+        "wards.md: its url 'javascript:alert(1)' is not an http(s) address; it is not used"
+    ]
+    library = {d.path: d for d in kb.library().documents}
+    assert library["wards.md"].source == "wards.md" and "url" not in library["wards.md"].metadata
+    assert library["https.md"].source == "https://example.org/wards"
+    answer = kb.answer_sync("How many wards will the Kestrel Valley trust close?")
+    assert [c.source for c in answer.citations] == ["wards.md"]
+    assert kb.search("Kestrel Valley ward closures", 1)[0].source == "wards.md"

@@ -43,6 +43,7 @@ def policybot(
     *args: str,
     crash_at: str | None = None,
     env_extra: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
     **kw: Any,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "POLICYBOT_TEST_CRASH_AT"}
@@ -50,7 +51,7 @@ def policybot(
         env["POLICYBOT_TEST_CRASH_AT"] = crash_at
     env.update(env_extra or {})
     return subprocess.run(
-        [sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
+        [*prefix, sys.executable, "-m", "policybot", "--sources", str(folder / "sources"),
          "--data", str(folder / "data"), *args],
         capture_output=True, text=True, timeout=300, cwd=ROOT, env=env, check=False, **kw,
     )  # fmt: skip
@@ -373,3 +374,93 @@ def test_corrupt_sources_are_skipped_with_reasons_and_the_rest_indexed(
     assert report.documents == 7
     assert GONE in {c.path for c in kb.answer_sync(Q_OLD).citations}
     assert "kestrel-valley.md" in {c.path for c in kb.answer_sync(Q_NEW).citations}
+
+
+# -- folders that can't be listed ------------------------------------------------------
+# Root reads any folder whatever its mode: as root, the command runs without the
+# capabilities that let it (what a service account without rights to the folder gets).
+DROP_READ_ANY = (
+    "setpriv",
+    "--bounding-set=-dac_override,-dac_read_search",
+    "--inh-caps=-dac_override,-dac_read_search",
+)
+
+
+def _unprivileged() -> tuple[str, ...] | None:
+    if os.geteuid() != 0:
+        return ()
+    if not shutil.which("setpriv"):
+        return None
+    probe = subprocess.run([*DROP_READ_ANY, "true"], capture_output=True, check=False)
+    return DROP_READ_ANY if probe.returncode == 0 else None
+
+
+UNPRIVILEGED = _unprivileged()
+needs_unprivileged = pytest.mark.skipif(
+    UNPRIVILEGED is None, reason="as root, needs setpriv to drop the right to read any folder"
+)
+
+
+@needs_unprivileged
+def test_a_subfolder_that_cant_be_listed_keeps_its_documents_and_says_so(library: Path) -> None:
+    assert UNPRIVILEGED is not None
+    briefings = library / "sources" / "briefings"
+    briefings.mkdir()
+    (briefings / "kestrel-valley.md").write_text(f"# Kestrel Valley\n\n{NEW_FACT}.\n")
+    assert policybot(library, "index").returncode == 0
+    briefings.chmod(0)
+    try:
+        done = policybot(library, "index", "--json", prefix=UNPRIVILEGED)
+    finally:
+        briefings.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["removed"] == [] and report["documents"] == 7
+    assert report["skipped"] == [
+        {
+            "path": "briefings/",
+            "reason": "can't list this folder (permission denied); "
+            "the document previously indexed from it is kept",
+        }
+    ]
+    answer = json.loads(policybot(library, "ask", "--json", Q_NEW).stdout)
+    assert "briefings/kestrel-valley.md" in {c["path"] for c in answer["citations"]}
+
+
+@needs_unprivileged
+def test_a_sources_folder_that_cant_be_listed_fails_the_refresh_and_keeps_the_index(
+    library: Path,
+) -> None:
+    assert UNPRIVILEGED is not None
+    sources = library / "sources"
+    sources.chmod(0)
+    try:
+        done = policybot(library, "index", "--json", prefix=UNPRIVILEGED)
+    finally:
+        sources.chmod(0o755)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"policybot: can't list the sources folder {sources} (permission denied); "
+        "the index is unchanged"
+    ]
+    answer = json.loads(policybot(library, "ask", "--json", Q_OLD).stdout)
+    assert GONE in {c["path"] for c in answer["citations"]}
+
+
+def test_a_missing_sources_folder_fails_the_refresh_and_keeps_the_index(
+    library: Path, embed_model: MiniLMEmbedding
+) -> None:
+    """What the bot's /refresh and scheduled refresh call, on a machine whose sources
+    folder is gone (an unmounted share)."""
+    from index.errors import SourcesUnavailable
+
+    missing = library / "unmounted"
+    kb = KnowledgeBase(
+        Settings(sources_dir=missing, data_dir=library / "data"), embed_model=embed_model
+    )
+    with pytest.raises(SourcesUnavailable, match="does not exist; the index is unchanged"):
+        kb.refresh()
+    with pytest.raises(SourcesUnavailable):
+        kb.refresh(dry_run=True)
+    assert len(kb.library().documents) == 6
+    assert GONE in {c.path for c in kb.answer_sync(Q_OLD).citations}

@@ -31,7 +31,9 @@ def test_a_chroma_port_alone_means_a_local_server() -> None:
     ("env", "message"),
     [
         ({"CHROMA_PORT": "eighty"}, "CHROMA_PORT must be a whole number"),
-        ({"POLICYBOT_TOP_K": "0"}, "POLICYBOT_TOP_K must be at least 1"),
+        ({"POLICYBOT_TOP_K": "0"}, "POLICYBOT_TOP_K must be between 1 and 100, got 0"),
+        # the bounds `search -k` has: a value that passed here used to fail every search
+        ({"POLICYBOT_TOP_K": "1000"}, "POLICYBOT_TOP_K must be between 1 and 100, got 1000"),
         ({"LLM_TIMEOUT": "-3"}, "LLM_TIMEOUT must be at least 0.1"),
         ({"LLM_PROVIDER": "gpt"}, "LLM_PROVIDER must be none, openai or ollama"),
     ],
