@@ -105,8 +105,8 @@ def test_undecodable_bytes_in_questions_are_dropped_and_the_batch_goes_on(
     assert [o["question"] for o in out] == [
         "What did Hewitt promise staff?", "bad", "...", "Who is Ed Mayo?"
     ]  # fmt: skip
-    assert out[2] == {"question": "...", "error": "the question has no words, only "
-                      "punctuation or symbols"}  # fmt: skip
+    assert out[2]["error"] == "the question has no words, only punctuation or symbols"
+    assert out[2]["answer"] == "" and out[2]["citations"] == []
     assert "Ed Mayo" in out[3]["answer"] and not out[0]["refused"]
     assert done.returncode == 2  # one line was bad input
     for verb in (["ask", "--json"], ["search", "--json", "-k", "2"]):
