@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import threading
 import time
 from collections.abc import AsyncIterator, Generator, Sequence
@@ -32,6 +31,7 @@ from index.search.retrieval import Generation, Retriever
 from index.settings import Settings
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
+from index.text import CONTROL
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported wh
     from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class KnowledgeBase:
     # -- questions -------------------------------------------------------------------
     def clean_question(self, question: str) -> str:
         """Normalise a question, or raise UsageError saying what is wrong with it."""
-        q = " ".join(_CONTROL.sub(" ", question or "").split())
+        q = " ".join(CONTROL.sub(" ", question or "").split())
         if not q:
             raise UsageError("the question is empty")
         if len(q) > self.settings.max_question_chars:

@@ -111,6 +111,28 @@ def split_sentences(text: str) -> list[Sentence]:
     return spans
 
 
+# Control characters (C0 but tab and newline, DEL, C1): a terminal acts on them (clearing
+# the screen, hiding text, hyperlinks that say one thing and go to another), so no text
+# shown to anyone may hold them. ECMA-48 escape sequences go whole, so no "[2J" is left:
+# CSI (ESC [ or 0x9B, parameters, one final byte), strings (OSC, DCS, SOS, PM, APC) up to
+# their terminator (BEL or ST) or the line's end, and the other two-character ESC forms.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+
+
+def without_controls(text: str) -> str:
+    """`text` with escape sequences dropped and control characters gone: those that are
+    spacing (vertical tab, form feed, the separators, NEL) as a space, the rest removed."""
+    if not CONTROL.search(text):
+        return text
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return CONTROL.sub(lambda m: " " if m.group().isspace() else "", text)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens for lexical matching; possessive 's dropped."""
     return [_word(w) for w in _WORD.findall(text)]

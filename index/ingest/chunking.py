@@ -27,9 +27,10 @@ from index.text import split_sentences, words
 
 # v6: chunks record their sentences' spans and carry a vector, speaker and entity kinds per
 # sentence (index/store/sentences.py, index/ingest/attribution.py); chunk ids name the document (its
-# path) as well as its text, so the same text under two names can never collide. An index
-# built by an earlier version is rebuilt once.
-CHUNKER_VERSION = "sentences-v6"
+# path) as well as its text, so the same text under two names can never collide.
+# v7: control characters are dropped from the texts (index/ingest/loaders.py).
+# An index built by an earlier version is rebuilt once.
+CHUNKER_VERSION = "sentences-v7"
 _NON_SPACE = re.compile(r"\S+")
 
 

@@ -1,6 +1,9 @@
 """Read source files into `SourceDocument`s: Markdown with YAML front matter, plain text,
 HTML (main text only) and PDF (with page numbers). A file that can't be read raises
-`SourceError` with a reason a moderator can act on; `scan_sources` turns that into a skip."""
+`SourceError` with a reason a moderator can act on; `scan_sources` turns that into a skip.
+
+No format's text keeps control characters: a quote printed to a terminal must not clear the
+screen or hide a link."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import yaml
 
 from index.documents import PageSpan, SourceDocument
 from index.errors import SourceError
-from index.text import split_sentences
+from index.text import split_sentences, without_controls
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 FRONT_MATTER_KEYS = ("title", "author", "date", "site", "url", "origin", "description")
@@ -43,9 +46,12 @@ def _decode(data: bytes) -> str:
 
 
 def _normalise(text: str) -> str:
-    """Line endings and invisible spaces normalised, so quotes match what people see."""
+    """Line endings and invisible spaces normalised, so quotes match what people see;
+    control characters and terminal escape sequences dropped (index.text.without_controls):
+    nobody reads them, and a terminal would act on them."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    return without_controls(text)
 
 
 def _fallback_title(text: str) -> str:
@@ -229,10 +235,11 @@ def load_document(path: Path, root: Path) -> SourceDocument:
         meta = {**meta, **extra}
     return SourceDocument(
         doc_id=doc_id_for(path, root),
-        title=title,
+        # (YAML's "\e" and HTML's "&#27;" can put control characters in metadata too)
+        title=without_controls(title),
         text=body,
         sha256=_fingerprint(data, sidecar_data),
-        metadata=meta,
+        metadata={k: without_controls(v) for k, v in meta.items()},
         pages=pages,
     )
 
