@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from index.documents import Sentence
+from index.documents import Sentence, Structure
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
@@ -91,13 +91,28 @@ def stopwords() -> frozenset[str]:
     return frozenset(_english_stopwords()) | extra
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of `text` as spans; never crossing a paragraph break, never losing text."""
-    tokenizer = _punkt()
+def split_sentences(text: str, apart: Sequence[Structure] = ()) -> list[Sentence]:
+    """Sentences of `text` as spans; never crossing a paragraph break, never losing prose.
+    `apart` (a document's headings, tables and code, index/documents.py) holds no sentence
+    and ends the one before it."""
     spans: list[Sentence] = []
     pos = 0
-    for block in [*_PARAGRAPH_BREAK.finditer(text), None]:
-        end = block.start() if block else len(text)
+    for part in [*sorted(apart, key=lambda p: p.start), None]:
+        end = part.start if part else len(text)
+        if end > pos:
+            spans += _prose(text, pos, end)
+        if part:
+            pos = max(pos, part.end)
+    return spans
+
+
+def _prose(text: str, lo: int, hi: int) -> list[Sentence]:
+    """The sentences of text[lo:hi], paragraph by paragraph."""
+    tokenizer = _punkt()
+    spans: list[Sentence] = []
+    pos = lo
+    for block in [*_PARAGRAPH_BREAK.finditer(text, lo, hi), None]:
+        end = block.start() if block else hi
         paragraph = text[pos:end]
         for a, b in tokenizer.span_tokenize(paragraph):
             start, stop = pos + a, pos + b
@@ -107,7 +122,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 spans[-1] = Sentence(spans[-1].start, stop)
             else:
                 spans.append(Sentence(start, stop))
-        pos = block.end() if block else len(text)
+        pos = block.end() if block else hi
     return spans
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from index.documents import SourceDocument
 from index.errors import PublishConflict, SourceError, StoreUnavailable
-from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker
+from index.ingest.chunking import CHUNKER_VERSION, STRUCTURE_KEY, SentenceChunker
 from index.ingest.loaders import Skipped, candidate_files, doc_id_for, load_document, sha256_of
 from index.search.retrieval import EXACT_MAX_CHUNKS
 from index.settings import Settings
@@ -56,6 +56,8 @@ def _node_metadata(doc: SourceDocument) -> dict[str, Any]:
             meta[key] = doc.metadata[key]
     if doc.pages:
         meta["pages"] = json.dumps([[p.number, p.start, p.end] for p in doc.pages])
+    if doc.structure:
+        meta[STRUCTURE_KEY] = json.dumps([[s.kind, s.start, s.end] for s in doc.structure])
     return meta
 
 
