@@ -15,6 +15,17 @@ class PageSpan:
 
 
 @dataclass(frozen=True)
+class Structure:
+    """Characters [start, end) of a document's text that are not prose: a heading, a table
+    or code (`kind`). They stay in the text, so a passage shows them and words find them,
+    but they are never a sentence: never quoted, and never joined to one."""
+
+    kind: str  # "heading", "table" or "code"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class SourceDocument:
     """One article, its body text exactly as cited, and what is honestly known of it."""
 
@@ -24,6 +35,7 @@ class SourceDocument:
     sha256: str  # of the file's bytes: the refresh's change detector
     metadata: dict[str, str] = field(default_factory=dict)  # author, url, date, site …
     pages: tuple[PageSpan, ...] = ()
+    structure: tuple[Structure, ...] = ()  # its headings, tables and code, in order
 
     @property
     def source(self) -> str:

@@ -32,6 +32,7 @@ from index.search.retrieval import Generation, Retriever
 from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
+from index.text import CONTROL
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -39,7 +40,6 @@ if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported wh
     from index.store.refresh_report import Progress, RefreshReport
 
 log = logging.getLogger(__name__)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Lone surrogates are bytes that were never UTF-8 text: Python hands them over so from a
 # terminal or a pipe (surrogateescape) and from JSON's "\udcff". The tokenizer rejects them.
 _UNDECODABLE = re.compile("[\ud800-\udfff]")
@@ -104,7 +104,7 @@ class KnowledgeBase:
         """Normalise a question, or raise UsageError saying what is wrong with it. Every way
         in (the command line, the bot, a question file) comes through here."""
         q = _UNDECODABLE.sub("", question or "")
-        q = " ".join(_CONTROL.sub(" ", q).split())
+        q = " ".join(CONTROL.sub(" ", q).split())
         if not q:
             raise UsageError("the question is empty")
         if not any(c.isalnum() for c in q):  # "???", "...", "🙂": nothing to look up

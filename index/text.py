@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from index.documents import Sentence
+from index.documents import Sentence, Structure
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
@@ -91,13 +91,28 @@ def stopwords() -> frozenset[str]:
     return frozenset(_english_stopwords()) | extra
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of `text` as spans; never crossing a paragraph break, never losing text."""
-    tokenizer = _punkt()
+def split_sentences(text: str, apart: Sequence[Structure] = ()) -> list[Sentence]:
+    """Sentences of `text` as spans; never crossing a paragraph break, never losing prose.
+    `apart` (a document's headings, tables and code, index/documents.py) holds no sentence
+    and ends the one before it."""
     spans: list[Sentence] = []
     pos = 0
-    for block in [*_PARAGRAPH_BREAK.finditer(text), None]:
-        end = block.start() if block else len(text)
+    for part in [*sorted(apart, key=lambda p: p.start), None]:
+        end = part.start if part else len(text)
+        if end > pos:
+            spans += _prose(text, pos, end)
+        if part:
+            pos = max(pos, part.end)
+    return spans
+
+
+def _prose(text: str, lo: int, hi: int) -> list[Sentence]:
+    """The sentences of text[lo:hi], paragraph by paragraph."""
+    tokenizer = _punkt()
+    spans: list[Sentence] = []
+    pos = lo
+    for block in [*_PARAGRAPH_BREAK.finditer(text, lo, hi), None]:
+        end = block.start() if block else hi
         paragraph = text[pos:end]
         for a, b in tokenizer.span_tokenize(paragraph):
             start, stop = pos + a, pos + b
@@ -107,8 +122,30 @@ def split_sentences(text: str) -> list[Sentence]:
                 spans[-1] = Sentence(spans[-1].start, stop)
             else:
                 spans.append(Sentence(start, stop))
-        pos = block.end() if block else len(text)
+        pos = block.end() if block else hi
     return spans
+
+
+# Control characters (C0 but tab and newline, DEL, C1): a terminal acts on them (clearing
+# the screen, hiding text, hyperlinks that say one thing and go to another), so no text
+# shown to anyone may hold them. ECMA-48 escape sequences go whole, so no "[2J" is left:
+# CSI (ESC [ or 0x9B, parameters, one final byte), strings (OSC, DCS, SOS, PM, APC) up to
+# their terminator (BEL or ST) or the line's end, and the other two-character ESC forms.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+
+
+def without_controls(text: str) -> str:
+    """`text` with escape sequences dropped and control characters gone: those that are
+    spacing (vertical tab, form feed, the separators, NEL) as a space, the rest removed."""
+    if not CONTROL.search(text):
+        return text
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    return CONTROL.sub(lambda m: " " if m.group().isspace() else "", text)
 
 
 def words(text: str) -> list[str]:

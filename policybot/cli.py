@@ -7,6 +7,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # imported where used: `policybot --help` shouldn't load the 
     from index.settings import Settings
 
 log = logging.getLogger("policybot")
+_C1 = re.compile(r"[\x7f-\x9f]")
 
 
 class UsageExit(Exception):
@@ -92,10 +94,12 @@ def _progress(stage: str, done: int, total: int) -> None:
 
 
 def _emit(obj: dict[str, Any]) -> None:
+    # json escapes C0 control characters but writes DEL and C1 (0x80-0x9f: "\x9b" is a
+    # terminal's CSI) as they are; escaped here too, so JSON read in a terminal is inert.
     # Text that was never UTF-8 (a question's undecodable bytes, echoed) is written as a
     # JSON escape: the line stays valid UTF-8 and reads back as the same string.
-    line = json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace")
-    print(line.decode("utf-8"), flush=True)
+    text = _C1.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(obj, ensure_ascii=False))
+    print(text.encode("utf-8", "backslashreplace").decode("utf-8"), flush=True)
 
 
 def _open_kb(args: argparse.Namespace, settings: Settings) -> KnowledgeBase:
@@ -169,11 +173,13 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     # answer (markers verified, quotes chosen) follows if it differs from the draft.
     drafts: dict[str, str] = {}
 
+    from policybot.output import safe
+
     def stream(q: str) -> Answer:
         draft = ""
         for item in kb.answer_iter(q, stream=True):
             if isinstance(item, str):
-                print(item, end="", flush=True)
+                print(safe(item), end="", flush=True)  # a model's text, unchecked as yet
                 draft += item
             else:
                 drafts[q] = draft

@@ -1,10 +1,21 @@
-"""Human-readable terminal output. (JSON output is the contract; this is free to change.)"""
+"""Human-readable terminal output. (JSON output is the contract; this is free to change.)
+
+Nothing printed here can drive the terminal: a control character (the library's text has
+none, its loaders drop them, but a file's name or a language model's reply may) is shown as
+its escape ("\\x1b"), not sent raw."""
 
 from __future__ import annotations
 
 import shutil
 import textwrap
 from typing import Any
+
+from index.text import CONTROL
+
+
+def safe(text: str) -> str:
+    """`text` with every control character but newline and tab written as its escape."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _width() -> int:
@@ -13,7 +24,7 @@ def _width() -> int:
 
 def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(
-        " ".join(text.split()), _width(), initial_indent=indent, subsequent_indent=indent
+        safe(" ".join(text.split())), _width(), initial_indent=indent, subsequent_indent=indent
     )
 
 
@@ -44,7 +55,10 @@ def print_hits(question: str, hits: list[Any]) -> None:
     print(f"Results for: {question}")
     for rank, h in enumerate(hits, start=1):
         print(_wrap(f"{rank}. {h.title} — {_where(h)}  (score {h.score:.2f})"))
-        print(_wrap(h.text, "     "))
+        # line by line: a heading or a table row in the passage keeps a line of its own
+        for line in h.text.split("\n"):
+            if line.strip():
+                print(_wrap(line, "     "))
     print()
 
 
@@ -59,10 +73,10 @@ def print_report(report: Any) -> None:
         ("removed", report.removed),
     ):
         for path in items:
-            print(f"  {label:8} {path}")
+            print(safe(f"  {label:8} {path}"))
     print(f"  unchanged {len(report.unchanged)}")
     for skipped in report.skipped:
-        print(f"  skipped  {skipped.path}: {skipped.reason}")
+        print(safe(f"  skipped  {skipped.path}: {skipped.reason}"))
     if not report.changed and not report.dry_run:
         print("Nothing changed.")
 
@@ -73,7 +87,7 @@ def print_library(library: Any) -> None:
     for d in library.documents:
         by = f" — {d.metadata['author']}" if d.metadata.get("author") else ""
         print(_wrap(f"• {d.title}{by}"))
-        print(f"    {d.source}  ({d.chunks} chunks, indexed {d.indexed_at})")
+        print(safe(f"    {d.source}  ({d.chunks} chunks, indexed {d.indexed_at})"))
 
 
 def print_gaps(gaps: list[Any]) -> None:

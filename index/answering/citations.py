@@ -293,13 +293,31 @@ def _reconsider(
             judged[key] = replace(before, ok=False, why=why, kind="model", sure=True)
 
 
-def _quote(hit: Hit, best: list[Evidence]) -> tuple[int, int, float]:
+def _sentences(hit: Hit, live: Generation) -> list[tuple[int, int]]:
+    """The passage's sentences, as spans relative to it (as the index split them: without
+    its headings and tables; re-split from its text for a generation without a table)."""
+    block = live.sentences.within(hit.doc_id, hit.start, hit.end)
+    if len(block):
+        pairs = zip(block.starts, block.ends, strict=True)
+        return [(s - hit.start, e - hit.start) for s, e in pairs]
+    return [(s.start, s.end) for s in split_sentences(hit.text)]
+
+
+def _quote(
+    hit: Hit, best: list[Evidence], sentences: list[tuple[int, int]]
+) -> tuple[int, int, float]:
     """The span (relative to the passage) of the best sentences, joined when they are
-    close together, else the single best one."""
+    close together with only sentences between them (a heading or a table between two is
+    not quoted as part of them), else the single best one."""
     chosen = sorted({(ev.start - hit.start, ev.end - hit.start) for ev in best})
     a, b = chosen[0][0], chosen[-1][1]
-    inside = [s for s in split_sentences(hit.text) if s.start >= a and s.end <= b]
-    if len(inside) <= MAX_QUOTE_SENTENCES:
+    inside = [(s, e) for s, e in sentences if s >= a and e <= b]
+    rest, at = [], a
+    for s, e in inside:
+        rest.append(hit.text[at:s])
+        at = e
+    rest.append(hit.text[at:b])
+    if len(inside) <= MAX_QUOTE_SENTENCES and not "".join(rest).strip():
         return a, b, max(ev.score for ev in best)
     top = max(best, key=lambda ev: ev.score)
     return top.start - hit.start, top.end - hit.start, top.score
@@ -382,7 +400,9 @@ def verify(
     for n in sorted({int(x) for x in _SINGLE.findall(cleaned)}):
         hit = passages[n - 1]
         best = evidence.get(n) or score_sentences(question, [hit], live)[:1]
-        a, b, score = _quote(hit, best) if best else (0, len(hit.text), hit.score)
+        a, b, score = (
+            _quote(hit, best, _sentences(hit, live)) if best else (0, len(hit.text), hit.score)
+        )
         citations.append(
             Citation(
                 n=n,

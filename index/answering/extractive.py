@@ -356,10 +356,19 @@ def _widen(
         if (
             other.hit.chunk_id == ev.hit.chunk_id
             and abs(other.pos - ev.pos) == 1
+            and _nothing_between(ev, other)
             and not _taken(other, taken)
         ):
             run.append(other)
     return sorted(run, key=lambda e: e.start)
+
+
+def _nothing_between(a: Evidence, b: Evidence) -> bool:
+    """Only blank space between two neighbouring sentences of a passage: a heading or a
+    table between them (never a sentence itself) is not quoted as part of one."""
+    first, second = sorted((a, b), key=lambda e: e.start)
+    hit = first.hit
+    return not hit.text[first.end - hit.start : second.start - hit.start].strip()
 
 
 def _taken(ev: Evidence, runs: Sequence[list[Evidence]]) -> bool:

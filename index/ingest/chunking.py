@@ -22,23 +22,36 @@ from llama_index.core.schema import (
 )
 from pydantic import Field
 
-from index.documents import Chunk, Sentence, spans_to_str
+from index.documents import Chunk, Sentence, Structure, spans_to_str
 from index.text import split_sentences, words
 
 # v6: chunks record their sentences' spans and carry a vector, speaker and entity kinds per
 # sentence (index/store/sentences.py, index/ingest/attribution.py); chunk ids name the document (its
-# path) as well as its text, so the same text under two names can never collide. An index
-# built by an earlier version is rebuilt once.
-CHUNKER_VERSION = "sentences-v6"
+# path) as well as its text, so the same text under two names can never collide.
+# v7: control characters are dropped from the texts (index/ingest/loaders.py); Markdown and
+# HTML are read without their markup, and headings and tables are no sentences
+# (index/ingest/markup.py).
+# An index built by an earlier version is rebuilt once.
+CHUNKER_VERSION = "sentences-v7"
+# The document's metadata key for its headings, tables and code ([[kind, start, end], …]):
+# read by the chunker, kept in no chunk.
+STRUCTURE_KEY = "structure"
 _NON_SPACE = re.compile(r"\S+")
 
 
 def chunk_text(
-    doc_id: str, text: str, target_words: int = 70, max_words: int = 120, overlap: int = 1
+    doc_id: str,
+    text: str,
+    target_words: int = 70,
+    max_words: int = 120,
+    overlap: int = 1,
+    structure: Sequence[Structure] = (),
 ) -> list[Chunk]:
     """Group whole sentences into chunks of about `target_words`, overlapping by `overlap`
-    sentences so an answer that straddles a boundary is found whole in one chunk."""
-    sentences = _bounded(split_sentences(text), text, max_words)
+    sentences so an answer that straddles a boundary is found whole in one chunk. The
+    document's headings, tables and code (`structure`) are no sentences: a chunk holds
+    those between its sentences as text, and none begins or ends with one."""
+    sentences = _bounded(split_sentences(text, structure), text, max_words)
     chunks: list[Chunk] = []
     i = 0
     while i < len(sentences):
@@ -104,13 +117,17 @@ class SentenceChunker(NodeParser):
             # keeps only the pages its own text spans, and the link back to its document
             # carries none, so a 300-page PDF no longer stores its whole table in each of
             # its ~720 chunks (twice, counting llama-index's copy of the node).
-            shared = {k: v for k, v in doc.metadata.items() if k != "pages"}
+            shared = {k: v for k, v in doc.metadata.items() if k not in ("pages", STRUCTURE_KEY)}
             table = json.loads(doc.metadata.get("pages") or "[]")
+            structure = [
+                Structure(kind, a, b)
+                for kind, a, b in json.loads(doc.metadata.get(STRUCTURE_KEY) or "[]")
+            ]
             source = RelatedNodeInfo(
                 node_id=doc.node_id, node_type=doc.get_type(), metadata=shared, hash=doc.hash
             )
             for chunk in chunk_text(
-                doc.doc_id, doc.text, self.target_words, self.max_words, self.overlap
+                doc.doc_id, doc.text, self.target_words, self.max_words, self.overlap, structure
             ):
                 metadata = {
                     **shared,

@@ -1,6 +1,11 @@
 """Read source files into `SourceDocument`s: Markdown with YAML front matter, plain text,
 HTML (main text only) and PDF (with page numbers). A file that can't be read raises
-`SourceError` with a reason a moderator can act on; `scan_sources` turns that into a skip."""
+`SourceError` with a reason a moderator can act on; `scan_sources` turns that into a skip.
+
+A document's text is what its reader sees, and what citations quote: Markdown and HTML
+without their markup (index/ingest/markup.py, with where the headings and tables are), and
+no control characters in any format (a quote printed to a terminal must not clear the
+screen or hide a link)."""
 
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from index.documents import PageSpan, SourceDocument
+from index.documents import PageSpan, SourceDocument, Structure
 from index.errors import SourceError, SourcesUnavailable
-from index.text import split_sentences
+from index.ingest.markup import read_markdown
+from index.text import split_sentences, without_controls
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -36,6 +42,18 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What a loader read: the text as cited, its title and metadata, and where its PDF
+    pages and its headings, tables and code are."""
+
+    text: str
+    title: str
+    meta: dict[str, str]
+    pages: tuple[PageSpan, ...] = ()
+    structure: tuple[Structure, ...] = ()
+
+
 def _decode(data: bytes) -> str:
     if b"\x00" in data[:8192]:
         raise SourceError("binary file, not text")
@@ -47,9 +65,12 @@ def _decode(data: bytes) -> str:
 
 
 def _normalise(text: str) -> str:
-    """Line endings and invisible spaces normalised, so quotes match what people see."""
+    """Line endings and invisible spaces normalised, so quotes match what people see;
+    control characters and terminal escape sequences dropped (index.text.without_controls):
+    nobody reads them, and a terminal would act on them."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    return without_controls(text)
 
 
 def _fallback_title(text: str) -> str:
@@ -69,7 +90,20 @@ def _finish(text: str, meta: dict[str, str], title: str | None) -> tuple[str, st
     return body, (title or "").strip() or _fallback_title(body), meta
 
 
-def load_markdown(data: bytes) -> tuple[str, str, dict]:
+def _read(markdown: str, meta: dict[str, str], title: str | None, soft_break: str = "\n") -> Loaded:
+    """Markdown (a file's, or a web page's as trafilatura writes it) as its text; with no
+    title given, a level-1 heading opening it is the title, as its words read."""
+    read = read_markdown(markdown, soft_break)
+    if not read.text.strip():
+        raise SourceError("no text to index (empty)")
+    first = read.structure[0] if read.structure else None
+    if title is None and _MD_TITLE.match(markdown) and first and first.start == 0:
+        title = read.text[first.start : first.end]
+    found = (title or "").strip() or _fallback_title(read.text)
+    return Loaded(read.text, found, meta, structure=read.structure)
+
+
+def load_markdown(data: bytes) -> Loaded:
     text = _decode(data)
     meta: dict[str, str] = {}
     if text.startswith("---"):
@@ -85,23 +119,27 @@ def load_markdown(data: bytes) -> tuple[str, str, dict]:
             raise SourceError("broken front matter: expected 'key: value' lines")
         meta = {k: str(v).strip() for k, v in raw.items() if k in FRONT_MATTER_KEYS and v}
         text = text[match.end() :]
-    title = meta.pop("title", None)
-    if title is None and (heading := _MD_TITLE.match(text)):
-        title = heading.group(1)
-    return _finish(text, meta, title)
+    return _read(text, meta, meta.pop("title", None))
 
 
-def load_text(data: bytes) -> tuple[str, str, dict]:
-    return _finish(_decode(data), {}, None)
+def load_text(data: bytes) -> Loaded:
+    return Loaded(*_finish(_decode(data), {}, None))
 
 
-def load_html(data: bytes) -> tuple[str, str, dict]:
-    """The article's main text and metadata; navigation, ads and comments are dropped."""
+def load_html(data: bytes) -> Loaded:
+    """The article's main text and metadata; navigation, ads and comments are dropped.
+    trafilatura writes the text as Markdown, so its headings, lists and tables are known
+    and read as the Markdown of a file is (its plain-text output puts a heading and the
+    paragraph after it on consecutive lines, which read as one sentence)."""
     import trafilatura
 
     html = _decode(data)
     text = trafilatura.extract(
-        html, include_comments=False, include_tables=True, favor_precision=True
+        html,
+        include_comments=False,
+        include_tables=True,
+        favor_precision=True,
+        output_format="markdown",
     )
     if not text or not text.strip():
         raise SourceError("no article text found in the HTML")
@@ -121,7 +159,7 @@ def load_html(data: bytes) -> tuple[str, str, dict]:
         ):
             if value:
                 meta[key] = str(value)
-    return _finish(_normalise(text), meta, title)
+    return _read(_normalise(text), meta, title, soft_break=" ")
 
 
 def load_pdf(data: bytes) -> tuple[str, str, dict, tuple[PageSpan, ...]]:
@@ -160,13 +198,17 @@ def load_pdf(data: bytes) -> tuple[str, str, dict, tuple[PageSpan, ...]]:
     return body, title, meta, tuple(pages)
 
 
-LOADERS: dict[str, Callable[[bytes], tuple]] = {
+def _load_pdf(data: bytes) -> Loaded:
+    return Loaded(*load_pdf(data))
+
+
+LOADERS: dict[str, Callable[[bytes], Loaded]] = {
     ".md": load_markdown,
     ".markdown": load_markdown,
     ".txt": load_text,
     ".html": load_html,
     ".htm": load_html,
-    ".pdf": load_pdf,
+    ".pdf": _load_pdf,
 }
 
 
@@ -243,21 +285,22 @@ def load_document(path: Path, root: Path) -> SourceDocument:
         raise SourceError("permission denied") from None
     except OSError as e:
         raise SourceError(f"can't read the file ({e.strerror or type(e).__name__})") from None
-    result = loader(data)
-    body, title, meta = result[:3]
-    pages = result[3] if len(result) > 3 else ()
+    loaded = loader(data)
+    title, meta = loaded.title, loaded.meta
     if sidecar is not None and sidecar_data is not None:
         extra = _sidecar_meta(sidecar_data, sidecar.name)
-        title = extra.pop("title", None) or title
+        title = extra.pop("title", "") or title
         meta = {**meta, **extra}
     doc_id = doc_id_for(path, root)
     return SourceDocument(
         doc_id=doc_id,
-        title=title,
-        text=body,
+        # (YAML's "\e" and HTML's "&#27;" can put control characters in metadata too)
+        title=without_controls(title),
+        text=loaded.text,
         sha256=_fingerprint(data, sidecar_data),
-        metadata=_web_url_only(meta, doc_id),
-        pages=pages,
+        metadata=_web_url_only({k: without_controls(v) for k, v in meta.items()}, doc_id),
+        pages=loaded.pages,
+        structure=loaded.structure,
     )
 
 

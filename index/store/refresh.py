@@ -21,7 +21,7 @@ from typing import Any
 
 from index.documents import SourceDocument
 from index.errors import PublishConflict, SourceError, SourcesUnavailable, StoreUnavailable
-from index.ingest.chunking import CHUNKER_VERSION, SentenceChunker, chunk_text
+from index.ingest.chunking import CHUNKER_VERSION, STRUCTURE_KEY, SentenceChunker, chunk_text
 from index.ingest.loaders import (
     Skipped,
     doc_id_for,
@@ -63,6 +63,8 @@ def _node_metadata(doc: SourceDocument) -> dict[str, Any]:
             meta[key] = doc.metadata[key]
     if doc.pages:
         meta["pages"] = json.dumps([[p.number, p.start, p.end] for p in doc.pages])
+    if doc.structure:
+        meta[STRUCTURE_KEY] = json.dumps([[s.kind, s.start, s.end] for s in doc.structure])
     return meta
 
 
@@ -76,10 +78,8 @@ def _unsafe_url(entry: DocEntry) -> bool:
 def _chunk_count(docs: list[SourceDocument]) -> int:
     """How many chunks the refresh's chunker makes of `docs`."""
     chunker = SentenceChunker()
-    return sum(
-        len(chunk_text(d.doc_id, d.text, chunker.target_words, chunker.max_words, chunker.overlap))
-        for d in docs
-    )
+    size = (chunker.target_words, chunker.max_words, chunker.overlap)
+    return sum(len(chunk_text(d.doc_id, d.text, *size, d.structure)) for d in docs)
 
 
 class Refresher:

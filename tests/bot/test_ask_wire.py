@@ -183,10 +183,12 @@ async def test_hostile_question_and_source_ping_no_one_and_keep_their_markdown_i
     role = standin.world.roles["moderator"]
     bob = standin.world.users["bob"]
     kb = make_kb(seed=False)
+    # The file's own Markdown is read away (index/ingest/markup.py): its text shows `**`
+    # and `[…](…)` only where the Markdown escapes them, and that text must stay inert.
     (kb.settings.sources_dir / "hostile.md").write_text(
         "---\ntitle: Rota **policy** @everyone\nurl: https://example.org/rota\n---\n\n"
-        f"The rota policy says @everyone and <@&{role}> and <@{bob}> must read **this** "
-        "[click here](https://evil.example) and `rm -rf` now.\n\n"
+        f"The rota policy says @everyone and <@&{role}> and <@{bob}> must read \\*\\*this\\*\\* "
+        "\\[click here\\](https://evil.example) and `rm -rf` now.\n\n"
         "# Heading that is not one\n\nSecond paragraph about the rota policy.\n",
         encoding="utf-8",
     )

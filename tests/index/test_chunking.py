@@ -14,19 +14,21 @@ SOURCES = Path(__file__).resolve().parents[2] / "sources"
 def test_chunk_spans_are_exact_and_cover_every_sentence() -> None:
     docs, _ = scan_sources(SOURCES)
     for doc in docs:
-        chunks = chunk_text(doc.doc_id, doc.text)
+        chunks = chunk_text(doc.doc_id, doc.text, structure=doc.structure)
         assert chunks
         for c in chunks:
             assert doc.text[c.start : c.end] == c.text
         covered = set()
         for c in chunks:
             covered.update(range(c.start, c.end))
-        for s in split_sentences(doc.text):
+        sentences = split_sentences(doc.text, doc.structure)
+        for s in sentences:
             assert s.start in covered and s.end - 1 in covered
-        # chunks begin and end on sentence boundaries
-        starts = {s.start for s in split_sentences(doc.text)}
-        ends = {s.end for s in split_sentences(doc.text)}
+        # chunks begin and end on sentence boundaries; a heading is none
+        starts = {s.start for s in sentences}
+        ends = {s.end for s in sentences}
         assert all(c.start in starts and c.end in ends for c in chunks)
+        assert {s for c in chunks for s in c.sentences} == set(sentences)
 
 
 def test_sentences_survive_abbreviations_and_stay_within_paragraphs() -> None:

@@ -200,6 +200,34 @@ def test_a_sentence_without_a_marker_is_shown_only_if_a_passage_says_it(
     assert_verbatim(kb, answer)
 
 
+def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """Two claims citing one passage are quoted together when their sentences are close,
+    but a heading between them ("## Competition" in the seed article) is no sentence: the
+    quote is then the better one alone, not the two glued to the heading."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        req = Request(body, {})
+        n = number_of(req, "not elitist")
+        assert n == number_of(req, "matched by reform")  # one passage holds both
+        return Reply(
+            "He has been attempting this week to win over the Labour MPs who oppose the "
+            f"scheme, insisting foundation hospitals are not elitist [{n}]. He told a meeting "
+            "of the parliamentary labour party that resources for public services had to be "
+            f"matched by reform [{n}]."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync("How has Tony Blair tried to win over Labour MPs opposing the plans?")
+
+    assert answer.mode == "generative" and answer.citations, answer.note
+    assert_verbatim(kb, answer)
+    (quote,) = (c.quote for c in answer.citations)
+    assert quote.startswith("He has been attempting") and "Competition" not in quote, quote
+
+
 def test_an_answer_whose_every_sentence_lacks_a_marker_and_a_source_falls_back(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
