@@ -155,8 +155,8 @@ def _save_article(
             f"{url} doesn't look like an article: only {words} words of main text found "
             "(a listing, a login page or an error page?)"
         )
-    body = "\n\n".join(lines)
-    meta: dict[str, str] = {"title": title or _title_from(body)}
+    body = "\n\n".join(map(_markdown_literal, lines))
+    meta: dict[str, str] = {"title": title or _title_from("\n\n".join(lines))}
     host = urlsplit(url).netloc.lower()
     for key, attr in (("author", "author"), ("date", "date"), ("site", "sitename")):
         value = " ".join(str(getattr(found, attr, None) or "").split())
@@ -176,6 +176,19 @@ def _save_article(
         "kind": "article",
         **{k: meta[k] for k in ("author", "date", "site") if k in meta},
     }
+
+
+# The page's text is saved as Markdown (the file is read back without its markup), so a
+# character Markdown would read as markup is escaped: "*starred*" stays as written. A line
+# opening with "- " is trafilatura's list item, kept as one.
+_INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>])")
+_LINE_MARKUP = re.compile(r"^([#>]|\+ )")
+_ORDERED = re.compile(r"^(\d+)([.)] )")
+
+
+def _markdown_literal(line: str) -> str:
+    line = _INLINE_MARKUP.sub(r"\\\1", line)
+    return _ORDERED.sub(r"\1\\\2", _LINE_MARKUP.sub(r"\\\1", line))
 
 
 def _clean_text(text: str) -> str:

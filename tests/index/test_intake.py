@@ -83,6 +83,7 @@ class _Site(BaseHTTPRequestHandler):
             "/2013/07/social-care-cap": ("social-care-cap.html", "text/html; charset=utf-8"),
             "/notes/spare-room": ("spare-room-subsidy-cp1252.html", "text/html"),
             "/politics": ("listing.html", "text/html; charset=utf-8"),
+            "/notes/waiting": ("literal-markup.html", "text/html; charset=utf-8"),
         }
         if path in page:
             name, ctype = page[path]
@@ -189,6 +190,22 @@ def test_article_is_saved_as_markdown_with_its_metadata_and_without_furniture(
     assert doc.source == url
     assert doc.metadata["author"] == "Priya Raman"
     assert not doc.text.startswith("Councils warn")  # the headline isn't repeated as text
+
+
+def test_a_saved_page_reads_back_with_its_own_asterisks_brackets_and_hashes(
+    settings: Settings, site: str
+) -> None:
+    """A page is saved as Markdown, which is read back without its markup: characters that
+    Markdown would take for markup are saved escaped, so the text reads as the page wrote it."""
+    result = add_url(settings, f"{site}/notes/waiting")
+    doc = load_document(settings.sources_dir / result["added"], settings.sources_dir)
+    for said in (
+        "its *number one* priority [1]",
+        "elective_recovery_2024, which staff shorten to ER_24",
+        "# 1 on the list of concerns",
+        "> 52 weeks is the waiting time",
+    ):
+        assert said in doc.text, said
 
 
 def test_page_encoding_is_honoured_and_no_metadata_is_invented(
