@@ -115,18 +115,18 @@ async def test_a_model_still_writing_at_the_bot_deadline_leaves_no_draft(
     """The real generative answerer: a stream may take 3 × LLM_TIMEOUT (plus condensing
     and checking) while ASK_TIMEOUT_SECONDS is shorter, as with the defaults 60 and 120."""
     fake = FakeOpenAI().start()
-    fake.reply(Reply("Unison is the biggest union in the NHS, and it says so often [1].",
-                     chunk_delay=0.4))  # fmt: skip
+    text = "Unison is the biggest union in the NHS, and it says so often and loudly [1]."
+    fake.reply(Reply(text, chunk_delay=0.7))  # ~15 pieces: ~10 s of writing
     settings = dataclasses.replace(
         seed_kb.settings,
         llm_provider="openai",
         llm_base_url=fake.base_url,
         llm_model="test-model",
-        llm_timeout=1.5,  # each pause is within it; the whole stream may take 4.5 s
+        llm_timeout=4.0,  # each pause is within it; the whole stream may take 12 s
     )
     kb = KnowledgeBase(settings, embed_model=embed_model, store=seed_kb.store)
     try:
-        async with start_bot(kb=kb, answer_timeout=2.0):
+        async with start_bot(kb=kb, answer_timeout=6.0):
             asked = await standin.user_message(UNION_Q, user="bob", mention_bot=True)
             reply = await reply_to(standin, asked.id)
             assert "took too long" in reply.content
