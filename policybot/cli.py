@@ -243,7 +243,7 @@ def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
         return None
     store = AnswerStore(path)
     store.init()
-    return reask(store, kb.answer_sync, report, _progress)
+    return reask(store, kb, report, _progress)
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
