@@ -143,6 +143,8 @@ async def _clear_public_thinking(interaction: discord.Interaction) -> None:
             await interaction.delete_original_response()
     except discord.NotFound:
         return  # already deleted (a draft taken down): nothing public is left
+    except discord.DiscordException:  # still tell the user, even if not privately
+        log.warning("could not clear a public 'thinking…' before an error", exc_info=True)
 
 
 async def report_message_error(message: discord.Message, error: BaseException) -> None:
