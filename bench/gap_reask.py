@@ -73,7 +73,7 @@ def main() -> None:
         started = time.perf_counter()
         report = kb.refresh()
         refreshed = time.perf_counter() - started
-        reasked = reask(store, kb.answer_sync, report)
+        reasked = reask(store, kb, report)
         assert reasked is not None
         print(machine())
         print(f"library: {report.documents} documents, {report.chunks} chunks")

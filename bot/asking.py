@@ -56,8 +56,29 @@ async def answer_and_deliver(
     channel: str,
 ) -> str:
     """Answer `question`, record it and deliver it with its buttons; returns the answer id.
-    `channel` is the kind of channel it was asked in, for the log."""
+    `channel` is the kind of channel it was asked in, for the log. If it fails or runs out
+    of time, the draft shown so far is taken down before the error goes on to be reported:
+    no unchecked model text stays in the channel."""
     writer = DraftWriter(delivery, bot.config.draft_edit_seconds)
+    try:
+        return await _answer_and_deliver(
+            bot, question, history, delivery, writer, origin, ticket, channel
+        )
+    except BaseException:
+        await writer.retract()
+        raise
+
+
+async def _answer_and_deliver(
+    bot: PolicyBot,
+    question: str,
+    history: Sequence[Turn],
+    delivery: Delivery,
+    writer: DraftWriter,
+    origin: Origin,
+    ticket: Ticket,
+    channel: str,
+) -> str:
     answer: Answer | None = None
     try:
         async with bot.answer_scope(), ticket.turn():  # at most max_in_flight at once

@@ -207,7 +207,7 @@ class PolicyBot(commands.AutoShardedBot):
     async def _after_refresh(self) -> None:
         """A refresh answered open questions: reply where they were asked, when set to."""
         if self.config.reply_when_answered:
-            await reply_where_asked(self, self.store, self.config)
+            await reply_where_asked(self, self.store, self.config, self.kb, self.workers)
 
     def is_moderator(self, member: discord.abc.User, permissions: discord.Permissions) -> bool:
         """Manage Server (in `permissions`) or one of MODERATOR_ROLE_IDS."""

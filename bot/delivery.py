@@ -1,10 +1,13 @@
 """Putting rendered parts in front of the user: as an interaction's response or in a channel.
 
 A delivery may first show a draft (a streaming answer so far), edited at most once per
-`interval` seconds, which the final answer then replaces."""
+`interval` seconds, which the final answer then replaces. A draft is unchecked model text:
+when the answer fails or runs out of time instead, the draft is taken down (`retract`)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -13,6 +16,7 @@ import discord
 
 from bot.render import Part, draft_text
 
+log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 
 
@@ -22,6 +26,9 @@ class Delivery(Protocol):
     async def finish(
         self, parts: Sequence[Part], view: discord.ui.View | None
     ) -> discord.Message: ...
+
+    async def retract(self) -> None:
+        """Delete the draft if one is showing (the final answer never came)."""
 
 
 def _kwargs(part: Part) -> dict:
@@ -33,11 +40,20 @@ class InteractionDelivery:
 
     def __init__(self, interaction: discord.Interaction) -> None:
         self.interaction = interaction
+        self._drafted = False
 
     async def draft(self, text: str) -> None:
         await self.interaction.edit_original_response(
             content=draft_text(text), allowed_mentions=NO_PINGS
         )
+        self._drafted = True
+
+    async def retract(self) -> None:
+        """The response shows the draft: delete it, so that the error that follows can be
+        private (bot/errors.py)."""
+        if self._drafted:
+            await self.interaction.delete_original_response()
+            self._drafted = False
 
     async def finish(self, parts: Sequence[Part], view: discord.ui.View | None) -> discord.Message:
         last = len(parts) - 1
@@ -45,6 +61,7 @@ class InteractionDelivery:
         message: discord.Message = await self.interaction.edit_original_response(
             **_kwargs(first), view=view if last == 0 else None
         )
+        self._drafted = False
         for i, part in enumerate(parts[1:], start=1):
             followup = self.interaction.followup
             if i == last and view is not None:
@@ -72,6 +89,11 @@ class ChannelDelivery:
         else:
             await self._draft.edit(content=draft_text(text), allowed_mentions=NO_PINGS)
 
+    async def retract(self) -> None:
+        if self._draft is not None:
+            await self._draft.delete()
+            self._draft = None
+
     async def _send(
         self, part: Part, view: discord.ui.View | None, *, first: bool
     ) -> discord.Message:
@@ -89,13 +111,17 @@ class ChannelDelivery:
             item_view = view if i == last else None
             if i == 0 and self._draft is not None:
                 messages.append(await self._draft.edit(**_kwargs(part), view=item_view))
+                self._draft = None  # it shows the checked answer now
             else:
                 messages.append(await self._send(part, item_view, first=i == 0))
         return messages[-1]
 
 
 class DraftWriter:
-    """Feeds streamed text to a delivery, editing at most once per `interval` seconds."""
+    """Feeds streamed text to a delivery, editing at most once per `interval` seconds.
+
+    An edit, once sent, is seen through even if the answer is cancelled meanwhile (its
+    deadline): otherwise a draft could reach Discord after `retract` looked for it."""
 
     def __init__(
         self,
@@ -108,6 +134,7 @@ class DraftWriter:
         self._clock = clock
         self._text = ""
         self._last: float | None = None
+        self._sending: asyncio.Future[None] | None = None
         self.edits = 0
 
     async def add(self, delta: str) -> None:
@@ -119,4 +146,17 @@ class DraftWriter:
             return
         self._last = now
         self.edits += 1
-        await self.delivery.draft(self._text)
+        self._sending = asyncio.ensure_future(self.delivery.draft(self._text))
+        await asyncio.shield(self._sending)
+
+    async def retract(self) -> None:
+        """Take the draft down (the answer failed or ran out of time), once an edit still
+        on its way has landed. Never raises: the caller is already reporting an error."""
+        try:
+            if (sending := self._sending) is not None:
+                await asyncio.wait([sending])
+                if not sending.cancelled():
+                    sending.exception()  # seen: a failed edit just leaves less to take down
+            await self.delivery.retract()
+        except Exception:
+            log.warning("could not take down an unfinished answer's draft", exc_info=True)

@@ -122,11 +122,29 @@ async def report_interaction_error(interaction: discord.Interaction, error: Base
         log.info("refused %s: %s", command, message)  # never who: issue 25
     try:
         if interaction.response.is_done():
+            await _clear_public_thinking(interaction)
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
     except discord.HTTPException:
         log.warning("could not tell a user about an error in %s", where, exc_info=True)
+
+
+async def _clear_public_thinking(interaction: discord.Interaction) -> None:
+    """Delete the response if it is still a public "thinking…". On Discord the first
+    follow-up after a deferral replaces that message and keeps its visibility, whatever
+    its own flags say; once the deferral is deleted, an ephemeral follow-up is private.
+    A response already showing something (the question an /ask thread starts from) stays."""
+    if interaction.response.type is not discord.InteractionResponseType.deferred_channel_message:
+        return
+    try:
+        original = await interaction.original_response()
+        if original.flags.loading and not original.flags.ephemeral:
+            await interaction.delete_original_response()
+    except discord.NotFound:
+        return  # already deleted (a draft taken down): nothing public is left
+    except discord.DiscordException:  # still tell the user, even if not privately
+        log.warning("could not clear a public 'thinking…' before an error", exc_info=True)
 
 
 async def report_message_error(message: discord.Message, error: BaseException) -> None:

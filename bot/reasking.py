@@ -5,7 +5,13 @@ and add a source → the refresh says which open questions it now answers. A que
 as answered when the new answer is not a refusal and cites a passage; one whose earlier
 answer was voted 👎 only when the new answer cites a document this refresh added or
 updated (the same answer again is not an answer). Each distinct question is asked once,
-whoever and wherever it was asked. No Discord here: `policybot index` uses it too."""
+whoever and wherever it was asked. No Discord here: `policybot index` uses it too.
+
+The questions are asked of the extractive answerer even when an LLM is configured: it
+decides the same thing (the evidence gate, then cited sentences) with no model call, so
+re-asking stays fast, deterministic and offline while the refresh lock is held (200
+questions × LLM_TIMEOUT could hold it for over an hour). The reply where a question was
+asked (GAPS_REPLY_WHEN_ANSWERED, bot/replying.py) gets the full answer."""
 
 from __future__ import annotations
 
@@ -15,9 +21,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.store import AnswerStore, GapQuestion
+
+if TYPE_CHECKING:
+    from index.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +80,12 @@ def _key(question: str) -> str:
 
 def reask(
     store: AnswerStore,
-    answer: Callable[[str], Any],
+    kb: KnowledgeBase,
     report: Any,
     progress: Progress | None = None,
 ) -> Reasked | None:
-    """Re-ask the open questions after the refresh `report` and mark those answered;
-    None when the refresh changed no document (nothing could newly answer them).
-    `answer`: the knowledge base's `answer_sync`."""
+    """Re-ask the open questions (extractively) after the refresh `report` and mark those
+    answered; None when the refresh changed no document (nothing could newly answer them)."""
     if getattr(report, "dry_run", False) or not (report.added or report.updated):
         return None
     started = time.perf_counter()
@@ -93,7 +101,7 @@ def reask(
         if progress is not None:
             progress(STAGE, done, len(groups))
         try:
-            new = answer(same[0].question)
+            new = kb.answer_sync(same[0].question, extractive=True)
         except Exception:  # one bad question must not spoil the refresh's report
             log.warning("re-asking an open question failed", exc_info=True)
             continue

@@ -72,6 +72,9 @@ class Refresher:
         # run in the background after questions were newly answered (the reply in place)
         self.after = after
         self._after_tasks: set[asyncio.Task[Any]] = set()
+        # one `after` at a time: a second refresh's replies wait for the first's to be
+        # told, or both would read the same pending replies (bot/replying.py)
+        self._after_lock = asyncio.Lock()
         self.running: tuple[str, float] | None = None  # who started it, and when
         self._watchers: set[asyncio.Task[None]] = set()
         # what the latest refresh's re-asking found (one refresh at a time: see `claim`)
@@ -103,7 +106,7 @@ class Refresher:
         if self.store is not None:
             try:
                 self.last_reasked = await asyncio.to_thread(
-                    reask, self.store, self.kb.answer_sync, report, progress
+                    reask, self.store, self.kb, report, progress
                 )
             except Exception:
                 log.exception("re-asking the open questions after the refresh failed")
@@ -116,7 +119,8 @@ class Refresher:
     async def _after(self) -> None:
         assert self.after is not None  # noqa: S101 - only scheduled when set
         try:
-            await self.after()
+            async with self._after_lock:
+                await self.after()
         except Exception:
             log.exception("the work after a refresh failed")
 

@@ -21,6 +21,9 @@ _INLINE = re.compile(r"([\\*_~|`\[\]<])")
 _LINE_START = re.compile(r"^([ \t]*)(?:([#>+-])|(\d+)\.)", re.MULTILINE)
 _MASS_MENTION = re.compile(r"@(everyone|here)")
 _BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ")
+# A citation marker ("[3]", "[3][4]"; escaped brackets are text) after a break belongs to
+# the sentence before it: models write "… sentence. [3]".
+_MARKER_NEXT = re.compile(r"\s*\[\d+\]")
 
 
 def _escape_line_start(m: re.Match[str]) -> str:
@@ -62,26 +65,32 @@ def trim(text: str, limit: int) -> str:
     return text[:cut].rstrip() + ELLIPSIS
 
 
+def _break(text: str, limit: int) -> int:
+    """Where to end the first piece of `text`: the cleanest break within `limit` (and past
+    a third of it), never one that leaves a citation marker to start the next piece."""
+    for brk in _BREAKS:
+        end = limit - len(brk.rstrip()) + 1
+        while (at := text.rfind(brk, 0, end)) > limit // 3:
+            cut = at + len(brk.rstrip())
+            if not _MARKER_NEXT.match(text, cut):
+                return cut
+            end = at + len(brk) - 1  # look further back
+    return limit
+
+
 def split(text: str, limit: int) -> list[str]:
     """Split `text` into pieces of at most `limit` characters at the cleanest break found.
 
     Breaks are tried in order: paragraph, line, sentence, clause, word, then anywhere;
-    an escape sequence is never cut in two. Joining the pieces with the whitespace that
-    was dropped at the breaks gives `text` back."""
+    a citation marker stays with the sentence before it and an escape sequence is never
+    cut in two. Joining the pieces with the whitespace that was dropped at the breaks
+    gives `text` back."""
     if limit < 2:
         raise ValueError("limit must be at least 2")
     pieces: list[str] = []
     rest = text.strip()
     while len(rest) > limit:
-        cut = 0
-        for brk in _BREAKS:
-            at = rest.rfind(brk, 0, limit - len(brk.rstrip()) + 1)
-            if at > limit // 3:
-                cut = at + len(brk.rstrip())
-                break
-        if not cut:
-            cut = limit
-        cut = _safe_cut(rest, cut)
+        cut = _safe_cut(rest, _break(rest, limit))
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

@@ -233,16 +233,26 @@ class KnowledgeBase:
         analysed, hits = self._understood_and_retrieved(q, q, "", live)
         return analysed, gather(analysed, hits, live), live
 
-    def answer_sync(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        *_, answer = self.answer_iter(question, history, stream=False)
+    def answer_sync(
+        self, question: str, history: Sequence[Turn] = (), *, extractive: bool = False
+    ) -> Answer:
+        *_, answer = self.answer_iter(question, history, stream=False, extractive=extractive)
         assert isinstance(answer, Answer)  # noqa: S101 - answer_iter ends with the Answer
         return answer
 
     def answer_iter(
-        self, question: str, history: Sequence[Turn] = (), stream: bool = True
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        stream: bool = True,
+        *,
+        extractive: bool = False,
     ) -> Generator[str | Answer, None, None]:
         """Synchronous `answer_stream`: the draft's text pieces (generative mode, when
-        streaming), then the final Answer."""
+        streaming), then the final Answer. `extractive`: answer with the extractive
+        answerer whatever is configured — no model call, so fast, deterministic and
+        offline (whether the library now answers a question: the gaps' re-asking)."""
+        answerer = self.extractive if extractive else self.answerer
         started = time.perf_counter()
         q = self.clean_question(question)
         history = tuple(history)
@@ -250,7 +260,7 @@ class KnowledgeBase:
         live = self.retriever.live()  # one generation for the whole answer, even mid-refresh
         # A follow-up: rewritten as a standalone question when the answerer can (an LLM),
         # else the previous question joins the retrieval query.
-        condensed = self.answerer.condense(q, history)
+        condensed = answerer.condense(q, history)
         if history and condensed.question is not None:
             timings["condense"] = (time.perf_counter() - started) * 1000
         standalone = condensed.question or q
@@ -268,7 +278,7 @@ class KnowledgeBase:
             refused = self.extractive.refuse(q, gathered.scored, verdict.reason)
             answer = replace(refused, shape=analysed.shape.value)
         else:
-            for item in self.answerer.run(q, analysed, gathered, live, history, condensed, stream):
+            for item in answerer.run(q, analysed, gathered, live, history, condensed, stream):
                 if isinstance(item, Answer):
                     answer = item
                 else:

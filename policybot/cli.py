@@ -276,7 +276,7 @@ def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
     try:
         store = AnswerStore(path)
         store.init()
-        return reask(store, kb.answer_sync, report, _progress)
+        return reask(store, kb, report, _progress)
     except (sqlite3.Error, OSError) as e:
         log.debug("re-asking the open questions", exc_info=True)
         if sys.stderr.isatty():
@@ -435,7 +435,16 @@ def _log_level(verb: str, debug: bool) -> int:
     return getattr(logging, raw)
 
 
-def _configure_logging(level: int) -> None:
+# Verbs that print answers: a failed model call is already the answer's note ("The language
+# model returned an error…; this is the extractive answer"), so by default its warning is
+# not printed again on stderr, in the middle of the answer. LOG_LEVEL or --debug show it
+# (and the answering module's other warnings, which this hides by default too).
+ANSWERING_VERBS = ("ask", "eval")
+NOTED_IN_ANSWERS = "index.answering.generative"
+
+
+def _configure_logging(level: int, verb: str = "", chosen: bool = True) -> None:
+    """`chosen`: the level came from LOG_LEVEL or --debug, not the verb's default."""
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -443,6 +452,8 @@ def _configure_logging(level: int) -> None:
     )
     for noisy in ("chromadb", "httpx", "httpcore", "urllib3", "trafilatura"):
         logging.getLogger(noisy).setLevel(logging.INFO if level <= logging.DEBUG else logging.ERROR)
+    if verb in ANSWERING_VERBS and not chosen:
+        logging.getLogger(NOTED_IN_ANSWERS).setLevel(logging.ERROR)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -457,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
         from index.settings import Settings, load_env_file
 
         load_env_file()
-        _configure_logging(_log_level(args.verb, args.debug))
+        chosen = args.debug or bool(os.environ.get("LOG_LEVEL", "").strip())
+        _configure_logging(_log_level(args.verb, args.debug), args.verb, chosen)
         settings = Settings.from_env(sources=args.sources, data=args.data)
         return COMMANDS[args.verb](args, settings)
     except UsageExit as e:

@@ -12,14 +12,18 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEV_QA, SEED_SOURCES
+from tests.index.fake_openai import FakeOpenAI, Reply
 
 
 def run(
-    *args: str, stdin: str | None = None, cwd: Path | None = None
+    *args: str, stdin: str | None = None, cwd: Path | None = None, **settings: str
 ) -> subprocess.CompletedProcess:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CHROMA_", "LLM_", "POLICYBOT_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CHROMA_", "LLM_", "POLICYBOT_", "LOG_LEVEL"))
     }
+    env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "policybot", *args],
         input=stdin,
@@ -145,6 +149,26 @@ def test_human_ask_prints_the_quoted_answer_then_where_each_quote_is_from(
     assert "“" in body and "[1]" in body and "Ed Mayo" in body
     assert "[1]" in sources and ".md" in sources
     assert "“" not in sources  # the answer has quoted them already: not shown twice
+
+
+def test_a_failed_model_call_is_told_once_in_the_answers_note(workdir: Path, indexed: dict) -> None:
+    """Not also as a log warning on stderr, in the middle of the answer; an operator who
+    sets LOG_LEVEL still gets it."""
+    fake = FakeOpenAI().start()
+    fake.reply(Reply(status=500, raw=b'{"error": {"message": "upstream exploded"}}'))
+    llm = {"LLM_PROVIDER": "openai", "LLM_BASE_URL": fake.base_url, "LLM_MODEL": "m"}
+    where = ("--sources", str(workdir / "sources"), "--data", str(workdir / "data"))
+    question = "Why do unions oppose foundation hospitals?"
+    try:
+        done = run(*where, "ask", question, **llm)
+        assert done.returncode == 0, done.stderr
+        assert "language model returned an error (HTTP 500)" in " ".join(done.stdout.split())
+        assert "language model call failed" not in done.stderr
+        asked_for = run(*where, "ask", "--json", question, LOG_LEVEL="WARNING", **llm)
+        assert json.loads(asked_for.stdout)["note"]
+        assert "language model call failed" in asked_for.stderr
+    finally:
+        fake.stop()
 
 
 def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:

@@ -143,19 +143,32 @@ class FlakyKB(GatedKB):
 
 
 class StreamingKB(GatedKB):
-    """Streams the real answer's text in pieces before the final Answer, as an LLM would."""
+    """Streams the real answer's text in pieces before the final Answer, as an LLM would;
+    with `fail_after`, it raises `error` after that many pieces (a model failing midway)."""
 
-    def __init__(self, kb: KnowledgeBase, *, pieces: int, delay: float) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        pieces: int,
+        delay: float,
+        fail_after: int | None = None,
+        error: BaseException | None = None,
+    ) -> None:
         super().__init__(kb)
         self.pieces = pieces
         self.delay = delay
+        self.fail_after = fail_after
+        self.error = error or RuntimeError("the model went away")
 
     async def answer_stream(
         self, question: str, history: Sequence[Turn] = (), executor: Executor | None = None
     ) -> AsyncIterator[str | Answer]:
         answer = await self._kb.answer(question, history)
         step = max(1, len(answer.answer) // self.pieces)
-        for i in range(0, len(answer.answer), step):
+        for n, i in enumerate(range(0, len(answer.answer), step)):
+            if n == self.fail_after:
+                raise self.error
             yield answer.answer[i : i + step]
             await asyncio.sleep(self.delay)
         yield answer

@@ -161,6 +161,40 @@ async def test_slash_command_defer_and_followup_reach_the_standin() -> None:
             assert followup.json["content"] == "answer: Who may vote?"
 
 
+class PrivateBot(FastBot):
+    """/tell defers publicly, then sends an ephemeral follow-up, after deleting the
+    "thinking…" message first when asked to."""
+
+    def __init__(self, guild_id: int, **kw: object) -> None:
+        super().__init__(command_prefix="!", guild_ready_timeout=0.1, intents=intents(), **kw)
+        self.guild_id = guild_id
+
+        @app_commands.command(name="tell", description="Tell privately")
+        async def tell(interaction: discord.Interaction, delete_first: bool) -> None:
+            await interaction.response.defer(thinking=True)
+            if delete_first:
+                await interaction.delete_original_response()
+            await interaction.followup.send("just for you", ephemeral=True)
+
+        self.tree.add_command(tell, guild=discord.Object(guild_id))
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync(guild=discord.Object(self.guild_id))
+
+
+async def test_a_follow_up_takes_a_deferrals_visibility_until_the_deferral_is_deleted() -> None:
+    async with DiscordStandin() as standin, standin.running(PrivateBot(standin.world.guild_id)):
+        public = await standin.slash_command("tell", {"delete_first": False})
+        shown = await standin.wait_for_response(public)
+        assert shown.content == "just for you" and not shown.ephemeral  # as on Discord
+        private = await standin.slash_command("tell", {"delete_first": True})
+        await standin.wait_until(lambda: private.followup_ids)
+        thinking = standin.messages[private.original_id]
+        told = standin.messages[private.followup_ids[0]]
+        assert thinking.deleted and thinking.loading
+        assert told.id != thinking.id and told.ephemeral and told.content == "just for you"
+
+
 async def test_mention_reaches_on_message_and_button_click_reaches_view() -> None:
     async with DiscordStandin() as standin:
         bot = AskBot(standin.world.guild_id)

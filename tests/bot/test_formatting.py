@@ -151,3 +151,16 @@ def render_part(embed):
     from bot.render import Part
 
     return Part(embeds=[embed])
+
+
+def test_a_citation_marker_stays_with_its_sentence_when_the_text_is_split() -> None:
+    """Models often write "sentence. [3]": the marker belongs to the sentence before it."""
+    markers = ["[1]", "[2][3]", "[4] [5]", "[12]"]
+    text = " ".join(
+        f"Claim {k} is made here by someone. {markers[k % len(markers)]}" for k in range(300)
+    )
+    for limit in range(120, 2001, 37):
+        pieces = T.split(text, limit)
+        assert all(len(p) <= limit for p in pieces)
+        assert not [p for p in pieces if re.match(r"\[\d+\]", p)], limit
+        assert " ".join(pieces) == text

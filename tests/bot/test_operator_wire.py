@@ -110,11 +110,16 @@ class StuckKB(KnowledgeBase):
         self.started = 0
 
     def answer_iter(
-        self, question: str, history: Sequence[Turn] = (), stream: bool = True
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        stream: bool = True,
+        *,
+        extractive: bool = False,
     ) -> Iterator[str | Answer]:
         self.started += 1  # the workers run one call per thread: no lost updates here
         self.release.wait(TIMEOUT)
-        yield from super().answer_iter(question, history, stream)
+        yield from super().answer_iter(question, history, stream, extractive=extractive)
 
 
 async def test_timed_out_answers_never_load_the_store_beyond_max_in_flight(

@@ -94,9 +94,8 @@ async def test_source_add_that_fails_says_why_and_leaves_the_library_alone(
         for where, why in cases.items():
             url = where if "://" in where else site.url(where)
             rec = await standin.slash_command("source add", {"url": url}, user="moderator")
-            reply = await standin.wait_for_response(rec, timeout=TIMEOUT)
-            assert reply.content.startswith("❌ Couldn't add that page:"), reply.content
-            assert why in reply.content and not reply.embeds
+            text = await ephemeral_text(standin, rec, lambda t: "Couldn't add" in t)
+            assert text.startswith("❌ Couldn't add that page:") and why in text  # privately
     assert files_in(sources) == [FIRST]
     library = kb.library()
     assert [d.path for d in library.documents] == [FIRST]
@@ -165,9 +164,9 @@ async def test_source_remove_offers_the_library_and_drops_the_source_from_answer
         assert report.content.startswith("🗑️ Removed **Rota note 29** (note-29.md)")
         assert not (sources / "note-29.md").exists()
         rec = await standin.slash_command("source remove", {"source": HEALTH}, user="admin")
-        reply = await standin.wait_for_response(rec, timeout=TIMEOUT)
-        assert reply.content.startswith("❌ Couldn't remove that source:")
-        assert "there is no source" in reply.content and not reply.embeds
+        text = await ephemeral_text(standin, rec, lambda t: "Couldn't remove" in t)
+        assert text.startswith("❌ Couldn't remove that source:")  # privately
+        assert "there is no source" in text
 
 
 async def test_a_source_added_during_a_refresh_waits_for_the_next_and_the_schedule_skips(

@@ -157,8 +157,15 @@ class RestInteractions:
         if problem := validation_error(body, files, creating=True):
             return json_response(problem, status=400)
         original = self.state.messages.get(rec.original_id or 0)
-        if original is not None and original.loading and not rec.followup_ids:
+        if (
+            original is not None
+            and original.loading
+            and not original.deleted
+            and not rec.followup_ids
+        ):
             # Discord: the first follow-up after a deferral replaces the "thinking…" message
+            # (keeping its visibility); once that message is deleted, follow-ups are new
+            # messages with their own flags
             self.state.edit(original)
             apply_edit(
                 self.world, original.data, {k: v for k, v in body.items() if k != "flags"}, files
