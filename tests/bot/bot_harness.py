@@ -313,3 +313,14 @@ class Site:
                 self.wfile.write(body)
 
         return Handler
+
+
+# A question the seed library can't answer, and the article that answers it (gap tests).
+DENTAL_QUESTION = "How much is an NHS dental check-up?"
+DENTAL_ARTICLE = """---
+title: "NHS dental charges rise"
+---
+
+NHS dental charges in England rose on 1 April. A check-up at an NHS dentist now costs
+£26.80, the Department of Health said, and a course of treatment with fillings costs £73.50.
+"""

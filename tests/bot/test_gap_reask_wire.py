@@ -9,21 +9,13 @@ import time
 from typing import Any
 
 import pytest
-from bot_harness import TIMEOUT, answer_in
+from bot_harness import DENTAL_ARTICLE, DENTAL_QUESTION, TIMEOUT, answer_in
 
 from bot.replying import HEADER
 from tests.index.fake_openai import FakeOpenAI, Reply, Request
 
 pytestmark = pytest.mark.timeout(120)
 
-DENTAL_QUESTION = "How much is an NHS dental check-up?"
-DENTAL_ARTICLE = """---
-title: "NHS dental charges rise"
----
-
-NHS dental charges in England rose on 1 April. A check-up at an NHS dentist now costs
-£26.80, the Department of Health said, and a course of treatment with fillings costs £73.50.
-"""
 MODEL_SAYS = "A check-up at an NHS dentist now costs £26.80"
 
 

@@ -9,7 +9,15 @@ import sqlite3
 import time
 
 import pytest
-from bot_harness import TIMEOUT, answer_id_of, answer_in, custom_ids, ephemeral_text
+from bot_harness import (
+    DENTAL_ARTICLE,
+    DENTAL_QUESTION,
+    TIMEOUT,
+    answer_id_of,
+    answer_in,
+    custom_ids,
+    ephemeral_text,
+)
 
 from bot.replying import HEADER
 from bot.settings import DB_FILE
@@ -18,14 +26,6 @@ from index.answering.types import Answer, Citation
 
 pytestmark = pytest.mark.timeout(120)
 
-DENTAL_QUESTION = "How much is an NHS dental check-up?"
-DENTAL_ARTICLE = """---
-title: "NHS dental charges rise"
----
-
-NHS dental charges in England rose on 1 April. A check-up at an NHS dentist now costs
-£26.80, the Department of Health said, and a course of treatment with fillings costs £73.50.
-"""
 OTHER_GUILD = 999_999
 
 
