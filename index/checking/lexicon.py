@@ -10,8 +10,8 @@
   Opposite predicates that WordNet doesn't pair ("backed"/"defeated") have opposite signs.
 
 Both are general English resources, not lists fitted to the claims files; they load once per
-process, on the first claim checked (~0.2 s), so answering without a language model never
-pays for them."""
+process, on the first claim checked (~1.5–1.9 s on a 2-core machine; the generative answerer
+starts it on a thread), so answering without a language model never pays for them."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class WordNet(NamedTuple):
     senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
     saying: frozenset[str]  # lemmas with a sense in verb.communication
     verbs: frozenset[str]  # lemmas with a verb sense
-    broader: dict[int, frozenset[int]]  # each sense's direct hypernyms, by number
+    broader: dict[int, frozenset[int]]  # each verb sense's direct hypernyms, by number
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
         return {w for n in senses for w in self.senses[n]}
@@ -79,6 +79,7 @@ def _read_wordnet(root: Path) -> WordNet:
     saying: set[str] = set()
     verbs: set[str] = set()
     hypernym_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    verb_numbers: dict[tuple[str, str], int] = {}
     synsets: dict[str, set[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
@@ -93,6 +94,8 @@ def _read_wordnet(root: Path) -> WordNet:
                 count = int(fields[3], 16)
                 words[key] = [_lemma(fields[4 + 2 * i]) for i in range(count)]
                 number = len(words)
+                if ss_type == "v":
+                    verb_numbers[key] = number
                 for lemma in words[key]:
                     synsets.setdefault(lemma, set()).add(number)
                 if ss_type == "v" and int(fields[1]) in _STANCE_FILES:
@@ -112,7 +115,7 @@ def _read_wordnet(root: Path) -> WordNet:
                         antonym_ptrs.append((key, int(st[:2], 16), tkey, int(st[2:], 16)))
                     elif symbol == "&" and ss_type == "a":
                         similar.setdefault(key, []).append(tkey)
-                    elif symbol == "@":
+                    elif symbol == "@" and ss_type == "v":  # (`related` compares verbs)
                         hypernym_ptrs.append((key, tkey))
     direct: dict[str, set[str]] = {}
     antonyms: dict[str, set[str]] = {}
@@ -152,14 +155,14 @@ def _read_wordnet(root: Path) -> WordNet:
         ((), *(tuple(lemmas) for lemmas in words.values())),
         frozenset(saying),
         frozenset(verbs),
-        _broader(list(words), hypernym_ptrs),
+        _broader(verb_numbers, hypernym_ptrs),
     )
 
 
 def _broader(
-    keys: list[tuple[str, str]], pointers: list[tuple[tuple[str, str], tuple[str, str]]]
+    number: dict[tuple[str, str], int], pointers: list[tuple[tuple[str, str], tuple[str, str]]]
 ) -> dict[int, frozenset[int]]:
-    number = {key: n for n, key in enumerate(keys, start=1)}  # as `synsets` numbers them
+    """Each verb sense's direct hypernyms, by the numbers `synsets` gives them."""
     out: dict[int, set[int]] = {}
     for key, target in pointers:
         if target in number:
