@@ -15,13 +15,23 @@ rather than a whole chunk."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from index.answering.model_text import (
+    ANY_NUMBER,
+    SINGLE,
+    Piece,
+    clean_markers,
+    needs_source,
+    pieces,
+    strip_thinking,
+    tidy,
+    with_marker,
+)
 from index.answering.types import Citation
 from index.checking.additions import Embed
 from index.checking.claims import UNJUDGED, Passage, check
@@ -30,166 +40,9 @@ from index.search.evidence import Evidence, score_sentences
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import DIM, SentenceBlock, speaker_name
-from index.text import split_sentences, terms
+from index.text import split_sentences
 
-# [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
-# models write although told not to.
-_NUMS = r"\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*"
-MARKER = re.compile(rf"\[\s*(?:(?:passage|source|ref)\s*)?({_NUMS})\s*\]", re.I)
-_SINGLE = re.compile(r"\[(\d+)\]")
-_THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>\s*", re.S | re.I)
-_THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.I)
-_SPACES = re.compile(r"[ \t]{2,}")
-_SPACE_BEFORE_PUNCT = re.compile(r"[ \t]+([.,;:!?])")
 MAX_QUOTE_SENTENCES = 3  # a wider span than this is no longer "the sentence that supports it"
-RANGE_LIMIT = 10  # "[1-3]" is expanded; "[1-300]" is not a citation
-ANY_NUMBER = 1000
-
-
-def _numbers(group: str) -> list[int]:
-    out: list[int] = []
-    for part in re.split(r"\s*(?:,|;|and)\s*", group):
-        bounds = re.split(r"\s*[-–]\s*", part.strip())
-        if len(bounds) == 2 and all(b.isdigit() for b in bounds):
-            lo, hi = int(bounds[0]), int(bounds[1])
-            if 0 <= hi - lo <= RANGE_LIMIT:
-                out.extend(range(lo, hi + 1))
-        elif part.strip().isdigit():
-            out.append(int(part))
-    return list(dict.fromkeys(out))
-
-
-def strip_thinking(text: str) -> str:
-    """Drop a reasoning model's <think>…</think> blocks; an unclosed one hides the rest."""
-    text = _THINK.sub("", text)
-    opened = _THINK_OPEN.search(text)
-    return text[: opened.start()] if opened else text
-
-
-def tidy(text: str) -> str:
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
-
-
-def clean_markers(text: str, valid: Collection[int]) -> str:
-    """Rewrite every marker as `[a][b]` keeping only passage numbers in `valid`;
-    a marker naming no valid passage disappears."""
-
-    def keep(m: re.Match[str]) -> str:
-        return "".join(f"[{n}]" for n in _numbers(m.group(1)) if n in valid)
-
-    return tidy(MARKER.sub(keep, text))
-
-
-def clean_answer(text: str, valid: Collection[int]) -> str:
-    """The model's text as it may be shown: no reasoning, only markers for given passages."""
-    return clean_markers(strip_thinking(text), valid)
-
-
-class DraftFilter:
-    """Cleans a streamed answer as it arrives, so the draft a user watches never shows a
-    marker for a passage that wasn't given, nor a reasoning block. A tail that may still
-    become a marker (`[1`) or a tag (`<thi`) is held back until it is complete."""
-
-    HOLD = 24  # an unclosed "[" further back than this is plain text
-
-    def __init__(self, valid: Collection[int]) -> None:
-        self.valid = valid
-        self.raw = ""
-        self.shown = ""
-        self.broken = False  # the cleaned text stopped extending what was shown
-
-    def _visible(self, final: bool) -> str:
-        text = strip_thinking(self.raw)
-        if not final:
-            bracket = text.rfind("[")
-            if bracket >= 0 and "]" not in text[bracket:] and len(text) - bracket <= self.HOLD:
-                text = text[:bracket]
-            angle = text.rfind("<")
-            if angle >= 0 and ">" not in text[angle:] and len(text) - angle <= 12:
-                text = text[:angle]
-            text = text.rstrip()  # a space may yet turn out to precede a removed marker
-        return clean_markers(text, self.valid)
-
-    def feed(self, delta: str, final: bool = False) -> str:
-        """The new text that can be shown now (possibly empty)."""
-        self.raw += delta
-        if self.broken:
-            return ""
-        visible = self._visible(final)
-        if not visible.startswith(self.shown):
-            self.broken = True  # rare; the final, verified answer replaces the draft anyway
-            return ""
-        new = visible[len(self.shown) :]
-        self.shown = visible
-        return new
-
-    def finish(self) -> str:
-        return self.feed("", final=True)
-
-
-@dataclass
-class Piece:
-    """A sentence of the answer, exactly as written (markers and trailing space included),
-    with the claim it makes (its text without markers) and the passages it cites."""
-
-    raw: str
-
-    @property
-    def claim(self) -> str:
-        return _SINGLE.sub("", self.raw).strip()
-
-    @property
-    def numbers(self) -> list[int]:
-        return list(dict.fromkeys(int(n) for n in _SINGLE.findall(self.raw)))
-
-
-_LEADING_MARKERS = re.compile(r"\s*(?:\[\d+\]\s*)+")
-
-
-def pieces(text: str) -> list[Piece]:
-    """The answer cut into sentences that join back to exactly `text`. A marker opening a
-    sentence ("… plans. [2] Blair …") belongs to the sentence before it."""
-    spans = split_sentences(text)
-    if not spans:
-        return [Piece(text)] if text else []
-    out: list[Piece] = []
-    for i, s in enumerate(spans):
-        start = 0 if i == 0 else s.start
-        end = spans[i + 1].start if i + 1 < len(spans) else len(text)
-        raw = text[start:end]
-        lead = _LEADING_MARKERS.match(raw)
-        if out and lead and lead.end() > 0:
-            out[-1].raw += raw[: lead.end()]
-            raw = raw[lead.end() :]
-        out.append(Piece(raw))
-    return out
-
-
-# What a sentence may say without a source: that the passages don't cover something (the
-# system prompt asks for it), or a heading for what follows ("Unison's arguments:").
-_ABOUT_SOURCES = re.compile(r"\b(passages?|sources?|articles?|library)\b", re.I)
-_NEGATED = re.compile(
-    r"\b(not|no|nothing|neither|nor|cannot|none|only)\b|n['’]t\b", re.I
-)
-_END = re.compile(r"[.!?…]*[\"'”’)]*\s*$")
-
-
-def needs_source(claim: str) -> bool:
-    """Does this sentence (no marker of its own) state something a passage must back? Not a
-    heading, nor a sentence with under two content words ("In short:"), nor one saying
-    what the passages don't cover."""
-    text = claim.strip()
-    if text.endswith(":") or len(terms(text)) < 2:
-        return False
-    return not (_ABOUT_SOURCES.search(text) and _NEGATED.search(text))
-
-
-def _with_marker(raw: str, n: int) -> str:
-    """The sentence with `[n]` after its words, before its closing punctuation."""
-    end = _END.search(raw)
-    at = end.start() if end else len(raw)
-    return f"{raw[:at]} [{n}]{raw[at:]}"
 
 
 NEVER_GIVEN = "it cites a passage never given"
@@ -373,7 +226,7 @@ def verify(
         backing = sorted((n for n in valid if judged[id(part), n].ok),
                          key=lambda n: not judged[id(part), n].sure)  # fmt: skip
         if backing:
-            part.raw = _with_marker(part.raw, backing[0])
+            part.raw = with_marker(part.raw, backing[0])
         else:
             part.raw = part.raw[len(part.raw.rstrip()) :]
             dropped += 1
@@ -397,7 +250,7 @@ def verify(
             reasons.append(why)
     cleaned = tidy("".join(p.raw for p in parts))
     citations = []
-    for n in sorted({int(x) for x in _SINGLE.findall(cleaned)}):
+    for n in sorted({int(x) for x in SINGLE.findall(cleaned)}):
         hit = passages[n - 1]
         best = evidence.get(n) or score_sentences(question, [hit], live)[:1]
         a, b, score = (

@@ -27,16 +27,10 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from index.answering.citations import (
-    NEVER_GIVEN,
-    DraftFilter,
-    SecondOpinion,
-    clean_answer,
-    strip_thinking,
-    verify,
-)
+from index.answering.citations import NEVER_GIVEN, SecondOpinion, verify
 from index.answering.deadline import DeadlineExceeded, call_within, stream_within
 from index.answering.extractive import ExtractiveAnswerer
+from index.answering.model_text import DraftFilter, clean_answer, strip_thinking
 from index.answering.types import Answer, Condensed, Gathered, Turn
 from index.documents import Hit
 from index.errors import ModelUnavailable

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from index.answering.citations import DraftFilter, clean_answer, verify
+from index.answering.citations import verify
+from index.answering.model_text import DraftFilter, clean_answer
 from index.answering.types import Answer, Turn
 from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
