@@ -16,19 +16,14 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 from common import OUT, command, patched  # noqa: E402
 
-from index.answering import citations  # noqa: E402
 from index.checking import additions  # noqa: E402
 from index.checking import claims as checker  # noqa: E402
-from index.search.evidence import Evidence  # noqa: E402
-from index.text import terms  # noqa: E402
 from tests.index.claims_play import ClaimsPlayer  # noqa: E402
 
 TUNING = [ROOT / "bench/tuning/claims_own.jsonl", ROOT / "bench/tuning/claims_own2.jsonl"]
@@ -46,38 +41,30 @@ def labels(paths: list[Path]) -> dict[str, tuple[str, bool, str]]:
 
 
 def main() -> None:
-    seen: list[tuple[str, checker.Passage, checker.Judgement]] = []
-    real = citations.check
+    # What the check is given for each claim the rest of the checker let through: the claim,
+    # the words found near its support, and the support (the check itself answers "").
+    seen: list[tuple[str, set[str], str]] = []
 
-    def recording(claim: str, passage: checker.Passage) -> checker.Judgement:
-        judged = real(claim, passage)
-        seen.append((claim, passage, judged))
-        return judged
+    def recording(claim: str, found: set[str], support: str, embed: additions.Embed) -> str:
+        seen.append((claim, found, support))
+        return ""
 
     with (
-        patched({(citations, "check"): recording, (checker, "added_clause"): lambda *a: ""}),
+        patched({(checker, "added_clause"): recording}),
         ClaimsPlayer(OUT / "answers-data") as player,
     ):
         for f in TUNING:
             player.play_file(f)
-        embed = player.kb.embed_texts if player.kb is not None else None
+        assert player.kb is not None  # set on entering the player
+        embed = player.kb.embed_texts
         known = labels(TUNING)
         rows = {}
-        for claim, passage, judged in seen:
+        for claim, found, support in seen:
             label = known.get(claim.strip().rstrip(".").strip())
-            if label is None or not judged.supported or embed is None:
-                continue
-            window = _window(passage, judged)
-            found = checker._terms_with_speakers(window, passage)
-            text = " ".join(ev.text for ev in window)
-            found |= checker._reworded(claim, set(terms(claim)) - found, text)
             options = additions.candidates(claim, found)
-            if not options:
+            if label is None or not options:
                 continue
-            support = " ".join(ev.text for ev in judged.evidence)
-            v = np.asarray(embed([claim, support, *(rest for _, rest in options)]), dtype=float)
-            v /= np.linalg.norm(v, axis=1, keepdims=True)
-            gains = [float(r @ v[1] - v[0] @ v[1]) for r in v[2:]]
+            gains = additions.gains(claim, options, support, embed)
             best = max(range(len(gains)), key=gains.__getitem__)
             rows[label[0]] = (gains[best], label, options[best][0])
     print("gain    label                     clause")
@@ -90,12 +77,6 @@ def main() -> None:
         f"{sum(r[1][1] for r in flagged)} faithful, of {len(rows)} claims with a candidate"
     )
     print(f"command: {command()}")
-
-
-def _window(passage: checker.Passage, judged: checker.Judgement) -> list[Evidence]:
-    at = {ev.pos: ev for ev in passage.sentences}
-    lo, hi = judged.evidence[0].pos - 1, judged.evidence[-1].pos + 1
-    return [at[p] for p in range(lo, hi + 1) if p in at]
 
 
 if __name__ == "__main__":

@@ -25,11 +25,11 @@ from index.text import terms
 # is tried with what it governs ("and demanded that Hewitt resign") and without it ("that
 # has already doubled waiting times").
 _OPENS = r"and|but|which|while|whereas|because|so|after|before|with|thereby|thus"
+_OPENS_ALL = f"{_OPENS}|that|who"
 _BREAKS = tuple(
-    re.compile(rf"\s*[,;:()–—]\s*|\s+(?=\b(?:{opens})\b)", re.I)
-    for opens in (_OPENS, f"{_OPENS}|that|who")
+    re.compile(rf"\s*[,;:()–—]\s*|\s+(?=\b(?:{opens})\b)", re.I) for opens in (_OPENS, _OPENS_ALL)
 )
-_OPENER = re.compile(rf"^(?:{_OPENS}|that|who)\s+", re.I)
+_OPENER = re.compile(rf"^(?:{_OPENS_ALL})\s+", re.I)
 
 # A clause is a candidate when at least this many of its content words are found nowhere
 # in the support, its neighbours, the title or the speakers (one is a reworded word).
@@ -51,16 +51,21 @@ def candidates(claim: str, found: set[str]) -> list[tuple[str, str]]:
     return list(out.values())
 
 
+def gains(claim: str, options: list[tuple[str, str]], support: str, embed: Embed) -> list[float]:
+    """For each of `options` (from `candidates`), how much closer in meaning (cosine) the
+    claim without that clause is to `support` than the claim is; claim, support and the
+    shortened claims embedded in one call."""
+    vectors = np.asarray(embed([claim, support, *(rest for _, rest in options)]), dtype=float)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    base = float(vectors[0] @ vectors[1])
+    return [float(rest @ vectors[1]) - base for rest in vectors[2:]]
+
+
 def added_clause(claim: str, found: set[str], support: str, embed: Embed) -> str:
     """The clause of `claim` that adds to `support` ("" if none): one of `candidates`
     whose removal brings the claim closer in meaning to the support."""
-    found_in = candidates(claim, found)
-    if not found_in:
+    options = candidates(claim, found)
+    if not options:
         return ""
-    vectors = np.asarray(embed([claim, support, *(rest for _, rest in found_in)]), dtype=float)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    base = float(vectors[0] @ vectors[1])
-    for (clause, _), rest in zip(found_in, vectors[2:], strict=True):
-        if float(rest @ vectors[1]) > base:
-            return clause
-    return ""
+    closer = gains(claim, options, support, embed)
+    return next((clause for (clause, _), g in zip(options, closer, strict=True) if g > 0), "")
