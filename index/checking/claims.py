@@ -126,8 +126,9 @@ def check(claim: str, passage: Passage) -> Judgement:
     # the other sentence of the support, and a neighbour the claim takes words from
     # ("… at local meetings” · “They're not brilliantly organised …”), each for what it adds
     said = set().union(*(ev.terms for ev in support))
+    at_support = {ev.pos for ev in support}
     beside = [ev for ev in support if ev is not primary] + [
-        ev for ev in window if ev.pos not in {s.pos for s in support} and ev.terms & own - said
+        ev for ev in window if ev.pos not in at_support and ev.terms & own - said
     ]
     why = polarity_mismatch(claim, primary.text) or next(
         (w for ev in beside for w in [polarity_mismatch(claim, ev.text, primary)] if w), ""

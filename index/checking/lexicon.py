@@ -94,8 +94,6 @@ def _read_wordnet(root: Path) -> WordNet:
                 count = int(fields[3], 16)
                 words[key] = [_lemma(fields[4 + 2 * i]) for i in range(count)]
                 number = len(words)
-                if ss_type == "v":
-                    verb_numbers[key] = number
                 for lemma in words[key]:
                     synsets.setdefault(lemma, set()).add(number)
                 if ss_type == "v" and int(fields[1]) in _STANCE_FILES:
@@ -104,6 +102,7 @@ def _read_wordnet(root: Path) -> WordNet:
                 if ss_type in ("a", "s"):
                     adjectives.update(words[key])
                 if ss_type == "v":
+                    verb_numbers[key] = number
                     verbs.update(words[key])
                 if ss_type == "v" and int(fields[1]) == _COMMUNICATION:
                     saying.update(words[key])
@@ -233,13 +232,15 @@ def opposite(a: str, b: str, indirect: bool = True) -> bool:
 
 
 @lru_cache(maxsize=8192)
+def _senses(word: str) -> set[int]:
+    """The WordNet senses of the word, in any of its base forms."""
+    synsets = _wordnet().synsets
+    return set().union(*(synsets.get(form, frozenset()) for form in base_forms(word)))
+
+
 def _kin(word: str) -> frozenset[str]:
     """The lemmas sharing a WordNet sense with the word, in any of its base forms."""
-    wordnet = _wordnet()
-    senses: set[int] = set()
-    for form in base_forms(word):
-        senses |= wordnet.synsets.get(form, frozenset())
-    return frozenset(wordnet.lemmas_of(senses))
+    return frozenset(_wordnet().lemmas_of(_senses(word)))
 
 
 def adjective(word: str) -> bool:
@@ -251,27 +252,18 @@ def adjective(word: str) -> bool:
 def synonyms(a: str, b: str) -> bool:
     """Do two words share a sense in WordNet, in any of their base forms ("drew" and
     "attracted", "abroad" and "overseas")?"""
-    synsets = _wordnet().synsets
-    mine: set[int] = set()
-    for form in base_forms(a):
-        mine |= synsets.get(form, frozenset())
-    return any(mine & synsets.get(form, frozenset()) for form in base_forms(b))
+    return bool(_senses(a) & _senses(b))
 
 
 def related(a: str, b: str) -> bool:
     """Do two words share a sense, or is a sense of one directly broader than a sense of
     the other ("pledged" is a way of "promised")?"""
-    wordnet = _wordnet()
-    mine: set[int] = set()
-    for form in base_forms(a):
-        mine |= wordnet.synsets.get(form, frozenset())
-    theirs: set[int] = set()
-    for form in base_forms(b):
-        theirs |= wordnet.synsets.get(form, frozenset())
+    broader = _wordnet().broader
+    mine, theirs = _senses(a), _senses(b)
     if mine & theirs:
         return True
-    up = set().union(*(wordnet.broader.get(n, frozenset()) for n in mine))
-    down = set().union(*(wordnet.broader.get(n, frozenset()) for n in theirs))
+    up = set().union(*(broader.get(n, frozenset()) for n in mine))
+    down = set().union(*(broader.get(n, frozenset()) for n in theirs))
     return bool(up & theirs or down & mine)
 
 

@@ -7,6 +7,7 @@ motion by Oxford West")."""
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 
 from index.checking import lexicon
 from index.checking.cues import clause_tokens, word_set
@@ -62,8 +63,9 @@ def swapped_verb(claim: str, support: str) -> str:
         if any(n < want for n, want in zip(context, VERB_CONTEXT, strict=True)):
             continue
         a, b = mine[i1], theirs[j1]
-        same = set(terms(a)) & set(terms(b)) or lexicon.related(a, b)
-        if lexicon.past_verb(a) and lexicon.past_verb(b) and not same:
+        if not (lexicon.past_verb(a) and lexicon.past_verb(b)):
+            continue
+        if not set(terms(a)) & set(terms(b)) and not lexicon.related(a, b):
             return f"its source says “{b}”, not “{a}”"
     return ""
 
@@ -78,8 +80,8 @@ def _clauses(text: str) -> list[list[str]]:
 
 
 def _once(clauses: list[list[str]]) -> set[str]:
-    flat = [w for c in clauses for w in c]
-    return {w for w in flat if flat.count(w) == 1}
+    counts = Counter(w for c in clauses for w in c)
+    return {w for w, n in counts.items() if n == 1}
 
 
 def _sides(clauses: list[list[str]], verb: str) -> tuple[set[str], set[str]] | None:
