@@ -53,9 +53,13 @@ class Verified:
     text: str
     citations: list[Citation]
     removed: int  # markers dropped: unknown passage, or no support in the passage named
-    dropped: int = 0  # sentences not shown because no passage they cited supports them
-    reasons: tuple[str, ...] = ()  # why each dropped sentence's passage didn't support it
+    reasons: tuple[str, ...] = ()  # why each sentence not shown had no passage behind it
     cited: bool = True  # the model's answer had a marker at all
+
+    @property
+    def dropped(self) -> int:
+        """Sentences not shown: no passage supports them."""
+        return len(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -220,16 +224,15 @@ def verify(
             )
     if second_opinion is not None:
         _reconsider(judged, by_id, second_opinion)
-    removed = dropped = 0
-    reasons: list[str] = []
+    removed = 0
+    reasons: list[str] = []  # one for each sentence not shown
     for part in uncited:
         backing = sorted((n for n in valid if judged[id(part), n].ok),
                          key=lambda n: not judged[id(part), n].sure)  # fmt: skip
         if backing:
             part.raw = with_marker(part.raw, backing[0])
         else:
-            part.raw = part.raw[len(part.raw.rstrip()) :]
-            dropped += 1
+            part.hide()
             reasons.append("it cited no passage, and none of them says it")
     evidence: dict[int, list[Evidence]] = {}
     for part in parts:
@@ -245,8 +248,7 @@ def verify(
                 evidence.setdefault(n, []).extend(ok.evidence)
         if cited and not part.numbers:
             # It claimed support that isn't there: not shown, rather than shown unsourced.
-            part.raw = part.raw[len(part.raw.rstrip()) :]
-            dropped += 1
+            part.hide()
             reasons.append(why)
     cleaned = tidy("".join(p.raw for p in parts))
     citations = []
@@ -270,6 +272,4 @@ def verify(
                 page=hit.page_at(hit.start + a),  # the quote's page, not the passage's
             )
         )
-    return Verified(
-        cleaned, citations, max(removed, 0), dropped, tuple(reasons), cited=bool(cited_parts)
-    )
+    return Verified(cleaned, citations, max(removed, 0), tuple(reasons), cited=bool(cited_parts))

@@ -121,6 +121,10 @@ class Piece:
     def numbers(self) -> list[int]:
         return list(dict.fromkeys(int(n) for n in SINGLE.findall(self.raw)))
 
+    def hide(self) -> None:
+        """Not shown: only the space after it is kept, so its neighbours still join."""
+        self.raw = self.raw[len(self.raw.rstrip()) :]
+
 
 _LEADING_MARKERS = re.compile(r"\s*(?:\[\d+\]\s*)+")
 
@@ -147,9 +151,7 @@ def pieces(text: str) -> list[Piece]:
 # What a sentence may say without a source: that the passages don't cover something (the
 # system prompt asks for it), or a heading for what follows ("Unison's arguments:").
 _ABOUT_SOURCES = re.compile(r"\b(passages?|sources?|articles?|library)\b", re.I)
-_NEGATED = re.compile(
-    r"\b(not|no|nothing|neither|nor|cannot|none|only)\b|n['’]t\b", re.I
-)
+_NEGATED = re.compile(r"\b(not|no|nothing|neither|nor|cannot|none|only)\b|n['’]t\b", re.I)
 _END = re.compile(r"[.!?…]*[\"'”’)]*\s*$")
 
 
