@@ -22,13 +22,14 @@ def word_set(text: str) -> frozenset[str]:
 # A negation governs the words up to this many tokens after it ("did not fully support").
 NEGATION_SCOPE = 5
 
-# Negations: the words, verbs whose complement doesn't happen ("failed to consult"; not
-# "stop", whose object comes first: "stop centrists keeping"), "unless" (if not); words
+# Negations: the words, verbs whose complement doesn't happen ("failed to consult", "stop
+# centrists keeping their grip": "centrists cannot keep a hold"), "unless" (if not); words
 # negated by their prefix ("unlikely") and phrases ("rather than") are read as "not" by
 # clause_tokens.
 NEGATION_WORDS = word_set(
     "not no never none nobody nothing neither nor without cannot unless "
-    "fail fails failed failing refuse refuses refused doubt doubts doubted"
+    "fail fails failed failing refuse refuses refused doubt doubts doubted "
+    "stop stops stopped stopping prevent prevents prevented preventing"
 )
 
 _NEGATION_PHRASES = re.compile(
@@ -99,6 +100,15 @@ _IDIOMS = re.compile(
     r"\b(?:all over|all along|after all|at all|all but|above all|not only|not just|no doubt)\b",
     re.I,
 )
+# A question opening with a negated auxiliary asks the listener to agree ("Haven't we
+# learned that profits are not a dirty word?"): it asserts what follows, so its "n't"
+# negates nothing.
+_ASKING = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=[“\"]))(is|are|was|were|do|does|did|have|has|had|could|would|"
+    r"should|must|need)n['’]t\b(?=[^.!?]*\?)",
+    re.I,
+)
+
 # Two negations cancel: "not unregulated", "not without soul".
 _DOUBLE = re.compile(r"\bnot\s+(?:not|without|no)\b", re.I)
 
@@ -113,7 +123,8 @@ _CLAUSE_BREAK = re.compile(r"[,;:()–—\"“”]|\s-\s")
 def clause_tokens(text: str) -> tuple[str, ...]:
     """The text's words, negation phrases read as "not", with "|" where a clause breaks
     (a comma, a colon, a dash, a quotation mark): a cue's scope ends there."""
-    marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", text))
+    marked = _ASKING.sub(r"\1", text.strip())
+    marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", marked))
     marked = _IDIOMS.sub(" ", marked)  # "all over the UK" is not "all of the UK"
     # "more on prevention than treating": not treating
     marked = _COMPARED.sub(lambda m: f"{m.group(1)} not", marked)

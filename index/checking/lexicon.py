@@ -53,7 +53,10 @@ class WordNet(NamedTuple):
     adjectives: frozenset[str]  # lemmas with an adjective sense
     senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
     saying: frozenset[str]  # lemmas with a sense in verb.communication
+    saying_senses: frozenset[int]  # … those senses, by number
     verbs: frozenset[str]  # lemmas with a verb sense
+    nouns: frozenset[str]  # lemmas with a noun sense
+    persons: frozenset[str]  # … with a sense in noun.person ("organiser", "spokesperson")
     broader: dict[int, frozenset[int]]  # each verb sense's direct hypernyms, by number
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
@@ -77,7 +80,10 @@ def _read_wordnet(root: Path) -> WordNet:
     stance: dict[str, list[tuple[str, ...]]] = {}
     adjectives: set[str] = set()
     saying: set[str] = set()
+    saying_senses: set[int] = set()
     verbs: set[str] = set()
+    nouns: set[str] = set()
+    persons: set[str] = set()
     hypernym_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     verb_numbers: dict[tuple[str, str], int] = {}
     synsets: dict[str, set[int]] = {}
@@ -104,8 +110,13 @@ def _read_wordnet(root: Path) -> WordNet:
                 if ss_type == "v":
                     verb_numbers[key] = number
                     verbs.update(words[key])
+                if ss_type == "n":
+                    nouns.update(words[key])
+                if ss_type == "n" and int(fields[1]) == _PERSON:
+                    persons.update(words[key])
                 if ss_type == "v" and int(fields[1]) == _COMMUNICATION:
                     saying.update(words[key])
+                    saying_senses.add(number)
                 at = 4 + 2 * count
                 for p in range(int(fields[at])):
                     symbol, offset_to, tpos, st = fields[at + 1 + 4 * p : at + 5 + 4 * p]
@@ -153,7 +164,10 @@ def _read_wordnet(root: Path) -> WordNet:
         frozenset(adjectives),
         ((), *(tuple(lemmas) for lemmas in words.values())),
         frozenset(saying),
+        frozenset(saying_senses),
         frozenset(verbs),
+        frozenset(nouns),
+        frozenset(persons),
         _broader(verb_numbers, hypernym_ptrs),
     )
 
@@ -214,6 +228,20 @@ def past_verb(word: str) -> bool:
     return w.endswith("ed") and any(b in verbs for b in base_forms(w)[1:])
 
 
+def only_verb(word: str) -> bool:
+    """Is `word`, in one of its base forms, a verb and not a noun ("discussed", "announce";
+    not "ministers", "backing")?"""
+    wordnet = _wordnet()
+    forms = base_forms(word)
+    return any(f in wordnet.verbs and f not in wordnet.nouns for f in forms)
+
+
+def person(word: str) -> bool:
+    """Can the noun, in one of its base forms, be a person ("organiser", "members"; not
+    "branch")?"""
+    return any(f in _wordnet().persons for f in base_forms(word))
+
+
 def opposite(a: str, b: str, indirect: bool = True) -> bool:
     """Are two words opposites in WordNet, in any of their base forms? `indirect` counts an
     adjective's cluster too ("poor", in the cluster of "bad", is the opposite of "good");
@@ -223,12 +251,18 @@ def opposite(a: str, b: str, indirect: bool = True) -> bool:
     theirs = set(base_forms(b))
     if any(antonyms.get(x, frozenset()) & theirs for x in base_forms(a)):
         return True
-    if not indirect or not any(f in wordnet.saying for f in theirs):
+    saying = wordnet.saying
+    if not indirect or not (saying & theirs and saying & set(base_forms(a))):
         return False
-    # … or, between verbs of saying, the opposite of a word b shares a sense with
-    # ("conceded" is "admitted", the opposite of "denied")
-    kin = _kin(b)
-    return any(wordnet.direct.get(x, frozenset()) & kin for x in base_forms(a))
+    # … or, between verbs of saying, the opposite of a word that b shares a sense with or
+    # is a way of ("conceded" is a way of "admitting", the opposite of "denying")
+    said = _senses(b) & wordnet.saying_senses  # b's senses of saying …
+    ways = said | set().union(*(wordnet.broader.get(n, frozenset()) for n in said))
+    return any(
+        _senses(x) & ways & wordnet.saying_senses  # … or one directly broader
+        for f in base_forms(a)
+        for x in wordnet.direct.get(f, frozenset())
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -272,6 +306,7 @@ def related(a: str, b: str) -> bool:
 # verb.emotion (fear, trust, worry).
 _STANCE_FILES = frozenset({32, 33, 37})
 _COMMUNICATION = 32
+_PERSON = 18  # noun.person
 # An adjective is a stance when people rate it at least this strongly ("proud" 2.1,
 # "ashamed" -2.1, "good" 1.9, "poor" -2.1; not "huge" 1.3).
 STRONG = 1.5

@@ -72,7 +72,9 @@ def _reach(tokens: Sequence[str], cues: frozenset[str]) -> set[int]:
 def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) -> str:
     """Why the claim says the opposite of the support ("" when it doesn't). For the second
     sentence of a support (`beside` the first), only what it adds to the first counts."""
-    mine, theirs = set(terms(claim)), set(terms(support))
+    # the words as read for negation too: "unclear" is "not clear", sharing "clear"
+    mine = set(terms(claim)) | set(terms(" ".join(clause_tokens(claim))))
+    theirs = set(terms(support)) | set(terms(" ".join(clause_tokens(support))))
     shared = (mine & theirs) - (beside.terms if beside is not None else set())
     claim_negated, support_negated = _negated(claim, shared), _negated(support, shared)
     # one text negates what both say and the other negates none of it — counting only the
@@ -99,9 +101,10 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
                 return f"its source says “{b}”, the opposite of “{a}”"
     if claim_negated or beside is not None:  # valence: what the claim mostly says only
         return ""
-    # the claim's reporting verb frames what it says ("argued"): not a judgement of its own
+    # a reporting verb frames what is said ("argued"): not a judgement of its own, in the
+    # claim or in its source
     for a in sorted(_only(claim, support) - _NOT_RATED - NEUTRAL_SAYING):
-        for b in sorted(_only(" ".join(near), claim) - _NOT_RATED):
+        for b in sorted(_only(" ".join(near), claim) - _NOT_RATED - NEUTRAL_SAYING):
             va, vb = lexicon.valence(a), lexicon.valence(b)
             opposed = min(abs(va), abs(vb)) >= VALENCE and va * vb < 0
             if opposed and not same_word(a, b) and lexicon.stance(a) and lexicon.stance(b):
@@ -180,10 +183,27 @@ def modality_mismatch(claim: str, support: str) -> str:
     # … over words the support says only under a hedge ("some local trusts struggle …
     # local services are suffering": "local" is said plainly too)
     plain = _unhedged(theirs, shared)
+    # … and not over a hedge the claim says itself ("jobs may be at risk": "at risk")
+    said_hedged = set(terms(" ".join(t for t in mine if t in CLAIM_HEDGES)))
     for hedge, near in sorted(hedges.items()):
-        near = near - plain
-        if hedge in mine:  # the claim says it as hedged: "at risk", "at risk"
+        near = near - plain - said_hedged
+        if any(set(lexicon.base_forms(hedge)) & set(lexicon.base_forms(w)) for w in mine):
+            continue  # the claim says it as hedged: "at risk", "at risk"; "plans", "plan"
+        if _framed(theirs, hedge, mine):
             continue
         if near and not any(near & theirs_near for theirs_near in hedged.values()):
             return f"its source only says “{hedge}”, not that it happened"
     return ""
+
+
+def _framed(tokens: Sequence[str], hedge: str, claim: Sequence[str]) -> bool:
+    """Is the hedge the object of a verb the claim says too ("to discuss plans to fight
+    …", "to discuss fighting …")? Then the claim, framed by that verb, doesn't say that
+    it happened either."""
+    return any(
+        i
+        and token == hedge
+        and lexicon.only_verb(tokens[i - 1])
+        and any(same_word(tokens[i - 1], w) for w in claim)
+        for i, token in enumerate(tokens)
+    )
