@@ -98,7 +98,9 @@ def _speakers_before(hit: Hit, live: Generation) -> Before:
 
 
 def _names_of(block: SentenceBlock) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(s for s in map(speaker_name, block.speakers) if s))
+    """The speakers, each once where it last spoke, latest last."""
+    latest = dict.fromkeys(reversed([s for s in map(speaker_name, block.speakers) if s]))
+    return tuple(reversed(latest))
 
 
 def supports(

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.checking import lexicon
 from index.checking.cues import TITLES, as_written, clause_tokens, word_set
 from index.checking.passage import Passage
 from index.search.evidence import Evidence
@@ -169,9 +170,10 @@ _TITLED_WOMAN = re.compile(r"\b(?:Ms|Mrs|Miss|Lady|Dame)\.? [A-Z][\w'’-]+")
 
 
 def _people(speakers: Sequence[str], text: str) -> list[str]:
-    """The speakers a "he", "she" or a quotation may stand for, latest last: not a group
-    ("Ministers"), and for "she" only those a title says are women, when there are any."""
-    people = [s for s in speakers if _proper_name(s) and not _is_group(s)]
+    """The speakers a "he", "she" or a quotation may stand for, latest last: a person named
+    or described ("a local Momentum organiser"), not a group ("Ministers"), and for "she"
+    only those a title says are women, when there are any."""
+    people = [s for s in speakers if not _is_group(s) and _a_person(s)]
     if re.search(r"\b(she|her)\b", text, re.I):
         women = [s for s in people if _FEMALE & set(words(s))]
         named = [m.group(0) for m in _TITLED_WOMAN.finditer(text)]
@@ -179,10 +181,25 @@ def _people(speakers: Sequence[str], text: str) -> list[str]:
     return people
 
 
+def _a_person(phrase: str) -> bool:
+    """A name ("Mr Prentis"), or a description whose noun is a person ("a local Momentum
+    organiser"; not "the branch")."""
+    return bool(_proper_name(phrase)) or lexicon.person(name_word(phrase))
+
+
 def _is_group(phrase: str) -> bool:
-    """ "Ministers", "Delegates": a plural noun and nothing else."""
-    found = words(phrase)
-    return len(found) == 1 and found[0].endswith("s") and found[0] not in TITLES
+    """ "Ministers", "Labour members", "the people at the helm of Momentum": a phrase whose
+    head (its last word before a comma or a preposition) is a plural noun."""
+    head = re.split(r",|\s(?:of|at|in|from|for|with|on)\s", phrase, maxsplit=1)[0].split()
+    last = head[-1].strip("'’\"“”") if head else ""
+    if last.lower() in _IRREGULAR_PLURALS:
+        return True
+    # a capitalised word counts only alone ("Ministers"): "Mr Prentis" is a name
+    lone = len(head) == 1 or last.islower()
+    return lone and last.lower().endswith("s") and not last.lower().endswith(("ss", "us", "is"))
+
+
+_IRREGULAR_PLURALS = word_set("people men women children")
 
 
 def _is(who: str, asked: set[str], said_by: str, passage: Passage) -> bool:

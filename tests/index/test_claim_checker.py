@@ -75,6 +75,11 @@ def test_wordnet_knows_opposite_predicates_in_their_inflected_forms(a: str, b: s
 def test_words_that_are_not_opposites_are_not() -> None:
     assert not lexicon.opposite("won", "gained")
     assert not lexicon.opposite("backed", "supported")
+    assert not lexicon.opposite("let", "held")  # "let"/"prevent"; a sense of "hold" isn't saying
+
+
+def test_a_verb_of_saying_is_the_opposite_of_what_it_is_a_way_of_denying() -> None:
+    assert lexicon.opposite("denied", "conceded")  # conceding is a way of admitting
 
 
 def test_valence_rates_praise_and_blame_with_opposite_signs() -> None:
@@ -100,6 +105,14 @@ ANCHOR_HEWITT = "That inequality must be changed, Ms Hewitt said"
 ANCHOR_MUTUALS = "A small number of NHS organisations became mutuals"
 ANCHOR_PRIVATE = "But if they are able to go private they can have it done in a day"
 ANCHOR_MOTION = "Delegates at Labour's annual conference in Manchester backed a motion"
+ANCHOR_PROFITS = "They are part of a dynamic economy and they are helping build 100 new hospitals"
+ANCHOR_MEETING = "An emergency meeting of the health unions will be held at TUC headquarters"
+ANCHOR_INFLUX = "it isn’t clear how the existing members who are involved in local organising"
+ANCHOR_CENTRISTS = "Corbynites want to make sure that the centrists cannot keep a hold"
+ANCHOR_POSTS = "trust suggested that seven consultant posts are at risk because of cash shortages"
+ANCHOR_ORGANISER = "Lewisham CLPs never really campaign on anything"
+ANCHOR_MILBURN = "has conceded the plan for foundation hospitals was"
+ANCHOR_COURT = "Lewisham Council which took the government to the High Court"
 
 
 @pytest.mark.parametrize(
@@ -116,6 +129,22 @@ ANCHOR_MOTION = "Delegates at Labour's annual conference in Manchester backed a 
         # a clause of its own, reworded from the next words of the sentence
         ("A few NHS organisations became mutuals while Labour was in office, and ministers "
          "cite Central Surrey Health, whose staff are co-owners.", ANCHOR_MUTUALS),
+        # "Haven't we learned that profits are not a dirty word?" asserts, it doesn't negate
+        ("Ms Hewitt said profits were part of a dynamic economy.", ANCHOR_PROFITS),
+        # "to discuss plans to fight": the claim keeps "discuss", so it says no more
+        ("The health unions will meet at TUC headquarters on Friday to discuss how to fight "
+         "the proposals.", ANCHOR_MEETING),
+        # "unclear" is "not clear"; "stop … holding" is "cannot keep"
+        ("How the existing members will deal with the influx of activists is unclear.",
+         ANCHOR_INFLUX),
+        ("Corbynites want to stop the centrists holding on to the internal party machine.",
+         ANCHOR_CENTRISTS),
+        # "jobs may be at risk … posts are at risk": the claim says "at risk" too
+        ("The Oxfordshire Mental Healthcare trust suggested seven consultant posts are at "
+         "risk because of cash shortages.", ANCHOR_POSTS),
+        # "he says" is the organiser, not "the people at the helm of Momentum" before
+        ("A local Momentum organiser says Lewisham CLPs never really campaign on anything "
+         "under the right wing.", ANCHOR_ORGANISER),
     ],
 )  # fmt: skip
 def test_a_faithful_claim_is_supported_and_its_sentence_shown(
@@ -149,6 +178,12 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          "plans for the private sector in the NHS.", ANCHOR_DEFEAT, "role", "inflicted"),
         ("Ms Hewitt said patients must go private to have it done in a day.",
          ANCHOR_PRIVATE, "modality", "able"),
+        ("Health Secretary Alan Milburn denied that the foundation hospitals plan was "
+         "controversial.", ANCHOR_MILBURN, "negation", "conceded"),
+        # "he says": the long-term member described before it, not the Momentum organiser
+        ("A local Momentum organiser says it was Lewisham Council that took the government "
+         "to the High Court over Lewisham Hospital, and won.", ANCHOR_COURT, "speaker",
+         "member"),
         ("Labour delegates in Manchester backed a motion demanding a halt to the rush to a "
          "competitive system, which forced ministers to withdraw the reforms.",
          ANCHOR_MOTION, "addition", "withdraw the reforms"),
