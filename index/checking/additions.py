@@ -61,6 +61,31 @@ def gains(claim: str, options: list[tuple[str, str]], support: str, embed: Embed
     return [float(rest @ vectors[1]) - base for rest in vectors[2:]]
 
 
+# A cause the claim gives ("because …", "which is why …", "… caused …"), and the words
+# by which a source gives one, read broadly ("as a result", "in turn could mean", "blamed
+# for", "since"), so that only a cause the source gives in no words at all counts as added.
+_CLAIMED_CAUSE = re.compile(
+    r"\b(because|which is why|that is why|this is why|therefore|hence|due to|"
+    r"caus(?:e|es|ed|ing))\b",
+    re.I,
+)
+_SOURCE_CAUSE = re.compile(
+    r"\b(because|why|therefore|hence|thus|since|due|thanks|owing|so that|so as|in turn|"
+    r"caus\w*|result\w*|lead|leads|leading|led|blam\w*|mean|means|meant|explanation|"
+    r"reason\w*|driv\w*|consequen\w*|effect\w*|in order)\b",
+    re.I,
+)
+
+
+def added_cause(claim: str, window: str) -> str:
+    """The cause the claim gives where its support and neighbours (`window`) give none, in
+    any words ("" if they do): a language model likes to join two facts with "because"."""
+    found = _CLAIMED_CAUSE.search(claim)
+    if found is None or _SOURCE_CAUSE.search(window):
+        return ""
+    return found.group(1).lower()
+
+
 def added_clause(claim: str, found: set[str], support: str, embed: Embed) -> str:
     """The clause of `claim` that adds to `support` ("" if none): one of `candidates`
     whose removal brings the claim closer in meaning to the support."""

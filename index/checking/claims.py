@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 
 from index.checking import lexicon
-from index.checking.additions import added_clause
+from index.checking.additions import added_cause, added_clause
 from index.checking.numbers import unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
@@ -138,6 +138,9 @@ def check(claim: str, passage: Passage) -> Judgement:
     why = modality_mismatch(claim, primary.text)
     if why:
         return no("modality", why)
+    cause = added_cause(claim, window_text)
+    if cause:
+        return no("addition", f"its source doesn't say why (“{cause}”)")
     if share < 1 - MISSING and best < MISSING_MEANING:
         return no("addition", "its source doesn't say all of that")
     added = added_clause(claim, found, support_text, passage.embed) if passage.embed else ""

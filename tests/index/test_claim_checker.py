@@ -11,6 +11,7 @@ import pytest
 
 from index.answering.citations import Support, supports
 from index.checking import lexicon
+from index.checking.additions import added_cause
 from index.checking.numbers import quantities, unmatched
 from index.checking.speakers import claimed_speaker
 from index.service import KnowledgeBase
@@ -180,6 +181,9 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          ANCHOR_PRIVATE, "modality", "able"),
         ("Health Secretary Alan Milburn denied that the foundation hospitals plan was "
          "controversial.", ANCHOR_MILBURN, "negation", "conceded"),
+        # a cause the source gives in no words at all
+        ("A small number of NHS organisations became mutuals during Labour's time in "
+         "office because ministers paid them to.", ANCHOR_MUTUALS, "addition", "why"),
         # "he says": the long-term member described before it, not the Momentum organiser
         ("A local Momentum organiser says it was Lewisham Council that took the government "
          "to the High Court over Lewisham Hospital, and won.", ANCHOR_COURT, "speaker",
@@ -196,6 +200,11 @@ def test_an_unfaithful_claim_is_refused_with_its_reason(
     assert not verdict.ok
     assert verdict.kind == kind, verdict.why
     assert said.lower() in verdict.why.lower()
+
+
+def test_a_cause_counts_as_given_in_any_words_of_the_source() -> None:
+    assert added_cause("It closed because of debts.", "It shut as a result of its debts.") == ""
+    assert added_cause("The plan was dropped, which is why it failed.", "The plan failed.")
 
 
 def test_a_claim_with_nothing_of_the_passage_is_refused(seed_kb: KnowledgeBase) -> None:
