@@ -38,6 +38,17 @@ def web_url(source: str) -> str | None:
     return source if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+# What Markdown reads inside a masked link's target: a ")" there ends the link early and
+# the rest of the URL ("…)[Official](https://…") would be a link of its own.
+_LINK_UNSAFE = re.compile(r"[()\[\]<>\\`]")
+
+
+def link_target(url: str) -> str:
+    """`url` to put in "[text](…)": the characters Markdown reads there percent-encoded
+    (to web servers, the same address)."""
+    return _LINK_UNSAFE.sub(lambda m: f"%{ord(m[0]):02X}", url)
+
+
 def _after_marker(text: str) -> str:
     """Escaped text that follows a kept [n] marker: a "(" right after it would make the
     marker a masked link ("[1](https://…)", as models like to write citations)."""
