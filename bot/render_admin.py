@@ -116,7 +116,7 @@ def refresh_report(report: Any, reasked: Any = None) -> discord.Embed:
 
 def feedback_embed(item: DownvotedAnswer) -> discord.Embed:
     embed = discord.Embed(
-        title=T.trim("Q: " + T.one_line(item.question), T.EMBED_TITLE),
+        title=T.trim("Q: " + T.escape(T.one_line(item.question)), T.EMBED_TITLE),
         url=item.jump_url,
         description=T.trim(T.escape(item.answer), 700),
         colour=discord.Colour.red(),
