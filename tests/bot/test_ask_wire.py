@@ -19,6 +19,7 @@ from bot_harness import (
 
 from bot.render import source_title
 from index.answering.types import Turn
+from tests.index.fake_openai import FakeOpenAI, Reply, Request
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -230,8 +231,6 @@ async def test_streamed_answers_show_drafts_at_a_rate_discord_accepts(
 async def test_a_models_citation_marker_never_becomes_a_link(standin, start_bot, make_kb) -> None:
     """A model (or a source steering it) writing `[1](https://…)`: the sentence is checked
     and kept, but its marker must not turn into a masked link to an address nobody chose."""
-    from tests.index.fake_openai import FakeOpenAI, Reply, Request
-
     sentence = (
         "The unions fear plans for so-called foundation hospitals will create a two-tier "
         "health service"
