@@ -46,8 +46,13 @@ class PolicyTree(app_commands.CommandTree):
         await report_interaction_error(interaction, error)
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Nothing for guilds outside ALLOWED_GUILD_IDS (in the moment before it leaves)."""
+        """Nothing for guilds outside ALLOWED_GUILD_IDS (in the moment before it leaves) or,
+        then, for DMs, except the commands marked `extras={"anywhere": True}` (/forget: a
+        member deletes their own data wherever they can reach the bot)."""
         bot = interaction.client
+        command = interaction.command
+        if command is not None and command.extras.get("anywhere"):
+            return True
         if isinstance(bot, PolicyBot) and not bot.config.serves(interaction.guild_id):
             raise app_commands.CheckFailure("this server is not served")
         return True

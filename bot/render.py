@@ -38,16 +38,35 @@ def web_url(source: str) -> str | None:
     return source if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+# What Markdown reads inside a masked link's target: a ")" there ends the link early and
+# the rest of the URL ("…)[Official](https://…") would be a link of its own.
+_LINK_UNSAFE = re.compile(r"[()\[\]<>\\`]")
+
+
+def link_target(url: str) -> str:
+    """`url` to put in "[text](…)": the characters Markdown reads there percent-encoded
+    (to web servers, the same address)."""
+    return _LINK_UNSAFE.sub(lambda m: f"%{ord(m[0]):02X}", url)
+
+
+def _after_marker(text: str) -> str:
+    """Escaped text that follows a kept [n] marker: a "(" right after it would make the
+    marker a masked link ("[1](https://…)", as models like to write citations)."""
+    text = T.escape(text)
+    return "\\" + text if text.startswith("(") else text
+
+
 def answer_text(answer: Answer) -> str:
     """The answer, escaped, keeping the [n] markers that refer to a citation."""
     known = {c.n for c in answer.citations}
     out: list[str] = []
     pos = 0
+    escape = T.escape
     for m in MARKER.finditer(answer.answer):
         if int(m.group(1)) in known:
-            out += [T.escape(answer.answer[pos : m.start()]), m.group(0)]
-            pos = m.end()
-    out.append(T.escape(answer.answer[pos:]))
+            out += [escape(answer.answer[pos : m.start()]), m.group(0)]
+            pos, escape = m.end(), _after_marker
+    out.append(escape(answer.answer[pos:]))
     body = "".join(out).strip() or "(no answer text)"
     if answer.note:
         body += "\n-# " + T.escape(T.one_line(answer.note))

@@ -10,7 +10,7 @@ from typing import Any
 import discord
 
 from bot import text as T
-from bot.render import Part, pack, web_url
+from bot.render import Part, link_target, pack, web_url
 from bot.store import DownvotedAnswer
 
 SOURCES_PER_PAGE = 10
@@ -43,7 +43,7 @@ def library_page(library: Any, page: int) -> discord.Embed:
     for i, d in enumerate(docs[start : start + SOURCES_PER_PAGE], start=start + 1):
         title = T.trim(T.escape(T.one_line(d.title) or d.path), 200)
         url = web_url(d.source)
-        name = f"[{title}]({url})" if url else title
+        name = f"[{title}]({link_target(url)})" if url else title
         where = "" if url else f" · {T.trim(T.escape(d.path), 80)}"
         line = (
             f"**{i}.** {name} — {d.chunks} chunks{where} · indexed {timestamp(d.indexed_at, 'd')}"
@@ -116,7 +116,7 @@ def refresh_report(report: Any, reasked: Any = None) -> discord.Embed:
 
 def feedback_embed(item: DownvotedAnswer) -> discord.Embed:
     embed = discord.Embed(
-        title=T.trim("Q: " + T.one_line(item.question), T.EMBED_TITLE),
+        title=T.trim("Q: " + T.escape(T.one_line(item.question)), T.EMBED_TITLE),
         url=item.jump_url,
         description=T.trim(T.escape(item.answer), 700),
         colour=discord.Colour.red(),

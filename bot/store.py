@@ -319,11 +319,12 @@ class AnswerStore:
 
     def forget_user(self, user_id: int) -> Forgotten:
         """Delete everything `user_id` asked (with its answers, votes, gap entries) and every
-        vote they cast: a member's "forget me"."""
+        vote they cast: a member's "forget me". Counts what was theirs: the questions they
+        asked and the votes they cast (others' votes on their answers go, uncounted)."""
         with self._db() as db:
-            gone = _delete(db, "user_id = ?", (user_id,))
             votes = db.execute("DELETE FROM votes WHERE user_id = ?", (user_id,)).rowcount
-        return Forgotten(gone.questions, gone.votes + votes)
+            gone = _delete(db, "user_id = ?", (user_id,))
+        return Forgotten(gone.questions, votes)
 
     # -- async wrappers: the event loop never touches the disk ------------------------------
     async def ainit(self) -> None:

@@ -48,7 +48,9 @@ class Privacy(commands.Cog):
             await asyncio.sleep(RETENTION_EVERY)
 
     @app_commands.command(
-        name="forget", description="Delete every question you asked me and every vote you cast"
+        name="forget",
+        description="Delete every question you asked me and every vote you cast",
+        extras={"anywhere": True},  # also where the bot no longer serves (bot/client.py)
     )
     async def forget(self, interaction: discord.Interaction) -> None:
         """Everything of the member's, in every guild and DM: questions, the answers to

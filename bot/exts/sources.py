@@ -80,7 +80,7 @@ class Sources(commands.Cog):
             added = await self.bot.kb.aadd_url(url)
         except (UsageError, SourceError) as error:
             log_moderator_action(interaction, "/source add", f"{url} refused: {error}")
-            raise BotError(f"❌ Couldn't add that page: {error}.") from error
+            raise BotError(f"❌ Couldn't add that page: {T.escape(str(error))}.") from error
         log_moderator_action(interaction, "/source add", f"{url} saved as {added['added']}")
         await self._refresh(interaction, f"📥 Added {_named(added.get('title'), added['added'])}.")
 
@@ -96,7 +96,7 @@ class Sources(commands.Cog):
             removed = await self.bot.kb.aremove_source(ref)
         except (UsageError, SourceError) as error:
             log_moderator_action(interaction, "/source remove", f"{source} refused: {error}")
-            raise BotError(f"❌ Couldn't remove that source: {error}.") from error
+            raise BotError(f"❌ Couldn't remove that source: {T.escape(str(error))}.") from error
         log_moderator_action(interaction, "/source remove", f"removed {removed['removed']}")
         await self._refresh(
             interaction, f"🗑️ Removed {_named(removed.get('title'), removed['removed'])}."

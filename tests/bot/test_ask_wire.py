@@ -19,6 +19,7 @@ from bot_harness import (
 
 from bot.render import source_title
 from index.answering.types import Turn
+from tests.index.fake_openai import FakeOpenAI, Reply, Request
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -225,3 +226,33 @@ async def test_streamed_answers_show_drafts_at_a_rate_discord_accepts(
     ]
     # 12 pieces: at most one draft edit per 1.5 s, plus the final edit
     assert 1 <= len(edits) <= elapsed / 1.5 + 1
+
+
+async def test_a_models_citation_marker_never_becomes_a_link(standin, start_bot, make_kb) -> None:
+    """A model (or a source steering it) writing `[1](https://…)`: the sentence is checked
+    and kept, but its marker must not turn into a masked link to an address nobody chose."""
+    sentence = (
+        "The unions fear plans for so-called foundation hospitals will create a two-tier "
+        "health service"
+    )
+    link = "https://foundation-hospitals.health/two-tier"  # the passage's words: it passes
+
+    def reply(body: dict) -> Reply:
+        n = next(int(p["n"]) for p in Request(body, {}).passages() if "two-tier" in p["text"])
+        return Reply(f"{sentence} [{n}]({link}).")
+
+    fake = FakeOpenAI().start()
+    fake.reply(reply)
+    try:
+        kb = make_kb(llm_provider="openai", llm_base_url=fake.base_url, llm_model="m")
+        await kb.arefresh()
+        async with start_bot(kb=kb):
+            asked = await standin.user_message(
+                "What did the unions fear about foundation hospitals?", user="bob", mention_bot=True
+            )
+            answer = await answer_in(standin, asked.id)
+    finally:
+        fake.stop()
+    assert answer.content.startswith(sentence)  # the model's checked answer is what is shown
+    assert f"]({link}" not in answer.content  # "[1](…)" would render as a link
+    assert "[1]\\(" in answer.content

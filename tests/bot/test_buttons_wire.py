@@ -65,3 +65,23 @@ async def test_show_full_passages_sends_the_whole_chunks_to_the_clicker_only(
         replies = [standin.messages[i] for i in click.followup_ids]
         assert replies and all(m.ephemeral for m in replies)
         assert len(replies[0].embeds) == len(expected.citations)
+
+
+async def test_a_hostile_question_shows_literally_in_feedback(standin, start_bot) -> None:
+    """/feedback titles each answer with its question: the member's own text, which must
+    show as typed (embed titles render bold, spoilers and code) like everywhere else."""
+    hostile = "Which union is the **biggest** ||NHS|| union `now`?"
+    async with start_bot():
+        asked = await standin.user_message(hostile, user="bob", mention_bot=True)
+        answer = await answer_in(standin, asked.id)
+        down = await standin.click_button(answer, f"pb:vote:down:{answer_id_of(answer)}")
+        await ephemeral_text(standin, down, lambda t: "👎 is recorded" in t)
+        shown = await standin.slash_command("feedback", user="moderator")
+        await ephemeral_text(standin, shown, lambda t: "biggest" in t)
+    (title,) = [
+        e["title"]
+        for i in shown.followup_ids
+        for e in standin.messages[i].embeds
+        if "biggest" in e["title"]
+    ]
+    assert title == "Q: Which union is the \\*\\*biggest\\*\\* \\|\\|NHS\\|\\| union \\`now\\`?"

@@ -161,6 +161,23 @@ async def test_a_member_forgets_everything_and_old_questions_expire(
     assert not [m for m in logged if bob in m or bob_q in m or alice_q in m]
 
 
+async def test_forgetting_counts_only_the_votes_the_member_cast(standin, start_bot) -> None:
+    """Others' votes on the member's answers go with those answers, but the reply tells the
+    member what *they* had: the questions they asked and the votes they cast."""
+    async with start_bot() as bot:
+        asked = await standin.user_message("Who is Dave Prentis?", user="alice", mention_bot=True)
+        answer = await answer_in(standin, asked.id)
+        aid = answer_id_of(answer)
+        for voter in ("bob", "moderator"):
+            await standin.click_button(answer, f"pb:vote:down:{aid}", user=voter)
+        await standin.wait_until(lambda: len(bot.store.votes(aid)) == 2)
+
+        rec = await standin.slash_command("forget", user="alice")
+        text = await ephemeral_text(standin, rec, lambda t: "Deleted" in t)
+        assert "Deleted 1 question you asked" in text and "0 votes you cast" in text
+        assert bot.store.votes(aid) == {}  # gone with the answer all the same
+
+
 async def test_with_the_setting_the_bot_replies_once_where_an_answered_question_was_asked(
     standin, start_bot, make_kb
 ) -> None:

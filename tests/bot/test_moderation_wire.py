@@ -97,3 +97,26 @@ async def test_sources_lists_the_index_page_by_page(standin, start_bot, make_kb)
         await standin.wait_until(lambda: page.embeds[0]["footer"]["text"] == "Page 2 of 2")
         assert "Note 10" in page.embeds[0]["description"]
         assert "Note 00" not in page.embeds[0]["description"]
+
+
+async def test_a_sources_url_cannot_smuggle_a_link_into_the_listing(
+    standin, start_bot, make_kb
+) -> None:
+    """A source's url is the file's (or its page's) own text: one with ")[…](…" in it must
+    stay one link to one address, not end early and add a masked link of its own."""
+    kb = make_kb(seed=False)
+    evil = "https://example.org/a)[Official-NHS-guidance](https://evil.example/login"
+    (kb.settings.sources_dir / "rota.md").write_text(
+        f"---\ntitle: Rota policy\nurl: {evil}\n---\n\nThe rota policy says changes need "
+        "two weeks' notice.\n",
+        encoding="utf-8",
+    )
+    await kb.arefresh()
+    async with start_bot(kb=kb):
+        rec = await standin.slash_command("sources", user="alice")
+        page = await standin.wait_for_message(
+            lambda m: m.interaction_id == rec.id and m.embeds and not m.loading, timeout=TIMEOUT
+        )
+    (line,) = [x for x in page.embeds[0]["description"].split("\n") if "Rota policy" in x]
+    assert line.count("](") == 1 and "](https://evil.example" not in line
+    assert "[Rota policy](https://example.org/a%29%5BOfficial-NHS-guidance%5D%28" in line

@@ -14,6 +14,8 @@ from bot_harness import TIMEOUT, answer_id_of, answer_in, ephemeral_text
 from discord_standin import DiscordStandin
 
 from bot.checks import ELSEWHERE
+from bot.store import Origin
+from index.answering.types import Answer
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -160,6 +162,31 @@ async def test_a_guild_not_allowed_gets_nothing_while_the_bot_is_leaving_it(
             assert in_b == [] and len(standin.world.guilds[1].threads) == 1  # no thread in B
             leaving.release()
             await standin.wait_until(lambda: standin.left_guilds == [b], timeout=TIMEOUT)
+    finally:
+        leaving.release()
+
+
+async def test_forget_works_where_the_bot_no_longer_serves(standin, start_bot) -> None:
+    """A guild dropped from ALLOWED_GUILD_IDS keeps its members' questions until they
+    expire; /forget (and only it) still works there and in DMs: deleting one's own data is
+    not a service the guild gets."""
+    a, b = ids(standin)
+    leaving = standin.hold("DELETE", "/users/@me/guilds/{guild_id}")
+    try:
+        async with start_bot(allowed_guild_ids=frozenset({a})) as bot:
+            alice = standin.world.users["alice"]
+            old = Answer("Asked while B was served?", "—", True, reason="no passage is about it")
+            bot.store.add("c" * 32, Origin(alice, b, general(standin, 1)), old)
+            await standin.wait_until(leaving.reached.is_set, timeout=TIMEOUT)
+            rec = await standin.slash_command("forget", user="alice", channel=general(standin, 1))
+            text = await ephemeral_text(standin, rec, lambda t: "Deleted" in t or "can't" in t)
+            assert text.startswith("🗑️ Deleted 1 question you asked")
+            assert bot.store.gap_questions(every_guild=True) == []
+            asked = await standin.slash_command(
+                "ask", {"question": QUESTION_A}, user="alice", channel=general(standin, 1)
+            )
+            await ephemeral_text(standin, asked, lambda t: "can't use that command here" in t)
+            leaving.release()
     finally:
         leaving.release()
 

@@ -15,6 +15,7 @@ from bot_harness import (
     FlakyKB,
     Gate,
     GatedKB,
+    Site,
     answer_in,
     autocomplete,
     choices_of,
@@ -100,6 +101,21 @@ async def test_source_add_that_fails_says_why_and_leaves_the_library_alone(
     library = kb.library()
     assert [d.path for d in library.documents] == [FIRST]
     assert library.refreshed_at == refreshed_at  # no refresh ran
+
+
+async def test_what_a_refusing_server_says_shows_literally(
+    standin, start_bot, make_kb, site, monkeypatch
+) -> None:
+    """The reason names what the server sent (its content type, its status line): that
+    text is the server's, and a masked link in it must not become a link to click."""
+    kb = make_kb()
+    kind = "text/[continue-to-verify](https://evil.example/login)"
+    monkeypatch.setitem(Site.ROUTES, "/odd", (200, "listing.html", kind))
+    async with start_bot(kb=kb):
+        rec = await standin.slash_command("source add", {"url": site.url("/odd")}, user="admin")
+        text = await ephemeral_text(standin, rec, lambda t: "Couldn't add" in t)
+    assert "continue-to-verify" in text and "not a web page or a PDF" in text
+    assert "\\[continue-to-verify\\](https://evil.example/login)" in text  # brackets escaped
 
 
 async def test_source_remove_offers_the_library_and_drops_the_source_from_answers(
