@@ -269,6 +269,7 @@ def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
     from bot.reasking import reask
     from bot.settings import DB_FILE
     from bot.store import AnswerStore
+    from bot.store_schema import StoreUnreadable
 
     path = settings.data_dir / DB_FILE
     if not path.exists() or report.dry_run or not (report.added or report.updated):
@@ -277,13 +278,14 @@ def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
         store = AnswerStore(path)
         store.init()
         return reask(store, kb, report, _progress)
-    except (sqlite3.Error, OSError) as e:
+    except (StoreUnreadable, sqlite3.Error, OSError) as e:
         log.debug("re-asking the open questions", exc_info=True)
         if sys.stderr.isatty():
             print(file=sys.stderr)  # past the progress line
+        reason = e.reason if isinstance(e, StoreUnreadable) else f"{type(e).__name__}: {e}"
         print(
             f"policybot: warning: the open questions in the bot's store {path} were not "
-            f"re-asked: it can't be read ({type(e).__name__}: {e})",
+            f"re-asked: it can't be read ({reason})",
             file=sys.stderr,
         )
         return None
