@@ -228,7 +228,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
                         "source": h.source,
                         "path": h.doc_id,
                         "text": h.text,
-                        "score": round(h.score, 4),
+                        # the score the results are ranked by (1 at best), so it falls
+                        # with the rank; the passage's cosine with the question beside it
+                        "score": round(h.fused, 4),
+                        "cosine": round(h.score, 4),
                         **({"page": h.page} if h.page else {}),
                     }
                     for i, h in enumerate(hits, start=1)

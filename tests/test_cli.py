@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -129,7 +130,33 @@ def test_search_json_ranks_k_results(workdir: Path, indexed: dict) -> None:
     obj = json.loads(done.stdout)
     assert [r["rank"] for r in obj["results"]] == [1, 2, 3]
     assert any("Caroline Lucas" in r["text"] for r in obj["results"])
-    assert set(obj["results"][0]) >= {"rank", "title", "source", "text", "score"}
+    assert set(obj["results"][0]) >= {"rank", "title", "source", "text", "score", "cosine"}
+
+
+def test_search_json_is_best_first_with_scores_that_fall_and_no_sentence_twice(
+    workdir: Path, indexed: dict
+) -> None:
+    """The dev questions, as a script would ask them: in each answer the scores fall with
+    the rank (the order is the contract's, best first), and no two passages of one document
+    share text (chunks overlap by a sentence; overlapping ones are shown as one passage)."""
+    questions = [json.loads(line)["question"] for line in DEV_QA.read_text().splitlines()]
+    done = cli(workdir, "search", "--json", "-k", "5", "-", stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    for line in done.stdout.splitlines():
+        obj = json.loads(line)
+        results = obj["results"]
+        scores = [r["score"] for r in results]
+        assert scores == sorted(scores, reverse=True), (obj["question"], scores)
+        assert all(0 < r["score"] <= 1 and -1 <= r["cosine"] <= 1 for r in results)
+        for i, a in enumerate(results):
+            for b in results[i + 1 :]:
+                if a["path"] == b["path"]:
+                    shared = set(_sentences(a["text"])) & set(_sentences(b["text"]))
+                    assert not shared, (obj["question"], a["rank"], b["rank"], shared)
+
+
+def _sentences(text: str) -> list[str]:
+    return [" ".join(s.split()) for s in re.split(r"(?<=[.!?\"”])\s+", text) if len(s) > 20]
 
 
 def test_sources_json_lists_documents(workdir: Path, indexed: dict) -> None:
