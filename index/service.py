@@ -403,8 +403,9 @@ class KnowledgeBase:
         return add_url(self.settings, url)
 
     def remove_source(self, ref: str) -> dict[str, Any]:
-        """Delete a source file by its path in the sources folder or its URL (no refresh).
-        Returns {"removed": path, "title": ...}; raises UsageError if there is no such source."""
+        """Take a source file out of the sources folder, by its path there or its URL: it is
+        moved to <data>/removed-sources/, not deleted (no refresh). Returns {"removed": path,
+        "title": ..., "kept_copy": ...}; raises UsageError if there is no such source."""
         from index.ingest.intake import remove_source
 
         return remove_source(self.settings, self.store.read_catalog(), ref)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from policybot.cli import main
 from tests.conftest import DEV_QA, SEED_SOURCES
 from tests.index.fake_openai import FakeOpenAI, Reply
 
@@ -210,6 +211,56 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
     assert "built the index" in done.stderr
     assert "wet cement" in json.loads(done.stdout)["answer"]
     assert (tmp_path / ".policybot").is_dir()
+
+
+VERBS = ["index", "ask", "search", "sources", "add", "remove", "eval", "gaps", "bot", "sync"]
+
+
+def _raw_help(*args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def _help(*args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    return " ".join(_raw_help(*args, capsys=capsys).split())
+
+
+def _without_help(section: str) -> list[str]:
+    """The entries of an argparse help section ("options:") that say nothing: an entry is a
+    line indented by two spaces, its help after two spaces or on the lines below it."""
+    lines = section.splitlines()[1:]
+    bare = []
+    for i, line in enumerate(lines):
+        if line.startswith("  ") and not line.startswith("   "):
+            below = lines[i + 1] if i + 1 < len(lines) else ""
+            if "  " not in line.strip() and not below.startswith("   "):
+                bare.append(line.strip())
+    return bare
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verbs_help_says_what_it_does(verb: str, capsys: pytest.CaptureFixture) -> None:
+    """`policybot VERB --help` opens with what the verb does, not the usage line alone, and
+    every option and argument says what it is."""
+    usage, description, *sections = _raw_help(verb, capsys=capsys).split("\n\n")
+    assert not description.startswith(("positional arguments:", "options:")), usage
+    assert [bare for s in sections for bare in _without_help(s)] == []
+
+
+def test_remove_help_says_the_file_is_kept_not_deleted(capsys: pytest.CaptureFixture) -> None:
+    text = _help("remove", capsys=capsys)
+    assert "is not deleted: it is moved to <data>/removed-sources/" in text
+    assert "delete the file" not in text  # what --no-index used to say
+    assert "URL" in text and "refresh" in text
+
+
+def test_help_names_the_settings_behind_defaults(capsys: pytest.CaptureFixture) -> None:
+    assert "POLICYBOT_TOP_K" in _help("search", capsys=capsys)  # -k's default is a setting
+    gaps = _help("gaps", capsys=capsys)
+    assert "ANSWER_RETENTION_DAYS" in gaps and "deleted" in gaps  # reading it deletes
+    assert "DEV_GUILD_ID" in _help("sync", capsys=capsys)
 
 
 @pytest.mark.parametrize(
