@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest.loaders import load_document
 from policybot.cli import main
 from tests.conftest import DEV_QA, SEED_SOURCES
 from tests.index.fake_openai import FakeOpenAI, Reply
@@ -85,13 +86,22 @@ def test_ask_json_batch_answers_each_line_in_order(workdir: Path, indexed: dict)
     assert lines[3]["error"] == "the question is empty"
     assert lines[3]["answer"] == "" and lines[3]["citations"] == [] and lines[3]["refused"]
     assert done.returncode == 2  # bad input on one line
+    sources = workdir / "sources"
+    in_the_file = []
     for obj in lines[:3] + lines[4:]:
         assert set(obj) >= {"question", "answer", "refused", "citations", "mode", "timings_ms"}
         assert obj["mode"] == "extractive"
         assert set(obj["timings_ms"]) >= {"retrieve", "answer", "total"}
         for c in obj["citations"]:
-            assert set(c) >= {"n", "title", "source", "quote", "score"}
-            assert c["quote"] in (workdir / "sources" / c["source"]).read_text()
+            assert set(c) >= {"n", "title", "source", "quote", "score", "start", "end"}
+            raw = (sources / c["path"]).read_text()
+            assert c["quote"] in raw
+            # start/end count in the text as read (README): after the front matter every
+            # seed article opens with, so not in the file's own text
+            text = load_document(sources / c["path"], sources).text
+            assert raw.startswith("---\n") and text[c["start"] : c["end"]] == c["quote"]
+            in_the_file.append(raw[c["start"] : c["end"]] == c["quote"])
+    assert in_the_file and not any(in_the_file)
     assert "Unison, the biggest NHS union" in lines[0]["answer"]
 
 
