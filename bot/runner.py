@@ -16,6 +16,7 @@ import discord
 from bot.client import PolicyBot
 from bot.settings import BotSettings
 from bot.store import AnswerStore
+from bot.store_schema import StoreUnreadable
 from index.service import KnowledgeBase
 from index.settings import Settings
 
@@ -38,6 +39,11 @@ def run(
     if not config.token.get_secret_value():
         _fail("DISCORD_TOKEN is not set (put it in .env or the environment)")
         return 2
+    try:  # before connecting to Discord: the bot can't run on a store it can't read
+        AnswerStore(config.db_path).init()
+    except StoreUnreadable as e:
+        _fail(str(e))
+        return 1
     try:
         if sync_only:
             return asyncio.run(sync(settings, config, kb))

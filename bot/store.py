@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.store_schema import SCHEMA, migrate
+from bot.store_schema import SCHEMA, check_readable, migrate
 from index.answering.types import Answer, Citation, Turn
 
 
@@ -99,8 +99,11 @@ class AnswerStore:
             yield db
 
     def init(self) -> None:
+        """Create the store, or bring an existing one up to date; StoreUnreadable (and
+        nothing written) when an existing one can't be read."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._db() as db:
+            check_readable(db, self.path)
             db.execute("PRAGMA journal_mode = WAL")
             db.executescript(SCHEMA)
             migrate(db)

@@ -1,8 +1,45 @@
-"""The answer store's SQLite schema, and bringing a store an older bot wrote up to it."""
+"""The answer store's SQLite schema, bringing a store an older bot wrote up to it, and
+refusing one that can't be read before anything is written to it."""
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
+
+from index.errors import PolicybotError
+
+
+class StoreUnreadable(PolicybotError):
+    """The bot's store exists but can't be read: not a database, truncated, damaged (or
+    locked, or not readable by this user). Nothing is written to it, nor is it replaced:
+    the questions and votes it holds may still be recovered from it."""
+
+    def __init__(self, path: Path, reason: str, damaged: bool = True) -> None:
+        self.path, self.reason = path, reason
+        advice = (
+            "; it is left as it is: restore it from a backup, or move it aside to start a new one"
+            if damaged
+            else ""
+        )
+        super().__init__(f"the bot's store {path} can't be read ({reason}){advice}")
+
+
+def check_readable(db: sqlite3.Connection, path: Path) -> None:
+    """Raise StoreUnreadable unless SQLite reads the whole store at `path` as sound.
+
+    `quick_check` reads every page (a garbage file, a truncated one, a page overwritten)
+    and writes nothing, so a damaged store is refused before the schema, a migration or
+    the retention's deletions would write into it."""
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    except sqlite3.OperationalError as e:  # locked, unreadable file: not damage
+        raise StoreUnreadable(path, f"{type(e).__name__}: {e}", damaged=False) from e
+    except sqlite3.DatabaseError as e:  # "file is not a database", "… malformed"
+        raise StoreUnreadable(path, f"{type(e).__name__}: {e}") from e
+    if problems != ["ok"]:
+        first = " ".join(line for line in problems[0].splitlines() if not line.startswith("***"))
+        raise StoreUnreadable(path, f"damaged: {first}")
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (

@@ -81,7 +81,9 @@ class Hit:
     score: float  # cosine similarity of question and chunk, in [-1, 1]
     pages: tuple[PageSpan, ...] = ()  # PDF page spans of the chunk's text (not the document's)
     context: str = ""  # the document's title and author: who is speaking in this chunk
-    fused: float = 0.0  # rank-fusion score the hits are ordered by
+    # Rank-fusion score the hits are ordered by: retrieval's, then re-ranking's (0 to 1,
+    # falling with rank: index/search/reranking.py), which `search` shows as its score.
+    fused: float = 0.0
 
     def page_at(self, offset: int) -> int | None:
         """The PDF page holding document offset `offset` (a quote's start), if paged."""

@@ -28,7 +28,7 @@ from index.search.question import Question
 from index.search.question_embedding import analyse_question
 from index.search.reranking import POOL as RERANK_POOL
 from index.search.reranking import rerank
-from index.search.retrieval import Generation, Retriever
+from index.search.retrieval import Generation, Retriever, distinct_passages
 from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
@@ -117,10 +117,14 @@ class KnowledgeBase:
         return q
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
+        """The k best passages, best first, none showing text another above it shows
+        (re-ranking's score on each: Hit.fused, falling with the rank)."""
         q = self.clean_question(question)
         k = self.settings.top_k if k is None else check_top_k(k, "k")
         live = self.retriever.live()
-        return self._retrieve(self.question(q, live=live), q, k, live)
+        # the whole pool ranked, so that a passage with nothing new makes room for the next
+        pool = max(k, RERANK_POOL)
+        return distinct_passages(self._retrieve(self.question(q, live=live), q, pool, live), k)
 
     def question(
         self,
@@ -399,8 +403,9 @@ class KnowledgeBase:
         return add_url(self.settings, url)
 
     def remove_source(self, ref: str) -> dict[str, Any]:
-        """Delete a source file by its path in the sources folder or its URL (no refresh).
-        Returns {"removed": path, "title": ...}; raises UsageError if there is no such source."""
+        """Take a source file out of the sources folder, by its path there or its URL: it is
+        moved to <data>/removed-sources/, not deleted (no refresh). Returns {"removed": path,
+        "title": ..., "kept_copy": ...}; raises UsageError if there is no such source."""
         from index.ingest.intake import remove_source
 
         return remove_source(self.settings, self.store.read_catalog(), ref)

@@ -12,7 +12,14 @@ from types import MappingProxyType
 from index.documents import Sentence, Structure
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-]*")
+# A word is letters and digits of any script ("Zoë", "Hernández", "Łódź", "Straße", "私营"),
+# joined by apostrophes and hyphens ("o'clock", "co-operative"); an accent typed as a
+# combining mark ("e" + U+0301) stays in its word. `[^\W_]` is \w without "_" (letters and
+# digits); the possessive quantifiers keep it as fast as the ASCII class it replaced.
+_JOINER = r"['’\-\u0300-\u036f]"
+_WORD = re.compile(rf"[^\W_](?:[^\W_]++|{_JOINER})*+")
+# The same without digits: words of letters only (index/search/casing.py).
+LETTER_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]++|{_JOINER})*+")
 
 
 @cache
@@ -154,7 +161,8 @@ def words(text: str) -> list[str]:
 
 
 # Letters in a script other than Latin (ASCII, Latin-1, Latin Extended A, B and Additional):
-# `words` reads none of them, so no word of the library can ever match one.
+# the gate asks them as typed, names among them (index/search/gate.py); an English library
+# holds none of them.
 _UNREAD = re.compile(r"[^\W\d_A-Za-z\u00aa\u00b5\u00ba\u00c0-\u024f\u1e00-\u1eff]+")
 
 
@@ -241,9 +249,10 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w and w not in stop]
 
 
-# Names how `terms` turns text into words (stemmer, stopwords): side files built with
-# another version are rebuilt, since their BM25 vocabulary would not match a question's.
-TERMS_VERSION = "snowball-porter+nltk-stopwords-1"
+# Names how `terms` turns text into words (word reader, stemmer, stopwords): side files
+# built with another version are rebuilt, since their BM25 vocabulary would not match a
+# question's. 2: accented and other Unicode letters are letters ("hernández", not "hern").
+TERMS_VERSION = "snowball-porter+nltk-stopwords-2"
 
 
 @cache

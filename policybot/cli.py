@@ -10,7 +10,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
+
+from policybot.parser import UsageExit, build_parser
 
 if TYPE_CHECKING:  # imported where used: `policybot --help` shouldn't load the index code
     from index.answering.types import Answer
@@ -20,64 +22,6 @@ if TYPE_CHECKING:  # imported where used: `policybot --help` shouldn't load the 
 
 log = logging.getLogger("policybot")
 _C1 = re.compile(r"[\x7f-\x9f]")
-
-
-class UsageExit(Exception):
-    """Bad usage: exit status 2 with a one-line reason."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageExit(message)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="policybot", description="Cited answers to policy questions.")
-    p.add_argument("--sources", metavar="DIR", help="folder of source documents")
-    p.add_argument("--data", metavar="DIR", help="folder for the index and app data")
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
-    sub = p.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
-    sub.required = True
-
-    s = sub.add_parser("index", help="bring the index in line with the sources folder")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
-
-    s = sub.add_parser("ask", help="answer a question with citations ('-' reads stdin)")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("question", nargs="+")
-
-    s = sub.add_parser("search", help="retrieval only, best first ('-' reads stdin)")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("-k", type=int, default=None, help="number of results (default 5)")
-    s.add_argument("question", nargs="+")
-
-    s = sub.add_parser("sources", help="what the index holds")
-    s.add_argument("--json", action="store_true")
-
-    s = sub.add_parser("add", help="fetch a web page or PDF by URL into the sources, and index it")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--no-index", action="store_true", help="save the file, don't refresh")
-    s.add_argument("url")
-
-    s = sub.add_parser("remove", help="remove a source (path in the sources folder, or URL)")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("--no-index", action="store_true", help="delete the file, don't refresh")
-    s.add_argument("source")
-
-    s = sub.add_parser("eval", help="measure retrieval and answers on a QA file (JSONL)")
-    s.add_argument("--json", action="store_true")
-    s.add_argument("qa_file", metavar="QA.jsonl")
-
-    s = sub.add_parser("gaps", help="questions the library couldn't answer, grouped by meaning")
-    s.add_argument("--json", action="store_true")
-    s.add_argument(
-        "--since", type=float, metavar="DAYS", help="only questions asked in the last DAYS days"
-    )
-
-    sub.add_parser("bot", help="run the Discord bot (token from DISCORD_TOKEN)")
-    sub.add_parser("sync", help="sync the bot's slash commands globally (or to DEV_GUILD_ID)")
-    return p
 
 
 def _questions(parts: list[str]) -> Iterator[str]:
@@ -228,7 +172,10 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
                         "source": h.source,
                         "path": h.doc_id,
                         "text": h.text,
-                        "score": round(h.score, 4),
+                        # the score the results are ranked by (1 at best), so it falls
+                        # with the rank; the passage's cosine with the question beside it
+                        "score": round(h.fused, 4),
+                        "cosine": round(h.score, 4),
                         **({"page": h.page} if h.page else {}),
                     }
                     for i, h in enumerate(hits, start=1)
@@ -269,6 +216,7 @@ def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
     from bot.reasking import reask
     from bot.settings import DB_FILE
     from bot.store import AnswerStore
+    from bot.store_schema import StoreUnreadable
 
     path = settings.data_dir / DB_FILE
     if not path.exists() or report.dry_run or not (report.added or report.updated):
@@ -277,13 +225,14 @@ def _reask(kb: KnowledgeBase, settings: Settings, report: Any) -> Any:
         store = AnswerStore(path)
         store.init()
         return reask(store, kb, report, _progress)
-    except (sqlite3.Error, OSError) as e:
+    except (StoreUnreadable, sqlite3.Error, OSError) as e:
         log.debug("re-asking the open questions", exc_info=True)
         if sys.stderr.isatty():
             print(file=sys.stderr)  # past the progress line
+        reason = e.reason if isinstance(e, StoreUnreadable) else f"{type(e).__name__}: {e}"
         print(
             f"policybot: warning: the open questions in the bot's store {path} were not "
-            f"re-asked: it can't be read ({type(e).__name__}: {e})",
+            f"re-asked: it can't be read ({reason})",
             file=sys.stderr,
         )
         return None

@@ -54,7 +54,7 @@ def print_answer(answer: Any) -> None:
 def print_hits(question: str, hits: list[Any]) -> None:
     print(f"Results for: {question}")
     for rank, h in enumerate(hits, start=1):
-        print(_wrap(f"{rank}. {h.title} — {_where(h)}  (score {h.score:.2f})"))
+        print(_wrap(f"{rank}. {h.title} — {_where(h)}  (score {h.fused:.2f})"))
         # line by line: a heading or a table row in the passage keeps a line of its own
         for line in h.text.split("\n"):
             if line.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest.loaders import load_document
+from policybot.cli import main
 from tests.conftest import DEV_QA, SEED_SOURCES
 from tests.index.fake_openai import FakeOpenAI, Reply
 
@@ -83,13 +86,22 @@ def test_ask_json_batch_answers_each_line_in_order(workdir: Path, indexed: dict)
     assert lines[3]["error"] == "the question is empty"
     assert lines[3]["answer"] == "" and lines[3]["citations"] == [] and lines[3]["refused"]
     assert done.returncode == 2  # bad input on one line
+    sources = workdir / "sources"
+    in_the_file = []
     for obj in lines[:3] + lines[4:]:
         assert set(obj) >= {"question", "answer", "refused", "citations", "mode", "timings_ms"}
         assert obj["mode"] == "extractive"
         assert set(obj["timings_ms"]) >= {"retrieve", "answer", "total"}
         for c in obj["citations"]:
-            assert set(c) >= {"n", "title", "source", "quote", "score"}
-            assert c["quote"] in (workdir / "sources" / c["source"]).read_text()
+            assert set(c) >= {"n", "title", "source", "quote", "score", "start", "end"}
+            raw = (sources / c["path"]).read_text()
+            assert c["quote"] in raw
+            # start/end count in the text as read (README): after the front matter every
+            # seed article opens with, so not in the file's own text
+            text = load_document(sources / c["path"], sources).text
+            assert raw.startswith("---\n") and text[c["start"] : c["end"]] == c["quote"]
+            in_the_file.append(raw[c["start"] : c["end"]] == c["quote"])
+    assert in_the_file and not any(in_the_file)
     assert "Unison, the biggest NHS union" in lines[0]["answer"]
 
 
@@ -129,7 +141,33 @@ def test_search_json_ranks_k_results(workdir: Path, indexed: dict) -> None:
     obj = json.loads(done.stdout)
     assert [r["rank"] for r in obj["results"]] == [1, 2, 3]
     assert any("Caroline Lucas" in r["text"] for r in obj["results"])
-    assert set(obj["results"][0]) >= {"rank", "title", "source", "text", "score"}
+    assert set(obj["results"][0]) >= {"rank", "title", "source", "text", "score", "cosine"}
+
+
+def test_search_json_is_best_first_with_scores_that_fall_and_no_sentence_twice(
+    workdir: Path, indexed: dict
+) -> None:
+    """The dev questions, as a script would ask them: in each answer the scores fall with
+    the rank (the order is the contract's, best first), and no two passages of one document
+    share text (chunks overlap by a sentence; overlapping ones are shown as one passage)."""
+    questions = [json.loads(line)["question"] for line in DEV_QA.read_text().splitlines()]
+    done = cli(workdir, "search", "--json", "-k", "5", "-", stdin="\n".join(questions) + "\n")
+    assert done.returncode == 0, done.stderr
+    for line in done.stdout.splitlines():
+        obj = json.loads(line)
+        results = obj["results"]
+        scores = [r["score"] for r in results]
+        assert scores == sorted(scores, reverse=True), (obj["question"], scores)
+        assert all(0 < r["score"] <= 1 and -1 <= r["cosine"] <= 1 for r in results)
+        for i, a in enumerate(results):
+            for b in results[i + 1 :]:
+                if a["path"] == b["path"]:
+                    shared = set(_sentences(a["text"])) & set(_sentences(b["text"]))
+                    assert not shared, (obj["question"], a["rank"], b["rank"], shared)
+
+
+def _sentences(text: str) -> list[str]:
+    return [" ".join(s.split()) for s in re.split(r"(?<=[.!?\"”])\s+", text) if len(s) > 20]
 
 
 def test_sources_json_lists_documents(workdir: Path, indexed: dict) -> None:
@@ -183,6 +221,56 @@ def test_ask_builds_the_index_when_there_is_none(tmp_path: Path) -> None:
     assert "built the index" in done.stderr
     assert "wet cement" in json.loads(done.stdout)["answer"]
     assert (tmp_path / ".policybot").is_dir()
+
+
+VERBS = ["index", "ask", "search", "sources", "add", "remove", "eval", "gaps", "bot", "sync"]
+
+
+def _raw_help(*args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--help"])
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def _help(*args: str, capsys: pytest.CaptureFixture[str]) -> str:
+    return " ".join(_raw_help(*args, capsys=capsys).split())
+
+
+def _without_help(section: str) -> list[str]:
+    """The entries of an argparse help section ("options:") that say nothing: an entry is a
+    line indented by two spaces, its help after two spaces or on the lines below it."""
+    lines = section.splitlines()[1:]
+    bare = []
+    for i, line in enumerate(lines):
+        if line.startswith("  ") and not line.startswith("   "):
+            below = lines[i + 1] if i + 1 < len(lines) else ""
+            if "  " not in line.strip() and not below.startswith("   "):
+                bare.append(line.strip())
+    return bare
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_every_verbs_help_says_what_it_does(verb: str, capsys: pytest.CaptureFixture) -> None:
+    """`policybot VERB --help` opens with what the verb does, not the usage line alone, and
+    every option and argument says what it is."""
+    usage, description, *sections = _raw_help(verb, capsys=capsys).split("\n\n")
+    assert not description.startswith(("positional arguments:", "options:")), usage
+    assert [bare for s in sections for bare in _without_help(s)] == []
+
+
+def test_remove_help_says_the_file_is_kept_not_deleted(capsys: pytest.CaptureFixture) -> None:
+    text = _help("remove", capsys=capsys)
+    assert "is not deleted: it is moved to <data>/removed-sources/" in text
+    assert "delete the file" not in text  # what --no-index used to say
+    assert "URL" in text and "refresh" in text
+
+
+def test_help_names_the_settings_behind_defaults(capsys: pytest.CaptureFixture) -> None:
+    assert "POLICYBOT_TOP_K" in _help("search", capsys=capsys)  # -k's default is a setting
+    gaps = _help("gaps", capsys=capsys)
+    assert "ANSWER_RETENTION_DAYS" in gaps and "deleted" in gaps  # reading it deletes
+    assert "DEV_GUILD_ID" in _help("sync", capsys=capsys)
 
 
 @pytest.mark.parametrize(

@@ -220,3 +220,37 @@ def test_add_asks_the_open_questions_again_too(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["index"]["gaps"]["answered"] == [question]
     assert [q.status for q in store.gap_questions(10)] == ["answered"]
+
+
+def _damaged_copies(data: Path) -> dict[str, bytes]:
+    """A real store's bytes damaged three ways: garbage, truncated, a page overwritten."""
+    store = seeded_store(data)
+    with sqlite3.connect(store.path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every row in the file itself
+        db.execute("PRAGMA journal_mode = DELETE")
+        for i in range(300):  # enough rows for pages past the schema's
+            db.execute(
+                "INSERT INTO answers VALUES (?, '2030-01-01', 10, 20, NULL, NULL, 1, ?, '', 1, "
+                "'extractive', '[]', NULL)",
+                (f"x{i}", "Is dental care free? " * 20),
+            )
+    good = store.path.read_bytes()
+    page = 4096
+    overwritten = good[: 5 * page] + b"\xff" * page + good[6 * page :]
+    return {"garbage": b"garbage\n", "truncated": good[: len(good) // 2], "page": overwritten}
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "page"])
+def test_a_damaged_store_is_a_clear_error_and_is_left_as_it_is(damage: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    damaged = _damaged_copies(tmp_path / "good")[damage]
+    data.mkdir()
+    (data / DB_FILE).write_bytes(damaged)
+    for args in ((), ("--json",)):
+        code, out, err = gaps(data, *args, cwd=tmp_path)
+        assert code == 1 and out == ""
+        [line] = err.splitlines()
+        assert line.startswith(f"policybot: the bot's store {data / DB_FILE} can't be read (")
+        assert "unexpected" not in line and "Traceback" not in line
+        assert (data / DB_FILE).read_bytes() == damaged  # never written over
+        assert sorted(p.name for p in data.iterdir()) == [DB_FILE]

@@ -22,9 +22,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from index.search.question import ASKING_WHO, SAYING
-from index.text import stopwords
+from index.text import LETTER_WORD, stopwords
 
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_TOKEN = LETTER_WORD  # accented letters are letters: "müller" is recased as one word
 # "what did boris johnson say …": one to three words between the asking verb and a verb
 # of saying, typed without capitals.
 _ASKED_SPEAKER = re.compile(

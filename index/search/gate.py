@@ -113,10 +113,10 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
             return Verdict(False, f"the sources don't mention {text}", 0.0)
     # Of the question itself, not of the earlier turns it follows up.
     asked = {t: w for t, w in question.asked_weights.items() if w == 1.0}
-    # Its words in another script are asked too, and found in no sentence: without them a
-    # question in Russian asks nothing, every sentence has all of it, and only meaning
-    # (MiniLM reads English) is left to refuse it. Now it is refused as a French one is,
-    # unless its meaning alone is close enough (MIN_ANSWERS).
+    # Its words in another script are asked too, as typed (its names among them, which
+    # asked_weights leaves out): found in no sentence of an English library, they keep a
+    # question in Russian from passing on meaning alone (MiniLM reads English). It is
+    # refused as a French one is, unless its meaning alone is close enough (MIN_ANSWERS).
     asked.update(dict.fromkeys(unread_words(question.text), 1.0))
     share = Coverage(asked, live.stats)
     # Only numbers, years and times gate (see HARD_KINDS); the other kinds weigh in the score.

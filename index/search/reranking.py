@@ -10,6 +10,8 @@ sentence vectors were computed when the library was indexed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from index.documents import Hit
 from index.search.evidence import must_hold_answer, score_sentences
 from index.search.question import Question
@@ -18,10 +20,17 @@ from index.search.retrieval import RRF_K, Generation
 POOL = 12  # candidates re-ranked
 
 
+# A passage's score after re-ranking (Hit.fused; `search` shows it): its fused reciprocal
+# rank below over the most there is, first in both lists, so 1.0 is the best possible and
+# the order falls with it. Not a measured constant: 2 / (RRF_K + 1) is what the sum gives.
+FIRST_IN_BOTH = 2.0 / (RRF_K + 1)
+
+
 def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> list[Hit]:
-    """The k best of `hits` (in retrieval order) after fusing in the evidence order."""
+    """The k best of `hits` (in retrieval order) after fusing in the evidence order, each
+    with the score it is ranked by (Hit.fused, 1.0 at best), so scores fall with rank."""
     if len(hits) <= 1:
-        return hits[:k]
+        return [replace(h, fused=1.0) for h in hits[:k]]  # first in both lists
     place: dict[str, int] = {}  # chunk id -> rank of its best sentence
     evidence = score_sentences(question, hits, live)
     for ev in evidence:
@@ -38,7 +47,7 @@ def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> lis
         for i, hit in enumerate(hits)
     }
     # Ties (one list's first is the other's third, and the reverse) go to the better sentence.
-    return sorted(
+    ranked = sorted(
         hits,
         key=lambda h: (
             bool(typed) and h.chunk_id not in typed,
@@ -46,3 +55,11 @@ def rerank(question: Question, hits: list[Hit], live: Generation, k: int) -> lis
             place.get(h.chunk_id, last),
         ),
     )[:k]
+    score = {cid: f / FIRST_IN_BOTH for cid, f in fused.items()}
+    # A passage without the number asked for comes after every one with it: its score is
+    # scaled by the lowest of theirs, so it is never above them either.
+    floor = min((score[cid] for cid in typed if cid in score), default=1.0)
+    return [
+        replace(h, fused=score[h.chunk_id] * (floor if typed and h.chunk_id not in typed else 1))
+        for h in ranked
+    ]

@@ -209,7 +209,12 @@ def _dense(live: Generation, q: np.ndarray, pool: int) -> dict[str, float]:
 
 def merge_overlaps(hits: Iterable[Hit], k: int) -> list[Hit]:
     """Fold hits that overlap in one document into one passage, and drop hits whose text
-    repeats one already taken (the same article saved twice), so k hits are k passages."""
+    repeats one already taken (the same article saved twice), so k hits are k passages.
+
+    A hit joins the first passage it overlaps only: one that bridges two passages taken
+    apart (chunks overlap by a sentence) leaves them two, sharing that sentence. The
+    answerer reads this pool as its answers were measured on it; `search` shows
+    `distinct_passages` of it, where no text is shown twice."""
     out: list[Hit] = []
     seen_text: set[str] = set()
     for hit in hits:
@@ -226,6 +231,45 @@ def merge_overlaps(hits: Iterable[Hit], k: int) -> list[Hit]:
             out.append(hit)
         seen_text.add(key)
     return out
+
+
+def distinct_passages(ranked: Iterable[Hit], k: int) -> list[Hit]:
+    """The first k passages of `ranked` (best first), each cut to the text no passage
+    above it shows: chunks overlap by a sentence, and a passage repeating the end of the
+    one above shows from where that one stops. A passage with nothing new is left out. Each
+    keeps its rank's score, so the scores still fall with the rank."""
+    out: list[Hit] = []
+    for hit in ranked:
+        piece = _unshown(hit, [t for t in out if t.doc_id == hit.doc_id])
+        if piece is not None:
+            out.append(piece)
+            if len(out) == k:
+                break
+    return out
+
+
+def _unshown(hit: Hit, shown: list[Hit]) -> Hit | None:
+    """`hit` cut to its longest stretch that none of `shown` (passages of its document)
+    covers, spaces trimmed; None when every word of it is shown already. Overlaps are
+    whole sentences, so the stretch is too."""
+    free = [(hit.start, hit.end)]
+    for s in shown:
+        free = [
+            part
+            for lo, hi in free
+            for part in ((lo, min(hi, s.start)), (max(lo, s.end), hi))
+            if part[0] < part[1]
+        ]
+    pieces = [(lo, hi) for lo, hi in free if hit.text[lo - hit.start : hi - hit.start].strip()]
+    if not pieces:
+        return None
+    lo, hi = max(pieces, key=lambda p: p[1] - p[0])
+    if (lo, hi) == (hit.start, hit.end):
+        return hit
+    text = hit.text[lo - hit.start : hi - hit.start]
+    lo += len(text) - len(text.lstrip())
+    hi -= len(text) - len(text.rstrip())
+    return replace(hit, text=text.strip(), start=lo, end=hi)
 
 
 def _union(a: Hit, b: Hit) -> Hit:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.runner import run
+from bot.settings import DB_FILE
 from index.settings import Settings
 from policybot.cli import main
 
@@ -63,3 +64,27 @@ async def test_sync_registers_commands_globally_only_when_asked(
     assert await asyncio.to_thread(run, settings, True, kb=seed_kb, env=env) == 0
     assert len(standin.commands[standin.world.guild_id]) == 7
     assert f"guild {standin.world.guild_id}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("sync_only", [False, True])
+async def test_an_unreadable_store_is_one_line_before_connecting(
+    standin, seed_kb, tmp_path, capsys, sync_only
+) -> None:
+    """`policybot bot` and `sync` open the bot's store: a damaged one is named in one line
+    (exit 1), nothing is sent to Discord, and the file is left as it is."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / DB_FILE).write_bytes(b"garbage\n")
+    settings = Settings(sources_dir=tmp_path / "sources", data_dir=data)
+    env = {"DISCORD_TOKEN": standin.token}
+    code = await asyncio.to_thread(run, settings, sync_only, kb=seed_kb, env=env)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        f"policybot: the bot's store {data / DB_FILE} can't be read (DatabaseError: file is "
+        "not a database); it is left as it is: restore it from a backup, or move it aside "
+        "to start a new one"
+    ]
+    assert standin.requests == []
+    assert (data / DB_FILE).read_bytes() == b"garbage\n"
+    assert [p.name for p in data.iterdir()] == [DB_FILE]

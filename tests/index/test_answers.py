@@ -147,6 +147,50 @@ def test_a_second_quote_that_only_repeats_part_of_the_first_is_not_cited(
     assert [c.quote.count("biggest NHS union") for c in answer.citations] == [1]
 
 
+MATERNITY = {
+    "finance.md": "Klaus Müller, the hospital's finance director, said the new maternity unit "
+    "had cost £12m and would open in the spring.\n",
+    "board.md": "Zoë Hernández, who chairs the health board, said the maternity unit would not "
+    "open until staff had been hired.\n",
+    "midwives.md": "Pedro Alvarez, who speaks for the midwives, said the new maternity unit was "
+    "badly needed and should open before the winter.\n",
+}
+
+
+@pytest.fixture
+def maternity_kb(make_kb) -> KnowledgeBase:
+    """Three people on one subject, two with accented names, each in a document of their own."""
+    kb = make_kb(seed=False)
+    for name, text in MATERNITY.items():
+        (kb.settings.sources_dir / name).write_text(text, encoding="utf-8")
+    kb.refresh()
+    return kb
+
+
+@pytest.mark.parametrize(
+    ("question", "path", "name"),
+    [
+        ("What did Müller say about the maternity unit?", "finance.md", "Klaus Müller"),
+        ("what did müller say about the maternity unit?", "finance.md", "Klaus Müller"),
+        ("What did Zoë Hernández say about the maternity unit?", "board.md", "Zoë Hernández"),
+        ("what did zoë hernández say about the maternity unit?", "board.md", "Zoë Hernández"),
+    ],
+)
+def test_a_name_with_accented_letters_is_found_and_quoted(
+    maternity_kb: KnowledgeBase, question: str, path: str, name: str
+) -> None:
+    """Read as whole words, an accented name is a name the library knows: the answer comes
+    from the document about that person only. (Split at its accents, "Müller" was "M" and
+    "ller": no name at all, and the other two people were quoted beside him.)"""
+    answer = maternity_kb.answer_sync(question)
+    assert not answer.refused, answer.reason
+    assert [c.path for c in answer.citations] == [path]
+    assert name in answer.citations[0].quote
+    # a name with an accented first letter that no document holds is refused, named whole
+    unknown = maternity_kb.answer_sync("What did Émile Durand say about the maternity unit?")
+    assert unknown.refused and unknown.reason == "the sources don't mention Émile Durand"
+
+
 def test_two_places_that_answer_equally_are_both_cited(make_kb) -> None:
     """When two passages hold everything the question asks, the reader sees both rather
     than one picked by a coin toss."""

@@ -44,6 +44,13 @@ def test_words_the_passages_write_only_capitalised_get_their_capitals() -> None:
     assert recase("why did johnson resign?", PASSAGES) == "why did johnson resign?"  # not there
 
 
+def test_a_name_with_accented_letters_is_recased_whole() -> None:
+    passages = ["The finance director, Klaus Müller, said Zoë Hernández had agreed."]
+    assert recase("what did müller and zoë hernández say?", passages) == (
+        "what did Müller and Zoë Hernández say?"
+    )
+
+
 def test_the_person_asked_about_is_a_name_when_no_passage_holds_their_words() -> None:
     assert recase("what did boris johnson say about the nhs?", PASSAGES) == (
         "what did Boris Johnson say about the NHS?"

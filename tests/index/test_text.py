@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import acronym_terms, acronyms, answer_type_match, named_entities, stem, terms
+from index.text import (
+    acronym_terms,
+    acronyms,
+    answer_type_match,
+    name_phrases,
+    named_entities,
+    stem,
+    terms,
+    words,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +42,16 @@ def test_answer_type_follows_the_questions_first_wh_word(
 
 def test_named_entities_skip_the_first_word_and_stopwords() -> None:
     assert named_entities("Which union co-authored the Oxford West motion?") == ["Oxford", "West"]
+
+
+def test_accented_letters_and_other_scripts_are_letters_of_their_words() -> None:
+    question = "Did Zoë Hernández meet Émile Müller in Łódź?"
+    assert words(question) == ["did", "zoë", "hernández", "meet", "émile", "müller", "in", "łódź"]
+    assert name_phrases(question) == ["Zoë Hernández", "Émile Müller", "Łódź"]
+    assert words("Straße, 私营 and naïve co-op") == ["straße", "私营", "and", "naïve", "co-op"]
+    # an accent typed as a combining mark (NFD: "e" + U+0301) stays in its word
+    assert words("Herna\u0301ndez said") == ["herna\u0301ndez", "said"]
+    assert words("snake_case") == ["snake", "case"]  # "_" is not a letter, as before
 
 
 def test_terms_are_stemmed_content_words_without_possessives() -> None:
