@@ -124,7 +124,22 @@ class Retriever:
         for ranked, weight in lists:
             for rank, cid in enumerate(ranked):
                 fused[cid] += weight / (RRF_K + rank + 1)
-        best = heapq.nlargest(3 * k, fused, key=fused.__getitem__)  # as Counter.most_common
+        # Passages bridged into one by merging can leave fewer than k: then more chunks.
+        width = 3 * k
+        while True:
+            best = heapq.nlargest(width, fused, key=fused.__getitem__)  # as most_common
+            self._score_missing(live, q, best, cosine)
+            # Made one by one as merging takes them: it stops at k passages.
+            hits = (self._hit(live, cid, cosine.get(cid, 0.0), fused[cid]) for cid in best)
+            merged = merge_overlaps(hits, k)
+            if len(merged) == k or width >= len(fused):
+                return merged
+            width *= 2
+
+    def _score_missing(
+        self, live: Generation, q: np.ndarray, best: list[str], cosine: dict[str, float]
+    ) -> None:
+        """Give the chunks of `best` only words found a cosine on the dense scale."""
         missing = [cid for cid in best if cid not in cosine]
         if missing and live.vectors is not None:
             for cid in missing:
@@ -135,9 +150,6 @@ class Retriever:
             )
             for cid, emb in zip(got["ids"], got["embeddings"], strict=True):
                 cosine[cid] = float(np.asarray(emb, dtype=np.float32) @ q)
-        # Made one by one as merging takes them: it stops at k passages.
-        hits = (self._hit(live, cid, cosine.get(cid, 0.0), fused[cid]) for cid in best)
-        return merge_overlaps(hits, k)
 
     def _lexical(self, live: Generation, query: str, pool: int) -> list[str]:
         vocab = live.bm25.vocab
@@ -211,20 +223,26 @@ def merge_overlaps(hits: Iterable[Hit], k: int) -> list[Hit]:
     """Fold hits that overlap in one document into one passage, and drop hits whose text
     repeats one already taken (the same article saved twice), so k hits are k passages.
 
-    A hit joins the first passage it overlaps only: one that bridges two passages taken
-    apart (chunks overlap by a sentence) leaves them two, sharing that sentence. The
-    answerer reads this pool as its answers were measured on it; `search` shows
-    `distinct_passages` of it, where no text is shown twice."""
+    A hit that bridges passages taken apart (chunks overlap by a sentence) joins them all
+    into the first, so no two passages share a sentence. `search` shows
+    `distinct_passages` of it."""
     out: list[Hit] = []
     seen_text: set[str] = set()
     for hit in hits:
         key = " ".join(hit.text.split())
         if key in seen_text:
             continue
-        for i, taken in enumerate(out):
-            if taken.doc_id == hit.doc_id and hit.start < taken.end and taken.start < hit.end:
-                out[i] = _union(taken, hit)
-                break
+        joined = [
+            i
+            for i, taken in enumerate(out)
+            if taken.doc_id == hit.doc_id and hit.start < taken.end and taken.start < hit.end
+        ]
+        if joined:
+            merged = _union(out[joined[0]], hit)
+            for i in joined[1:]:  # each overlaps the hit, so the union stays one span
+                merged = _union(merged, out[i])
+            out[joined[0]] = merged
+            out = [t for i, t in enumerate(out) if i not in joined[1:]]
         else:
             if len(out) == k:
                 break

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from index.documents import Hit
-from index.search.retrieval import distinct_passages
+from index.search.retrieval import distinct_passages, merge_overlaps
 from index.service import KnowledgeBase
 from tests.conftest import DEV_QA, SHARED
 
@@ -32,6 +32,15 @@ def _hit(cid: str, first: int, last: int) -> Hit:
     """The chunk of sentences first..last."""
     start, end = 10 * first, 10 * last + 9
     return Hit(cid, "a.md", "A", "a.md", TEXT[start:end], start, end, 0.5)
+
+
+def test_a_chunk_bridging_two_passages_joins_them_into_one() -> None:
+    """The answerer's pool: sentences 0-2 and 5-7 taken apart, then the chunk 2-5 that
+    overlaps both makes them one passage, 0-7, verbatim; the next chunk fills the place."""
+    ranked = [_hit("c1", 0, 2), _hit("c3", 5, 7), _hit("c2", 2, 5), _hit("c5", 9, 9)]
+    pool = merge_overlaps(ranked, 2)
+    assert [(h.start, h.end) for h in pool] == [(0, 79), (90, 99)]
+    assert all(TEXT[h.start : h.end] == h.text for h in pool)
 
 
 def test_a_passage_shows_only_what_the_passages_above_it_do_not() -> None:
