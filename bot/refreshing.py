@@ -1,6 +1,7 @@
 """One refresh of the index at a time, whoever starts it: /refresh, /source add|remove, or
-the schedule. Shown in an interaction as progress, then the diff and which open gap
-questions the refresh now answers (bot/reasking.py)."""
+the schedule. Shown in an interaction as progress, then the diff and how many open gap
+questions the refresh now answers (bot/reasking.py); which ones only to the moderator who
+ran it, in an ephemeral follow-up: questions are personal data, the report is public."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from bot.delivery import NO_PINGS
 from bot.errors import explain
 from bot.operator_log import log_refresh
 from bot.reasking import Reasked, reask
-from bot.render_admin import progress_text, refresh_report
+from bot.render_admin import answered_questions, progress_text, refresh_report
 from bot.store import AnswerStore
 from index.errors import RefreshInProgress
 
@@ -129,8 +130,8 @@ class Refresher:
         return None if self.last_reasked is None else self.last_reasked.for_guild(guild_id)
 
     async def run_shown(self, interaction: discord.Interaction, header: str = "") -> Any:
-        """Refresh, editing the (deferred) response: `header`, progress, then the diff.
-        The caller holds `claim`."""
+        """Refresh, editing the (deferred, public) response: `header`, progress, then the
+        diff; the questions it answered follow privately. The caller holds `claim`."""
         progress = Progress()
 
         def with_header(line: str) -> str:
@@ -155,9 +156,25 @@ class Refresher:
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
         log_refresh(report, by=f"user:{interaction.user.id}", guild_id=interaction.guild_id)
-        embed = refresh_report(report, self.reasked_for(interaction.guild_id))
-        await self._show(interaction, header or None, embed)
+        reasked = self.reasked_for(interaction.guild_id)
+        await self._show(interaction, header or None, refresh_report(report, reasked))
+        await self._list_privately(interaction, reasked)
         return report
+
+    async def _list_privately(self, interaction: discord.Interaction, reasked: Any) -> None:
+        """The open questions the refresh answered, to the moderator who ran it only."""
+        if reasked is None or not reasked.answered:
+            return
+        try:
+            await interaction.followup.send(
+                embed=answered_questions(reasked), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException:  # e.g. the interaction expired: never post them publicly
+            log.warning(
+                "could not list the questions the refresh answered to the moderator "
+                "(/gaps status:answered shows them)",
+                exc_info=True,
+            )
 
     async def _watch(
         self,

@@ -86,10 +86,16 @@ def _listing(items: Sequence[str], limit: int = LIST_FIELD) -> str:
     return "\n".join(lines)
 
 
+# Questions are personal data and a refresh report is posted where anyone in the channel
+# reads it: it counts the open questions the refresh answered and says where moderators see
+# which (the moderator who ran /refresh is also sent them, ephemerally: `answered_questions`).
+WHICH_ANSWERED = "Moderators see which, privately: `/gaps status:answered`."
+
+
 def refresh_report(report: Any, reasked: Any = None) -> discord.Embed:
     """The diff of a refresh: added, updated, removed, and skipped files with reasons; and,
-    when it re-asked the open gap questions (`reasked`, this guild's only), which it now
-    answers."""
+    when it re-asked the open gap questions (`reasked`, this guild's only), how many it now
+    answers, never which: the report is public (see `answered_questions`)."""
     changed = bool(report.added or report.updated or report.removed)
     embed = discord.Embed(
         title="Index refreshed" if changed else "Index refreshed: no changes",
@@ -105,13 +111,29 @@ def refresh_report(report: Any, reasked: Any = None) -> discord.Embed:
     skipped = [f"{s.path}: {s.reason}" for s in report.skipped]
     embed.add_field(name=f"Skipped ({len(skipped)})", value=_listing(skipped), inline=False)
     if reasked is not None and reasked.open:
-        line = reasked.line()
         embed.add_field(
-            name=T.trim(line[0].upper() + line[1:], T.FIELD_NAME),
-            value=_listing([a.question for a in reasked.answered]),
+            name=T.trim(_sentence(reasked.line()), T.FIELD_NAME),
+            value=WHICH_ANSWERED if reasked.answered else "—",
             inline=False,
         )
     return embed
+
+
+def answered_questions(reasked: Any) -> discord.Embed:
+    """The open questions a refresh answered (`reasked`, this guild's only), for the
+    moderator who ran it alone: sent ephemerally, never in the public report."""
+    questions = [a.question for a in reasked.answered]
+    embed = discord.Embed(
+        title=T.trim(_sentence(reasked.line()), T.EMBED_TITLE),
+        description=_listing(questions, T.EMBED_DESCRIPTION),
+        colour=discord.Colour.green(),
+    )
+    embed.set_footer(text="Only you can see this. /gaps status:answered shows them again.")
+    return embed
+
+
+def _sentence(line: str) -> str:
+    return line[0].upper() + line[1:]
 
 
 def feedback_embed(item: DownvotedAnswer) -> discord.Embed:

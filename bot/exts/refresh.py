@@ -1,5 +1,7 @@
 """/refresh (moderators): re-read the sources folder, showing progress, then the diff; and
-the scheduled refresh (REFRESH_INTERVAL), which posts its diff to MODERATOR_CHANNEL_ID."""
+the scheduled refresh (REFRESH_INTERVAL), which posts its diff to MODERATOR_CHANNEL_ID.
+Either report counts the open questions the refresh answered, never lists them: only the
+moderator who ran /refresh is shown which (bot/refreshing.py), and /gaps shows them."""
 
 from __future__ import annotations
 
@@ -108,7 +110,7 @@ class Refresh(commands.Cog):
             if not isinstance(channel, discord.abc.Messageable):
                 log.warning("MODERATOR_CHANNEL_ID %s is not a channel I can post in", channel_id)
                 return
-            guild = getattr(channel, "guild", None)  # its guild's questions only
+            guild = getattr(channel, "guild", None)  # its guild's questions only, counted
             reasked = self.bot.refresher.reasked_for(guild.id if guild else None)
             await channel.send(
                 "🕒 Scheduled refresh of the sources folder:",

@@ -225,6 +225,28 @@ async def ephemeral_text(
     return await standin.wait_until(find, timeout=TIMEOUT, what="an ephemeral reply")
 
 
+def public_report(standin: DiscordStandin, rec: Any) -> StoredMessage:
+    """The refresh report everyone in the channel sees: the response to `rec` (not ephemeral)."""
+    [report] = [
+        m
+        for m in standin.bot_messages()
+        if m.interaction_id == rec.id and m.embeds and not m.ephemeral and not m.deleted
+    ]
+    return report
+
+
+async def answered_privately(standin: DiscordStandin, rec: Any) -> StoredMessage:
+    """The ephemeral follow-up to `rec` listing the open questions its refresh answered."""
+
+    def find() -> StoredMessage | None:
+        for m in ephemeral_replies(standin, rec):
+            if m.ephemeral and not m.loading and "open questions" in m.text():
+                return m
+        return None
+
+    return await standin.wait_until(find, timeout=TIMEOUT, what="the private list")
+
+
 def pings(message: StoredMessage) -> bool:
     """Whether Discord would notify anyone for this message."""
     d = message.data

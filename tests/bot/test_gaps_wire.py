@@ -15,8 +15,11 @@ from bot_harness import (
     TIMEOUT,
     answer_id_of,
     answer_in,
+    answered_privately,
     custom_ids,
     ephemeral_text,
+    pings,
+    public_report,
 )
 
 from bot.replying import HEADER
@@ -33,9 +36,11 @@ def refused(q: str) -> Answer:
     return Answer(q, "The sources don't cover this.", True, reason="no passage is about it")
 
 
-async def test_a_refresh_reports_the_open_questions_it_now_answers(
+async def test_a_refresh_tells_the_channel_how_many_and_only_the_moderator_which(
     standin, start_bot, make_kb
 ) -> None:
+    """Questions are personal data: the public /refresh reply counts the open questions the
+    refresh answered, and only the moderator who ran it is shown which (ephemerally)."""
     kb = make_kb()
     await kb.arefresh()
     async with start_bot(kb=kb) as bot:
@@ -48,15 +53,43 @@ async def test_a_refresh_reports_the_open_questions_it_now_answers(
         bot.store.add("f" * 32, Origin(5, OTHER_GUILD, 6), other)
 
         (kb.settings.sources_dir / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE)
-        run = await standin.slash_command("refresh", user="moderator")
-        report = await standin.wait_for_message(
-            lambda m: m.interaction_id == run.id and m.embeds, timeout=TIMEOUT
-        )
+        run = await standin.slash_command("refresh", user="moderator", channel="policy")
+        listed = await answered_privately(standin, run)
+        report = public_report(standin, run)
         fields = {f["name"]: f["value"] for f in report.embeds[0]["fields"]}
-        assert fields["This refresh answered 1 of 1 open questions"] == f"• {DENTAL_QUESTION}"
-        assert "NHS dental charges?" not in report.text()
+        assert "This refresh answered 1 of 1 open questions" in fields  # the count, publicly
+        public = [m for m in standin.channel_messages("policy") if not m.ephemeral]
+        assert public == [report]
+        assert DENTAL_QUESTION not in report.text() and other.question not in report.text()
+
+        assert listed.ephemeral and listed.channel_id == report.channel_id
+        assert f"• {DENTAL_QUESTION}" in listed.text()  # to the moderator who ran it
+        assert "NHS dental charges?" not in listed.text()  # this guild's questions only
+        assert not pings(listed)
         statuses = {q.question: q.status for q in bot.store.gap_questions(every_guild=True)}
         assert statuses == {DENTAL_QUESTION: "answered", other.question: "answered"}
+
+
+async def test_the_scheduled_refresh_posts_how_many_open_questions_it_answered_not_which(
+    standin, start_bot, make_kb
+) -> None:
+    """MODERATOR_CHANNEL_ID is documented as where the diff goes, not as a channel only
+    moderators read: the scheduled post counts the questions it answered and points to
+    /gaps, which shows them privately."""
+    kb = make_kb()
+    await kb.arefresh()
+    mod_log = standin.world.channels["mod-log"]
+    async with start_bot(kb=kb, moderator_channel_id=mod_log) as bot:
+        asked = await standin.user_message(DENTAL_QUESTION, user="bob", mention_bot=True)
+        await answer_in(standin, asked.id)
+        (kb.settings.sources_dir / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE)
+        await bot.get_cog("Refresh").scheduled_refresh()
+        [post] = standin.channel_messages("mod-log")
+        fields = {f["name"]: f["value"] for f in post.embeds[0]["fields"]}
+        assert "/gaps" in fields["This refresh answered 1 of 1 open questions"]
+        assert DENTAL_QUESTION not in post.text()
+        [stored] = bot.store.gap_questions(standin.world.guild_id)
+        assert stored.status == "answered"  # what /gaps status:answered lists
 
 
 ASKED = [  # (user, question): seven gaps, the first asked three times by two members

@@ -17,10 +17,12 @@ from bot_harness import (
     GatedKB,
     Site,
     answer_in,
+    answered_privately,
     autocomplete,
     choices_of,
     ephemeral_text,
     pings,
+    public_report,
 )
 
 from bot.errors import UNAVAILABLE
@@ -75,6 +77,27 @@ async def test_source_add_is_for_moderators_and_the_fetched_article_is_cited(
         assert "72,000" in answer.content
         cited = [e for e in answer.embeds if ARTICLE_TITLE in e["title"]]
         assert cited and cited[0]["url"] == url  # linked to the page it came from
+
+
+async def test_source_add_lists_the_questions_it_answered_to_the_moderator_only(
+    standin, start_bot, make_kb, site
+) -> None:
+    """/source add runs the /refresh report: the channel sees how many open questions the
+    new article answers, the moderator who added it (ephemerally) which."""
+    kb = make_kb(seed=False)
+    shutil.copy(SEED_SOURCES / FIRST, kb.settings.sources_dir / FIRST)
+    await kb.arefresh()
+    async with start_bot(kb=kb):
+        asked = await standin.user_message(CAP_Q, user="bob", mention_bot=True)
+        assert "72,000" not in (await answer_in(standin, asked.id)).content  # refused
+
+        url = site.url(ARTICLE_PATH)
+        rec = await standin.slash_command("source add", {"url": url}, user="moderator")
+        listed = await answered_privately(standin, rec)
+        report = public_report(standin, rec)
+        assert "This refresh answered 1 of 1 open questions" in fields_of(report)
+        assert CAP_Q not in report.text()
+        assert listed.ephemeral and f"• {CAP_Q}" in listed.text()
 
 
 async def test_source_add_that_fails_says_why_and_leaves_the_library_alone(
