@@ -38,7 +38,7 @@ import re
 
 from index.checking import lexicon
 from index.checking.additions import added_cause, added_clause
-from index.checking.numbers import unmatched
+from index.checking.numbers import misplaced, unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
 from index.checking.roles import role_swap, swapped_verb
@@ -111,6 +111,9 @@ def check(claim: str, passage: Passage) -> Judgement:
         if theirs is None:
             return no("number", f"its source doesn't give {q.text}")
         return no("number", f"its source says {theirs.text}, not {q.text}")
+    wrong = misplaced(claim, [ev.text for ev in support])
+    if wrong:
+        return no("number", f"its source says {wrong[1].text} there, not {wrong[0].text}")
     named = NameContext.of(around, speakers, passage)
     for name in claim_names(claim):
         if not named.names(name):

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index.text import terms
+
 _UNITS = {
     "year": "year",
     "years": "year",
@@ -205,3 +207,30 @@ def unmatched(claim: str, support: str) -> list[tuple[Quantity, Quantity | None]
         ]
         out.append((q, same[0] if same else None))
     return out
+
+
+_CLAUSE = re.compile(r"[,;:](?=\s)|[()–—]|\s-\s")  # not inside "20,000" or "10:30"
+
+
+def misplaced(claim: str, sentences: list[str]) -> tuple[Quantity, Quantity] | None:
+    """A quantity of the claim that its support gives, but in another sentence than the one
+    saying the rest of its clause, which gives another of the same kind ("the *third*
+    defeat of the week for the government" against "It was the second defeat of the week
+    for the government … A third defeat followed …"): (the claim's, that sentence's)."""
+    if len(sentences) < 2:
+        return None
+    for clause in _CLAUSE.split(claim):
+        mine = quantities(clause)
+        if not mine:
+            continue
+        words = set(terms(clause)) - {t for q in mine for t in terms(q.text)}
+        overlap = sorted(((len(words & set(terms(s))), s) for s in sentences), reverse=True)
+        (best, there), (runner_up, _) = overlap[0], overlap[1]
+        if best < 2 * max(runner_up, 1):  # no one sentence clearly says the clause
+            continue
+        theirs = quantities(there)
+        for q in mine:
+            same = [t for t in theirs if t.unit == q.unit]
+            if same and not any(q.agrees(t) for t in theirs):
+                return q, same[0]
+    return None

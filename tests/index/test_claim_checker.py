@@ -12,7 +12,7 @@ import pytest
 from index.answering.citations import Support, supports
 from index.checking import lexicon
 from index.checking.additions import added_cause
-from index.checking.numbers import quantities, unmatched
+from index.checking.numbers import misplaced, quantities, unmatched
 from index.checking.speakers import claimed_speaker
 from index.service import KnowledgeBase
 from tests.conftest import ROOT, SHARED
@@ -58,6 +58,18 @@ def test_one_amount_written_two_ways_agrees(claim: str, source: str) -> None:
 )
 def test_different_amounts_disagree(claim: str, source: str) -> None:
     assert unmatched(claim, source)
+
+
+def test_a_figure_is_read_in_the_sentence_that_says_the_rest_of_its_clause() -> None:
+    sentences = [
+        "The council met on Tuesday to approve the budget for the new library.",
+        "A public hearing on the library's design follows next Friday.",
+    ]
+    wrong = misplaced("The council approved the new library's budget on Friday.", sentences)
+    assert wrong is not None and (wrong[0].text, wrong[1].text) == ("Friday", "Tuesday")
+    assert misplaced("The council approved the library budget on Tuesday.", sentences) is None
+    # "20,000" is one figure, not a clause break
+    assert misplaced("Around 20,000 people came, a record.", ["Around 20,000 people came."]) is None
 
 
 def test_words_that_hold_a_number_word_are_not_amounts() -> None:
