@@ -41,7 +41,7 @@ from index.checking.additions import added_cause, added_clause
 from index.checking.numbers import misplaced, unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
-from index.checking.roles import role_swap, swapped_verb
+from index.checking.roles import crossed_pairs, role_swap, swapped_verb
 from index.checking.speakers import NameContext, claim_names, slot_mismatch, speaker_mismatch
 from index.search.evidence import Coverage, Evidence
 from index.store.sentences import speaker_name
@@ -123,7 +123,11 @@ def check(claim: str, passage: Passage) -> Judgement:
     ) or slot_mismatch(claim, support_text)
     if why:
         return no("speaker", why)
-    why = role_swap(claim, primary.text) or swapped_verb(claim, primary.text)
+    why = (
+        role_swap(claim, primary.text)
+        or swapped_verb(claim, primary.text)
+        or crossed_pairs(claim, primary.text)
+    )
     if why:
         return no("role", why)
     # the other sentence of the support, and a neighbour the claim takes words from

@@ -53,6 +53,8 @@ PERMISSION = word_set(
 
 PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 
+UNREALISED = "unrealised"  # what clause_tokens puts for "…, which is yet to happen"
+
 HEDGES = word_set(
     "may might could should hope hoped hopes hoping plan plans planned planning "
     "propose proposes proposed proposing proposal proposals expect expects expected "
@@ -63,7 +65,7 @@ HEDGES = word_set(
     "potentially probably perhaps suggest suggests suggested need needs must "
     "risk risks endanger endangers endangering threaten threatens threatened threat "
     "seem seems seemed appear appears appeared fear fears feared"
-)
+) | {UNREALISED}
 
 # A claim with one of these doesn't state a fact outright either ("the unions fear that
 # foundation hospitals would create …"), so it doesn't overstate a hedged source.
@@ -109,6 +111,14 @@ _ASKING = re.compile(
     re.I,
 )
 
+# "… to get MPs deselected, which is yet to happen": the event named just before it
+# didn't happen; read as a hedge of its own, "unrealised", over the words before it.
+_UNHAPPENED = re.compile(
+    r",?\s+which\s+(?:is|was|has|had)\s+(?:yet to|not yet|still not|not|never)\s+"
+    r"(?:happen|happened|come about|materiali[sz]ed?|taken place|take place)\b",
+    re.I,
+)
+
 # Two negations cancel: "not unregulated", "not without soul".
 _DOUBLE = re.compile(r"\bnot\s+(?:not|without|no)\b", re.I)
 
@@ -123,7 +133,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:()–—\"“”]|\s-\s")
 def clause_tokens(text: str) -> tuple[str, ...]:
     """The text's words, negation phrases read as "not", with "|" where a clause breaks
     (a comma, a colon, a dash, a quotation mark): a cue's scope ends there."""
-    marked = _ASKING.sub(r"\1", text.strip())
+    marked = _UNHAPPENED.sub(f" {UNREALISED} |", _ASKING.sub(r"\1", text.strip()))
     marked = _NEGATION_PHRASES.sub(" not ", _POSSESSIVE.sub(r"\1 s ", marked))
     marked = _IDIOMS.sub(" ", marked)  # "all over the UK" is not "all of the UK"
     # "more on prevention than treating": not treating

@@ -17,6 +17,7 @@ from index.checking.cues import (
     PARTIAL,
     PERMISSION,
     TOTAL,
+    UNREALISED,
     clause_tokens,
     cue_reach,
     cues_near,
@@ -43,6 +44,18 @@ def _negated(text: str, shared: set[str]) -> set[str]:
         if token in NEGATION_WORDS or token.endswith("n't"):
             under |= shared & set(terms(" ".join(scope_after(tokens, i, NEGATION_SCOPE))))
     return under
+
+
+def _unrealised(text: str, shared: set[str]) -> set[str]:
+    """The shared words `text` says just before "…, which is yet to happen"."""
+    tokens = clause_tokens(text)
+    return {
+        t
+        for i, token in enumerate(tokens)
+        if token == UNREALISED
+        for w in tokens[max(0, i - NEGATION_SCOPE) : i]
+        for t in terms(w)
+    } & shared
 
 
 def _plainly(text: str, shared: set[str]) -> set[str]:
@@ -82,7 +95,11 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
     # CLPs to …" negates nothing)
     if not claim_negated and support_negated - _plainly(support, shared):
         return "its source says the opposite (it is negated there)"
-    if not support_negated and claim_negated - _plainly(claim, shared):
+    # (what the source says is yet to happen, a claim may say didn't: "no MPs have been
+    # deselected" for "… to get MPs deselected, which is yet to happen")
+    if not support_negated | _unrealised(support, shared) and claim_negated - _plainly(
+        claim, shared
+    ):
         return "its source doesn't say the opposite of what it says"
     # where the support says what the claim says: the clauses sharing most of its words
     here = " ".join(t for t in relevant_clauses(clause_tokens(support), shared) if t != "|")
@@ -112,13 +129,13 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
     return ""
 
 
-def _unhedged(tokens: Sequence[str], shared: set[str]) -> set[str]:
+def _unhedged(tokens: Sequence[str], shared: set[str], hedges: frozenset[str] = HEDGES) -> set[str]:
     """The shared words said outside the reach of any hedge."""
     reach = set().union(
         *(
             set(range(max(0, i - NEGATION_SCOPE), i + NEGATION_SCOPE + 1))
             for i, t in enumerate(tokens)
-            if t in HEDGES
+            if t in hedges
         )
     )
     return _said_outside(tokens, reach, shared)
@@ -185,8 +202,18 @@ def modality_mismatch(claim: str, support: str) -> str:
     plain = _unhedged(theirs, shared)
     # … and not over a hedge the claim says itself ("jobs may be at risk": "at risk")
     said_hedged = set(terms(" ".join(t for t in mine if t in CLAIM_HEDGES)))
+    # … and not over what the claim says didn't happen ("no MPs have been deselected")
+    denied = _negated(claim, shared)
     for hedge, near in sorted(hedges.items()):
-        near = near - plain - said_hedged
+        near = near - plain - said_hedged - denied
+        if hedge == UNREALISED:
+            # the source says it didn't happen: the claim's hedges excuse only the words
+            # they reach ("aiming to get MPs deselected", not "… and MPs have since been
+            # deselected")
+            outside = _unhedged(mine, shared, CLAIM_HEDGES)
+            if near & outside:
+                return "its source says that is yet to happen"
+            continue
         if any(set(lexicon.base_forms(hedge)) & set(lexicon.base_forms(w)) for w in mine):
             continue  # the claim says it as hedged: "at risk", "at risk"; "plans", "plan"
         if _framed(theirs, hedge, mine):

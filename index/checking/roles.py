@@ -70,6 +70,58 @@ def swapped_verb(claim: str, support: str) -> str:
     return ""
 
 
+def crossed_pairs(claim: str, support: str) -> str:
+    """Why the claim pairs up crosswise what its support says in two clauses ("" when it
+    doesn't): "the deficits were in poorer areas, with the underspends in wealthier parts"
+    for "the deficits are in wealthier parts …, the underspends are in poorer areas". Two
+    clauses of the claim each take a word said once from each of two clauses of the
+    support."""
+    mine, theirs = _parts(_clauses(claim)), _parts(_clauses(support))
+    where = _clause_of(theirs)
+    shared = _clause_of(mine).keys() & where.keys()
+    sides = [{where[t]: w for w in clause for t in terms(w) if t in shared} for clause in mine]
+    for i, one in enumerate(sides):
+        for other in sides[i + 1 :]:
+            common = sorted(one.keys() & other.keys())
+            if len(common) >= 2:
+                a, b = common[:2]
+                return (
+                    f"its source puts “{one[a]}” with “{other[a]}” and “{one[b]}” with "
+                    f"“{other[b]}”, not the other way round"
+                )
+    return ""
+
+
+_JOINS = word_set("and but while whereas")
+
+
+def _parts(clauses: list[list[str]]) -> list[list[str]]:
+    """The clauses cut again where "and", "but", "while" or "whereas" joins two."""
+    out: list[list[str]] = []
+    for clause in clauses:
+        out.append([])
+        for w in clause:
+            if w in _JOINS:
+                out.append([])
+            else:
+                out[-1].append(w)
+    return [c for c in out if c]
+
+
+def _clause_of(clauses: list[list[str]]) -> dict[str, int]:
+    """The content terms said once in the text, each with the number of its clause."""
+    stop = stopwords()
+    seen = Counter(t for c in clauses for w in c if w not in stop for t in terms(w))
+    return {
+        t: n
+        for n, clause in enumerate(clauses)
+        for w in clause
+        if w not in stop
+        for t in terms(w)
+        if seen[t] == 1
+    }
+
+
 def _content(tokens: list[str]) -> int:
     stop = stopwords()
     return sum(t not in stop and len(t) > 2 for t in tokens)

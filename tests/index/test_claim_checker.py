@@ -126,6 +126,8 @@ ANCHOR_POSTS = "trust suggested that seven consultant posts are at risk because 
 ANCHOR_ORGANISER = "Lewisham CLPs never really campaign on anything"
 ANCHOR_MILBURN = "has conceded the plan for foundation hospitals was"
 ANCHOR_COURT = "Lewisham Council which took the government to the High Court"
+ANCHOR_DEFICITS = "By and large the deficits are in wealthier parts of the country"
+ANCHOR_DESELECTED = "as a Trojan horse aiming to get MPs deselected, which is yet to happen"
 
 
 @pytest.mark.parametrize(
@@ -155,6 +157,10 @@ ANCHOR_COURT = "Lewisham Council which took the government to the High Court"
         # "jobs may be at risk … posts are at risk": the claim says "at risk" too
         ("The Oxfordshire Mental Healthcare trust suggested seven consultant posts are at "
          "risk because of cash shortages.", ANCHOR_POSTS),
+        # the hedge said too; and what the source says is yet to happen, said as not done
+        ("For many months Momentum was suspected of being a Trojan horse aiming to get MPs "
+         "deselected.", ANCHOR_DESELECTED),
+        ("Two years on, no MPs have been deselected.", ANCHOR_DESELECTED),
         # "he says" is the organiser, not "the people at the helm of Momentum" before
         ("A local Momentum organiser says Lewisham CLPs never really campaign on anything "
          "under the right wing.", ANCHOR_ORGANISER),
@@ -193,6 +199,12 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          ANCHOR_PRIVATE, "modality", "able"),
         ("Health Secretary Alan Milburn denied that the foundation hospitals plan was "
          "controversial.", ANCHOR_MILBURN, "negation", "conceded"),
+        ("Ms Hewitt said the deficits were mainly in the poorer areas and the underspends "
+         "in the wealthier parts of the country.", ANCHOR_DEFICITS, "role",
+         "not the other way round"),
+        ("Momentum was treated with suspicion as a Trojan horse aiming to get MPs deselected, "
+         "and several MPs have been deselected since.", ANCHOR_DESELECTED, "modality",
+         "yet to happen"),
         # a cause the source gives in no words at all
         ("A small number of NHS organisations became mutuals during Labour's time in "
          "office because ministers paid them to.", ANCHOR_MUTUALS, "addition", "why"),
