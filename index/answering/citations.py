@@ -15,6 +15,7 @@ rather than a whole chunk."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -236,7 +237,7 @@ def verify(
         else:
             part.hide()
             reasons.append("it cited no passage, and none of them says it")
-    evidence: dict[int, list[Evidence]] = {}
+    claims_of: dict[int, list[tuple[Piece, list[Evidence]]]] = {}  # passage -> its claims
     for part in parts:
         cited = part.numbers
         why = ""
@@ -247,19 +248,21 @@ def verify(
                 part.raw = part.raw.replace(f"[{n}]", "")
                 why = why or (ok.why if ok is not None else NEVER_GIVEN)
             else:
-                evidence.setdefault(n, []).extend(ok.evidence)
+                claims_of.setdefault(n, []).append((part, list(ok.evidence)))
         if cited and not part.numbers:
             # It claimed support that isn't there: not shown, rather than shown unsourced.
             part.hide()
             reasons.append(why)
+    spans = _quoted_spans(claims_of, passages, live)
     cleaned = tidy("".join(p.raw for p in parts))
     citations = []
     for n in sorted({int(x) for x in SINGLE.findall(cleaned)}):
-        hit = passages[n - 1]
-        best = evidence.get(n) or score_sentences(question, [hit], live)[:1]
-        a, b, score = (
-            _quote(hit, best, _sentences(hit, live)) if best else (0, len(hit.text), hit.score)
-        )
+        if n not in spans:  # never judged: the sentence that best answers the question
+            hit = passages[n - 1]
+            best = score_sentences(question, [hit], live)[:1]
+            spans[n] = (n, _quote(hit, best, _sentences(hit, live)) if best else _whole(hit))
+        n_passage, (a, b, score) = spans[n]
+        hit = passages[n_passage - 1]
         citations.append(
             Citation(
                 n=n,
@@ -275,3 +278,41 @@ def verify(
             )
         )
     return Verified(cleaned, citations, max(removed, 0), tuple(reasons), cited=bool(cited_parts))
+
+
+Span = tuple[int, int, float]  # start, end (relative to the passage), score
+
+
+def _quoted_spans(
+    claims_of: dict[int, list[tuple[Piece, list[Evidence]]]],
+    passages: Sequence[Hit],
+    live: Generation,
+) -> dict[int, tuple[int, Span]]:
+    """For each marker: its passage and the span quoted under it. The claims citing one
+    passage share its marker when one quote holds all their sentences; otherwise a claim
+    whose sentences lie elsewhere in it gets a marker of its own (the lowest number the
+    answer doesn't use), so that under every marker a reader sees the words behind its
+    claim."""
+    out: dict[int, tuple[int, Span]] = {}
+    used = set(claims_of)
+    free = (m for m in itertools.count(1) if m not in used)
+    for n, claims in sorted(claims_of.items()):
+        hit = passages[n - 1]
+        sentences = _sentences(hit, live)
+        together = _quote(hit, [ev for _, evs in claims for ev in evs], sentences)
+        own = [_quote(hit, evs, sentences) for _, evs in claims]
+        if all(together[0] <= a and b <= together[1] for a, b, _ in own):
+            out[n] = (n, together)
+            continue
+        marker_of: dict[tuple[int, int], int] = {}
+        for (part, _), span in zip(claims, own, strict=True):
+            if span[:2] not in marker_of:
+                marker_of[span[:2]] = next(free) if marker_of else n
+                out[marker_of[span[:2]]] = (n, span)
+            if marker_of[span[:2]] != n:
+                part.raw = part.raw.replace(f"[{n}]", f"[{marker_of[span[:2]]}]")
+    return out
+
+
+def _whole(hit: Hit) -> Span:
+    return 0, len(hit.text), hit.score

@@ -19,7 +19,7 @@ import pytest
 
 from index.answering.citations import verify
 from index.answering.model_text import DraftFilter, clean_answer
-from index.answering.types import Answer, Turn
+from index.answering.types import Answer, Citation, Turn
 from index.ingest.loaders import load_document
 from index.service import KnowledgeBase
 from index.settings import SecretStr
@@ -74,6 +74,17 @@ def number_of(request: Request, containing: str) -> int:
     raise AssertionError(f"no passage sent holds {containing!r}")
 
 
+def by_n(answer: Answer) -> dict[int, Citation]:
+    return {c.n: c for c in answer.citations}
+
+
+def marker_after(text: str, claim: str) -> int:
+    """The number of the marker that follows `claim` in an answer."""
+    found = re.search(re.escape(claim) + r"\s*\[(\d+)\]", text)
+    assert found, f"no marker after {claim!r} in {text!r}"
+    return int(found.group(1))
+
+
 def two_tier_answer(body: dict[str, Any], extra: str = "") -> Reply:
     """A good answer, citing whichever passages the prompt numbered for each claim."""
     req = Request(body, {})
@@ -110,9 +121,11 @@ def test_a_good_answer_is_shown_with_the_sentences_that_support_each_claim(
     assert_verbatim(kb, answer)
     by_claim = {c.n: c for c in answer.citations}
     req = fake.requests[0]
-    two_tier = by_claim[number_of(req, "two-tier health service")]
-    against = by_claim[number_of(req, "set hospital against hospital")]
-    # The quote is the supporting sentence, not the whole chunk it came from.
+    two_tier = by_claim[marker_after(answer.answer, "two-tier health service")]
+    against = by_claim[marker_after(answer.answer, "set hospital against hospital")]
+    # The quote is the supporting sentence, not the whole chunk it came from; two claims
+    # citing one passage each get its own sentence, under markers of their own when one
+    # quote can't hold both.
     assert "two-tier health service" in two_tier.quote
     assert "set hospital against hospital" in against.quote
     for c in answer.citations:
@@ -205,8 +218,9 @@ def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
     """Two claims citing one passage are quoted together when their sentences are close,
-    but a heading between them ("## Competition" in the seed article) is no sentence: the
-    quote is then the better one alone, not the two glued to the heading."""
+    but a heading between them ("## Competition" in the seed article) is no sentence: each
+    claim then gets its own marker and its own sentence, never the two glued to the
+    heading."""
 
     def reply(body: dict[str, Any]) -> Reply:
         req = Request(body, {})
@@ -225,8 +239,12 @@ def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
 
     assert answer.mode == "generative" and answer.citations, answer.note
     assert_verbatim(kb, answer)
-    (quote,) = (c.quote for c in answer.citations)
-    assert quote.startswith("He has been attempting") and "Competition" not in quote, quote
+    first = by_n(answer)[marker_after(answer.answer, "are not elitist")]
+    second = by_n(answer)[marker_after(answer.answer, "matched by reform")]
+    assert first.quote.startswith("He has been attempting"), first.quote
+    assert second.quote.startswith("He told a meeting"), second.quote
+    assert first.n != second.n and first.path == second.path
+    assert all("Competition" not in c.quote for c in answer.citations)
 
 
 def test_an_answer_whose_every_sentence_lacks_a_marker_and_a_source_falls_back(
@@ -782,7 +800,14 @@ def test_ask_streams_to_the_terminal_and_shows_the_sources_once(
 ) -> None:
     from policybot import cli
 
-    fake.reply(two_tier_answer)
+    def one_claim(body: dict[str, Any]) -> Reply:  # a draft the checker keeps as it is
+        n = number_of(Request(body, {}), "two-tier health service")
+        return Reply(
+            f"The unions fear that foundation hospitals would create a two-tier health "
+            f"service [{n}]."
+        )
+
+    fake.reply(one_claim)
     kb = make_gen_kb()
     monkeypatch.setattr(cli, "_open_kb", lambda args, settings: kb)
     assert cli.main(["ask", QUESTION]) == 0
@@ -803,12 +828,12 @@ def test_ask_says_a_draft_the_checker_changed_is_replaced(
     checked answer below it says that it replaces it."""
     from policybot import cli
 
-    fake.reply(lambda body: two_tier_answer(body, " Unison then called a national strike [1]."))
+    fake.reply(lambda body: two_tier_answer(body, " Unison then called for Ms Hewitt to go [1]."))
     kb = make_gen_kb()
     monkeypatch.setattr(cli, "_open_kb", lambda args, settings: kb)
     assert cli.main(["ask", QUESTION]) == 0
     draft, checked = capsys.readouterr().out.split("the draft above becomes:")
-    assert "national strike" in draft and "national strike" not in checked.split("Sources:")[0]
+    assert "Hewitt to go" in draft and "Hewitt to go" not in checked.split("Sources:")[0]
 
 
 def test_verify_keeps_quotes_verbatim_for_any_marker_layout(seed_kb: KnowledgeBase) -> None:
