@@ -16,6 +16,14 @@ SECOND = "oxfordshire-labour-members-defeat-nhs-reforms.md"
 THIRD = "health-secretary-bids-to-give-power-to-nhs-staff.md"
 
 
+async def sources_page(standin, user: str):
+    """The first page of /sources as `user` sees it."""
+    rec = await standin.slash_command("sources", user=user)
+    return await standin.wait_for_message(
+        lambda m: m.interaction_id == rec.id and m.embeds and not m.loading, timeout=TIMEOUT
+    )
+
+
 async def test_refresh_is_for_moderators_shows_progress_and_the_diff_while_questions_go_on(
     standin, start_bot, make_kb
 ) -> None:
@@ -81,10 +89,7 @@ async def test_sources_lists_the_index_page_by_page(standin, start_bot, make_kb)
         )
     await kb.arefresh()
     async with start_bot(kb=kb):
-        rec = await standin.slash_command("sources", user="alice")
-        page = await standin.wait_for_message(
-            lambda m: m.interaction_id == rec.id and m.embeds and not m.loading, timeout=TIMEOUT
-        )
+        page = await sources_page(standin, "alice")
         assert page.ephemeral
         embed = page.embeds[0]
         assert embed["title"] == "Sources: 12 documents, 12 chunks"
@@ -113,10 +118,7 @@ async def test_a_sources_url_cannot_smuggle_a_link_into_the_listing(
     )
     await kb.arefresh()
     async with start_bot(kb=kb):
-        rec = await standin.slash_command("sources", user="alice")
-        page = await standin.wait_for_message(
-            lambda m: m.interaction_id == rec.id and m.embeds and not m.loading, timeout=TIMEOUT
-        )
+        page = await sources_page(standin, "alice")
     (line,) = [x for x in page.embeds[0]["description"].split("\n") if "Rota policy" in x]
     assert line.count("](") == 1 and "](https://evil.example" not in line
     assert "[Rota policy](https://example.org/a%29%5BOfficial-NHS-guidance%5D%28" in line
