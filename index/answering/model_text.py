@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from itertools import pairwise
 
 from index.text import split_sentences, terms
 
@@ -115,7 +116,7 @@ class Piece:
 
     @property
     def claim(self) -> str:
-        return SINGLE.sub("", self.raw).strip()
+        return _ITEM_NUMBER.sub("", SINGLE.sub("", self.raw).strip(), count=1).strip()
 
     @property
     def numbers(self) -> list[int]:
@@ -127,24 +128,43 @@ class Piece:
 
 
 _LEADING_MARKERS = re.compile(r"\s*(?:\[\d+\]\s*)+")
+# A list item opening a line ("2. ", "2) ", "- "). The sentence splitter would read an
+# item's number as the end of the sentence before ("… service [1].\n2.") or join it to
+# that sentence (a "sentence" opening with a digit continues the one before).
+_ITEM = re.compile(r"^[ \t]*(?:\d{1,3}[.)]|[-*•+])[ \t]+", re.M)
+_ITEM_NUMBER = re.compile(r"^[ \t]*\d{1,3}[.)](?:[ \t]+|$)")
 
 
 def pieces(text: str) -> list[Piece]:
-    """The answer cut into sentences that join back to exactly `text`. A marker opening a
-    sentence ("… plans. [2] Blair …") belongs to the sentence before it."""
+    """The answer cut into sentences that join back to exactly `text`. A list item starts
+    a sentence, with its number (no figure the claim states); a marker opening a sentence
+    ("… plans. [2] Blair …") belongs to the sentence before it."""
+    out: list[Piece] = []
+    cuts = sorted({0, len(text), *(m.start() for m in _ITEM.finditer(text))})
+    for a, b in pairwise(cuts):
+        for raw in _sentences(text[a:b]):
+            lead = _LEADING_MARKERS.match(raw)
+            if out and lead and lead.end() > 0:
+                out[-1].raw += raw[: lead.end()]
+                raw = raw[lead.end() :]
+            out.append(Piece(raw))
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    """`text` cut into sentences, as strings that join back to it; a list item's number
+    read as a sentence of its own ("1.") goes with the sentence after it."""
     spans = split_sentences(text)
     if not spans:
-        return [Piece(text)] if text else []
-    out: list[Piece] = []
+        return [text] if text else []
+    out: list[str] = []
     for i, s in enumerate(spans):
         start = 0 if i == 0 else s.start
         end = spans[i + 1].start if i + 1 < len(spans) else len(text)
-        raw = text[start:end]
-        lead = _LEADING_MARKERS.match(raw)
-        if out and lead and lead.end() > 0:
-            out[-1].raw += raw[: lead.end()]
-            raw = raw[lead.end() :]
-        out.append(Piece(raw))
+        if i == 1 and _ITEM_NUMBER.fullmatch(out[0].rstrip(" \t")):
+            out[0] += text[start:end]
+        else:
+            out.append(text[start:end])
     return out
 
 
@@ -159,7 +179,7 @@ def needs_source(claim: str) -> bool:
     """Does this sentence (no marker of its own) state something a passage must back? Not a
     heading, nor a sentence with under two content words ("In short:"), nor one saying
     what the passages don't cover."""
-    text = claim.strip()
+    text = claim.strip().rstrip("*_").rstrip()  # "**Unison's arguments:**"
     if text.endswith(":") or len(terms(text)) < 2:
         return False
     return not (_ABOUT_SOURCES.search(text) and _NEGATED.search(text))

@@ -201,6 +201,35 @@ def test_a_sentence_without_a_marker_is_shown_only_if_a_passage_says_it(
     assert_verbatim(kb, answer)
 
 
+def test_a_numbered_list_keeps_its_numbers_out_of_the_claims(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """A numbered list ("1. … [2]\n2. … [1]"), as models often write: each item's number is
+    the list's, not a figure the claim before it states ("its source doesn't give 2"), and
+    stays with its own item."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        req = Request(body, {})
+        a = number_of(req, "two-tier health service")
+        b = number_of(req, "set hospital against hospital")
+        return Reply(
+            "The arguments:\n1. The unions fear that foundation hospitals would create a "
+            f"two-tier health service [{a}].\n2. Critics, including many Labour MPs, say the "
+            f"scheme would set hospital against hospital [{b}].\n3. Unison was paid £9bn [{a}]."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+
+    assert answer.mode == "generative", answer.note
+    assert "\n1. The unions fear that foundation hospitals" in answer.answer
+    assert "\n2. Critics, including many Labour MPs, say" in answer.answer
+    assert "£9bn" not in answer.answer and "3." not in answer.answer  # the item goes whole
+    assert answer.note and "doesn't give 2" not in answer.note and "£9bn" in answer.note
+    assert_verbatim(kb, answer)
+
+
 def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
