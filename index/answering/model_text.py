@@ -168,21 +168,53 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-# What a sentence may say without a source: that the passages don't cover something (the
-# system prompt asks for it), or a heading for what follows ("Unison's arguments:").
-_ABOUT_SOURCES = re.compile(r"\b(passages?|sources?|articles?|library)\b", re.I)
-_NEGATED = re.compile(r"\b(not|no|nothing|neither|nor|cannot|none|only)\b|n['’]t\b", re.I)
-_END = re.compile(r"[.!?…]*[\"'”’)]*\s*$")
+# What a sentence may say without a source: what the passages don't cover (the system
+# prompt asks for it), as one clause that opens with them and denies they say it ("The
+# passages don't say how the ballot went.", "None of the sources mention …"); the claim
+# "The passages don't mention it, but …" or "The sources do not dispute that …" is no such
+# clause. A sentence that merely names the passages and a "no" somewhere states anything.
+_SOURCES = r"(?:passages?|sources?|articles?|texts?|library)"
+_SAYING = (
+    r"(?:say|mention|cover|state|address|discuss|give|include|describe|specify|explain|"
+    r"report|provide|contain|answer|tell|indicate|detail|name|clarify|offer|go)(?:e?s)?"
+)
+_NOT = r"(?:(?:do|does|did)(?:n['’]t|\s+not)|never|cannot|can['’]t)"
+_NOT_COVERED = re.compile(
+    r"^(?:(?:but|however|unfortunately)\s*,?\s+)?(?:(?:the|these|those|my)\s+)?"
+    rf"(?:(?:provided|given|retrieved)\s+)?{_SOURCES}(?:\s+(?:provided|given|here|above))?"
+    rf"\s+(?:{_NOT}\s+(?:\w+\s+)?{_SAYING}\b|{_SAYING}\s+(?:no|nothing)\b|"
+    r"(?:make|makes|have|has)\s+no\b)"
+    rf"|^(?:none|neither|nothing)\s+(?:of|in)\s+(?:the|these|those)\s+{_SOURCES}\b"
+    rf"|^there\s+is\s+no\s+(?:information|mention|detail|details)\s+(?:in|from)\s+(?:the\s+)?"
+    rf"{_SOURCES}\b",
+    re.I,
+)
+# … and after that opening, nothing that joins a second clause (or gives a figure)
+_JOINED = re.compile(
+    r"[,;:()—–]|\s-\s|\d|\b(?:and|but|however|although|though|yet|whereas|while|because|"
+    r"since|therefore|instead|so(?![.!?]*$))\b",
+    re.I,
+)
+# A heading ("Arguments for the plans:", "What Unison's Dave Prentis argued:") names a
+# topic or a side; a longer line ending in a colon is a sentence that says something. No
+# recorded measurement.
+HEADING_WORDS = 6
+_END = re.compile(r"[.!?…:]*[\"'”’)]*\s*$")
 
 
-def needs_source(claim: str) -> bool:
-    """Does this sentence (no marker of its own) state something a passage must back? Not a
-    heading, nor a sentence with under two content words ("In short:"), nor one saying
-    what the passages don't cover."""
+def needs_source(claim: str, known: Collection[str] = frozenset()) -> bool:
+    """Does this sentence (no marker of its own) state something a passage must back? Not
+    one with under two content words ("In short,"), nor a short heading whose words are
+    all `known` (the question's and the passages'), nor one clause saying what the
+    passages don't cover."""
     text = claim.strip().rstrip("*_").rstrip()  # "**Unison's arguments:**"
-    if text.endswith(":") or len(terms(text)) < 2:
+    if text.endswith(":"):
+        heading = len(text.split()) <= HEADING_WORDS and not re.search(r"\d", text)
+        return not (heading and set(terms(text)) <= set(known))
+    if len(terms(text)) < 2:
         return False
-    return not (_ABOUT_SOURCES.search(text) and _NEGATED.search(text))
+    opening = _NOT_COVERED.match(text.lstrip("*_#>-•+ "))
+    return not (opening and not _JOINED.search(text.lstrip("*_#>-•+ "), opening.end()))
 
 
 def with_marker(raw: str, n: int) -> str:

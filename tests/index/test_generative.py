@@ -230,6 +230,42 @@ def test_a_numbered_list_keeps_its_numbers_out_of_the_claims(
     assert_verbatim(kb, answer)
 
 
+def test_a_heading_or_a_word_about_the_passages_is_no_way_round_the_checker(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """Sentences without a marker are shown unchecked only when they state nothing: a short
+    heading in the library's words, or one clause saying what the passages don't cover. A
+    claim dressed as a heading, or said beside or through the passages, is checked."""
+    planted = [
+        "The NHS will be abolished by Labour in 2030:",
+        "The passages don't mention it, but Labour will abolish the NHS.",
+        "No source disputes that Labour will abolish the NHS.",
+        "The sources do not dispute that Labour will abolish the NHS.",
+        "Only the sources agree that Labour will abolish the NHS.",
+    ]
+
+    def reply(body: dict[str, Any]) -> Reply:
+        good = two_tier_answer(body).text
+        return Reply(
+            "What the unions fear:\n"
+            + good
+            + "\n"
+            + "\n".join(planted)
+            + "\nThe passages don't say how the unions' ballot went."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+
+    assert answer.mode == "generative", answer.note
+    assert "abolish" not in answer.answer.lower() and "2030" not in answer.answer
+    assert answer.note and "sentences of the language model's answer were not shown" in answer.note
+    assert answer.answer.startswith("What the unions fear:\nThe unions fear that")
+    assert answer.answer.endswith("The passages don't say how the unions' ballot went.")
+    assert_verbatim(kb, answer)
+
+
 def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
