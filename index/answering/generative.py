@@ -30,7 +30,7 @@ from typing import Any
 from index.answering.citations import NEVER_GIVEN, SecondOpinion, verify
 from index.answering.deadline import DeadlineExceeded, call_within, stream_within
 from index.answering.extractive import ExtractiveAnswerer
-from index.answering.model_text import DraftFilter, clean_answer, strip_thinking
+from index.answering.model_text import SINGLE, DraftFilter, clean_answer, strip_thinking
 from index.answering.types import Answer, Condensed, Gathered, Turn
 from index.documents import Hit
 from index.errors import ModelUnavailable
@@ -268,7 +268,7 @@ class GenerativeAnswerer:
         evidence: list[Any],
     ) -> Answer:
         shown = clean_answer(text, range(1, len(passages) + 1))
-        if not words(shown):
+        if not words(SINGLE.sub("", shown)):  # nothing, or markers with no words to back
             raise GenerationFailed("the language model returned an empty answer")
         if self._is_refusal(shown):
             # The model says the passages don't answer it: honoured, with the nearest

@@ -581,6 +581,34 @@ def test_empty_or_garbage_output_gives_the_extractive_answer(
     assert "<think>" not in answer.answer and "html" not in answer.answer
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["[2].", "  [2]  \n [1].", "— [2]", "🙂 [1][2]", "```\n[2]\n```", "[1]. [2]."],
+    ids=["marker", "markers", "dash", "emoji", "code-block", "marker-sentences"],
+)
+def test_a_reply_of_markers_without_words_gives_the_extractive_answer(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, text: str
+) -> None:
+    """Markers with no words to back are no answer: never shown as a generative answer
+    whose citations support nothing."""
+    fake.reply(Reply(text))
+    answer = make_gen_kb().answer_sync(QUESTION)
+    assert answer.mode == "extractive" and answer.citations and not answer.refused
+    assert answer.note and "returned an empty answer" in answer.note
+
+
+def test_a_sentence_with_no_content_words_is_not_shown_with_a_marker(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(lambda body: two_tier_answer(body, " They did [1]. 🙂 [2]"))
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+    assert answer.mode == "generative", answer.note
+    assert "They did" not in answer.answer and "🙂" not in answer.answer
+    assert answer.note and "not shown" in answer.note
+    assert_verbatim(kb, answer)
+
+
 def test_a_reasoning_block_is_not_shown(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
