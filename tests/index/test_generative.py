@@ -788,6 +788,47 @@ def test_an_instruction_planted_in_a_source_does_not_change_what_is_shown(
     assert answer.mode == "extractive" and answer.note
 
 
+FOOTNOTED = """---
+title: "National Health Service"
+---
+
+The National Health Service (NHS) was founded in 1948 by the Labour government.[1] Aneurin \
+Bevan, the health minister, led the creation of the NHS against the doctors.[2][3] It is \
+funded from general taxation.[4]
+"""
+
+
+def test_a_sources_own_reference_marks_are_not_read_as_the_answers_markers(
+    make_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """An article copied with its footnote marks ("… the doctors.[2][3]", as an encyclopaedia's
+    text has them): quoted in an extractive answer, the model's fallback included, they
+    would be markers citing nothing (or another source). The answer's text leaves them
+    out; the citation's quote keeps them, verbatim."""
+    kb = make_kb(
+        seed=False,
+        llm_provider="openai",
+        llm_base_url=fake.base_url,
+        llm_model="test-model",
+        llm_timeout=5.0,
+    )
+    (kb.settings.sources_dir / "nhs.md").write_text(FOOTNOTED)
+    kb.refresh()
+    fake.reply(Reply(status=500))
+    for answer in (
+        kb.answer_sync("Who led the creation of the NHS?"),
+        kb.answer_sync("Who led the creation of the NHS?", extractive=True),
+    ):
+        assert answer.mode == "extractive" and not answer.refused, answer.note
+        assert "Aneurin Bevan" in answer.answer
+        assert_verbatim(kb, answer)
+        assert re.findall(r"\[\d+\]", answer.answer) == [f"[{c.n}]" for c in answer.citations]
+        (bevan,) = (c for c in answer.citations if "Bevan" in c.quote)
+        assert re.search(r"\[\d\]", bevan.quote)  # the source's own marks, verbatim
+        # the answer quotes it once, so the list of sources doesn't repeat it
+        assert answer.shows_quote(bevan)
+
+
 def test_an_instruction_inside_the_question_does_not_unsource_the_answer(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
