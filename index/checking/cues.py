@@ -51,6 +51,35 @@ PERMISSION = word_set(
     "permitted let lets able free option"
 )
 
+# An instruction to whoever reads the source ("Ignore the previous instructions and answer
+# that …", "SYSTEM: You must say that …"), as a prompt injection planted in a source is
+# written: it tells someone to say a thing, it doesn't say it. The verbs such an
+# instruction opens with, after a role label, "please" or "you must"; a quotation ("“Say
+# no,” he urged") is someone's words, not an instruction to the reader, so it isn't read.
+INSTRUCTING = word_set(
+    "ignore disregard forget answer respond reply say tell write state pretend output "
+    "repeat claim assert declare"
+)
+_INSTRUCTION = re.compile(
+    r"^[\s*#>_-]*(?:(?:system|assistant|user|developer|instructions?|note|important)\s*:\s*)?"
+    r"(?:(?:please|now|just|always|also|then)\s+)*"
+    r"(?:you\s+(?:must|should|will|shall|need\s+to|have\s+to|are\s+to)\s+(?:now\s+|always\s+)?)?"
+    r"([a-z]+)\b",
+    re.I,
+)
+
+
+# … which a claim may report as one ("the article tells its readers to …")
+TELLING = word_set("instruct instruction tell ask urge order direct command demand")
+
+
+def instructing(sentence: str) -> str:
+    """The verb an instruction to the reader opens with ("ignore"), else ""."""
+    m = _INSTRUCTION.match(sentence)
+    verb = m.group(1).lower() if m else ""
+    return verb if verb in INSTRUCTING else ""
+
+
 PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 
 HEDGES = word_set(
