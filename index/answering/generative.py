@@ -233,14 +233,21 @@ class GenerativeAnswerer:
         draft = DraftFilter(range(1, count + 1))
         deadline = time.monotonic() + self.budget
         raw = ""
+        chunks = 0
         try:
             for chunk in stream_within(deadline, lambda: self.llm.stream_chat(messages)):
+                chunks += 1
                 delta = chunk.delta or ""
                 raw += delta
                 if shown := draft.feed(delta):
                     yield shown
         except Exception as e:  # any failure of the model becomes the extractive answer
             raise GenerationFailed(self._failure(e)) from None
+        if not chunks:
+            # Not even the opening chunk of a stream: a web page or an error said with
+            # "200 OK" (LLM_BASE_URL on a chat UI, not its API), not a model's empty reply.
+            log.warning("language model call failed: its reply held no streamed chunk")
+            raise GenerationFailed("the language model's reply could not be read")
         if rest := draft.finish():
             yield rest
         return raw

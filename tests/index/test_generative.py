@@ -609,6 +609,29 @@ def test_a_sentence_with_no_content_words_is_not_shown_with_a_marker(
     assert_verbatim(kb, answer)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"<!doctype html><html><body>Open WebUI</body></html>", b'{"error": "model not loaded"}'],
+    ids=["html-page", "json-error"],
+)
+def test_a_streamed_call_answered_by_something_else_than_a_stream_says_so(
+    make_gen_kb: Callable[..., KnowledgeBase],
+    fake: FakeOpenAI,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+) -> None:
+    """LLM_BASE_URL pointing at a web page (a chat UI that serves its page for every path) or
+    a server answering 200 with an error: streamed, as the CLI and the bot ask, the reply
+    holds no chunk at all. That is a reply that can't be read, said so and logged, not "an
+    empty answer" the model wrote."""
+    fake.reply(Reply(raw=body))
+    with caplog.at_level(logging.WARNING):
+        *_, answer = make_gen_kb().answer_iter(QUESTION, stream=True)
+    assert isinstance(answer, Answer) and answer.mode == "extractive" and answer.citations
+    assert answer.note and "reply could not be read" in answer.note
+    assert "language model call failed" in caplog.text and KEY not in caplog.text
+
+
 def test_a_reasoning_block_is_not_shown(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
