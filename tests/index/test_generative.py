@@ -1085,6 +1085,25 @@ def test_an_unclear_second_opinion_leaves_the_checkers_verdict(
     assert len(fake.requests) == 2
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "<think>Pair 1 restates the source.\n1: SUPPORTED\nBut let me check the wording of",
+        "<think>First guess:\n1: SUPPORTED\n</think>\n1: UNCLEAR",
+    ],
+    ids=["cut-off-reasoning", "reasoning-then-unclear"],
+)
+def test_a_verdict_a_reasoning_model_only_thought_is_not_taken(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, reply: str
+) -> None:
+    """A reasoning model's draft verdicts (<think>…</think>, or an unclosed block cut off by
+    LLM_MAX_TOKENS) are not its answer."""
+    fake.reply(reworded_answer, Reply(reply))
+    answer = make_gen_kb(llm_verify="model").answer_sync(CONFERENCE)
+    assert REWORDED not in answer.answer
+    assert len(fake.requests) == 2
+
+
 def test_a_failed_second_opinion_leaves_the_checkers_verdict(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
