@@ -13,9 +13,19 @@ from itertools import pairwise
 from index.text import split_sentences, terms
 
 # [1]  [1, 2]  [1; 3]  [1-3]  [1 and 2]; also "[Passage 2]" / "[source 2]", which small
-# models write although told not to.
+# models write although told not to, and the forms models trained on other citation
+# styles write: "[^2]" (a Markdown footnote), "[citation:2]", "【2†source】", "【2:0†source】".
+# "(2)" is not read: a list's item or a year's parentheses look the same.
 _NUMS = r"\d{1,3}(?:\s*(?:,|;|-|–|and)\s*\d{1,3})*"
-MARKER = re.compile(rf"\[\s*(?:(?:passage|source|ref)\s*)?({_NUMS})\s*\]", re.I)
+MARKER = re.compile(
+    rf"\[\s*(?:(?:passage|source|ref|citation)\s*:?\s*|\^)?({_NUMS})\s*\]"
+    rf"|【\s*(?:(?:passage|source)\s*)?({_NUMS})(?::\d+)?(?:†[^】\n]*)?\s*】",
+    re.I,
+)
+# A superscript number after a word or a sentence's end ("… service².", "… service.²"); not
+# after a unit's one or two letters ("30 km²").
+_SUPERSCRIPT = re.compile(r"(?:(?<=[^\W\d_]{3})|(?<=[.,;:!?”’\"')]))([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+_FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 SINGLE = re.compile(r"\[(\d+)\]")
 _THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>\s*", re.S | re.I)
 _THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.I)
@@ -55,8 +65,9 @@ def clean_markers(text: str, valid: Collection[int]) -> str:
     a marker naming no valid passage disappears."""
 
     def keep(m: re.Match[str]) -> str:
-        return "".join(f"[{n}]" for n in _numbers(m.group(1)) if n in valid)
+        return "".join(f"[{n}]" for n in _numbers(m.group(1) or m.group(2)) if n in valid)
 
+    text = _SUPERSCRIPT.sub(lambda m: f" [{m.group(1).translate(_FROM_SUPERSCRIPT)}]", text)
     return tidy(MARKER.sub(keep, text))
 
 
@@ -81,8 +92,12 @@ class DraftFilter:
     def _visible(self, final: bool) -> str:
         text = strip_thinking(self.raw)
         if not final:
-            bracket = text.rfind("[")
-            if bracket >= 0 and "]" not in text[bracket:] and len(text) - bracket <= self.HOLD:
+            bracket = max(text.rfind("["), text.rfind("【"))
+            if (
+                bracket >= 0
+                and not {"]", "】"} & set(text[bracket:])
+                and len(text) - bracket <= self.HOLD
+            ):
                 text = text[:bracket]
             angle = text.rfind("<")
             if angle >= 0 and ">" not in text[angle:] and len(text) - angle <= 12:

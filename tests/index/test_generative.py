@@ -694,6 +694,52 @@ def test_marker_forms_are_normalised_and_unknown_numbers_dropped() -> None:
     assert clean_answer("<think>[1]</think>Fine [1]", valid) == "Fine [1]"
 
 
+SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+@pytest.mark.parametrize(
+    "form",
+    ["[^{n}]", " [citation:{n}]", " 【{n}†source】", "【{n}:0†source】", "{sup}", ".{sup}"],
+    ids=["footnote", "citation", "bracket-source", "bracket-index", "superscript", "sup-after"],
+)
+def test_citation_forms_other_models_write_are_read_as_markers(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, form: str
+) -> None:
+    """Markers as other models write them are checked as citations, not shown as text
+    beside a marker of ours (nor, unread, reported as "cited none of the passages")."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        req = Request(body, {})
+        a = number_of(req, "two-tier health service")
+        b = number_of(req, "set hospital against hospital")
+        wrong = next(n for n in range(1, len(req.passages()) + 1) if n not in (a, b))
+
+        def cite(n: int) -> str:
+            return form.format(n=n, sup=SUPERSCRIPT[n])
+
+        claim = "The unions fear that foundation hospitals would create a two-tier health service"
+        other = "Critics say foundation hospitals would set hospital against hospital"
+        return Reply(f"{claim}{cite(a)}{'.' * ('.' not in form)} {other}{cite(wrong)}.")
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+    assert answer.mode == "generative", answer.note
+    assert answer.answer.startswith("The unions fear that foundation hospitals")
+    assert "set hospital against hospital" not in answer.answer  # it cited the wrong passage
+    assert not re.search(f"[{SUPERSCRIPT}^†【]|citation", answer.answer), answer.answer
+    assert_verbatim(kb, answer)
+
+
+def test_a_bracketed_number_in_parentheses_is_no_marker() -> None:
+    """A "(2)" may be a list's or a year's: not read as a citation (the answer then cites
+    nothing, and falls back saying so)."""
+    assert clean_answer("Unions fear it (2). In (2003) too [1].", range(1, 4)) == (
+        "Unions fear it (2). In (2003) too [1]."
+    )
+    assert clean_answer("An area of 30 km² [1].", range(1, 4)) == "An area of 30 km² [1]."
+
+
 # -- follow-ups ------------------------------------------------------------------------------
 def test_a_follow_up_is_condensed_before_retrieval_and_keeps_its_citations(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
