@@ -1019,6 +1019,36 @@ def test_a_generative_setup_without_a_model_name_is_a_clear_usage_error(
         make_gen_kb(llm_model=None)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "localhost:8080/v1",
+        f"me:{KEY}@127.0.0.1:8080",
+        "ftp://127.0.0.1/v1",
+        f"http://me:{KEY}@[::1:bad/v1",
+    ],
+)
+def test_an_llm_url_that_is_no_http_address_is_a_clear_usage_error(
+    make_gen_kb: Callable[..., KnowledgeBase], url: str
+) -> None:
+    """A URL without its "http://" reached no model and said on every answer that the model
+    "could not be reached"; it is a setting to fix, said once, at start-up."""
+    from index.errors import UsageError
+
+    with pytest.raises(UsageError, match="LLM_BASE_URL must be an http") as raised:
+        make_gen_kb(llm_base_url=url)
+    assert KEY not in str(raised.value)  # an address may hold a user and password
+
+
+def test_an_ollama_address_may_leave_out_its_scheme_as_ollama_allows(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    fake.reply(two_tier_answer)
+    address = fake.root.removeprefix("http://")
+    kb = make_gen_kb(llm_provider="ollama", llm_base_url=address, llm_model="llama3.2")
+    assert kb.answer_sync(QUESTION).mode == "generative"
+
+
 # -- the command line ------------------------------------------------------------------------
 def test_ask_json_keeps_the_contract_and_says_which_mode_answered(
     make_gen_kb: Callable[..., KnowledgeBase],
