@@ -25,10 +25,10 @@ from index.answering.model_text import (
     ANY_NUMBER,
     SINGLE,
     Piece,
+    answer_body,
     clean_markers,
     needs_source,
     pieces,
-    strip_thinking,
     tidy,
     with_marker,
 )
@@ -200,7 +200,7 @@ def verify(
     valid = range(1, len(passages) + 1)
     # Markers normalised to [n] but not yet filtered, so that a sentence whose every
     # citation fails can be told from a sentence that cited nothing.
-    parts = pieces(clean_markers(strip_thinking(text), range(1, ANY_NUMBER)))
+    parts = pieces(clean_markers(answer_body(text), range(1, ANY_NUMBER)))
     cited_parts = [p for p in parts if p.numbers and p.claim]
     # A sentence that states something without a marker is shown only if a passage says
     # it (and then with that passage's marker): what the model adds unprompted, or was

@@ -55,6 +55,24 @@ def strip_thinking(text: str) -> str:
     return text[: opened.start()] if opened else text
 
 
+# A list of sources the model adds at the end ("Sources:", "**References**", "### Sources"
+# on a line of its own): names, titles and addresses it remembers or invents. policybot
+# lists the sources itself, from the citations it checked, so the list goes unread.
+_OWN_SOURCES = re.compile(
+    r"^[ \t>]*(?:#{1,6}[ \t]*)?[*_]*[ \t]*(?:sources|references|citations|bibliography|"
+    r"works cited|sources cited)[ \t]*[*_]*[ \t]*:?[ \t]*[*_]*[ \t]*$",
+    re.I | re.M,
+)
+
+
+def answer_body(text: str) -> str:
+    """The model's answer without its reasoning blocks and without a list of sources of
+    its own at the end."""
+    text = strip_thinking(text)
+    own = _OWN_SOURCES.search(text)
+    return text[: own.start()] if own else text
+
+
 def tidy(text: str) -> str:
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
@@ -73,7 +91,7 @@ def clean_markers(text: str, valid: Collection[int]) -> str:
 
 def clean_answer(text: str, valid: Collection[int]) -> str:
     """The model's text as it may be shown: no reasoning, only markers for given passages."""
-    return clean_markers(strip_thinking(text), valid)
+    return clean_markers(answer_body(text), valid)
 
 
 class DraftFilter:
@@ -90,7 +108,7 @@ class DraftFilter:
         self.broken = False  # the cleaned text stopped extending what was shown
 
     def _visible(self, final: bool) -> str:
-        text = strip_thinking(self.raw)
+        text = answer_body(self.raw)
         if not final:
             bracket = max(text.rfind("["), text.rfind("【"))
             if (

@@ -266,6 +266,40 @@ def test_a_heading_or_a_word_about_the_passages_is_no_way_round_the_checker(
     assert_verbatim(kb, answer)
 
 
+@pytest.mark.parametrize(
+    "listed",
+    [
+        "\n\nSources:\n- Passage {n}: BBC News, https://evil.example/x\n- The Guardian",
+        "\n\n**References**\n[{n}] Public sector unions are to step up their opposition\n"
+        "[7] NHS abolition plan, 2030",
+        "\n\n### Sources\n1. The Guardian",
+    ],
+    ids=["sources", "references", "heading"],
+)
+def test_a_list_of_sources_the_model_adds_is_not_shown(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, listed: str
+) -> None:
+    """policybot lists the sources itself, from the citations it checked; the model's own
+    list (names, addresses, titles it remembers or invents) is not shown under the answer."""
+
+    written = []
+
+    def reply(body: dict[str, Any]) -> Reply:
+        n = number_of(Request(body, {}), "two-tier health service")
+        written.append(two_tier_answer(body).text)
+        return two_tier_answer(body, listed.format(n=n))
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+    assert answer.mode == "generative", answer.note
+    assert answer.answer == written[0]
+    assert "Guardian" not in answer.answer and "evil" not in answer.answer
+    assert "Sources" not in answer.answer and "References" not in answer.answer
+    assert answer.note is None
+    assert_verbatim(kb, answer)
+
+
 def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
