@@ -218,6 +218,7 @@ _NOT_COVERED = re.compile(
     rf"\s+(?:{_NOT}\s+(?:\w+\s+)?{_SAYING}\b|{_SAYING}\s+(?:no|nothing)\b|"
     r"(?:make|makes|have|has)\s+no\b)"
     rf"|^(?:none|neither|nothing)\s+(?:of|in)\s+(?:the|these|those)\s+{_SOURCES}\b"
+    rf"|^no\s+(?:other\s+)?{_SOURCES}\s+(?:\w+\s+)?{_SAYING}\b"
     rf"|^there\s+is\s+no\s+(?:information|mention|detail|details)\s+(?:in|from)\s+(?:the\s+)?"
     rf"{_SOURCES}\b",
     re.I,
@@ -235,17 +236,23 @@ HEADING_WORDS = 6
 _END = re.compile(r"[.!?…:]*[\"'”’)]*\s*$")
 
 
+# A sentence answering yes or no ("No.", "Yes, they did."): it says something, however
+# short.
+_VERDICT = re.compile(r"\b(yes|no|yeah|yep|nope|correct|incorrect|true|false)\b", re.I)
+
+
 def needs_source(claim: str, known: Collection[str] = frozenset()) -> bool:
     """Does this sentence (no marker of its own) state something a passage must back? Not
-    one with under two content words ("In short,"), nor a short heading whose words are
-    all `known` (the question's and the passages'), nor one clause saying what the
-    passages don't cover."""
+    a short heading, nor one with under two content words, whose words are all `known`
+    (the question's and the passages'), unless it answers yes or no; nor one clause saying
+    what the passages don't cover."""
     text = claim.strip().rstrip("*_").rstrip()  # "**Unison's arguments:**"
+    own = set(terms(text))
     if text.endswith(":"):
         heading = len(text.split()) <= HEADING_WORDS and not re.search(r"\d", text)
-        return not (heading and set(terms(text)) <= set(known))
-    if len(terms(text)) < 2:
-        return False
+        return not (heading and own <= set(known))
+    if len(own) < 2:
+        return bool(own - set(known) or _VERDICT.search(text))
     opening = _NOT_COVERED.match(text.lstrip("*_#>-•+ "))
     return not (opening and not _JOINED.search(text.lstrip("*_#>-•+ "), opening.end()))
 

@@ -300,6 +300,31 @@ def test_a_list_of_sources_the_model_adds_is_not_shown(
     assert_verbatim(kb, answer)
 
 
+def test_a_yes_or_no_or_a_word_the_sources_never_use_is_not_shown_unchecked(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """Under two content words is no licence to say anything: "No." answers the question
+    (here wrongly: the unions did defeat the plans), "Abolished!" says something no passage
+    does. A word of the question's or the passages' alone still reads as a label."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        n = number_of(Request(body, {}), "inflicted a sharp defeat")
+        return Reply(
+            "No. The big trade unions inflicted a sharp defeat on the government's plans to "
+            f"expand the role of the private sector in the NHS [{n}]. Abolished! Unions."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync("Did the unions defeat the plans for the private sector in the NHS?")
+    assert answer.mode == "generative", answer.note
+    assert answer.answer.startswith("The big trade unions inflicted a sharp defeat")
+    assert "Abolished" not in answer.answer
+    assert answer.answer.endswith("]. Unions.")
+    assert answer.note and answer.note.startswith("2 sentences")
+    assert_verbatim(kb, answer)
+
+
 def test_a_citation_never_quotes_a_heading_between_the_sentences_behind_it(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
