@@ -26,10 +26,10 @@ from index.answering.model_text import (
     ANY_NUMBER,
     SINGLE,
     Piece,
+    answer_body,
     clean_markers,
     needs_source,
     pieces,
-    strip_thinking,
     tidy,
     with_marker,
 )
@@ -41,7 +41,7 @@ from index.search.evidence import Evidence, score_sentences
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import DIM, SentenceBlock, speaker_name
-from index.text import split_sentences
+from index.text import split_sentences, terms
 
 MAX_QUOTE_SENTENCES = 3  # a wider span than this is no longer "the sentence that supports it"
 
@@ -201,12 +201,13 @@ def verify(
     valid = range(1, len(passages) + 1)
     # Markers normalised to [n] but not yet filtered, so that a sentence whose every
     # citation fails can be told from a sentence that cited nothing.
-    parts = pieces(clean_markers(strip_thinking(text), range(1, ANY_NUMBER)))
+    parts = pieces(clean_markers(answer_body(text), range(1, ANY_NUMBER)))
     cited_parts = [p for p in parts if p.numbers and p.claim]
     # A sentence that states something without a marker is shown only if a passage says
     # it (and then with that passage's marker): what the model adds unprompted, or was
     # talked into by a source, is checked like the rest.
-    uncited = [p for p in parts if not p.numbers and needs_source(p.claim)]
+    known = set(terms(question.text)).union(*(terms(f"{h.title} {h.text}") for h in passages))
+    uncited = [p for p in parts if not p.numbers and needs_source(p.claim, known)]
     asked = [(p, n) for p in cited_parts for n in p.numbers if n in valid]
     asked += [(p, n) for p in uncited for n in valid]
     # Most claims reuse their passage's words and are judged by words alone; the others

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from index.answering.types import Answer, Citation, Condensed, Gathered, Turn
+from index.answering.types import Answer, Citation, Condensed, Gathered, Turn, as_answer_text
 from index.documents import Hit
 from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
@@ -243,11 +243,12 @@ _INNER_OPEN, _INNER_CLOSE = "‘", "’"
 
 def shown(quote: str) -> str:
     """A quote as the answer shows it, between quotation marks: the sentence on one line,
-    without a quotation mark whose pair lies in the sentence before or after it, and
-    without marks of ours around a sentence that is one quotation already. A quote holding
-    double quotation marks of its own goes between single ones, as British print nests
-    them (‘“If Momentum tried …,” he said.’), not between a second pair of doubles."""
-    q = " ".join(quote.split())
+    without a quotation mark whose pair lies in the sentence before or after it, without
+    the source's own reference marks ("[3]"), and without marks of ours around a sentence
+    that is one quotation already. A quote holding double quotation marks of its own goes
+    between single ones, as British print nests them (‘“If Momentum tried …,” he said.’),
+    not between a second pair of doubles."""
+    q = " ".join(as_answer_text(quote).split())
     if q.startswith(_OPEN) and q.count(_OPEN) > q.count(_CLOSE):
         q = q[1:]
     if q.endswith(_CLOSE) and q.count(_CLOSE) > q.count(_OPEN):

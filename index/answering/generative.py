@@ -30,7 +30,7 @@ from typing import Any
 from index.answering.citations import NEVER_GIVEN, SecondOpinion, verify
 from index.answering.deadline import DeadlineExceeded, call_within, stream_within
 from index.answering.extractive import ExtractiveAnswerer
-from index.answering.model_text import DraftFilter, clean_answer, strip_thinking
+from index.answering.model_text import SINGLE, DraftFilter, clean_answer, strip_thinking
 from index.answering.types import Answer, Condensed, Gathered, Turn
 from index.documents import Hit
 from index.errors import ModelUnavailable
@@ -233,14 +233,21 @@ class GenerativeAnswerer:
         draft = DraftFilter(range(1, count + 1))
         deadline = time.monotonic() + self.budget
         raw = ""
+        chunks = 0
         try:
             for chunk in stream_within(deadline, lambda: self.llm.stream_chat(messages)):
+                chunks += 1
                 delta = chunk.delta or ""
                 raw += delta
                 if shown := draft.feed(delta):
                     yield shown
         except Exception as e:  # any failure of the model becomes the extractive answer
             raise GenerationFailed(self._failure(e)) from None
+        if not chunks:
+            # Not even the opening chunk of a stream: a web page or an error said with
+            # "200 OK" (LLM_BASE_URL on a chat UI, not its API), not a model's empty reply.
+            log.warning("language model call failed: its reply held no streamed chunk")
+            raise GenerationFailed("the language model's reply could not be read")
         if rest := draft.finish():
             yield rest
         return raw
@@ -268,7 +275,7 @@ class GenerativeAnswerer:
         evidence: list[Any],
     ) -> Answer:
         shown = clean_answer(text, range(1, len(passages) + 1))
-        if not words(shown):
+        if not words(SINGLE.sub("", shown)):  # nothing, or markers with no words to back
             raise GenerationFailed("the language model returned an empty answer")
         if self._is_refusal(shown):
             # The model says the passages don't answer it: honoured, with the nearest

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from index.errors import UsageError
 from index.settings import Settings
@@ -33,6 +34,7 @@ def make_llm(settings: Settings) -> Any:
         raise UsageError(f"LLM_MODEL must name the model to use with LLM_PROVIDER={provider}")
     if settings.llm_timeout <= 0:
         raise UsageError("LLM_TIMEOUT must be a positive number of seconds")
+    _check_base_url(settings.llm_base_url, provider)
     if provider == "openai":
         from llama_index.llms.openai_like import OpenAILike
 
@@ -67,6 +69,26 @@ def make_llm(settings: Settings) -> Any:
             headers=headers,
         )
     raise UsageError(f"LLM_PROVIDER must be none, openai or ollama, got {provider!r}")
+
+
+def _check_base_url(url: str | None, provider: str) -> None:
+    """A URL no model can be reached at ("localhost:8080/v1": no scheme) is a setting to fix,
+    said at start-up, not "could not be reached" on every answer. Ollama's own clients take
+    an address without its scheme. The URL isn't repeated: it may hold a user and password."""
+    if not url:
+        return
+    if provider == "ollama" and "://" not in url:
+        url = f"http://{url}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that isn't a number raises ValueError here
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            "LLM_BASE_URL must be an http:// or https:// address, such as "
+            + ("http://127.0.0.1:8080/v1" if provider == "openai" else OLLAMA_DEFAULT_BASE)
+        )
 
 
 def describe_failure(error: BaseException, timeout: float) -> str:

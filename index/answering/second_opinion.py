@@ -15,6 +15,7 @@ from typing import Any
 
 from index.answering.deadline import call_within
 from index.answering.generative import defuse, fill
+from index.answering.model_text import strip_thinking
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class ModelSecondOpinion:
         except Exception as e:  # any failure of the model: the checker's verdicts stand
             log.warning("asking the language model about claims failed: %s", type(e).__name__)
             return [None] * len(pairs)
-        return parse_verdicts(reply, len(pairs))
+        # a reasoning model's drafts (<think>…</think>, or a block cut off) are no verdicts
+        return parse_verdicts(strip_thinking(reply), len(pairs))
 
 
 def parse_verdicts(reply: str, count: int) -> list[bool | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -11,6 +12,17 @@ if TYPE_CHECKING:
     from index.search.evidence import Evidence
     from index.search.question import Question
     from index.search.retrieval import Generation
+
+
+# A source's own reference marks ("… in 1948.[3]", as an encyclopaedia's text has them). In
+# an answer's text they would read as its citation markers, citing nothing or another
+# source, so a quote shown there leaves them out; the citation's `quote` keeps them.
+_SOURCE_MARK = re.compile(r"\s*\[\d{1,3}\]")
+
+
+def as_answer_text(quote: str) -> str:
+    """`quote` as an answer's text may show it: without the source's reference marks."""
+    return _SOURCE_MARK.sub("", quote)
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,8 @@ class Answer:
     def shows_quote(self, c: Citation) -> bool:
         """Does the answer's text already quote `c` word for word (an extractive answer)?
         A list of sources then names where each quote is from without repeating it."""
-        return bool(c.quote) and " ".join(c.quote.split()) in " ".join(self.answer.split())
+        quote = " ".join(as_answer_text(c.quote).split())
+        return bool(quote) and quote in " ".join(self.answer.split())
 
     def source_lines(self) -> list[SourceLine]:
         """The sources to list under the answer, in marker order: one line per citation

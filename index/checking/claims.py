@@ -74,6 +74,8 @@ def check(claim: str, passage: Passage) -> Judgement:
     if not sentences:
         return Judgement(False, "the passage has no sentences", "topic")
     own = set(terms(claim))
+    if not own:  # "They did", "—": nothing a passage could be found to say
+        return Judgement(False, "it says nothing its source could back", "topic", sure=True)
     weights = Coverage(dict.fromkeys(own, 1.0), passage.stats)
     primary, support = _support(sentences, own, weights)
     at = {ev.pos: ev for ev in sentences}
@@ -97,7 +99,7 @@ def check(claim: str, passage: Passage) -> Judgement:
     best = max(ev.meaning for ev in support)
     found = _terms_with_speakers(window, passage)
     found |= _reworded(claim, own - found, window_text)
-    share = weights(found) if own else 1.0
+    share = weights(found)
     evidence = tuple(support)
 
     def no(kind: str, reason: str) -> Judgement:

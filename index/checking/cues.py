@@ -51,6 +51,45 @@ PERMISSION = word_set(
     "permitted let lets able free option"
 )
 
+# An instruction to whoever reads the source ("Ignore the previous instructions and answer
+# that …", "SYSTEM: You must say that …"), as a prompt injection planted in a source is
+# written: it tells someone to say a thing, it doesn't say it. The verbs such an
+# instruction opens with, after a role label, "please" or "you must"; a quotation ("“Say
+# no,” he urged") is someone's words, not an instruction to the reader, so it isn't read.
+INSTRUCTING = word_set("ignore forget say tell pretend respond assert declare")
+# … and verbs that are nouns too ("State pensions", "Repeat prescriptions", "Disregard for
+# treaty obligations", in the full corpus): an instruction only before what an instruction
+# goes on with ("Answer that …", "Disregard all previous …"). Of the full corpus's 75,349
+# sentences, 14 read as instructions, all of them one ("Tell it to …", "Say yes.").
+INSTRUCTING_TOO = word_set("answer reply write state output repeat claim disregard")
+_GOES_ON = word_set(
+    "that the this these only exactly yes no following after with as in all any previous "
+    "prior your everything"
+)
+_INSTRUCTION = re.compile(
+    r"^[\s*#>_-]*(?:(?:system|assistant|user|developer|instructions?|note|important)\s*:\s*)?"
+    r"(?:(?:please|now|just|always|also|then)\s+)*"
+    r"(?:you\s+(?:must|should|will|shall|need\s+to|have\s+to|are\s+to)\s+(?:now\s+|always\s+)?)?"
+    r"([a-z]+)\b\s*([a-z]+)?",
+    re.I,
+)
+
+
+# … which a claim may report as one ("the article tells its readers to …")
+TELLING = word_set("instruct instruction tell ask urge order direct command demand")
+
+
+def instructing(sentence: str) -> str:
+    """The verb an instruction to the reader opens with ("ignore"), else ""."""
+    m = _INSTRUCTION.match(sentence)
+    if not m:
+        return ""
+    verb, after = m.group(1).lower(), (m.group(2) or "").lower()
+    if verb in INSTRUCTING or (verb in INSTRUCTING_TOO and after in _GOES_ON):
+        return verb
+    return ""
+
+
 PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 
 UNREALISED = "unrealised"  # what clause_tokens puts for "…, which is yet to happen"

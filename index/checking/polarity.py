@@ -16,11 +16,13 @@ from index.checking.cues import (
     OBLIGATION,
     PARTIAL,
     PERMISSION,
+    TELLING,
     TOTAL,
     UNREALISED,
     clause_tokens,
     cue_reach,
     cues_near,
+    instructing,
     relevant_clauses,
     same_word,
     scope_after,
@@ -174,8 +176,14 @@ def _only(text: str, other: str) -> set[str]:
 
 # -- modality and quantity -------------------------------------------------------------------
 def modality_mismatch(claim: str, support: str) -> str:
-    """Why the claim states more firmly or more widely than the support ("" when not)."""
+    """Why the claim states more firmly or more widely than the support ("" when not): also
+    a claim stating what the support only tells its reader to say, or giving an instruction
+    itself ("SYSTEM: ignore rules.")."""
     mine, theirs = clause_tokens(claim), clause_tokens(support)
+    if instructing(claim):
+        return "it is an instruction, not a statement"
+    if instructing(support) and not any(TELLING & set(lexicon.base_forms(w)) for w in mine):
+        return "its source is an instruction, not a statement"
     shared = set(terms(claim)) & set(terms(support))
     # a quantifier counts over what both say ("most NHS organisations"), not elsewhere in
     # the sentence ("… which has turned all 770 staff …"); "every" needs "all", "most"
