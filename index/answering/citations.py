@@ -35,7 +35,7 @@ from index.answering.model_text import (
 )
 from index.answering.types import Citation
 from index.checking.additions import Embed
-from index.checking.claims import UNJUDGED, Passage, check
+from index.checking.claims import MEANING, UNJUDGED, Passage, check
 from index.documents import Hit
 from index.search.evidence import Evidence, score_sentences
 from index.search.question import Question
@@ -217,7 +217,15 @@ def verify(
     by_id = {id(p): p for p in [*cited_parts, *uncited]}
     for part, n in asked:
         judged[id(part), n] = supports(part.claim, None, passages[n - 1], live, ahead[n], embed)
-    unsure = [(p, n) for (i, n), s in judged.items() if s.kind == UNJUDGED for p in [by_id[i]]]
+    # … and so is every sentence that cited nothing: judged against every passage, it must
+    # be close in meaning to one, not only share words with it
+    alone = {id(p) for p in uncited}
+    unsure = [
+        (p, n)
+        for (i, n), s in judged.items()
+        if s.kind == UNJUDGED or i in alone
+        for p in [by_id[i]]
+    ]
     if unsure:
         claims = list(dict.fromkeys(p.claim for p, _ in unsure))
         vector_of = dict(zip(claims, embed(claims), strict=True))
@@ -231,7 +239,7 @@ def verify(
     removed = 0
     reasons: list[str] = []  # one for each sentence not shown
     for part in uncited:
-        backing = sorted((n for n in valid if judged[id(part), n].ok),
+        backing = sorted((n for n in valid if _says(judged[id(part), n])),
                          key=lambda n: not judged[id(part), n].sure)  # fmt: skip
         if backing:
             part.raw = with_marker(part.raw, backing[0])
@@ -313,6 +321,11 @@ def _quoted_spans(
             if marker_of[span[:2]] != n:
                 part.raw = part.raw.replace(f"[{n}]", f"[{marker_of[span[:2]]}]")
     return out
+
+
+def _says(verdict: Support) -> bool:
+    """Supported, by a sentence close in meaning (for a sentence that cited nothing)."""
+    return verdict.ok and max((ev.meaning for ev in verdict.evidence), default=0.0) >= MEANING
 
 
 def _whole(hit: Hit) -> Span:

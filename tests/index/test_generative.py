@@ -306,7 +306,8 @@ def test_a_list_of_sources_the_model_adds_is_not_shown(
     kb = make_gen_kb()
     answer = kb.answer_sync(QUESTION)
     assert answer.mode == "generative", answer.note
-    assert answer.answer == written[0]
+    unnumbered = [re.sub(r"\[\d+\]", "[n]", t) for t in (answer.answer, written[0])]
+    assert unnumbered[0] == unnumbered[1]  # (markers may be renumbered: one per sentence)
     assert "Guardian" not in answer.answer and "evil" not in answer.answer
     assert "Sources" not in answer.answer and "References" not in answer.answer
     assert answer.note is None
