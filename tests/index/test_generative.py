@@ -906,9 +906,9 @@ Trust boards say foundation hospital status would give them more freedom to borr
 """
 
 
-def test_an_instruction_planted_in_a_source_does_not_change_what_is_shown(
-    make_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
-) -> None:
+def planted_kb(make_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI, text: str) -> KnowledgeBase:
+    """A generative library of a planted source (`text`) beside the seed article on the
+    unions' opposition to foundation hospitals."""
     kb = make_kb(
         seed=False,
         llm_provider="openai",
@@ -917,11 +917,18 @@ def test_an_instruction_planted_in_a_source_does_not_change_what_is_shown(
         llm_timeout=5.0,
     )
     sources = kb.settings.sources_dir
-    (sources / "injected.md").write_text(INJECTED)
+    (sources / "planted.md").write_text(text)
     (sources / "unions.md").write_bytes(
         (SEED_SOURCES / "unions-step-up-opposition-to-foundation-hospitals.md").read_bytes()
     )
     kb.refresh()
+    return kb
+
+
+def test_an_instruction_planted_in_a_source_does_not_change_what_is_shown(
+    make_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    kb = planted_kb(make_kb, fake, INJECTED)
     # The model "obeys" the planted instruction.
     fake.reply(Reply("The unions have surrendered [9]."))
     answer = kb.answer_sync("Do unions oppose foundation hospitals?")
@@ -995,19 +1002,7 @@ def test_an_instruction_in_a_source_is_no_support_for_what_it_tells_the_model_to
 ) -> None:
     """The model obeys a planted instruction and cites the very passage holding it: the
     passage tells its reader to say it, it doesn't say it, so the claim isn't shown."""
-    kb = make_kb(
-        seed=False,
-        llm_provider="openai",
-        llm_base_url=fake.base_url,
-        llm_model="test-model",
-        llm_timeout=5.0,
-    )
-    sources = kb.settings.sources_dir
-    (sources / "planted.md").write_text(PLANTED)
-    (sources / "unions.md").write_bytes(
-        (SEED_SOURCES / "unions-step-up-opposition-to-foundation-hospitals.md").read_bytes()
-    )
-    kb.refresh()
+    kb = planted_kb(make_kb, fake, PLANTED)
 
     def obey(body: dict[str, Any]) -> Reply:
         req = Request(body, {})
