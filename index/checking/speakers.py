@@ -14,7 +14,7 @@ from index.checking.cues import TITLES, as_written, clause_tokens, word_set
 from index.checking.passage import Passage
 from index.search.evidence import Evidence
 from index.store.sentences import name_word, speaker_name
-from index.text import name_phrases, split_sentences, stopwords, terms, words
+from index.text import CAPITAL, name_phrases, split_sentences, stopwords, terms, words
 
 MAX_SPEAKER_WORDS = 6  # "The more pro-government alternative motion"
 
@@ -166,7 +166,7 @@ def speaker_mismatch(
 
 _FEMALE = word_set("ms mrs miss lady dame")
 
-_TITLED_WOMAN = re.compile(r"\b(?:Ms|Mrs|Miss|Lady|Dame)\.? [A-Z][\w'’-]+")
+_TITLED_WOMAN = re.compile(rf"\b(?:Ms|Mrs|Miss|Lady|Dame)\.? [{CAPITAL}][\w'’-]+")
 
 
 def _people(speakers: Sequence[str], text: str) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from index.search.asking import read
-from index.text import answer_type_terms, name_phrases, terms
+from index.text import CAPITAL, answer_type_terms, name_phrases, terms
 
 
 class Shape(Enum):
@@ -74,8 +74,9 @@ SAYING = (
     r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean|justify|"
     r"defend|explain|admit|concede|announce|pledge|react|see|view|feel)\b"
 )
+_NAME_WORD = rf"[{CAPITAL}][\w'’-]*"
 _ASKS_WHAT_SAID = re.compile(
-    ASKING_WHO + r"(?:the\s+)?(?P<who>(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*)" + SAYING
+    ASKING_WHO + rf"(?:the\s+)?(?P<who>(?:{_NAME_WORD}\s+){{0,3}}{_NAME_WORD})" + SAYING
 )
 
 

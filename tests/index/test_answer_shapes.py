@@ -15,7 +15,7 @@ from index.documents import Hit
 from index.ingest.attribution import analyse
 from index.ingest.loaders import load_document
 from index.search import evidence
-from index.search.question import Question, Shape, group_asked_about, shape_of
+from index.search.question import Question, Shape, group_asked_about, shape_of, speaker_asked_about
 from index.service import KnowledgeBase
 from index.store.sentences import SentenceTable, decode, encode
 from index.text import terms
@@ -43,6 +43,20 @@ from index.text import terms
 )
 def test_the_shape_of_a_question(question: str, shape: Shape) -> None:
     assert shape_of(question) is shape
+
+
+@pytest.mark.parametrize(
+    ("question", "who"),
+    [
+        ("What did Élodie Bérard say about the maternity unit?", "Élodie Bérard"),
+        ("How did Łukasz Nowak respond to the plan?", "Łukasz Nowak"),
+        ("What did Dave Prentis argue?", "Dave Prentis"),
+    ],
+)
+def test_the_person_asked_about_is_read_whole_whatever_their_first_letter(
+    question: str, who: str
+) -> None:
+    assert speaker_asked_about(question) == who
 
 
 def test_sentence_vectors_survive_their_int8_storage() -> None:
