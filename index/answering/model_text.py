@@ -66,11 +66,21 @@ _OWN_SOURCES = re.compile(
 
 
 def answer_body(text: str) -> str:
-    """The model's answer without its reasoning blocks and without a list of sources of
-    its own at the end."""
+    """The model's answer without its reasoning blocks, without a list of sources of its
+    own at the end, and without its images and link addresses (a link's words stay, to be
+    checked like the rest; "[1](https://…)" stays the marker "[1]")."""
     text = strip_thinking(text)
     own = _OWN_SOURCES.search(text)
-    return text[: own.start()] if own else text
+    text = text[: own.start()] if own else text
+    return _LINK.sub(
+        lambda m: f"[{m[1]}]" if m[1].strip().isdigit() else m[1], _IMAGE.sub("", text)
+    )
+
+
+# Markdown images and links ("![chart](https://…)", "[this page](https://…)"): an image
+# glued to a sentence made it a claim no passage supports, and the address is the model's.
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*\)")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((?:[a-z][a-z0-9+.-]*:|www\.)[^)\s]*\)", re.I)
 
 
 def tidy(text: str) -> str:

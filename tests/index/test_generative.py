@@ -279,6 +279,35 @@ def test_a_heading_or_a_word_about_the_passages_is_no_way_round_the_checker(
     assert_verbatim(kb, answer)
 
 
+def test_images_and_link_addresses_are_not_read_as_claims(
+    make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
+) -> None:
+    """An image glued to a sentence made it a claim no passage supports, and the whole
+    answer fell back; a link's address is the model's, not a source's. Both go; a link's
+    words are checked like any sentence, and "[n](https://…)" is the marker [n]."""
+
+    def reply(body: dict[str, Any]) -> Reply:
+        req = Request(body, {})
+        a = number_of(req, "two-tier health service")
+        b = number_of(req, "set hospital against hospital")
+        return Reply(
+            "![chart](https://evil.example/x.png) The unions fear that foundation hospitals "
+            f"would create a two-tier health service [{a}]. Critics, including many Labour "
+            f"MPs, say the scheme would set hospital against hospital [{b}](https://evil.example/"
+            "z). See [this page](https://evil.example/y) for more."
+        )
+
+    fake.reply(reply)
+    kb = make_gen_kb()
+    answer = kb.answer_sync(QUESTION)
+    assert answer.mode == "generative", answer.note
+    assert answer.answer.startswith("The unions fear that foundation hospitals")
+    assert "hospital against hospital [" in answer.answer
+    assert "evil" not in answer.answer and "chart" not in answer.answer
+    assert "this page" not in answer.answer and answer.note and "not shown" in answer.note
+    assert_verbatim(kb, answer)
+
+
 @pytest.mark.parametrize(
     "listed",
     [
