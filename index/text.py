@@ -19,10 +19,10 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _JOINER = r"['’\-\u0300-\u036f]"
 _WORD = re.compile(rf"[^\W_](?:[^\W_]++|{_JOINER})*+")
 # The same without digits: words of letters only (index/search/casing.py).
+LETTER_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]++|{_JOINER})*+")
 # A capital letter in a pattern: ASCII, Latin-1 and Latin Extended-A ("Émile", "Łukasz";
 # Extended-A mixes cases, and a lower-case letter from it rarely starts an English word).
 CAPITAL = "A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f"
-LETTER_WORD = re.compile(rf"[^\W\d_](?:[^\W\d_]++|{_JOINER})*+")
 
 
 @cache
