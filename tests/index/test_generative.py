@@ -598,16 +598,22 @@ def test_a_slow_model_times_out_into_the_extractive_answer(
     assert len(fake.requests) == 1  # not retried
 
 
+async def streamed_answer(kb: KnowledgeBase, within: float) -> Answer:
+    """The answer a stream of QUESTION ends with, asserted to end within `within` s."""
+    started = time.monotonic()
+    items = [item async for item in kb.answer_stream(QUESTION)]
+    assert time.monotonic() - started < within
+    final = items[-1]
+    assert isinstance(final, Answer)
+    return final
+
+
 async def test_a_stream_that_stalls_ends_in_the_extractive_answer(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
     fake.reply(Reply("The unions fear a two-tier service [2].", chunk_delay=20))
-    kb = make_gen_kb(llm_timeout=1.0)
-    started = time.monotonic()
-    items = [item async for item in kb.answer_stream(QUESTION)]
-    assert time.monotonic() - started < 6
-    final = items[-1]
-    assert isinstance(final, Answer) and final.mode == "extractive"
+    final = await streamed_answer(make_gen_kb(llm_timeout=1.0), within=6)
+    assert final.mode == "extractive"
     assert final.note and "did not answer within" in final.note
 
 
@@ -629,12 +635,8 @@ async def test_a_stream_trickling_in_is_cut_off_at_the_budget(
     make_gen_kb: Callable[..., KnowledgeBase], fake: FakeOpenAI
 ) -> None:
     fake.reply(Reply("The unions fear a two-tier service [2].", byte_delay=0.2))
-    kb = make_gen_kb(llm_timeout=1.0)
-    started = time.monotonic()
-    items = [item async for item in kb.answer_stream(QUESTION)]
-    assert time.monotonic() - started < 8
-    final = items[-1]
-    assert isinstance(final, Answer) and final.mode == "extractive"
+    final = await streamed_answer(make_gen_kb(llm_timeout=1.0), within=8)
+    assert final.mode == "extractive"
     assert final.note and "did not finish its reply within 3 s" in final.note
 
 
