@@ -40,6 +40,14 @@ TOTAL = word_set("all every everyone everybody each entire universally always un
 
 MAJORITY = word_set("most majority")
 
+# Boosters that make a statement total rather than stronger ("completely irreversible",
+# "fully backed"; not "very", "really"): the absolute ones of VADER's booster table
+# (lexicon.degree_words). A claim with one says more than a source without it.
+ABSOLUTE = word_set("absolutely completely entirely fully purely thoroughly totally utterly")
+# Words that put a superlative among others ("one of the most successful", "among the
+# biggest"): without them, the superlative is a claim that nothing else is.
+AMONG = word_set("among amongst one")
+
 # Obligation against permission: "will require all staff to …" is not "will enable all
 # staff to …" (a source that only lets something happen doesn't make it compulsory).
 OBLIGATION = word_set(

@@ -355,7 +355,26 @@ def valence(word: str) -> float:
     return 0.0
 
 
+@cache
+def degree_words() -> tuple[frozenset[str], frozenset[str]]:
+    """VADER's booster table, single words: those that make what follows stronger
+    ("completely", "very") and weaker ("almost", "partly"). "less" and "little" are left
+    out: in news text they compare or count ("less chance", "a little gossip") more often
+    than they soften."""
+    try:
+        from vaderSentiment.vaderSentiment import BOOSTER_DICT
+    except ImportError as e:
+        raise ModelUnavailable(
+            f"the VADER booster table could not be read ({e}); reinstall vaderSentiment==3.3.2"
+        ) from None
+    single = {w: v for w, v in BOOSTER_DICT.items() if w.isalpha()}
+    up = frozenset(w for w, v in single.items() if v > 0)
+    down = frozenset(w for w, v in single.items() if v < 0) - {"less", "little"}
+    return up, down
+
+
 def load() -> None:
     """Read both resources now (a process that will check claims can pay this up front)."""
     _wordnet()
     _valences()
+    degree_words()

@@ -4,10 +4,13 @@ made "every")?"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from index.checking import lexicon
 from index.checking.cues import (
+    ABSOLUTE,
+    AMONG,
     CLAIM_HEDGES,
     HEDGES,
     MAJORITY,
@@ -30,7 +33,7 @@ from index.checking.cues import (
 )
 from index.checking.speakers import NEUTRAL_SAYING
 from index.search.evidence import Evidence
-from index.text import stopwords, terms
+from index.text import stopwords, terms, words
 
 # Valence: opposite when one side's word is rated at least this positive and the other's
 # at least this negative on VADER's -4..+4 scale (1.0: "welcome" 2.0 vs "criticise" -1.9
@@ -200,6 +203,9 @@ def modality_mismatch(claim: str, support: str) -> str:
         may = sorted(cues_near(theirs, PERMISSION, shared))
         if may:
             return f"its source says “{may[0]}”, not “{must[0]}”"
+    why = _degree(claim, mine, theirs, shared)
+    if why:
+        return why
     # a hedge of the source's ("ministers hoped … would support") must be one of the
     # claim's too, by the same words (any form: "the threat of" for "threatened", "the
     # aim is" for "we want"); only hedges in the clauses that say what the claim says count
@@ -228,6 +234,51 @@ def modality_mismatch(claim: str, support: str) -> str:
             continue
         if near and not any(near & theirs_near for theirs_near in hedged.values()):
             return f"its source only says “{hedge}”, not that it happened"
+    return ""
+
+
+# How far ahead of a degree word the word it modifies is looked for ("almost irreversible",
+# "partly because of …").
+_DEGREE_REACH = 2
+# Phrases that approximate, as numbers.py reads them before an amount ("close to £6m"),
+# before a degree too ("close to irreversible").
+_APPROXIMATELY = re.compile(r"\b(?:nearly|almost|roughly|approximately|close to|all but)\b")
+
+
+def _degree(claim: str, mine: Sequence[str], theirs: Sequence[str], shared: set[str]) -> str:
+    """Why the claim says it to a higher degree than the support ("" when not): a softener
+    of the support's dropped ("almost irreversible", "never really campaign": VADER's
+    dampeners, and "really" under a negation), "one of the most" made "the most", or an
+    absolute booster of the claim's own ("completely") on what both say."""
+    _, down = lexicon.degree_words()
+    claim_words = set(words(claim))
+    # a softener of the claim's own (in the source's word, another of VADER's, one read as
+    # a negation, or one sharing a WordNet sense: "nearly" for "almost") keeps the degree
+    softeners = (claim_words & down) | (claim_words & {"hardly", "barely", "scarcely"})
+    softeners |= set(_APPROXIMATELY.findall(claim.lower()))
+
+    def softened(word: str) -> bool:
+        return bool(softeners) or any(lexicon.synonyms(word, w) for w in claim_words)
+
+    def modifies(tokens: Sequence[str], i: int) -> bool:
+        return bool(set(terms(" ".join(scope_after(tokens, i, _DEGREE_REACH)))) & shared)
+
+    for i, word in enumerate(theirs):
+        if not modifies(theirs, i):
+            continue
+        if word in down and not softened(word):
+            return f"its source says “{word}”"
+        negated = i and theirs[i - 1] in NEGATION_WORDS
+        if word == "really" and negated and word not in mine and not softeners:
+            return f"its source says “{theirs[i - 1]} really”"
+    for i, word in enumerate(theirs):
+        superlative = word == "most" or (word.endswith("est") and len(word) > 5)
+        among = AMONG & set(theirs[max(0, i - 3) : i])
+        if superlative and word in mine and among and not AMONG & set(mine):
+            return f"its source says “one of the {word}”"
+    for i, word in enumerate(mine):
+        if word in ABSOLUTE and word not in theirs and modifies(mine, i):
+            return f"its source doesn't say “{word}”"
     return ""
 
 

@@ -12,6 +12,7 @@ import pytest
 from index.answering.citations import Support, supports
 from index.checking import lexicon
 from index.checking.additions import added_cause
+from index.checking.cues import ABSOLUTE
 from index.checking.numbers import misplaced, quantities, unmatched
 from index.checking.speakers import claimed_speaker
 from index.service import KnowledgeBase
@@ -95,6 +96,12 @@ def test_a_verb_of_saying_is_the_opposite_of_what_it_is_a_way_of_denying() -> No
     assert lexicon.opposite("denied", "conceded")  # conceding is a way of admitting
 
 
+def test_the_absolute_boosters_are_vader_boosters_and_its_dampeners_soften() -> None:
+    up, down = lexicon.degree_words()
+    assert ABSOLUTE.issubset(up)
+    assert {"almost", "partly", "slightly"}.issubset(down) and "very" not in down
+
+
 def test_valence_rates_praise_and_blame_with_opposite_signs() -> None:
     assert lexicon.valence("welcomed") > 1 and lexicon.valence("criticised") < -1
     assert lexicon.valence("nhs") == 0  # not an accidental slang entry
@@ -128,6 +135,8 @@ ANCHOR_MILBURN = "has conceded the plan for foundation hospitals was"
 ANCHOR_COURT = "Lewisham Council which took the government to the High Court"
 ANCHOR_DEFICITS = "By and large the deficits are in wealthier parts of the country"
 ANCHOR_DESELECTED = "as a Trojan horse aiming to get MPs deselected, which is yet to happen"
+ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
+ANCHOR_MODELS = "one of the most successful co-operative models"
 
 
 @pytest.mark.parametrize(
@@ -164,6 +173,11 @@ ANCHOR_DESELECTED = "as a Trojan horse aiming to get MPs deselected, which is ye
         # "he says" is the organiser, not "the people at the helm of Momentum" before
         ("A local Momentum organiser says Lewisham CLPs never really campaign on anything "
          "under the right wing.", ANCHOR_ORGANISER),
+        # the source's softeners kept, in its words or others
+        ("Bennett warned that the damage done by the regulations would be almost "
+         "irreversible.", ANCHOR_DAMAGE),
+        ("Dixon counts out-of-hours co-operatives among the most successful co-operative "
+         "models he has seen.", ANCHOR_MODELS),
     ],
 )  # fmt: skip
 def test_a_faithful_claim_is_supported_and_its_sentence_shown(
@@ -205,6 +219,16 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
         ("Momentum was treated with suspicion as a Trojan horse aiming to get MPs deselected, "
          "and several MPs have been deselected since.", ANCHOR_DESELECTED, "modality",
          "yet to happen"),
+        # said to a higher degree: a softener dropped, "one of the most" made "the most",
+        # an absolute of the claim's own
+        ("Bennett warned that the damage done by the regulations would be irreversible.",
+         ANCHOR_DAMAGE, "modality", "almost"),
+        ("A local Momentum organiser says Lewisham CLPs never campaign on anything under "
+         "the right wing.", ANCHOR_ORGANISER, "modality", "never really"),
+        ("Dixon says out-of-hours co-operatives are the most successful co-operative model "
+         "there is.", ANCHOR_MODELS, "modality", "one of the most"),
+        ("Ed Mayo of Co-operatives UK completely welcomed the government's proposed NHS "
+         "reforms.", ANCHOR_MAYO, "modality", "completely"),
         # a cause the source gives in no words at all
         ("A small number of NHS organisations became mutuals during Labour's time in "
          "office because ministers paid them to.", ANCHOR_MUTUALS, "addition", "why"),
