@@ -21,11 +21,12 @@ import numpy as np
 from index.text import terms
 
 # A clause of its own starts at a comma, a semicolon, a colon, a dash or a bracket, or at a
-# word that opens one; the claim's first clause (its subject) is never left out. A clause
+# word that opens one (an infinitive's "to" too: "… on Friday to plan a national strike");
+# the claim's first clause (its subject) is never left out. A clause
 # is tried with what it governs ("and demanded that Hewitt resign") and without it ("that
 # has already doubled waiting times").
 _OPENS = r"and|but|which|while|whereas|because|so|after|before|with|thereby|thus"
-_OPENS_ALL = f"{_OPENS}|that|who"
+_OPENS_ALL = f"{_OPENS}|that|who|to"
 _BREAKS = tuple(
     re.compile(rf"\s*[,;:()–—]\s*|\s+(?=\b(?:{opens})\b)", re.I) for opens in (_OPENS, _OPENS_ALL)
 )

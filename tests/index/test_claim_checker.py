@@ -236,6 +236,9 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
         ("A local Momentum organiser says it was Lewisham Council that took the government "
          "to the High Court over Lewisham Hospital, and won.", ANCHOR_COURT, "speaker",
          "member"),
+        # … or an infinitive clause of its own
+        ("Lewisham Council took the government to the High Court to recover its legal "
+         "costs.", ANCHOR_COURT, "addition", "recover its legal costs"),
         ("Labour delegates in Manchester backed a motion demanding a halt to the rush to a "
          "competitive system, which forced ministers to withdraw the reforms.",
          ANCHOR_MOTION, "addition", "withdraw the reforms"),
