@@ -101,6 +101,7 @@ def instructing(sentence: str) -> str:
 PARTIAL = ("some", "several", "many", "few", "certain", "minority", "small")
 
 UNREALISED = "unrealised"  # what clause_tokens puts for "…, which is yet to happen"
+UNSETTLED = "doubtful"  # … and before a question a negation governs ("isn't clear how …")
 
 HEDGES = word_set(
     "may might could should hope hoped hopes hoping plan plans planned planning "
@@ -112,7 +113,7 @@ HEDGES = word_set(
     "potentially probably perhaps suggest suggests suggested need needs must "
     "risk risks endanger endangers endangering threaten threatens threatened threat "
     "seem seems seemed appear appears appeared fear fears feared"
-) | {UNREALISED}
+) | {UNREALISED, UNSETTLED}
 
 # A claim with one of these doesn't state a fact outright either ("the unions fear that
 # foundation hospitals would create …"), so it doesn't overstate a hedged source.
@@ -188,7 +189,28 @@ def clause_tokens(text: str) -> tuple[str, ...]:
     marked = _PREFIXED.sub(_unprefix, marked)
     marked = _DOUBLE.sub(" ", marked)
     marked = _CLAUSE_BREAK.sub(" | ", marked)
-    return tuple(w for part in marked.split(" | ") for w in [*words(part), "|"] if w)
+    return _unsettled(tuple(w for part in marked.split(" | ") for w in [*words(part), "|"] if w))
+
+
+# A negation doesn't reach into a question it governs: "it isn't clear how the existing
+# members will deal with …" denies that it is clear, not the members; what the question
+# says is left open, a hedge ("not how …", with nothing between, still negates).
+_EMBEDDED_QUESTION = word_set("how whether why what if")
+
+
+def _unsettled(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """`tokens` with a clause break and UNSETTLED before each question that a negation up
+    to three tokens before it governs."""
+    out = list(tokens)
+    for i in range(len(tokens) - 1, 0, -1):
+        if tokens[i] not in _EMBEDDED_QUESTION:
+            continue
+        before = tokens[max(0, i - 3) : i - 1]  # not the token just before
+        if "|" not in tokens[i - 3 : i] and any(
+            t in NEGATION_WORDS or t.endswith("n't") for t in before
+        ):
+            out[i:i] = ["|", UNSETTLED]
+    return tuple(out)
 
 
 def scope_after(tokens: Sequence[str], i: int, width: int) -> list[str]:

@@ -22,6 +22,7 @@ from index.checking.cues import (
     TELLING,
     TOTAL,
     UNREALISED,
+    UNSETTLED,
     clause_tokens,
     cue_reach,
     cues_near,
@@ -123,15 +124,25 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
                 return f"its source says “{b}”, the opposite of “{a}”"
     if claim_negated or beside is not None:  # valence: what the claim mostly says only
         return ""
-    # a reporting verb frames what is said ("argued"): not a judgement of its own, in the
-    # claim or in its source
-    for a in sorted(_only(claim, support) - _NOT_RATED - NEUTRAL_SAYING):
-        for b in sorted(_only(" ".join(near), claim) - _NOT_RATED - NEUTRAL_SAYING):
+    # a reporting verb frames what is said ("argued"), and a word of a name ("NHS Trust")
+    # names: neither is a judgement of its own, in the claim or in its source
+    unrated = _NOT_RATED | NEUTRAL_SAYING | _name_words(claim) | _name_words(support)
+    for a in sorted(_only(claim, support) - unrated):
+        for b in sorted(_only(" ".join(near), claim) - unrated):
             va, vb = lexicon.valence(a), lexicon.valence(b)
             opposed = min(abs(va), abs(vb)) >= VALENCE and va * vb < 0
             if opposed and not same_word(a, b) and lexicon.stance(a) and lexicon.stance(b):
                 return f"its source says “{b}”, not “{a}”"
     return ""
+
+
+_WRITTEN = re.compile(r"[\w'’-]+")
+
+
+def _name_words(text: str) -> set[str]:
+    """The words `text` capitalises after its first word: parts of names ("Oxford Radcliffe
+    Hospitals NHS Trust said …")."""
+    return {w.lower() for w in _WRITTEN.findall(text)[1:] if w[:1].isupper()}
 
 
 def _unhedged(tokens: Sequence[str], shared: set[str], hedges: frozenset[str] = HEDGES) -> set[str]:
@@ -228,11 +239,15 @@ def modality_mismatch(claim: str, support: str) -> str:
             if near & outside:
                 return "its source says that is yet to happen"
             continue
+        if hedge == UNSETTLED and _negated(claim, _left_open(theirs)):
+            continue  # the claim leaves it open too: "how … will deal with it is unclear"
         if any(set(lexicon.base_forms(hedge)) & set(lexicon.base_forms(w)) for w in mine):
             continue  # the claim says it as hedged: "at risk", "at risk"; "plans", "plan"
         if _framed(theirs, hedge, mine):
             continue
         if near and not any(near & theirs_near for theirs_near in hedged.values()):
+            if hedge == UNSETTLED:
+                return "its source leaves that open (it isn't clear)"
             return f"its source only says “{hedge}”, not that it happened"
     return ""
 
@@ -280,6 +295,17 @@ def _degree(claim: str, mine: Sequence[str], theirs: Sequence[str], shared: set[
         if word in ABSOLUTE and word not in theirs and modifies(mine, i):
             return f"its source doesn't say “{word}”"
     return ""
+
+
+def _left_open(tokens: Sequence[str]) -> set[str]:
+    """What the source says isn't so before a question it leaves open ("clear", of "it
+    isn't clear | UNSETTLED how …")."""
+    out: set[str] = set()
+    for i, token in enumerate(tokens):
+        if token == UNSETTLED and i >= 2:
+            start = max((j for j in range(i - 1) if tokens[j] == "|"), default=-1) + 1
+            out |= set(terms(" ".join(tokens[start : i - 1])))
+    return out
 
 
 def _framed(tokens: Sequence[str], hedge: str, claim: Sequence[str]) -> bool:

@@ -135,6 +135,8 @@ ANCHOR_MILBURN = "has conceded the plan for foundation hospitals was"
 ANCHOR_COURT = "Lewisham Council which took the government to the High Court"
 ANCHOR_DEFICITS = "By and large the deficits are in wealthier parts of the country"
 ANCHOR_DESELECTED = "as a Trojan horse aiming to get MPs deselected, which is yet to happen"
+ANCHOR_DROVES = "so they’ve been turning up in droves at local meetings"
+ANCHOR_RADCLIFFE = "Oxford Radcliffe Hospitals NHS Trust said earlier this year that 500 staff"
 ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
 ANCHOR_MODELS = "one of the most successful co-operative models"
 
@@ -163,6 +165,12 @@ ANCHOR_MODELS = "one of the most successful co-operative models"
          ANCHOR_INFLUX),
         ("Corbynites want to stop the centrists holding on to the internal party machine.",
          ANCHOR_CENTRISTS),
+        # a negation doesn't reach into the question it governs ("isn't clear how …")
+        ("Richard Angell says new members have been turning up in droves at "
+         "local meetings.", ANCHOR_DROVES),
+        # a word of a name is not a judgement: "NHS Trust" is not the opposite of "warned"
+        ("Oxford Radcliffe Hospitals warned that 500 staff could lose their jobs.",
+         ANCHOR_RADCLIFFE),
         # "jobs may be at risk … posts are at risk": the claim says "at risk" too
         ("The Oxfordshire Mental Healthcare trust suggested seven consultant posts are at "
          "risk because of cash shortages.", ANCHOR_POSTS),
@@ -219,6 +227,9 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
         ("Momentum was treated with suspicion as a Trojan horse aiming to get MPs deselected, "
          "and several MPs have been deselected since.", ANCHOR_DESELECTED, "modality",
          "yet to happen"),
+        # … what the source leaves open, said as settled
+        ("The existing members involved in local organising will deal with the influx of "
+         "new activists.", ANCHOR_INFLUX, "modality", "open"),
         # said to a higher degree: a softener dropped, "one of the most" made "the most",
         # an absolute of the claim's own
         ("Bennett warned that the damage done by the regulations would be irreversible.",
