@@ -42,7 +42,13 @@ from index.checking.numbers import misplaced, unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
 from index.checking.roles import crossed_pairs, role_swap, swapped_verb
-from index.checking.speakers import NameContext, claim_names, slot_mismatch, speaker_mismatch
+from index.checking.speakers import (
+    NameContext,
+    claim_names,
+    described_before,
+    slot_mismatch,
+    speaker_mismatch,
+)
 from index.search.evidence import Coverage, Evidence
 from index.store.sentences import speaker_name
 from index.text import stopwords, terms, words
@@ -117,8 +123,9 @@ def check(claim: str, passage: Passage) -> Judgement:
     if wrong:
         return no("number", f"its source says {wrong[1].text} there, not {wrong[0].text}")
     named = NameContext.of(around, speakers, passage)
+    before = " ".join(ev.text for ev in sentences if ev.pos < support[0].pos)
     for name in claim_names(claim):
-        if not named.names(name):
+        if not named.names(name) and not described_before(name, claim, support_text, before):
             return no("name", f"its source doesn't name {name} there")
     why = speaker_mismatch(
         claim, support, f"{lead} {support_text}", passage, bool(lead), recent

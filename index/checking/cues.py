@@ -44,6 +44,9 @@ MAJORITY = word_set("most majority")
 # "fully backed"; not "very", "really"): the absolute ones of VADER's booster table
 # (lexicon.degree_words). A claim with one says more than a source without it.
 ABSOLUTE = word_set("absolutely completely entirely fully purely thoroughly totally utterly")
+# Words that leave nothing else: "the only way forward", "solely", "exclusively" (a claim
+# with one where the source has none of them says more).
+EXCLUSIVE = word_set("sole solely exclusively alone")
 # Words that put a superlative among others ("one of the most successful", "among the
 # biggest"): without them, the superlative is a claim that nothing else is.
 AMONG = word_set("among amongst one")

@@ -12,6 +12,7 @@ from index.checking.cues import (
     ABSOLUTE,
     AMONG,
     CLAIM_HEDGES,
+    EXCLUSIVE,
     HEDGES,
     MAJORITY,
     NEGATION_SCOPE,
@@ -294,6 +295,11 @@ def _degree(claim: str, mine: Sequence[str], theirs: Sequence[str], shared: set[
     for i, word in enumerate(mine):
         if word in ABSOLUTE and word not in theirs and modifies(mine, i):
             return f"its source doesn't say “{word}”"
+        # "the only way forward" for "the way forward": nothing else is, says the claim
+        only = "the only" if word == "only" and i and mine[i - 1] == "the" else ""
+        exclusive = (only or word in EXCLUSIVE) and not (EXCLUSIVE | {"only"}) & set(theirs)
+        if exclusive and modifies(mine, i):
+            return f"its source doesn't say “{only or word}”"
     return ""
 
 

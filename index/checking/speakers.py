@@ -99,6 +99,19 @@ class NameContext:
         return len(initials) >= 2 and initials.lower() in self.words
 
 
+def described_before(name: str, claim: str, support: str, before: str) -> bool:
+    """Does the support speak of what the claim names by a description the passage gave it
+    earlier? "the Momentum branch wants …" where the support says "the branch" and a
+    sentence before it "the local Momentum branch"."""
+    after = re.search(rf"\b{re.escape(name)}\W+(\w+)", claim)
+    if after is None:
+        return False
+    head = after.group(1).lower()
+    if not re.search(rf"\bthe\s+{re.escape(head)}\b", support, re.I):
+        return False
+    return bool(re.search(rf"\b{re.escape(name)}\W+(?:\w+\W+)?{re.escape(head)}\b", before, re.I))
+
+
 # -- who says it -----------------------------------------------------------------------------
 def claimed_speaker(claim: str) -> tuple[str, str] | None:
     """Who the claim says said it and what they said: the words before its first saying
@@ -148,13 +161,20 @@ def speaker_mismatch(
         return ""
     if any(_is(who, asked, said_by, passage) for said_by in attributed):
         return ""
+    if attributed and _apposed(asked, attributed[0], passage):
+        return ""
     if attributed:
         return f"its source gives those words to {attributed[0]}, not {who}"
     people = _people(recent, text)
     if quoted and people:
         # a quotation or a "he" is the words of whoever the text last had speaking (for
         # "she", the last woman the text names by her title)
-        if _is(who, asked, people[-1], passage):
+        if _is(who, asked, people[-1], passage) or _apposed(asked, people[-1], passage):
+            return ""
+        # … unless the sentence names the claimed speaker itself, ahead of what it says
+        # ("The health secretary will not moderate her policies …")
+        own = " ".join(ev.text for ev in support)
+        if _named_before(own, asked, set(terms(said)) - asked, False, _proper_name(who)):
             return ""
         return f"its source gives those words to {people[-1]}, not {who}"
     if asked <= set(terms(passage.context)) or _named_before(
@@ -212,6 +232,27 @@ def _is(who: str, asked: set[str], said_by: str, passage: Passage) -> bool:
         or bool(theirs and theirs <= asked)
         or _same_person(who, said_by)
     )
+
+
+# How near a person's name the passage must describe them for the description to be theirs
+# ("the health secretary, Patricia Hewitt"; "Health Secretary Alan Milburn").
+_APPOSED = 4
+
+
+def _apposed(asked: set[str], said_by: str, passage: Passage) -> bool:
+    """Does the passage describe the speaker the index found (`said_by`) as the claim does
+    (`asked`), beside their name?"""
+    name = _proper_name(said_by).lower()
+    if not name:
+        return False
+    for ev in passage.sentences:
+        tokens = words(ev.text)
+        for i, token in enumerate(tokens):
+            if token == name:
+                near = tokens[max(0, i - _APPOSED) : i + _APPOSED + 1]
+                if asked <= set(terms(" ".join(near))):
+                    return True
+    return False
 
 
 def _primary_first(support: list[Evidence], attributed: list[str]) -> list[str]:

@@ -137,6 +137,9 @@ ANCHOR_DEFICITS = "By and large the deficits are in wealthier parts of the count
 ANCHOR_DESELECTED = "as a Trojan horse aiming to get MPs deselected, which is yet to happen"
 ANCHOR_DROVES = "so they’ve been turning up in droves at local meetings"
 ANCHOR_RADCLIFFE = "Oxford Radcliffe Hospitals NHS Trust said earlier this year that 500 staff"
+ANCHOR_MODERATE = "The health secretary will not moderate her policies as a result of the vote"
+ANCHOR_RETHINK = "What the branch also wants is to have a radical rethink"
+ANCHOR_DIXON_FAN = "Dr Michael Dixon admitted to being"
 ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
 ANCHOR_MODELS = "one of the most successful co-operative models"
 
@@ -168,6 +171,11 @@ ANCHOR_MODELS = "one of the most successful co-operative models"
         # a negation doesn't reach into the question it governs ("isn't clear how …")
         ("Richard Angell says new members have been turning up in droves at "
          "local meetings.", ANCHOR_DROVES),
+        # a speaker the sentence itself names; a name the passage gave the description before
+        ("The health secretary said she would not moderate her policies after the vote.",
+         ANCHOR_MODERATE),
+        ("The Momentum branch also wants Labour to rethink radically what it does at council "
+         "level.", ANCHOR_RETHINK),
         # a word of a name is not a judgement: "NHS Trust" is not the opposite of "warned"
         ("Oxford Radcliffe Hospitals warned that 500 staff could lose their jobs.",
          ANCHOR_RADCLIFFE),
@@ -238,6 +246,8 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          "the right wing.", ANCHOR_ORGANISER, "modality", "never really"),
         ("Dixon says out-of-hours co-operatives are the most successful co-operative model "
          "there is.", ANCHOR_MODELS, "modality", "one of the most"),
+        ("Dr Michael Dixon said co-operatives were the only way forward for the NHS.",
+         ANCHOR_DIXON_FAN, "modality", "the only"),
         ("Ed Mayo of Co-operatives UK completely welcomed the government's proposed NHS "
          "reforms.", ANCHOR_MAYO, "modality", "completely"),
         # a cause the source gives in no words at all
