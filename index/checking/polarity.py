@@ -53,6 +53,24 @@ def _negated(text: str, shared: set[str]) -> set[str]:
     return under
 
 
+def _flipped(claim: str, support: str) -> set[tuple[str, str]]:
+    """Pairs of opposite words (WordNet), the claim's and the support's, exactly one of
+    them said under a negation: "not … filled" and "empty" say the same."""
+    out = set()
+    for a in _only(claim, support):
+        for b in _only(support, claim):
+            if same_word(a, b) or {a, b} & _LIGHT or not lexicon.opposite(a, b, indirect=False):
+                continue
+            if _one_negated(claim, a, support, b):
+                out.add((a, b))
+    return out
+
+
+def _one_negated(claim: str, a: str, support: str, b: str) -> bool:
+    """Is exactly one of the claim's word `a` and the support's `b` under a negation?"""
+    return bool(_negated(claim, set(terms(a)))) != bool(_negated(support, set(terms(b))))
+
+
 def _unrealised(text: str, shared: set[str]) -> set[str]:
     """The shared words `text` says just before "…, which is yet to happen"."""
     tokens = clause_tokens(text)
@@ -97,15 +115,22 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
     theirs = set(terms(support)) | set(terms(" ".join(clause_tokens(support))))
     shared = (mine & theirs) - (beside.terms if beside is not None else set())
     claim_negated, support_negated = _negated(claim, shared), _negated(support, shared)
+    # an opposite word under one negation says the same ("unlikely to be filled" /
+    # "probably stay empty"): that negation and that pair of words are no mismatch
+    def flipped() -> bool:
+        return bool(_flipped(claim, support))
+
     # one text negates what both say and the other negates none of it — counting only the
     # words it says under the negation alone ("did not want to be named … they want the
     # CLPs to …" negates nothing)
-    if not claim_negated and support_negated - _plainly(support, shared):
+    if not claim_negated and support_negated - _plainly(support, shared) and not flipped():
         return "its source says the opposite (it is negated there)"
     # (what the source says is yet to happen, a claim may say didn't: "no MPs have been
     # deselected" for "… to get MPs deselected, which is yet to happen")
-    if not support_negated | _unrealised(support, shared) and claim_negated - _plainly(
-        claim, shared
+    if (
+        not support_negated | _unrealised(support, shared)
+        and claim_negated - _plainly(claim, shared)
+        and not flipped()
     ):
         return "its source doesn't say the opposite of what it says"
     # where the support says what the claim says: the clauses sharing most of its words
@@ -119,7 +144,9 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
         for b in sorted(_only(support, claim)):
             if same_word(a, b) or {a, b} & _LIGHT:
                 continue
-            if not lexicon.opposite(a, b, indirect=b in here.split()):
+            if not lexicon.opposite(a, b, indirect=b in here.split()) or _one_negated(
+                claim, a, support, b
+            ):
                 continue
             if b in near:
                 return f"its source says “{b}”, the opposite of “{a}”"

@@ -140,6 +140,7 @@ ANCHOR_RADCLIFFE = "Oxford Radcliffe Hospitals NHS Trust said earlier this year 
 ANCHOR_MODERATE = "The health secretary will not moderate her policies as a result of the vote"
 ANCHOR_RETHINK = "What the branch also wants is to have a radical rethink"
 ANCHOR_DIXON_FAN = "Dr Michael Dixon admitted to being"
+ANCHOR_JUNIOR = "Seven junior doctor posts are also unlikely to be filled next year"
 ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
 ANCHOR_MODELS = "one of the most successful co-operative models"
 
@@ -176,6 +177,8 @@ ANCHOR_MODELS = "one of the most successful co-operative models"
          ANCHOR_MODERATE),
         ("The Momentum branch also wants Labour to rethink radically what it does at council "
          "level.", ANCHOR_RETHINK),
+        # an opposite word under a negation says the same: "unlikely to be filled"
+        ("Seven junior doctor posts will probably stay empty next year.", ANCHOR_JUNIOR),
         # a word of a name is not a judgement: "NHS Trust" is not the opposite of "warned"
         ("Oxford Radcliffe Hospitals warned that 500 staff could lose their jobs.",
          ANCHOR_RADCLIFFE),
@@ -246,6 +249,10 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          "the right wing.", ANCHOR_ORGANISER, "modality", "never really"),
         ("Dixon says out-of-hours co-operatives are the most successful co-operative model "
          "there is.", ANCHOR_MODELS, "modality", "one of the most"),
+        ("Seven junior doctor posts will probably be filled next year.", ANCHOR_JUNIOR,
+         "negation", "opposite"),
+        ("Seven junior doctor posts are unlikely to be empty next year.", ANCHOR_JUNIOR,
+         "negation", "opposite"),
         ("Dr Michael Dixon said co-operatives were the only way forward for the NHS.",
          ANCHOR_DIXON_FAN, "modality", "the only"),
         ("Ed Mayo of Co-operatives UK completely welcomed the government's proposed NHS "
