@@ -116,6 +116,13 @@ def split_sentences(text: str, apart: Sequence[Structure] = ()) -> list[Sentence
     return spans
 
 
+# The end of a text that stops at an abbreviation: a capitalised word of up to three letters
+# ("No.", "Vol.", "Art."), a single letter or "pp"/"para" ("p. 12"), or initials ("S.I.").
+_ABBREVIATION_END = re.compile(
+    r"(?:\b[A-Z][a-z]{0,2}|\b[a-z]|\bpp|\bpara|\b(?:[A-Za-z]\.)+[A-Za-z])\.[\s\]\)]*$"
+)
+
+
 def _prose(text: str, lo: int, hi: int) -> list[Sentence]:
     """The sentences of text[lo:hi], paragraph by paragraph."""
     tokenizer = _punkt()
@@ -127,8 +134,17 @@ def _prose(text: str, lo: int, hi: int) -> list[Sentence]:
         for a, b in tokenizer.span_tokenize(paragraph):
             start, stop = pos + a, pos + b
             # Punkt splits after abbreviations it doesn't know ("No. 257"); a "sentence"
-            # starting in lower case or with a digit continues the previous one.
-            if spans and spans[-1].end >= pos and (text[start].islower() or text[start].isdigit()):
+            # starting in lower case continues the previous one, and one starting with a
+            # digit does after an abbreviation ("No.", "S.I.", "p."), not after a sentence
+            # ("… by the end of 2006. 29 hospital staff …").
+            digit_after_abbreviation = text[start].isdigit() and bool(
+                _ABBREVIATION_END.search(text, spans[-1].start if spans else lo, start)
+            )
+            if (
+                spans
+                and spans[-1].end >= pos
+                and (text[start].islower() or digit_after_abbreviation)
+            ):
                 spans[-1] = Sentence(spans[-1].start, stop)
             else:
                 spans.append(Sentence(start, stop))

@@ -41,6 +41,20 @@ def test_sentences_survive_abbreviations_and_stay_within_paragraphs() -> None:
     ]
 
 
+def test_a_sentence_opening_with_a_figure_is_a_sentence_after_a_sentence() -> None:
+    # a model's answer, one claim a sentence: a merged pair would be checked as one claim
+    text = (
+        "500 staff could lose their jobs by the end of 2006 [1]. 29 hospital staff have been "
+        "made redundant [2]. See p. 12 of the report."
+    )
+    got = [text[s.start : s.end] for s in split_sentences(text)]
+    assert got == [
+        "500 staff could lose their jobs by the end of 2006 [1].",
+        "29 hospital staff have been made redundant [2].",
+        "See p. 12 of the report.",
+    ]
+
+
 def test_a_run_on_text_is_cut_into_bounded_chunks_without_losing_words() -> None:
     text = " ".join(f"word{i}" for i in range(1000))  # no full stop anywhere
     chunks = chunk_text("x", text, target_words=70, max_words=120)
