@@ -90,10 +90,10 @@ def check(claim: str, passage: Passage) -> Judgement:
     # before it name ("Mr Prentis … described …. “We are told …”").
     lead = ""
     recent: list[str] = []  # who said the sentences before the support, latest last
-    first = support[0]
-    if first.speaker is None and (
-        first.text.lstrip()[:1] in '“"' or _REFERS_BACK.search(first.text)
-    ):
+    # (the support's first such sentence: "This was echoed by the Momentum activist – …"
+    # then "“Momentum nationally had a very good election …,” he says")
+    first = next((ev for ev in support if _speaks_of_before(ev)), support[0])
+    if _speaks_of_before(first):
         earlier = [ev for ev in sentences if ev.pos < first.pos]
         # … and whom the index found saying the sentences before ("“…”, Walker explains")
         recent = [*passage.before, *filter(None, map(_who, earlier))]
@@ -127,8 +127,9 @@ def check(claim: str, passage: Passage) -> Judgement:
     for name in claim_names(claim):
         if not named.names(name) and not described_before(name, claim, support_text, before):
             return no("name", f"its source doesn't name {name} there")
+    just_before = next((ev.text for ev in sentences if ev.pos == first.pos - 1), "")
     why = speaker_mismatch(
-        claim, support, f"{lead} {support_text}", passage, bool(lead), recent
+        claim, support, f"{lead} {support_text}", passage, bool(lead), recent, just_before
     ) or slot_mismatch(claim, support_text)
     if why:
         return no("speaker", why)
@@ -189,6 +190,11 @@ def _support(
     if extra:
         chosen.append(max(extra, key=lambda ev: weights(ev.terms & missing)))
     return best, sorted(chosen, key=lambda ev: ev.pos)
+
+
+def _speaks_of_before(ev: Evidence) -> bool:
+    """Is the sentence a quotation or a "he"/"they" with no speaker found for it?"""
+    return ev.speaker is None and bool(ev.text.lstrip()[:1] in '“"' or _REFERS_BACK.search(ev.text))
 
 
 def _who(ev: Evidence) -> str | None:

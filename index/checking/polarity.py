@@ -115,6 +115,7 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
     theirs = set(terms(support)) | set(terms(" ".join(clause_tokens(support))))
     shared = (mine & theirs) - (beside.terms if beside is not None else set())
     claim_negated, support_negated = _negated(claim, shared), _negated(support, shared)
+
     # an opposite word under one negation says the same ("unlikely to be filled" /
     # "probably stay empty"): that negation and that pair of words are no mismatch
     def flipped() -> bool:

@@ -141,8 +141,10 @@ def speaker_mismatch(
     passage: Passage,
     quoted: bool = False,
     recent: Sequence[str] = (),
+    just_before: str = "",
 ) -> str:
-    """Why the support isn't the claimed speaker's words ("" when it is)."""
+    """Why the support isn't the claimed speaker's words ("" when it is). `just_before`:
+    the sentence before a quotation or a "he" of the support."""
     found = claimed_speaker(claim)
     if found is None:
         return ""
@@ -170,6 +172,10 @@ def speaker_mismatch(
         # a quotation or a "he" is the words of whoever the text last had speaking (for
         # "she", the last woman the text names by her title)
         if _is(who, asked, people[-1], passage) or _apposed(asked, people[-1], passage):
+            return ""
+        # … or the person the sentence just before describes, though the index found no
+        # words of theirs there ("This was echoed by the Momentum activist – …")
+        if _a_person(who) and asked <= set(terms(just_before)):
             return ""
         # … unless the sentence names the claimed speaker itself, ahead of what it says
         # ("The health secretary will not moderate her policies …")

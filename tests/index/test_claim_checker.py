@@ -141,6 +141,7 @@ ANCHOR_MODERATE = "The health secretary will not moderate her policies as a resu
 ANCHOR_RETHINK = "What the branch also wants is to have a radical rethink"
 ANCHOR_DIXON_FAN = "Dr Michael Dixon admitted to being"
 ANCHOR_JUNIOR = "Seven junior doctor posts are also unlikely to be filled next year"
+ANCHOR_MARGINALS = "Momentum nationally had a very good election"
 ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
 ANCHOR_MODELS = "one of the most successful co-operative models"
 
@@ -179,6 +180,10 @@ ANCHOR_MODELS = "one of the most successful co-operative models"
          "level.", ANCHOR_RETHINK),
         # an opposite word under a negation says the same: "unlikely to be filled"
         ("Seven junior doctor posts will probably stay empty next year.", ANCHOR_JUNIOR),
+        # a quotation's speaker described in the sentence before it, though the index
+        # found no words of theirs there
+        ("The Momentum activist says Momentum mobilised a lot of people to go to "
+         "marginals.", ANCHOR_MARGINALS),
         # a word of a name is not a judgement: "NHS Trust" is not the opposite of "warned"
         ("Oxford Radcliffe Hospitals warned that 500 staff could lose their jobs.",
          ANCHOR_RADCLIFFE),
