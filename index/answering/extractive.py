@@ -5,7 +5,7 @@ them); it never writes a claim of its own.
 
 - A question about one fact gets the sentence that answers it best (widened to a
   neighbouring sentence that completes it), and a second quote only when another place
-  answers as well.
+  answers as well (it names a thing of the kind asked: "Which minister said …").
 - A broad question (arguments, positions, what happened, why …) gets 2–5 quotes chosen by
   relevance minus similarity to what is quoted already (another side comes in by saying
   something else), each introduced by its speaker where the text names one, grouped by

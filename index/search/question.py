@@ -19,7 +19,7 @@ from index.text import CAPITAL, answer_type_terms, asked_type_terms, name_phrase
 
 
 class Shape(Enum):
-    FACT = "fact"  # one fact: one quote (two when two places answer equally)
+    FACT = "fact"  # one fact: one quote (two when two places each name an answer)
     BROAD = "broad"  # arguments, positions, what happened: several voices, each attributed
 
 
