@@ -375,3 +375,77 @@ def answer_type_match(question: str, sentence: str) -> bool:
         return bool(_TIME.search(sentence) or _MONTH.search(sentence))
     asked = set(words(question))
     return any(w.lower() not in asked for w in named_entities(sentence))
+
+
+# The noun a question opens by asking for, the kind of thing its answer names: "Which union
+# co-authored …", "Under which prime minister …", "According to Bennett, which …", "Whose
+# petition …", "What outlet …". Not a relative "which" later on ("the conference at which
+# the unions …"), nor "what" asking a verb's object ("What did she promise?").
+_ASKS_WHICH = re.compile(
+    r"^\W*(?:[^,?]{1,60},\s*)?(?:(?:in|under|at|for|from|to|by|with|of|on|into|over)\s+)?"
+    r"(?:which|whose|what)\s+(?P<noun>[\w'’-]+(?:\s+[\w'’-]+)?)",
+    re.I,
+)
+_AUXILIARY = frozenset(
+    {"is", "are", "was", "were", "be", "been", "am", "did", "does", "do", "has", "have", "had"}
+    | {"will", "would", "can", "could", "should", "may", "might", "must", "shall"}
+    | {"kind", "sort", "type"}  # "What kind of …": the noun comes later
+)
+
+
+@lru_cache(maxsize=1024)
+def asked_type_terms(question: str) -> frozenset[str]:
+    """The terms of the noun the question opens by asking for ("Which trade union helped
+    …": trad, union); empty when it doesn't ask for a kind of thing by its noun."""
+    m = _ASKS_WHICH.search(question)
+    if m is None:
+        return frozenset()
+    out: list[str] = []
+    for token in m.group("noun").split():
+        word = token.lower().replace("’", "'")
+        if word.strip("'") in _AUXILIARY or word in stopwords():
+            break
+        if token[0].isupper():  # a name of the question's ("Which NHS staff"): its topic
+            continue
+        out.extend(terms(token))
+        if word.endswith("'s") or word.endswith("'"):  # "Which party's conference": party
+            break
+    return frozenset(out)
+
+
+# Between a noun and the name it introduces: nothing but space, quotation marks and at most
+# a comma ("union Unison", "‘Right to Provide’ scheme", "the conference, Voice ’11").
+_BESIDE = re.compile(r"^[\s‘’“”\"',]*$")
+# … or, a name first, its apposition: "Unison, the biggest NHS union".
+_APPOSITION = re.compile(r"^,\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){0,3}$")
+
+
+def names_beside(sentence: str, noun: frozenset[str], asked: frozenset[str]) -> bool:
+    """Does the sentence name something by the noun the question asks for — a capitalised
+    word that isn't one of the question's own (`asked`: its terms) right beside a word of
+    `noun`: "public service union Unison", "online left-wing outlet Novara Media", "Green
+    Party", "Unison, the biggest NHS union"? Such a sentence supplies the answer, not only
+    the question's words."""
+    if not noun:
+        return False
+    tokens = list(_WORD.finditer(sentence))
+    stems = [_term(t.group()) for t in tokens]
+    at = [i for i, s in enumerate(stems) if s in noun]
+    if not at:
+        return False
+    stop = stopwords()
+
+    def new_name(j: int) -> bool:
+        w = tokens[j].group()
+        return w[0].isupper() and w.lower() not in stop and stems[j] not in asked
+
+    for i in at:
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and new_name(j):
+                lo, hi = sorted((i, j))
+                if _BESIDE.match(sentence[tokens[lo].end() : tokens[hi].start()]):
+                    return True
+        for j in range(max(0, i - 6), i):  # "Name, the … noun"
+            if new_name(j) and _APPOSITION.match(sentence[tokens[j].end() : tokens[i].start()]):
+                return True
+    return False

@@ -23,7 +23,10 @@ from index.evaluation import load_qa, run_eval  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
-TUNING = sorted((ROOT / "bench" / "tuning").glob("para*_own.jsonl"))
+TUNING = [
+    *sorted((ROOT / "bench" / "tuning").glob("para*_own.jsonl")),
+    ROOT / "bench" / "tuning" / "qa_own.jsonl",
+]
 DEV = [ROOT.parent / "shared" / "dev_qa.jsonl", ROOT.parent / "shared" / "dev_para.jsonl"]
 SWEEP = (0.90, 0.93, 0.95, 0.97, 0.98, 0.99, float("inf"))  # inf: never a second quote
 

@@ -5,7 +5,7 @@ them); it never writes a claim of its own.
 
 - A question about one fact gets the sentence that answers it best (widened to a
   neighbouring sentence that completes it), and a second quote only when another place
-  answers as well.
+  answers as well (it names a thing of the kind asked: "Which minister said …").
 - A broad question (arguments, positions, what happened, why …) gets 2–5 quotes chosen by
   relevance minus similarity to what is quoted already (another side comes in by saying
   something else), each introduced by its speaker where the text names one, grouped by
@@ -31,9 +31,10 @@ from index.store.sentences import name_word, speaker_name
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
 MAX_SENTENCES = 2  # in one quote
-# A second place is quoted for a fact question only when it scores this share of the best:
-# one that answers as well, not a partial restatement (bench/tuning/fact_quotes.py; the
-# measurement and why 0.97 stays: docs/answering.md).
+# A second place is quoted for a fact question only when it scores this share of the best
+# and names a thing of the kind asked (_fact): one that answers as well, not a partial
+# restatement (bench/tuning/fact_quotes.py; the measurement and why 0.97
+# stays: docs/answering.md).
 EQUAL = 0.97
 # Broad answers: sentences scoring at least BROAD_FLOOR of the best are candidates, chosen
 # by maximal marginal relevance (see _broad). A grid on the 32 broad tuning questions
@@ -280,14 +281,16 @@ def fact_candidates(evidence: list[Evidence], question: Question) -> list[Eviden
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     """The best sentence that holds the kind of thing asked for when that is a number, a
     year or a time ("how many", "what year", "when was"), widened; a second place only when
-    it answers as well."""
+    it answers as well: it scores nearly as high (EQUAL) and names a thing of the kind the
+    question asks for by its noun ("Which minister said …": "Housing minister Raj Patel
+    said …"; Evidence.named), not another sentence on the topic."""
     evidence = fact_candidates(evidence, question)
     best = evidence[0]
     runs = [_widen(best, evidence)]
     for ev in evidence[1:]:
         if ev.score < EQUAL * best.score:
             break
-        if not _taken(ev, runs) and not _near(ev, runs[0]):
+        if ev.named and not _taken(ev, runs) and not _near(ev, runs[0]):
             runs.append(_widen(ev, evidence, runs))
             break
     return runs

@@ -29,6 +29,7 @@ from index.text import (
     acronyms,
     answer_kind,
     answer_type_match,
+    names_beside,
     split_sentences,
     terms,
 )
@@ -74,6 +75,7 @@ class Evidence:
     terms: frozenset[str]  # its stemmed content words (index.text.terms)
     pos: int = 0  # its place among the passage's sentences
     asked_speaker: bool = False  # said by whoever the question asks the words of
+    named: bool = False  # names a thing by the noun the question asks for (names_beside)
 
 
 class Coverage:
@@ -99,6 +101,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
     names = _NameLookup(question.name_texts)
     kind = answer_kind(question.text)
     said: dict[str | None, bool] = {}  # by speaker: few, repeated across sentences
+    own_terms = frozenset(question.weights)
     keys = [(hit.chunk_id, hit.start, hit.end, live.name) for hit in hits]
     fresh = [i for i, key in enumerate(keys) if key not in question.scored]
     read = {}  # nothing to read when every hit was scored before (the answerer, after rerank)
@@ -156,6 +159,7 @@ def score_sentences(question: Question, hits: list[Hit], live: Generation) -> li
                     typed=typed,
                     asked_speaker=said[who],
                     terms=block.terms[i],
+                    named=names_beside(text, question.type_terms, own_terms),
                 )
             )
         question.scored[key] = out[first:]

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 
 from index.search.asking import read
-from index.text import CAPITAL, answer_type_terms, name_phrases, terms
+from index.text import CAPITAL, answer_type_terms, asked_type_terms, name_phrases, terms
 
 
 class Shape(Enum):
-    FACT = "fact"  # one fact: one quote (two when two places answer equally)
+    FACT = "fact"  # one fact: one quote (two when two places each name an answer)
     BROAD = "broad"  # arguments, positions, what happened: several voices, each attributed
 
 
@@ -131,6 +131,8 @@ class Question:
     name_vectors: tuple[np.ndarray | None, ...] = ()
     speaker: str | None = None  # whose words it asks for ("What did Hewitt say …")
     group: str | None = None  # … or which group's, stemmed ("What did the unions say": "union")
+    # The noun it opens by asking for, as terms ("Which union …": union), if any
+    type_terms: frozenset[str] = frozenset()
     # Sentences already scored for this question, by passage: re-ranking and the answerer
     # look at the same passages (index.search.evidence.score_sentences).
     scored: dict[tuple[str, int, int, str], list[Any]] = field(
@@ -229,6 +231,7 @@ class Question:
             name_vectors=name_vectors,
             speaker=speaker_asked_about(text),
             group=group_asked_about(text),
+            type_terms=asked_type_terms(text),
         )
 
     @property

@@ -57,13 +57,20 @@ async def test_slash_ask_defers_then_answers_in_a_thread_and_follow_ups_use_its_
         first_answer = await seed_kb.answer(UNION_Q)
         with_context = await seed_kb.answer(FOLLOW_UP, [Turn(UNION_Q, first_answer.answer)])
         without_context = await seed_kb.answer(FOLLOW_UP)
-        assert [c.path for c in with_context.citations] != [
-            c.path for c in without_context.citations
+        assert [c.quote for c in with_context.citations] != [
+            c.quote for c in without_context.citations
         ]  # the context changes the answer, so the check below means something
         assert [e["title"] for e in follow.embeds] == [
             source_title(line.citation, line.markers) for line in with_context.source_lines()
         ]
         assert "Hewitt" in follow.content
+        # … and it quotes what the answer with the context quotes, not the one without it
+        assert " ".join(with_context.citations[0].quote.split()[:8]) in " ".join(
+            follow.content.split()
+        )
+        assert " ".join(without_context.citations[0].quote.split()[:8]) not in " ".join(
+            follow.content.split()
+        )
 
         # /ask inside the thread answers right there, as the command's response
         rec = await standin.slash_command(

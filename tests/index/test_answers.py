@@ -207,8 +207,19 @@ def test_two_places_that_answer_equally_are_both_cited(make_kb) -> None:
     assert len(answer.citations) == 2 and "Ann Lee" in quotes and "Raj Patel" in quotes
 
 
+def test_a_fact_gets_no_second_quote_that_names_nothing_of_the_kind_asked(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """Another sentence about Momentum scores nearly as well as the answer, but it names no
+    thing the question asks for: one quote, the answer (it was quoted second before)."""
+    answer = seed_kb.answer_sync("What was Momentum suspected of wanting to do to MPs?")
+    assert [
+        c.quote.count("Trojan horse aiming to get MPs deselected") for c in answer.citations
+    ] == [1]
+
+
 def test_the_wh_phrase_alone_does_not_make_a_passage_an_answer(make_kb) -> None:
-    """"In what year" asks for a year; a passage about the hospital that has "year" in it
+    """ "In what year" asks for a year; a passage about the hospital that has "year" in it
     but never says it was founded is no answer, one that does is."""
     kb = make_kb(seed=False)
     (kb.settings.sources_dir / "ward.md").write_text(

@@ -8,8 +8,10 @@ from index.text import (
     acronym_terms,
     acronyms,
     answer_type_match,
+    asked_type_terms,
     name_phrases,
     named_entities,
+    names_beside,
     stem,
     terms,
     words,
@@ -91,3 +93,38 @@ def test_acronyms_that_spell_nothing_in_the_question_add_nothing() -> None:
 )
 def test_a_number_word_inside_a_hyphenated_word_is_not_a_number(sentence: str, holds: bool) -> None:
     assert answer_type_match("How many hospitals will be affected?", sentence) is holds
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Which union co-authored the motion?", {"union", "co-author"}),
+        ("Which trade union helped write it?", {"trade", "union"}),
+        ("According to Bennett, under which prime minister did it begin?", {"prime", "minist"}),
+        ("Which party's spring conference backed the motion?", {"parti"}),
+        ("Which NHS staff were threatened?", {"staff"}),  # "NHS": a name, the topic
+        ("Whose petition should readers sign?", {"petit"}),
+        ("What did Hewitt promise?", set()),  # what asks a verb's object, no noun
+        ("What kind of system is it?", set()),
+        ("Where was the conference at which the unions won?", set()),  # a relative "which"
+    ],
+)
+def test_the_noun_a_question_asks_for(question: str, noun: set[str]) -> None:
+    assert asked_type_terms(question) == noun
+
+
+@pytest.mark.parametrize(
+    ("sentence", "named"),
+    [
+        ("The motion, co-authored by public service union Unison, read: …", True),
+        ("Dave Prentis of Unison, the biggest NHS union, spoke.", True),  # apposition
+        ("Key measures include a ‘Right to Provide’ scheme.", False),  # another noun
+        ("The union said the motion was passed in Manchester.", False),  # no name beside it
+        ("Delegates backed a motion by the Oxford West and Abingdon Party.", False),
+        ("The Oxford union motion was passed.", False),  # "Oxford": the question's own word
+    ],
+)
+def test_a_sentence_names_a_thing_by_the_noun_asked(sentence: str, named: bool) -> None:
+    question = "Which union co-authored the Oxford motion?"
+    asked = frozenset(terms(question))
+    assert names_beside(sentence, asked_type_terms(question), asked) is named
