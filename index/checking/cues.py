@@ -117,6 +117,10 @@ HEDGES = word_set(
     "risk risks endanger endangers endangering threaten threatens threatened threat "
     "seem seems seemed appear appears appeared fear fears feared"
 ) | {UNREALISED, UNSETTLED}
+# … among them, what someone only claims ("which it claims will give staff … more
+# control"): the claim may report it as theirs in any verb of saying ("said", "argued").
+REPORTED = word_set("claim claims claimed claiming allege alleges alleged alleging")
+HEDGES |= REPORTED
 
 # A claim with one of these doesn't state a fact outright either ("the unions fear that
 # foundation hospitals would create …"), so it doesn't overstate a hedged source.

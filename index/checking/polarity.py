@@ -20,6 +20,7 @@ from index.checking.cues import (
     OBLIGATION,
     PARTIAL,
     PERMISSION,
+    REPORTED,
     TELLING,
     TOTAL,
     UNREALISED,
@@ -33,7 +34,7 @@ from index.checking.cues import (
     scope_after,
     word_set,
 )
-from index.checking.speakers import NEUTRAL_SAYING
+from index.checking.speakers import NEUTRAL_SAYING, claimed_speaker
 from index.search.evidence import Evidence
 from index.text import stopwords, terms, words
 
@@ -270,6 +271,10 @@ def modality_mismatch(claim: str, support: str) -> str:
             continue
         if hedge == UNSETTLED and _negated(claim, _left_open(theirs)):
             continue  # the claim leaves it open too: "how … will deal with it is unclear"
+        if hedge in REPORTED and (
+            claimed_speaker(claim) or (NEUTRAL_SAYING | REPORTED) & set(mine)
+        ):
+            continue  # the claim reports it as someone's word too: "claimed" / "said"
         if any(set(lexicon.base_forms(hedge)) & set(lexicon.base_forms(w)) for w in mine):
             continue  # the claim says it as hedged: "at risk", "at risk"; "plans", "plan"
         if _framed(theirs, hedge, mine):
@@ -293,7 +298,7 @@ def _degree(claim: str, mine: Sequence[str], theirs: Sequence[str], shared: set[
     """Why the claim says it to a higher degree than the support ("" when not): a softener
     of the support's dropped ("almost irreversible", "never really campaign": VADER's
     dampeners, and "really" under a negation), "one of the most" made "the most", or an
-    absolute booster of the claim's own ("completely") on what both say."""
+    absolute booster of the claim's own ("completely", "fully")."""
     _, down = lexicon.degree_words()
     claim_words = set(words(claim))
     # a softener of the claim's own (in the source's word, another of VADER's, one read as
@@ -321,7 +326,7 @@ def _degree(claim: str, mine: Sequence[str], theirs: Sequence[str], shared: set[
         if superlative and word in mine and among and not AMONG & set(mine):
             return f"its source says “one of the {word}”"
     for i, word in enumerate(mine):
-        if word in ABSOLUTE and word not in theirs and modifies(mine, i):
+        if word in ABSOLUTE and word not in theirs:
             return f"its source doesn't say “{word}”"
         # "the only way forward" for "the way forward": nothing else is, says the claim
         only = "the only" if word == "only" and i and mine[i - 1] == "the" else ""

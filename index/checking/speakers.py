@@ -25,12 +25,6 @@ _AUTHOR = re.compile(
     r"^\s*(?:the\s+)?(author|writer|article|piece|columnist|blog|editorial)\b", re.I
 )
 
-# … of which these only report, with no stance of their own (unlike "welcomed", "rejected")
-NEUTRAL_SAYING = word_set(
-    "said says say told tells argued argues argue claimed claims added adds wrote writes "
-    "explained explains described describes stressed stresses declared declares announced "
-    "announces insisted insists suggested suggests maintained maintains"
-)
 # Verbs that put words in someone's mouth: "X said/argued/called for …".
 SAYING_WORDS = word_set(
     "said says say argued argues argue warned warns claimed claims insisted insists urged urges "

@@ -142,6 +142,8 @@ ANCHOR_RETHINK = "What the branch also wants is to have a radical rethink"
 ANCHOR_DIXON_FAN = "Dr Michael Dixon admitted to being"
 ANCHOR_JUNIOR = "Seven junior doctor posts are also unlikely to be filled next year"
 ANCHOR_MARGINALS = "Momentum nationally had a very good election"
+ANCHOR_VOICE = "to announce its latest NHS reforms, which it claims will give staff"
+ANCHOR_INSURGENCY = "They’re behaving like an insurgency still"
 ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
 ANCHOR_MODELS = "one of the most successful co-operative models"
 
@@ -184,6 +186,9 @@ ANCHOR_MODELS = "one of the most successful co-operative models"
         # found no words of theirs there
         ("The Momentum activist says Momentum mobilised a lot of people to go to "
          "marginals.", ANCHOR_MARGINALS),
+        # what the source says someone claims, reported as theirs
+        ("The Government says its latest NHS reforms will give staff and patients more "
+         "control.", ANCHOR_VOICE),
         # a word of a name is not a judgement: "NHS Trust" is not the opposite of "warned"
         ("Oxford Radcliffe Hospitals warned that 500 staff could lose their jobs.",
          ANCHOR_RADCLIFFE),
@@ -258,6 +263,10 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
          "negation", "opposite"),
         ("Seven junior doctor posts are unlikely to be empty next year.", ANCHOR_JUNIOR,
          "negation", "opposite"),
+        ("The Government's latest NHS reforms will give staff and patients more control.",
+         ANCHOR_VOICE, "modality", "claims"),
+        ("Angell says the Labour left has fully adjusted to being in charge.",
+         ANCHOR_INSURGENCY, "modality", "fully"),
         ("Dr Michael Dixon said co-operatives were the only way forward for the NHS.",
          ANCHOR_DIXON_FAN, "modality", "the only"),
         ("Ed Mayo of Co-operatives UK completely welcomed the government's proposed NHS "
