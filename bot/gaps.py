@@ -7,8 +7,9 @@ decide which sources to add; each refresh re-asks the open ones (bot/reasking.py
 Grouping is average-linkage agglomerative clustering of the questions' embeddings (the
 knowledge base's own model, `KnowledgeBase.embed_texts`) with a cosine threshold, over the
 questions in the order they were asked: the same store always gives the same groups, and
-a gap's id (its first question's) stays put as questions join it. No Discord here: the
-command line uses it too."""
+a gap's id (its first question's) stays put as questions join it. A group whose questions
+differ in status is listed as one gap per status (`_gaps`), so a question is always listed
+under its own status. No Discord here: the command line uses it too."""
 
 from __future__ import annotations
 
@@ -168,9 +169,7 @@ def find_gaps(
         firsts = [rows[0] for rows in kept]
         for cluster in group(vectors[firsts], threshold, [len(rows) for rows in kept]):
             members = sorted((questions[r] for k in cluster for r in kept[k]), key=_order)
-            gap = _gap(members, since)
-            if gap is not None:
-                gaps.append(gap)
+            gaps += _gaps(members, since)
     gaps.sort(key=lambda g: g.id)
     gaps.sort(key=lambda g: g.last_asked, reverse=True)  # stable sorts: the last key first
     gaps.sort(key=lambda g: (STATUS_ORDER[g.status], -g.count))
@@ -185,20 +184,26 @@ def _order(q: GapQuestion) -> tuple[str, str]:
     return q.created_at, q.id
 
 
-def _gap(members: list[GapQuestion], since: str) -> Gap | None:
-    """The gap these questions make, counted over those asked since `since` (None if none
-    were). Dismissed when a moderator dismissed any of it (a question like it that comes
-    later stays dismissed); answered when a refresh answered all of it."""
+def _gaps(members: list[GapQuestion], since: str) -> list[Gap]:
+    """The gaps one group of questions makes. All of it is dismissed when a moderator
+    dismissed any of it (a question like it that comes later stays dismissed). Otherwise the
+    questions a refresh answered are one gap, `answered`, and those still open another: a
+    question asked after that refresh, or one voted 👎 that the refresh answered with no
+    document it added or changed (the same answer again is not an answer, bot/reasking.py)
+    stays open, and a question the refresh answered is never listed as open."""
+    if any(q.status == "dismissed" for q in members):
+        parts = [("dismissed", members)]
+    else:
+        parts = [(s, [q for q in members if q.status == s]) for s in ("answered", "open")]
+    return [g for status, part in parts if (g := _gap(part, status, since)) is not None]
+
+
+def _gap(members: list[GapQuestion], status: str, since: str) -> Gap | None:
+    """The gap these questions make with `status`, counted over those asked since `since`
+    (None if none were)."""
     shown = [q for q in members if q.created_at >= since]
     if not shown:
         return None
-    statuses = {q.status for q in members}
-    if "dismissed" in statuses:
-        status = "dismissed"
-    elif statuses == {"answered"}:
-        status = "answered"
-    else:
-        status = "open"
     answered_by = max((q.refresh or "" for q in members), default="") or None
     return Gap(
         id=members[0].id[:ID_CHARS],

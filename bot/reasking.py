@@ -4,7 +4,8 @@ This closes the moderators' loop: members ask → the bot refuses → moderators
 and add a source → the refresh says which open questions it now answers. A question counts
 as answered when the new answer is not a refusal and cites a passage; one whose earlier
 answer was voted 👎 only when the new answer cites a document this refresh added or
-updated (the same answer again is not an answer). Each distinct question is asked once,
+updated (the same answer again is not an answer: it stays open, and /gaps lists it apart
+from its group's answered questions, bot/gaps.py). Each distinct question is asked once,
 whoever and wherever it was asked. No Discord here: `policybot index` uses it too.
 
 The questions are asked of the extractive answerer even when an LLM is configured: it

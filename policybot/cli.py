@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -105,7 +104,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
     kb = _open_kb(args, settings)
     _ensure(kb, args.json)
-    if args.json or not getattr(kb, "generative", False):
+    # Piped, or as JSON, only the checked answer is written; on a terminal a
+    # generative answer's draft is streamed as the model writes it, then replaced by the
+    # checked one (markers verified, quotes chosen): output.Draft.
+    if args.json or not getattr(kb, "generative", False) or not sys.stdout.isatty():
         return _batch(
             args,
             kb,
@@ -113,38 +115,26 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             lambda q, a: _emit(a.to_json()) if args.json else print_answer(a),
         )
 
-    # Generative answers are written to the terminal as the model writes them; the checked
-    # answer (markers verified, quotes chosen) follows if it differs from the draft.
-    drafts: dict[str, str] = {}
+    from policybot.output import Draft
 
-    from policybot.output import safe
+    drafts: list[Draft] = []
 
     def stream(q: str) -> Answer:
-        draft = ""
-        for item in kb.answer_iter(q, stream=True):
-            if isinstance(item, str):
-                print(safe(item), end="", flush=True)  # a model's text, unchecked as yet
-                draft += item
-            else:
-                drafts[q] = draft
-                return item
+        draft = Draft()
+        try:
+            for item in kb.answer_iter(q, stream=True):
+                if isinstance(item, str):
+                    draft.write(item)  # a model's text, unchecked as yet
+                else:
+                    drafts.append(draft)
+                    return item
+        except BaseException:
+            draft.abandon()
+            raise
         raise RuntimeError("the answer stream ended without an answer")
 
     def show(q: str, a: Answer) -> None:
-        draft = drafts.pop(q, "")
-        if draft and " ".join(draft.split()) == " ".join(a.answer.split()):
-            print()
-            print_answer(dataclasses.replace(a, answer=""))
-            return
-        if draft:
-            # The draft stays on the screen: say plainly that what follows replaces it.
-            print("\n")
-            print(
-                "Checked against the sources, the draft above becomes:"
-                if a.mode == "generative"
-                else "The draft above is not shown as an answer; quotes from the sources:"
-            )
-        print_answer(a)
+        drafts.pop().replace(a)
 
     return _batch(args, kb, stream, show)
 

@@ -6,9 +6,13 @@ its escape ("\\x1b"), not sent raw."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
+import sys
 import textwrap
-from typing import Any
+import unicodedata
+from typing import Any, TextIO
 
 from index.text import CONTROL
 
@@ -49,6 +53,84 @@ def print_answer(answer: Any) -> None:
             if not line.quoted:
                 print(_wrap(f"“{c.quote}”", "     "))
     print()
+
+
+# Select Graphic Rendition: dim (the draft is not the answer yet), back to normal; cursor up
+# N rows, then erase from the cursor to the end of the screen (ECMA-48, every VT100 descendant).
+DIM, NORMAL = "\x1b[2m", "\x1b[22m"
+DRAFT_LABEL = "Draft, being checked against the sources…"
+DRAFT_KEPT = "The draft above is not the answer. Checked against the sources, the answer is:"
+DRAFT_DROPPED = "The draft above is not the answer; quotes from the sources:"
+DRAFT_SAME = "Checked against the sources, the draft above is the answer."
+
+
+def _cells(line: str) -> int:
+    """Terminal columns `line` takes: wide (CJK) characters two, combining ones none, a tab
+    to the next multiple of 8."""
+    width = 0
+    for ch in line:
+        if ch == "\t":
+            width += 8 - width % 8
+        elif not unicodedata.combining(ch):
+            width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
+
+
+def _rows(text: str, columns: int) -> int:
+    """Terminal rows `text` takes once written from the start of a row (the terminal wraps
+    a line at its margin)."""
+    return sum(max(1, -(-_cells(line) // columns)) for line in text.split("\n"))
+
+
+class Draft:
+    """A generative answer's draft, streamed to a terminal while it is checked: dimmed under
+    a label, then erased so that only the checked answer stays (the checker may drop or
+    renumber the draft's claims, and a reader shouldn't have two answers to tell apart). A
+    draft taller than the screen can't be erased (its top has scrolled off): it stays, and a
+    line says the answer below replaces it. Only for a terminal: piped, the CLI prints the
+    checked answer alone."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self.text = ""
+
+    def write(self, piece: str) -> None:
+        if not self.text:
+            self.out.write(f"{DIM}{DRAFT_LABEL}\n")
+        piece = safe(piece)
+        self.text += piece
+        self.out.write(piece)
+        self.out.flush()
+
+    def abandon(self) -> None:
+        """The answer won't come (an error, Ctrl-C): leave the terminal's style as it was."""
+        if self.text:
+            self.out.write(f"{NORMAL}\n")
+            self.out.flush()
+
+    def replace(self, answer: Any) -> None:
+        """Show the checked `answer` in the draft's place."""
+        if not self.text:
+            print_answer(answer)
+            return
+        try:
+            columns, lines = os.get_terminal_size(self.out.fileno())
+        except (OSError, ValueError):
+            columns, lines = shutil.get_terminal_size()
+        rows = _rows(DRAFT_LABEL, columns) + _rows(self.text, columns)
+        self.out.write(NORMAL)
+        if rows < lines:  # all of it on the screen: up to the label's row, erase to the end
+            self.out.write(f"\r\x1b[{rows - 1}A\x1b[J")
+            self.out.flush()
+            print_answer(answer)
+            return
+        self.out.write("\n\n")
+        if " ".join(self.text.split()) == " ".join(answer.answer.split()):
+            print(DRAFT_SAME)
+            print_answer(dataclasses.replace(answer, answer=""))  # its sources
+            return
+        print(DRAFT_KEPT if answer.mode == "generative" else DRAFT_DROPPED)
+        print_answer(answer)
 
 
 def print_hits(question: str, hits: list[Any]) -> None:

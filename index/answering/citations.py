@@ -33,7 +33,7 @@ from index.answering.model_text import (
     tidy,
     with_marker,
 )
-from index.answering.types import Citation
+from index.answering.types import Citation, quote_span
 from index.checking.additions import Embed
 from index.checking.claims import MEANING, UNJUDGED, Passage, check
 from index.documents import Hit
@@ -272,6 +272,7 @@ def verify(
             spans[n] = (n, _quote(hit, best, _sentences(hit, live)) if best else _whole(hit))
         n_passage, (a, b, score) = spans[n]
         hit = passages[n_passage - 1]
+        a, b = quote_span(hit.text, a, b)
         citations.append(
             Citation(
                 n=n,

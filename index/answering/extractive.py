@@ -21,7 +21,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from index.answering.types import Answer, Citation, Condensed, Gathered, Turn, as_answer_text
+from index.answering.types import (
+    Answer,
+    Citation,
+    Condensed,
+    Gathered,
+    Turn,
+    as_answer_text,
+    quote_span,
+)
 from index.documents import Hit
 from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
@@ -66,7 +74,8 @@ def citation(n: int, run: list[Evidence]) -> Citation:
             for ev in run
         ):
             who = None
-    start, end = run[0].start, run[-1].end
+    a, b = quote_span(hit.text, run[0].start - hit.start, run[-1].end - hit.start)
+    start, end = hit.start + a, hit.start + b
     return Citation(
         n=n,
         title=hit.title,

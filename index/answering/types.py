@@ -18,11 +18,29 @@ if TYPE_CHECKING:
 # an answer's text they would read as its citation markers, citing nothing or another
 # source, so a quote shown there leaves them out; the citation's `quote` keeps them.
 _SOURCE_MARK = re.compile(r"\s*\[\d{1,3}\]")
+# Such marks as a sentence splitter leaves them: one that follows a sentence's full stop
+# ("… in 1948.[1] Bevan …", "… in 1948. ¹ Bevan …") opens the next "sentence", and so does a
+# footnote's own number ("[3] The trust …", "¹ The trust …" in a list of notes).
+_MARK = r"(?:\[\d{1,3}\]|[⁰¹²³⁴⁵⁶⁷⁸⁹]+)"
+_LEADING_MARKS = re.compile(rf"(?:{_MARK}\s*)+")
+_TRAILING_MARKS = re.compile(rf"{_MARK}+")
 
 
 def as_answer_text(quote: str) -> str:
     """`quote` as an answer's text may show it: without the source's reference marks."""
     return _SOURCE_MARK.sub("", quote)
+
+
+def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentences text[start:end] as a citation quotes them: without the
+    marks they open with (the sentence before's, or a footnote's number), with those
+    written right after their end ("… the doctors.[2][3]"), as the quote keeps the marks
+    within it."""
+    lead = _LEADING_MARKS.match(text, start, end)
+    if lead and lead.end() < end:
+        start = lead.end()
+    trail = _TRAILING_MARKS.match(text, end)
+    return start, trail.end() if trail else end
 
 
 @dataclass(frozen=True)

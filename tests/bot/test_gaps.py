@@ -277,3 +277,53 @@ def test_only_the_latest_distinct_questions_are_grouped(
     gaps = find_gaps(store, topic_embed, 10)
     # "dental?" was asked last (twice in all), "vaccine?" before it; "abortion?" is left out
     assert sorted((g.questions[0], g.count) for g in gaps) == [("dental?", 2), ("vaccine?", 1)]
+
+
+class OldPassageKB:
+    """A knowledge base whose every answer cites a document the refresh did not change."""
+
+    def answer_sync(self, question: str, *, extractive: bool = False) -> Answer:
+        return answered(question)
+
+
+def test_a_gap_a_refresh_answered_is_listed_as_answered_beside_its_downvoted_question(
+    store: AnswerStore,
+) -> None:
+    """A refresh answers the refused question; the one whose answer was voted 👎 gets the
+    same answer again, which is no answer (bot/reasking.py), so it stays open. Each question
+    is listed under its own status: the answered one under answered, never under open."""
+    from types import SimpleNamespace
+
+    from bot.reasking import reask
+
+    store.add(aid(1), Origin(1, 10, 20), refused("Is dental care free?"))
+    store.add(aid(2), Origin(2, 10, 20), answered("Is dental care free?"))
+    store.vote(aid(2), 3, -1, 10)
+    report = SimpleNamespace(added=["other.md"], updated=[], dry_run=False)
+    reasked = reask(store, OldPassageKB(), report)  # type: ignore[arg-type]
+    assert reasked is not None and [a.ids for a in reasked.answered] == [(aid(1),)]
+
+    by_status = {g.status: g for g in find_gaps(store, topic_embed, 10)}
+    assert set(by_status) == {"answered", "open"}
+    answered_gap, open_gap = by_status["answered"], by_status["open"]
+    assert answered_gap.members == (aid(1),) and answered_gap.answered_by == reasked.refresh
+    assert answered_gap.reason == "nothing near it in the library"
+    assert (open_gap.members, open_gap.reason, open_gap.count) == ((aid(2),), DOWNVOTED, 1)
+    assert open_gap.id != answered_gap.id
+    # dismissing the open part dismisses the whole group, as any dismissal does
+    assert dismiss(store, topic_embed, 10, open_gap.id) is not None
+    [dismissed] = find_gaps(store, topic_embed, 10)
+    assert dismissed.status == "dismissed" and dismissed.count == 2
+
+
+def test_a_question_asked_after_the_refresh_that_answered_its_gap_is_listed_open(
+    store: AnswerStore,
+) -> None:
+    store.add(aid(1), Origin(1, 10, 20), refused("Is dental care free?"))
+    store.set_status([aid(1)], "answered", refresh="2026-02-01T10:00:00+00:00")
+    store.add(aid(2), Origin(2, 10, 20), refused("who pays for dental treatment"))
+    gaps = find_gaps(store, topic_embed, 10)
+    assert [(g.status, g.questions) for g in gaps] == [
+        ("open", ["who pays for dental treatment"]),
+        ("answered", ["Is dental care free?"]),
+    ]

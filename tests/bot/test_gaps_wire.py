@@ -92,6 +92,46 @@ async def test_the_scheduled_refresh_posts_how_many_open_questions_it_answered_n
         assert stored.status == "answered"  # what /gaps status:answered lists
 
 
+UNION_QUESTION = "What did the unions argue about private contracts in the NHS?"
+
+
+async def test_gaps_answered_lists_what_a_refresh_answered_and_open_the_downvoted_one(
+    standin, start_bot, make_kb
+) -> None:
+    """A question the seed articles answer, once refused and once answered but voted 👎: a
+    refresh (of another article) answers the refused one, and /gaps status:answered lists it;
+    the 👎 one got the same answer again, no answer, so it is the only open one."""
+    kb = make_kb()
+    await kb.arefresh()
+    async with start_bot(kb=kb) as bot:
+        guild = standin.world.guild_id
+        bot.store.add("a1" + "0" * 30, Origin(5, guild, 6), refused(UNION_QUESTION))
+        c = Citation(1, "T", "t.md", "t.md", "quote", 0.5, 0, 5)
+        bot.store.add(
+            "a2" + "0" * 30, Origin(6, guild, 6), Answer(UNION_QUESTION, "q [1]", False, [c])
+        )
+        bot.store.vote("a2" + "0" * 30, 7, -1, guild)
+        (kb.settings.sources_dir / "nhs-dental-charges.md").write_text(DENTAL_ARTICLE)
+        run = await standin.slash_command("refresh", user="moderator")
+        listed = await answered_privately(standin, run)
+        assert f"• {UNION_QUESTION}" in listed.text()
+
+        async def gaps_embed(status: str) -> dict:
+            rec = await standin.slash_command("gaps", {"status": status}, user="moderator")
+            page = await standin.wait_for_message(
+                lambda m: m.id in ephemeral_ids(rec) and m.embeds and not m.loading,
+                timeout=TIMEOUT,
+            )
+            return page.embeds[0]
+
+        answered = await gaps_embed("answered")
+        assert answered["title"] == "Gaps (answered): 1"
+        assert UNION_QUESTION in answered["description"] and "asked 1×" in answered["description"]
+        still_open = await gaps_embed("open")
+        assert still_open["title"] == "Gaps (open): 1"
+        assert "answered, but voted 👎" in still_open["description"]
+
+
 ASKED = [  # (user, question): seven gaps, the first asked three times by two members
     (1, "Is NHS dental treatment free?"),
     (2, "Is NHS dental treatment free for adults?"),

@@ -319,3 +319,58 @@ def test_no_answer_puts_a_report_in_someones_mouth(seed_kb: KnowledgeBase) -> No
                     for c in cited:
                         assert own_words(c), f"{q['question']!r}: {m['frame']}: {c.quote!r}"
     assert framed and reported  # both kinds of frame occur in these answers
+
+
+FOOTNOTE_MARKS = """---
+title: "Riverside Hospital"
+---
+
+Riverside Hospital became a foundation trust in 2004.[1] The hospital employs 4,200 nurses \
+and doctors.[2][3] Its chief executive is Jane Holt.
+
+## Notes
+
+¹ The hospital was formed by the merger of two infirmaries in 1994.
+
+[4] The hospital's board of governors meets every month in public.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "marks"),
+    [
+        (
+            "How many nurses and doctors does Riverside Hospital employ?",
+            "The hospital employs",
+            "[2][3]",
+        ),
+        (
+            "When was Riverside Hospital formed by merger of infirmaries?",
+            "The hospital was formed",
+            "",
+        ),
+        (
+            "How often does the board of governors of Riverside Hospital meet?",
+            "The hospital's board",
+            "",
+        ),
+    ],
+    ids=["after-the-sentence-before", "superscript-note-number", "bracketed-note-number"],
+)
+def test_a_footnote_mark_is_quoted_with_the_sentence_it_follows_never_the_next(
+    make_kb, question: str, sentence: str, marks: str
+) -> None:
+    """A source's reference mark ends the sentence it follows ("… 2004.[1] The hospital …",
+    which the sentence splitter gives to the next one) or numbers a footnote ("¹ The …",
+    "[4] The …"): a quote starts with its sentence's own words, and keeps the marks right
+    after its end, verbatim."""
+    kb = make_kb(seed=False)
+    (kb.settings.sources_dir / "riverside.md").write_text(FOOTNOTE_MARKS)
+    kb.refresh()
+    answer = kb.answer_sync(question)
+    assert not answer.refused, answer.reason
+    text = load_document(kb.settings.sources_dir / "riverside.md", kb.settings.sources_dir).text
+    [quote] = [c for c in answer.citations if sentence in c.quote]
+    assert quote.quote.startswith(sentence) and text[quote.start : quote.end] == quote.quote
+    assert quote.quote.endswith("." + marks)
+    assert not re.search(r"\[\d\]|[¹⁴]", answer.answer.replace(f"[{quote.n}]", ""))

@@ -1181,48 +1181,25 @@ def test_ask_json_keeps_the_contract_and_says_which_mode_answered(
     assert set(first["timings_ms"]) >= {"retrieve", "answer", "total"}
 
 
-def test_ask_streams_to_the_terminal_and_shows_the_sources_once(
+def test_ask_piped_shows_the_answer_and_its_sources_once(
     make_gen_kb: Callable[..., KnowledgeBase],
     fake: FakeOpenAI,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from policybot import cli
-
-    def one_claim(body: dict[str, Any]) -> Reply:  # a draft the checker keeps as it is
-        n = number_of(Request(body, {}), "two-tier health service")
-        return Reply(
-            f"The unions fear that foundation hospitals would create a two-tier health "
-            f"service [{n}]."
-        )
-
-    fake.reply(one_claim)
-    kb = make_gen_kb()
-    monkeypatch.setattr(cli, "_open_kb", lambda args, settings: kb)
-    assert cli.main(["ask", QUESTION]) == 0
-    out = capsys.readouterr().out
-    assert fake.requests[0].body["stream"] is True
-    assert out.count("The unions fear that foundation hospitals") == 1
-    assert "Sources:" in out
-    assert "two-tier health service" in " ".join(out.split("Sources:")[1].split())
-
-
-def test_ask_says_a_draft_the_checker_changed_is_replaced(
-    make_gen_kb: Callable[..., KnowledgeBase],
-    fake: FakeOpenAI,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """The draft stays on the terminal as it was streamed; when checking drops a sentence, the
-    checked answer below it says that it replaces it."""
+    """Not on a terminal, nothing is streamed: the checked answer alone is written (on a
+    terminal the draft is streamed, then replaced: tests/test_cli_draft.py)."""
     from policybot import cli
 
     fake.reply(lambda body: two_tier_answer(body, " Unison then called for Ms Hewitt to go [1]."))
     kb = make_gen_kb()
     monkeypatch.setattr(cli, "_open_kb", lambda args, settings: kb)
     assert cli.main(["ask", QUESTION]) == 0
-    draft, checked = capsys.readouterr().out.split("the draft above becomes:")
-    assert "Hewitt to go" in draft and "Hewitt to go" not in checked.split("Sources:")[0]
+    out = capsys.readouterr().out
+    assert fake.requests[0].body["stream"] is False
+    assert out.count("The unions fear that foundation hospitals") == 1
+    assert "Hewitt to go" not in out and "draft" not in out
+    assert "two-tier health service" in " ".join(out.split("Sources:")[1].split())
 
 
 def test_verify_keeps_quotes_verbatim_for_any_marker_layout(seed_kb: KnowledgeBase) -> None:
