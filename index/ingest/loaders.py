@@ -9,6 +9,7 @@ screen or hide a link)."""
 
 from __future__ import annotations
 
+import codecs
 import errno
 import hashlib
 import logging
@@ -56,7 +57,37 @@ class Loaded:
     structure: tuple[Structure, ...] = ()
 
 
+# Text in UTF-32 or UTF-16 opens with its byte order mark (Windows Notepad's "Unicode",
+# PowerShell 5's `>`): read as what it is, not taken for binary by its NUL bytes. UTF-32
+# first: its little-endian mark starts with UTF-16's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SPACING = re.compile(r"[ \n\t\u3000]")
+
+
+def _wide(data: bytes) -> str | None:
+    """The text of a file with a UTF-32 or UTF-16 byte order mark, if it reads as text:
+    it decodes, has no NUL and has a space or a line break. Bytes that merely open like one
+    (`\\xff\\xfe` then ASCII pairs: CJK-looking nonsense) are judged as any other file."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                head = data[: 8192 * 4].decode(codec, errors="ignore")
+                text = data.decode(codec) if _SPACING.search(head) else None
+            except UnicodeDecodeError:
+                return None
+            return text if text is not None and "\x00" not in head else None
+    return None
+
+
 def _decode(data: bytes) -> str:
+    wide = _wide(data)
+    if wide is not None:
+        return _normalise(wide)
     if b"\x00" in data[:8192]:
         raise SourceError("binary file, not text")
     try:
