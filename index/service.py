@@ -32,7 +32,7 @@ from index.search.retrieval import Generation, Retriever, distinct_passages
 from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
-from index.text import CONTROL
+from index.text import CONTROL, without_escapes
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
     from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -104,7 +104,7 @@ class KnowledgeBase:
         """Normalise a question, or raise UsageError saying what is wrong with it. Every way
         in (the command line, the bot, a question file) comes through here."""
         q = _UNDECODABLE.sub("", question or "")
-        q = " ".join(CONTROL.sub(" ", q).split())
+        q = " ".join(CONTROL.sub(" ", without_escapes(q)).split())
         if not q:
             raise UsageError("the question is empty")
         if not any(c.isalnum() for c in q):  # "???", "...", "🙂": nothing to look up

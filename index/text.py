@@ -165,6 +165,11 @@ _ESCAPE_SEQUENCE = re.compile(
 )
 
 
+def without_escapes(text: str) -> str:
+    """`text` without terminal escape sequences, their printable tails too ("[31m")."""
+    return _ESCAPE_SEQUENCE.sub("", text) if CONTROL.search(text) else text
+
+
 def without_controls(text: str) -> str:
     """`text` with escape sequences dropped and control characters gone: those that are
     spacing (vertical tab, form feed, the separators, NEL) as a space, the rest removed."""

@@ -135,6 +135,23 @@ def test_undecodable_bytes_in_questions_are_dropped_and_the_batch_goes_on(
         assert "Ed Mayo" in (obj.get("answer") or obj["results"][0]["text"])
 
 
+def test_terminal_escape_sequences_in_questions_are_dropped_whole(
+    workdir: Path, indexed: dict
+) -> None:
+    """A colour code pasted with a question ("\\x1b[1m…\\x1b[0m") is no part of it: dropping
+    only its ESC left "[1m" to be looked up, and a line of nothing else was answered."""
+    done = subprocess.run(
+        [sys.executable, "-m", "policybot", "--sources", str(workdir / "sources"),
+         "--data", str(workdir / "data"), "ask", "--json", "-"],
+        input="\x1b[31m\x1b[0m\n\x1b[1mWho is Ed Mayo?\x1b[0m\n",
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert out[0]["error"] == "the question is empty" and out[0]["citations"] == []
+    assert out[1]["question"] == "Who is Ed Mayo?" and "Ed Mayo" in out[1]["answer"]
+    assert done.returncode == 2
+
+
 def test_search_json_ranks_k_results(workdir: Path, indexed: dict) -> None:
     done = cli(workdir, "search", "--json", "-k", "3", "Which Green MP is proposing a prayer?")
     assert done.returncode == 0, done.stderr

@@ -158,6 +158,10 @@ MAX_SPEAKER_WORDS = 14  # a longer subject is a clause, not a name with a title
 _PERSONAL = {"he", "she", "him", "her"}
 _RELATIVE = {"who", "that", "which"}
 _lock = threading.Lock()
+# Sentences whose spaCy Docs are held at once. A parsed sentence takes ~14 KB: a 5 MB
+# text's ~50,000 sentences held together took over a gigabyte (tests/index/
+# test_attribution_memory.py); 1,000 hold ~15 MB, and windows change nothing found.
+WINDOW = 1000
 
 
 def _verified_dir() -> Path:
@@ -270,43 +274,63 @@ def analyse(sentences: Sequence[str]) -> list[Analysis]:
     where the text names no speaker; `verb` is the reporting verb as written when in the
     past tense ("argued"), else "" — and the kinds of named entities it holds ("PERSON
     DATE"), which tell whether it can answer "who", "when" or "how many"."""
-    nlp = _nlp()
-    wanted = [i for i, s in enumerate(sentences) if _CANDIDATE.search(s)]
-    rest = [i for i in range(len(sentences)) if i not in set(wanted)]
-    with _lock:  # one spaCy pipeline per process, not thread-safe
-        docs = dict(zip(wanted, nlp.pipe([sentences[i] for i in wanted]), strict=True))
-        # The other sentences need only the NER model (its own layers: cheaper to run).
-        with nlp.select_pipes(enable=["ner"]):
-            docs.update(zip(rest, nlp.pipe([sentences[i] for i in rest]), strict=True))
     out: list[Analysis] = []
     named_in: dict[int, list[tuple[str, str]]] = {}
-    for i in range(len(sentences)):
-        doc = docs[i]
-        subject = _reporting(doc) if i in docs and doc.has_annotation("DEP") else None
-        speaker = None
-        if subject is not None:
-            low = subject.lower_
-            if low in _PERSONAL:
-                recent = [p for j in (i - 2, i - 1) for p in named_in.get(j, [])]
-                speaker = _resolve(low, recent)
-            elif low in _RELATIVE and subject.head.dep_ == "relcl":
-                speaker = _phrase(subject.head.head)
-            elif low not in ("i", "we", "you", "it", "they", "this", "there"):
-                speaker = _phrase(subject)
-        who = None
-        if speaker and subject is not None:
-            verb = subject.head if subject.dep_ == "nsubj" else None
-            past = verb is not None and verb.tag_ == "VBD"
-            who = (speaker, verb.text if verb is not None and past else "")
-        if who is None and i and _opens_quote(sentences[i]) and _quotes(sentences[i - 1]):
-            # A quotation that goes on after its attribution — the next sentence, or a
-            # paragraph of its own — is still the same speaker's ("… ,” Walker explains. /
-            # “There's a risk …”).
-            previous = out[i - 1][0]
-            who = (previous[0], "") if previous else None
-        named_in[i] = _people(doc)
-        out.append((who, " ".join(sorted({e.label_ for e in doc.ents}))))
+    for first in range(0, len(sentences), WINDOW):
+        end = min(first + WINDOW, len(sentences))
+        docs = _parsed(sentences, first, end)
+        for i in range(first, end):
+            _attribute(sentences, i, docs.pop(i), out, named_in)
+            named_in.pop(i - 2, None)  # "he" looks two sentences back, no further
     return out
+
+
+def _parsed(sentences: Sequence[str], first: int, end: int) -> dict[int, Any]:
+    """spaCy's Docs of sentences [first, end): parsed where a reporting verb may give a
+    speaker, the rest through the NER model only (its own layers: cheaper to run)."""
+    nlp = _nlp()
+    wanted = [i for i in range(first, end) if _CANDIDATE.search(sentences[i])]
+    rest = sorted(set(range(first, end)) - set(wanted))
+    with _lock:  # one spaCy pipeline per process, not thread-safe
+        docs = dict(zip(wanted, nlp.pipe([sentences[i] for i in wanted]), strict=True))
+        with nlp.select_pipes(enable=["ner"]):
+            docs.update(zip(rest, nlp.pipe([sentences[i] for i in rest]), strict=True))
+    return docs
+
+
+def _attribute(
+    sentences: Sequence[str],
+    i: int,
+    doc: Any,
+    out: list[Analysis],
+    named_in: dict[int, list[tuple[str, str]]],
+) -> None:
+    """Sentence i's analysis appended to `out` (the sentences before it are in `out`, the
+    people named in the two before it in `named_in`)."""
+    subject = _reporting(doc) if doc.has_annotation("DEP") else None
+    speaker = None
+    if subject is not None:
+        low = subject.lower_
+        if low in _PERSONAL:
+            recent = [p for j in (i - 2, i - 1) for p in named_in.get(j, [])]
+            speaker = _resolve(low, recent)
+        elif low in _RELATIVE and subject.head.dep_ == "relcl":
+            speaker = _phrase(subject.head.head)
+        elif low not in ("i", "we", "you", "it", "they", "this", "there"):
+            speaker = _phrase(subject)
+    who = None
+    if speaker and subject is not None:
+        verb = subject.head if subject.dep_ == "nsubj" else None
+        past = verb is not None and verb.tag_ == "VBD"
+        who = (speaker, verb.text if verb is not None and past else "")
+    if who is None and i and _opens_quote(sentences[i]) and _quotes(sentences[i - 1]):
+        # A quotation that goes on after its attribution — the next sentence, or a
+        # paragraph of its own — is still the same speaker's ("… ,” Walker explains. /
+        # “There's a risk …”).
+        previous = out[i - 1][0]
+        who = (previous[0], "") if previous else None
+    named_in[i] = _people(doc)
+    out.append((who, " ".join(sorted({e.label_ for e in doc.ents}))))
 
 
 def _opens_quote(sentence: str) -> bool:

@@ -9,10 +9,13 @@ screen or hide a link)."""
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import logging
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +57,37 @@ class Loaded:
     structure: tuple[Structure, ...] = ()
 
 
+# Text in UTF-32 or UTF-16 opens with its byte order mark (Windows Notepad's "Unicode",
+# PowerShell 5's `>`): read as what it is, not taken for binary by its NUL bytes. UTF-32
+# first: its little-endian mark starts with UTF-16's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SPACING = re.compile(r"[ \n\t\u3000]")
+
+
+def _wide(data: bytes) -> str | None:
+    """The text of a file with a UTF-32 or UTF-16 byte order mark, if it reads as text:
+    it decodes, has no NUL and has a space or a line break. Bytes that merely open like one
+    (`\\xff\\xfe` then ASCII pairs: CJK-looking nonsense) are judged as any other file."""
+    for bom, codec in _WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                head = data[: 8192 * 4].decode(codec, errors="ignore")
+                text = data.decode(codec) if _SPACING.search(head) else None
+            except UnicodeDecodeError:
+                return None
+            return text if text is not None and "\x00" not in head else None
+    return None
+
+
 def _decode(data: bytes) -> str:
+    wide = _wide(data)
+    if wide is not None:
+        return _normalise(wide)
     if b"\x00" in data[:8192]:
         raise SourceError("binary file, not text")
     try:
@@ -258,6 +291,31 @@ def _web_url_only(meta: dict[str, str], doc_id: str) -> dict[str, str]:
     return {k: v for k, v in meta.items() if k != "url"}
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, if it is a regular file within the size limit (a link to a pipe or
+    a device would never end)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise SourceError("not a regular file (a device, a pipe or a socket)")
+    if info.st_size > MAX_FILE_BYTES:
+        raise SourceError(
+            f"too large ({info.st_size >> 20} MiB; the limit is {MAX_FILE_BYTES >> 20} MiB)"
+        )
+    return path.read_bytes()
+
+
+def unreadable_reason(path: Path, error: OSError) -> str:
+    """Why `path` can't be read, in words a moderator can act on."""
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if path.is_symlink():
+        if error.errno == errno.ELOOP:
+            return "a link that loops (it leads back to itself)"
+        if error.errno in (errno.ENOENT, errno.ENOTDIR):
+            return f"a broken link (to {os.readlink(path)})"
+    return f"can't read the file ({error.strerror or type(error).__name__})"
+
+
 def _fingerprint(data: bytes, sidecar: bytes | None) -> str:
     digest = hashlib.sha256(data)
     if sidecar is not None:  # editing the metadata file re-indexes the PDF
@@ -273,18 +331,11 @@ def load_document(path: Path, root: Path) -> SourceDocument:
             f"unsupported file type {path.suffix or '(none)'!r}; use " + ", ".join(sorted(LOADERS))
         )
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise SourceError(
-                f"too large ({size >> 20} MiB; the limit is {MAX_FILE_BYTES >> 20} MiB)"
-            )
-        data = path.read_bytes()
+        data = _read_bytes(path)
         sidecar = sidecar_of(path)
         sidecar_data = sidecar.read_bytes() if sidecar else None
-    except PermissionError:
-        raise SourceError("permission denied") from None
     except OSError as e:
-        raise SourceError(f"can't read the file ({e.strerror or type(e).__name__})") from None
+        raise SourceError(unreadable_reason(path, e)) from None
     loaded = loader(data)
     title, meta = loaded.title, loaded.meta
     if sidecar is not None and sidecar_data is not None:
@@ -315,6 +366,8 @@ class Listing:
 
 def list_sources(root: Path) -> Listing:
     """Every file under the sources folder, hidden ones (and hidden folders) excepted.
+    A link to a file is a file (one that loops or leads nowhere is one load_document can't
+    read, and says why); a link to a folder is not followed (it could lead back up).
 
     Raises SourcesUnavailable when the folder itself is missing or can't be listed: an empty
     answer would read as "every source was deleted". (Path.rglob swallows a folder it
@@ -338,7 +391,11 @@ def list_sources(root: Path) -> Listing:
                     # listed but not searchable (no x bit) can't stat its files.
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(path)
-                    elif entry.is_file() and not is_sidecar(path):
+                    elif entry.is_symlink() and _links_to_folder(path):
+                        why = "a link to a folder; links to folders are not followed"
+                        unlisted.append(Skipped(doc_id_for(path, root) + "/", why))
+                    elif (entry.is_symlink() or entry.is_file()) and not is_sidecar(path):
+                        # a link that loops or leads nowhere too: load_document says so
                         files.append(path)
         except OSError as e:
             why = e.strerror or type(e).__name__
@@ -350,6 +407,13 @@ def list_sources(root: Path) -> Listing:
                 Skipped(doc_id_for(folder, root) + "/", f"can't list this folder ({why.lower()})")
             )
     return Listing(sorted(files), sorted(unlisted, key=lambda s: s.path))
+
+
+def _links_to_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a link that loops or can't be followed: a file that can't be read
+        return False
 
 
 def candidate_files(root: Path) -> list[Path]:
@@ -374,4 +438,4 @@ def scan_sources(root: Path) -> tuple[list[SourceDocument], list[Skipped]]:
 def sha256_of(path: Path) -> str:
     """The change detector: the file's bytes (and a PDF's metadata file's, if any)."""
     sidecar = sidecar_of(path)
-    return _fingerprint(path.read_bytes(), sidecar.read_bytes() if sidecar else None)
+    return _fingerprint(_read_bytes(path), sidecar.read_bytes() if sidecar else None)

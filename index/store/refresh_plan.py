@@ -15,6 +15,7 @@ from index.ingest.loaders import (
     list_sources,
     load_document,
     sha256_of,
+    unreadable_reason,
 )
 from index.store.catalog import Catalog, DocEntry
 from index.store.refresh_report import RefreshReport
@@ -45,7 +46,7 @@ def plan(root: Path, catalog: Catalog, rebuild: bool) -> tuple[RefreshReport, li
                 continue
             doc = load_document(path, root)
         except (SourceError, OSError) as e:
-            reason = str(e) if isinstance(e, SourceError) else f"can't read the file ({e})"
+            reason = str(e) if isinstance(e, SourceError) else unreadable_reason(path, e)
             if known and not rebuild:  # keep serving what was indexed before
                 reason += "; the previously indexed version is kept"
                 report.unchanged.append(doc_id)
