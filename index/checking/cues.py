@@ -213,7 +213,7 @@ def _unsettled(tokens: tuple[str, ...]) -> tuple[str, ...]:
         if tokens[i] not in _EMBEDDED_QUESTION:
             continue
         before = tokens[max(0, i - 3) : i - 1]  # not the token just before
-        if "|" not in tokens[i - 3 : i] and any(
+        if "|" not in tokens[max(0, i - 3) : i] and any(
             t in NEGATION_WORDS or t.endswith("n't") for t in before
         ):
             out[i:i] = ["|", UNSETTLED]

@@ -12,7 +12,7 @@ import pytest
 from index.answering.citations import Support, supports
 from index.checking import lexicon
 from index.checking.additions import added_cause
-from index.checking.cues import ABSOLUTE
+from index.checking.cues import ABSOLUTE, UNSETTLED, clause_tokens
 from index.checking.numbers import misplaced, quantities, unmatched
 from index.checking.speakers import claimed_speaker
 from index.service import KnowledgeBase
@@ -100,6 +100,11 @@ def test_the_absolute_boosters_are_vader_boosters_and_its_dampeners_soften() -> 
     up, down = lexicon.degree_words()
     assert ABSOLUTE.issubset(up)
     assert {"almost", "partly", "slightly"}.issubset(down) and "very" not in down
+
+
+def test_a_negation_leaves_open_only_a_question_in_its_own_clause() -> None:
+    assert UNSETTLED in clause_tokens("It isn't clear how the members will cope.")
+    assert UNSETTLED not in clause_tokens("Not, how it works.")  # a clause break between
 
 
 def test_valence_rates_praise_and_blame_with_opposite_signs() -> None:
