@@ -36,7 +36,7 @@ from index.checking.cues import (
 )
 from index.checking.speakers import NEUTRAL_SAYING, claimed_speaker
 from index.search.evidence import Evidence
-from index.text import stopwords, terms, words
+from index.text import name_phrases, stopwords, terms, words
 
 # Valence: opposite when one side's word is rated at least this positive and the other's
 # at least this negative on VADER's -4..+4 scale (1.0: "welcome" 2.0 vs "criticise" -1.9
@@ -166,13 +166,10 @@ def polarity_mismatch(claim: str, support: str, beside: Evidence | None = None) 
     return ""
 
 
-_WRITTEN = re.compile(r"[\w'’-]+")
-
-
 def _name_words(text: str) -> set[str]:
-    """The words `text` capitalises after its first word: parts of names ("Oxford Radcliffe
+    """The words of the names `text` gives after its first word ("Oxford Radcliffe
     Hospitals NHS Trust said …")."""
-    return {w.lower() for w in _WRITTEN.findall(text)[1:] if w[:1].isupper()}
+    return {w.lower() for name in name_phrases(text) for w in name.split()}
 
 
 def _unhedged(tokens: Sequence[str], shared: set[str], hedges: frozenset[str] = HEDGES) -> set[str]:
