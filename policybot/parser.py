@@ -27,6 +27,14 @@ def _verb(sub: Any, name: str, summary: str, more: str = "") -> argparse.Argumen
     return parser
 
 
+def _takes_questions(s: argparse.ArgumentParser) -> None:
+    """`ask` and `search`: questions as words or '-', and JSON a line each."""
+    s.add_argument(
+        "--json", action="store_true", help="print one JSON object per question, a line each"
+    )
+    s.add_argument("question", nargs="+", help=QUESTION_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="policybot", description="Cited answers to policy questions.")
     p.add_argument("--sources", metavar="DIR", help="folder of source documents")
@@ -57,10 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Each [n] in the answer points at a citation that quotes the sources word for "
         "word. With no index yet, it is built from the sources folder first.",
     )
-    s.add_argument(
-        "--json", action="store_true", help="print one JSON object per question, a line each"
-    )
-    s.add_argument("question", nargs="+", help=QUESTION_HELP)
+    _takes_questions(s)
 
     s = _verb(
         sub,
@@ -69,16 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         "The passages of the sources that best match the question, without an answer; a "
         "passage shows only what no passage above it shows.",
     )
-    s.add_argument(
-        "--json", action="store_true", help="print one JSON object per question, a line each"
-    )
+    _takes_questions(s)
     s.add_argument(
         "-k",
         type=int,
         default=None,
         help="number of results, 1 to 100 (default POLICYBOT_TOP_K, 5)",
     )
-    s.add_argument("question", nargs="+", help=QUESTION_HELP)
 
     s = _verb(
         sub,
