@@ -232,10 +232,18 @@ def _examples(questions: list[GapQuestion]) -> list[str]:
 
 
 def dismiss(store: AnswerStore, embed: Embed, guild_id: int | None, gap_id: str) -> Gap | None:
-    """Dismiss the gap `gap_id` of `guild_id` (off-topic: not a source to add); None when
-    the guild has no such gap (another guild's, or deleted since)."""
-    for gap in find_gaps(store, embed, guild_id):
-        if gap.id == gap_id:
-            store.set_status(gap.members, "dismissed")
-            return gap
-    return None
+    """Dismiss the gap `gap_id` of `guild_id` (off-topic: not a source to add) and return
+    it as it now stands; None when the guild has no such gap (another guild's, or its
+    questions deleted since). A gap's id is its earliest question's, so when later
+    questions have joined it to an earlier group (a /gaps page opened before), the gap now
+    holding that question is the one dismissed."""
+    gaps = find_gaps(store, embed, guild_id)
+    target = next((g for g in gaps if g.id == gap_id), None) or next(
+        (g for g in gaps if any(m.startswith(gap_id) for m in g.members)), None
+    )
+    if target is None:
+        return None
+    store.set_status(target.members, "dismissed")
+    return next(
+        g for g in find_gaps(store, embed, guild_id) if set(target.members) <= set(g.members)
+    )

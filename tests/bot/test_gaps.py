@@ -125,6 +125,26 @@ def test_dismissed_gaps_stay_dismissed_and_answered_ones_say_by_which_refresh(
     assert by_id[aid(2)[:12]].answered_by == "2026-02-01T10:00:00+00:00"
 
 
+def test_a_dismiss_button_from_before_two_gaps_merged_dismisses_the_merged_gap(
+    store: AnswerStore,
+) -> None:
+    """A /gaps page shows two gaps; questions asked since join them into one, whose id is
+    the earlier gap's. The later gap's Dismiss button still dismisses what it showed."""
+    store.add(aid(1), Origin(1, 10, 20), refused("dental?"))
+    store.add(aid(2), Origin(2, 10, 20), refused("abortion?"))
+    shown = {g.questions[0]: g.id for g in find_gaps(store, topic_embed, 10)}
+    assert set(shown) == {"dental?", "abortion?"}
+    for n in (3, 4):  # asked twice: enough to pull both topics into one group
+        store.add(aid(n), Origin(n, 10, 20), refused("dental and abortion?"))
+    [merged] = find_gaps(store, topic_embed, 10)
+    assert merged.id == shown["dental?"] != shown["abortion?"]
+
+    gap = dismiss(store, topic_embed, 10, shown["abortion?"])
+    assert gap is not None and (gap.status, gap.count) == ("dismissed", 4)
+    assert [g.status for g in find_gaps(store, topic_embed, 10)] == ["dismissed"]
+    assert dismiss(store, topic_embed, 10, "ffffffffffff") is None  # never a gap's
+
+
 def test_plain_reasons() -> None:
     store_q = find_gaps.__globals__["GapQuestion"]
 
