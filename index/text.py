@@ -346,6 +346,34 @@ _WH = re.compile(
 )
 
 
+def quotation_open(text: str, inside: bool = False) -> tuple[bool, int | None]:
+    """Is a quotation open at the end of `text` (given whether one was at its start), and
+    where the last quotation mark closing one is. Curly marks say which they are; a
+    straight one opening the text or a line opens, any other opens or closes. A line goes
+    on with a quotation only by opening it again, as print does: one that doesn't ends
+    it, so a mark left unclosed by mistake reaches no further than its paragraph."""
+    closed = None
+    fresh = True  # at the start of the text or of a line
+    for k, ch in enumerate(text):
+        if ch.isspace():
+            fresh = fresh or ch == "\n"
+            continue
+        if ch == "“" or (ch == '"' and (not inside or fresh)):
+            inside = True
+        elif ch in '”"' and inside:
+            inside, closed = False, k
+        elif fresh and k:
+            inside = False  # a line that doesn't go on with the quotation
+        fresh = False
+    return inside, closed
+
+
+_HOW_LONG = re.compile(r"\bhow long\b", re.I)
+_DURATION = re.compile(
+    r"\b(seconds?|minutes?|hours?|days?|weeks?|fortnights?|months?|years?|decades?)\b", re.I
+)
+
+
 @lru_cache(maxsize=1024)  # asked of every candidate sentence of a question
 def answer_kind(question: str) -> str | None:
     """What the question's first wh-phrase asks for: "number", "time", "person", "place",
@@ -373,6 +401,8 @@ def answer_type_match(question: str, sentence: str) -> bool:
     if kind is None:
         return False
     if kind == "number":
+        if _HOW_LONG.search(question) and _DURATION.search(sentence):
+            return True  # "wait months, sometimes years": a length of time without a figure
         return _has_number(sentence)
     if kind == "year":
         return bool(_YEAR.search(sentence))

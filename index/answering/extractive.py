@@ -35,6 +35,7 @@ from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import name_word, speaker_name
+from index.text import quotation_open
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -89,7 +90,21 @@ def citation(n: int, run: list[Evidence]) -> Citation:
         page=hit.page_at(start),
         speaker=speaker_name(who),
         verb=who[1] if who else "",
+        quoted=_in_quotation(hit.text, start - hit.start),
     )
+
+
+def _in_quotation(passage: str, at: int) -> bool:
+    """Does `at` lie inside a quotation the passage opens before it (in the same paragraph,
+    or one going on with it) and that doesn't end unclosed at a paragraph's end?"""
+    if not quotation_open(passage[: at + 1])[0]:  # its first character: a line start ends it
+        return False
+    for n, line in enumerate(passage[at:].split("\n")):
+        if n and line.strip() and line.lstrip()[:1] not in _OPENS:
+            return False  # a paragraph that doesn't go on with it: it was left unclosed
+        if quotation_open(line, True)[1] is not None:
+            return True  # it closes
+    return True  # the passage ends inside it
 
 
 class ExtractiveAnswerer:
@@ -241,12 +256,14 @@ REPORTED = "As reported of"  # opens the frame of a quote that reports someone's
 
 def own_words(c: Citation) -> bool:
     """Is the quote its speaker's own words: a quotation, opening with a quotation mark
-    ("“We are told that …”", "“There's a risk …,” Walker explains."), rather than the
-    writer's sentence about them ("He argued that …")?"""
-    return c.quote.lstrip()[:1] in (*_QUOTATION_MARKS, _INNER_OPEN)
+    ("“We are told that …”", "“There's a risk …,” Walker explains.") or inside one the
+    passage opened before it ("“Haven't we learned …? They are part of …"), rather than
+    the writer's sentence about them ("He argued that …")?"""
+    return c.quoted or c.quote.lstrip()[:1] in (*_QUOTATION_MARKS, _INNER_OPEN)
 
 
 _OPEN, _CLOSE = "“", "”"
+_OPENS = (_OPEN, '"')
 _QUOTATION_MARKS = (_OPEN, _CLOSE, '"')
 _INNER_OPEN, _INNER_CLOSE = "‘", "’"
 

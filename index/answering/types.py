@@ -65,6 +65,7 @@ class Citation:
     page: int | None = None
     speaker: str | None = None  # who says the quote, as the text names them
     verb: str = ""  # the text's reporting verb for it ("argued"), when in the past tense
+    quoted: bool = False  # it opens inside a quotation the passage opened before it
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ModelUnavailable
+from index.text import quotation_open
 
 log = logging.getLogger(__name__)
 
@@ -269,11 +270,12 @@ def _reporting(doc: Any) -> Any | None:
 Analysis = tuple[tuple[str, str] | None, str]  # (speaker, verb) or None; entity types
 
 
-def analyse(sentences: Sequence[str]) -> list[Analysis]:
+def analyse(sentences: Sequence[str], paragraphs: Sequence[bool] = ()) -> list[Analysis]:
     """For each sentence of one document, in order: who says it — (speaker, verb), or None
     where the text names no speaker; `verb` is the reporting verb as written when in the
     past tense ("argued"), else "" — and the kinds of named entities it holds ("PERSON
-    DATE"), which tell whether it can answer "who", "when" or "how many"."""
+    DATE"), which tell whether it can answer "who", "when" or "how many". `paragraphs`:
+    whether each sentence opens a paragraph (unknown: none does)."""
     out: list[Analysis] = []
     named_in: dict[int, list[tuple[str, str]]] = {}
     for first in range(0, len(sentences), WINDOW):
@@ -282,7 +284,7 @@ def analyse(sentences: Sequence[str]) -> list[Analysis]:
         for i in range(first, end):
             _attribute(sentences, i, docs.pop(i), out, named_in)
             named_in.pop(i - 2, None)  # "he" looks two sentences back, no further
-    return out
+    return quotations(sentences, out, paragraphs)
 
 
 def _parsed(sentences: Sequence[str], first: int, end: int) -> dict[int, Any]:
@@ -323,19 +325,50 @@ def _attribute(
         verb = subject.head if subject.dep_ == "nsubj" else None
         past = verb is not None and verb.tag_ == "VBD"
         who = (speaker, verb.text if verb is not None and past else "")
-    if who is None and i and _opens_quote(sentences[i]) and _quotes(sentences[i - 1]):
-        # A quotation that goes on after its attribution — the next sentence, or a
-        # paragraph of its own — is still the same speaker's ("… ,” Walker explains. /
-        # “There's a risk …”).
-        previous = out[i - 1][0]
-        who = (previous[0], "") if previous else None
     named_in[i] = _people(doc)
     out.append((who, " ".join(sorted({e.label_ for e in doc.ents}))))
 
 
-def _opens_quote(sentence: str) -> bool:
-    return sentence.lstrip()[:1] in ("“", '"')
+def quotations(
+    sentences: Sequence[str], found: list[Analysis], paragraphs: Sequence[bool] = ()
+) -> list[Analysis]:
+    """`found` with each quotation's sentences given its speaker. A quotation runs from its
+    opening mark to the mark that closes it, sentences or paragraphs later (a paragraph
+    going on with it opens again: "“Haven't we learned …? They are part of … / “People in
+    pain …”"). Its speaker is the one a sentence of it names ("“… ,” she said."), else,
+    for one opening its sentence, that of the sentence just before it (the writer's
+    report, then the words: "She said the NHS had always … “Haven't we learned …"). One
+    naming two speakers, one never closed (a paragraph that doesn't open again ends it),
+    or one that is only the subject of its sentence ("“Right to Provide” is a scheme …")
+    gives nobody's words."""
+    out = list(found)
+    inside, start = False, 0
+    for j, sentence in enumerate(sentences):
+        if j < len(paragraphs) and paragraphs[j] and sentence.lstrip()[:1] not in _OPENING:
+            inside = False  # left unclosed
+        was_inside = inside
+        inside, closed_at = quotation_open(sentence, inside)
+        if not was_inside and (inside or closed_at is not None):
+            start = j  # a quotation opens here (and may close here too)
+        if inside or closed_at is None:
+            continue
+        after = sentence[closed_at + 1 :]
+        if j == start and _WORDS.search(after) and not _SAID_AFTER.match(after):
+            continue  # "“Right to Provide” is a scheme …": not words anyone says
+        opens = sentences[start].lstrip()[:1] in _OPENING
+        said = {who[0] for k in range(start, j + 1) if (who := found[k][0])}
+        before = out[start - 1][0] if start else None
+        if not said and opens and before:
+            said = {before[0]}
+        if len(said) == 1:
+            who = (said.pop(), "")
+            for k in range(start, j + 1):
+                if found[k][0] is None:
+                    out[k] = (who, found[k][1])
+    return out
 
 
-def _quotes(sentence: str) -> bool:
-    return any(q in sentence for q in ("“", "”", '"'))
+_OPENING = ("“", '"')
+_WORDS = re.compile(r"\w")
+# after the closing mark, an attribution: "… ,” Walker explains." / "… ,” said Ms Hewitt."
+_SAID_AFTER = re.compile(r"^\W*(?:\w+\s+){0,4}?(?:" + "|".join(_REPORTED) + r")\b", re.I)

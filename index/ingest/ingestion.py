@@ -24,16 +24,24 @@ class Attributor(TransformComponent):
 
     def __call__(self, nodes: Sequence[BaseNode], **kwargs: Any) -> Sequence[BaseNode]:
         by_doc: dict[str, dict[int, str]] = {}
+        opens_paragraph: set[tuple[str, int]] = set()  # a line break before it in its chunk
         for node in nodes:
             meta = node.metadata
             body, offset = node.get_content(), int(meta["start"])
             doc = by_doc.setdefault(meta["path"], {})
+            end = None
             for sp in spans_from_str(meta["sentences"], offset):
                 doc.setdefault(sp.start, body[sp.start - offset : sp.end - offset])
+                if end is not None and "\n" in body[end - offset : sp.start - offset]:
+                    opens_paragraph.add((meta["path"], sp.start))
+                end = sp.end
         found: dict[tuple[str, int], Analysis] = {}
         for path, sentences in by_doc.items():
             starts = sorted(sentences)
-            got = analyse([" ".join(sentences[st].split()) for st in starts])
+            got = analyse(
+                [" ".join(sentences[st].split()) for st in starts],
+                [(path, st) in opens_paragraph for st in starts],
+            )
             found.update(((path, st), a) for st, a in zip(starts, got, strict=True))
         for node in nodes:
             meta = node.metadata

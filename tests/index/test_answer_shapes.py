@@ -379,3 +379,71 @@ def test_a_broad_answer_names_each_holder_once(seed_kb: KnowledgeBase, question:
     ]
     for name in {name_word(c.speaker) for c in answer.citations if c.speaker}:
         assert sum(name in intro for intro in intros) <= 1, (name, answer.answer)
+
+
+def test_a_quotation_is_its_speakers_from_its_report_to_its_closing_mark() -> None:
+    """The writer's report of someone, then their words over sentences and paragraphs: all
+    of the quotation is theirs; a title in quotation marks and a mark left unclosed by
+    mistake make nobody's words."""
+    sentences = [
+        "Ms Hewitt said the NHS had always made use of the private sector.",
+        '"Haven\'t we learned that profits are not a dirty word?',
+        "They are part of a dynamic economy.",
+        '"People in pain are still being told to wait months.',  # a paragraph going on
+        'That is not acceptable."',
+        "The weather was mild.",
+        '"Right to Provide" is a scheme for staff.',  # a title, not anyone's words
+        'Mr Prentis said the plans were "a disaster.',  # never closed in its paragraph
+        "Delegates voted against them.",
+        '"It is the end of the NHS," one nurse said.',
+    ]
+    paragraphs = [False, False, False, True, False, True, True, True, True, True]
+    found = [who and who[0] for who, _ in analyse(sentences, paragraphs)]
+    assert found[0] == "Ms Hewitt"
+    assert found[1:5] == ["Ms Hewitt"] * 4
+    assert found[5] is None and found[6] is None
+    assert found[8] is None  # the unclosed mark of sentence 7 ended with its paragraph
+    assert found[9] == "one nurse"
+
+
+@pytest.mark.parametrize(
+    ("passage", "quoted", "own"),
+    [
+        # inside a quotation the passage opened before it, closed after it: their words
+        ('She said so. "Haven\'t we learned? They are part of it.\n\n"People wait." End.',
+         "They are part of it.", True),
+        ('She said so. "Haven\'t we learned? They are part of it.\n\n"People wait." End.',
+         "People wait.", True),
+        # a mark left unclosed: the next paragraph, and the rest of its own, are reports
+        ('He said "oops. He argued that it was wrong.\n\nHe argued "so," he said.',
+         "He argued that it was wrong.", False),
+        ('He said "oops.\n\nHe argued that it was wrong.', "He argued that it was wrong.", False),
+        ("He argued that it was wrong.", "He argued that it was wrong.", False),
+    ],
+)
+def test_a_sentence_inside_a_quotation_is_framed_as_the_speakers_words(
+    passage: str, quoted: str, own: bool
+) -> None:
+    at = passage.index(quoted)
+    hit = Hit("c", "d.md", "T", "d.md", passage, 0, len(passage), 0.5)
+    ev = evidence.Evidence(
+        hit=hit, start=at, end=at + len(quoted), text=quoted, meaning=0.5, window=0.5,
+        lexical=0.0, lexical_asked=0.0, speaker=("Ms Hewitt", ""), entities=None,
+        vector=np.zeros(384, dtype=np.float32), score=1.0, typed=True,
+        terms=frozenset(terms(quoted)), pos=0,
+    )  # fmt: skip
+    c = extractive.citation(1, [ev])
+    assert extractive.own_words(c) is own
+    framed = extractive.compose_broad([[c]])
+    assert framed.startswith(extractive.REPORTED) is not own
+
+
+def test_how_long_is_answered_by_a_length_of_time(seed_kb: KnowledgeBase) -> None:
+    """"How long …" asks a length of time, which a sentence can give without a figure
+    ("wait months, sometimes years"): the sentence that says it answers, as her words."""
+    answer = seed_kb.answer_sync(
+        "How long does Hewitt say people are told to wait for an MRI scan?"
+    )
+    assert not answer.refused
+    assert "months, sometimes years" in answer.citations[0].quote
+    assert answer.answer.startswith("Ms Hewitt: ")
