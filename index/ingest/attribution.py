@@ -358,7 +358,12 @@ def quotations(
         opens = sentences[start].lstrip()[:1] in _OPENING
         said = {who[0] for k in range(start, j + 1) if (who := found[k][0])}
         before = out[start - 1][0] if start else None
-        if not said and opens and before:
+        if (
+            not said
+            and opens
+            and before
+            and _reports_speech(sentences[start - 1], found[start - 1])
+        ):
             said = {before[0]}
         if len(said) == 1:
             who = (said.pop(), "")
@@ -366,6 +371,15 @@ def quotations(
                 if found[k][0] is None:
                     out[k] = (who, found[k][1])
     return out
+
+
+def _reports_speech(sentence: str, found: Analysis) -> bool:
+    """Does a sentence hand its speaker on to a quotation after it: it reports their words
+    in the past tense ("She said the NHS had always …"), quotes them, or is itself part of
+    a quotation of theirs? Not a present-tense want or hope ("What the branch also wants
+    is …"), whose subject needn't be the one who speaks next."""
+    who = found[0]
+    return who is None or bool(who[1]) or any(m in sentence for m in ("“", "”", '"'))
 
 
 _OPENING = ("“", '"')
