@@ -80,7 +80,7 @@ class Quantity:
     text: str  # as written
     low: float
     high: float
-    unit: str  # "money", "percent", a time unit, "year-date" or ""
+    unit: str  # "money", "percent", a time unit, "times", "year-date" or ""
 
     def agrees(self, other: Quantity) -> bool:
         if self.unit in _EXACT or other.unit in _EXACT:
@@ -103,8 +103,18 @@ def _in_years(q: Quantity) -> tuple[float, float] | None:
 
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ORDINALS = ("second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+# A multiple stated in a word ("has already doubled waiting times", "twice as many"): a
+# figure as much as "2" is. Not the adjective "double" ("double standards").
+_MULTIPLES = {
+    "doubled": 2.0, "doubling": 2.0, "twice": 2.0, "twofold": 2.0,
+    "tripled": 3.0, "tripling": 3.0, "trebled": 3.0, "trebling": 3.0, "threefold": 3.0,
+    "quadrupled": 4.0, "fourfold": 4.0, "halve": 0.5, "halved": 0.5, "halving": 0.5,
+}  # fmt: skip
+_MULTIPLE = re.compile(r"\b(" + "|".join(_MULTIPLES) + r")\b", re.I)
 _MAYBE = re.compile(
-    r"[\d£$€%]|\b(?:" + "|".join([*_SMALL, *_VAGUE, *_UNITS, *_DAYS, *_ORDINALS]) + r")",
+    r"[\d£$€%]|\b(?:"
+    + "|".join([*_SMALL, *_VAGUE, *_UNITS, *_DAYS, *_ORDINALS, *_MULTIPLES])
+    + r")",
     re.I,
 )
 _FRACTIONS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
@@ -137,6 +147,9 @@ def quantities(text: str) -> tuple[Quantity, ...]:
         else:
             n = _ORDINALS.index(word) + 2.0
             out.append(Quantity(m.group(0), n, n, "ordinal"))
+    for m in _MULTIPLE.finditer(text):
+        n = _MULTIPLES[m.group(1).lower()]
+        out.append(Quantity(m.group(0), n, n, "times"))
     for m in _PATTERN.finditer(text):
         written = m.group(0).strip()
         if not written:

@@ -40,6 +40,9 @@ def judge(kb: KnowledgeBase, claim: str, anchor: str) -> Support:
         ("seven consultant posts", "7 consultant posts"),
         ("more than 500 staff", "over 500 staff"),
         ("in 2004", "the Warwick agreement with the unions in 2004"),
+        ("waiting times doubled", "waiting times are twice what they were"),
+        ("the queue has halved", "the queue is half as long"),
+        ("accused of double standards", "accused of hypocrisy"),  # an adjective, no figure
     ],
 )
 def test_one_amount_written_two_ways_agrees(claim: str, source: str) -> None:
@@ -55,6 +58,10 @@ def test_one_amount_written_two_ways_agrees(claim: str, source: str) -> None:
         ("in 2001", "in 2004"),
         ("70 staff", "seven staff"),
         ("5% of budgets", "£5 of budgets"),
+        # a multiple said in a word is a figure: one the source doesn't give is added
+        ("a disaster that has already doubled waiting times", "an ongoing disaster"),
+        ("the budget has tripled", "the budget has grown"),
+        ("twice as many nurses", "three times as many nurses"),
     ],
 )
 def test_different_amounts_disagree(claim: str, source: str) -> None:
