@@ -220,7 +220,7 @@ def compose_broad(groups: Sequence[list[Citation]]) -> str:
 def _listed(group: list[Citation]) -> str:
     """Several quotes of one holder under their name, as the text names them most fully."""
     name = max((c.speaker or "" for c in group), key=len)  # one has a speaker: holders()
-    lines = [f"{name}:"]
+    lines = [f"{_opening(name)}:"]
     for c in group:
         shown_quote = f"{shown(c.quote)} [{c.n}]"
         lines.append(
@@ -246,9 +246,15 @@ def _framed(group: list[Citation]) -> str:
     # Prentis, general secretary of Unison, argued:"). The verb is left out when the quote
     # says it itself, so the frame doesn't repeat it.
     if not first.verb or re.search(rf"\b{re.escape(first.verb)}\b", first.quote, re.I):
-        return f"{first.speaker}: {quotes}"
+        return f"{_opening(first.speaker)}: {quotes}"
     comma = "," if "," in first.speaker else ""
-    return f"{first.speaker}{comma} {first.verb}: {quotes}"
+    return f"{_opening(first.speaker)}{comma} {first.verb}: {quotes}"
+
+
+def _opening(speaker: str) -> str:
+    """A speaker as a line opens with them: "A local Momentum organiser", as the text has
+    them but for the capital a line starts with."""
+    return speaker[:1].upper() + speaker[1:]
 
 
 REPORTED = "As reported of"  # opens the frame of a quote that reports someone's words

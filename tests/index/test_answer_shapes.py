@@ -113,7 +113,8 @@ def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
         assert frame.endswith(":"), (frame, text)
         speaker = frame[:-1].removeprefix(f"{REPORTED} ")
         parts = [speaker, speaker.rsplit(" ", 1)[0].rstrip(",")]
-        assert any(p in bodies for p in parts), (frame, text)
+        # as the text has them, but for the capital a line opens with
+        assert any(q in bodies for p in parts for q in (p, p[:1].lower() + p[1:])), (frame, text)
 
 
 def test_a_broad_question_gets_several_attributed_quotes_from_both_sides(
@@ -447,3 +448,15 @@ def test_how_long_is_answered_by_a_length_of_time(seed_kb: KnowledgeBase) -> Non
     assert not answer.refused
     assert "months, sometimes years" in answer.citations[0].quote
     assert answer.answer.startswith("Ms Hewitt: ")
+
+
+def test_a_line_opening_with_a_described_speaker_opens_with_a_capital() -> None:
+    from index.answering.types import Citation
+
+    quote = "“We want the CLPs to become outward-looking campaigning bodies.”"
+    c = Citation(1, "T", "d.md", "d.md", quote, 0.5, 0, len(quote),
+                 speaker="a local Momentum organiser")  # fmt: skip
+    assert extractive.compose_broad([[c]]).startswith("A local Momentum organiser: “We want")
+    two = [c, Citation(2, "T", "d.md", "d.md", quote, 0.5, 0, len(quote),
+                       speaker="a local Momentum organiser")]  # fmt: skip
+    assert extractive.compose_broad([two]).startswith("A local Momentum organiser:\n")
