@@ -61,16 +61,18 @@ NEAREST = 3
 
 def citation(n: int, run: list[Evidence]) -> Citation:
     """A citation quoting consecutive sentences of one passage, verbatim, with who says it:
-    the speaker of its first attributed sentence, when the others are theirs too, go on
-    quoting (within quotation marks) or name them ("Ms Hewitt quoted from …"). A sentence
+    its speaker as the run names them most fully, when every sentence is theirs (by
+    surname: "Flather" is "Mr Flather"), goes on quoting (within quotation marks) or names
+    them ("Ms Hewitt quoted from …"). A sentence
     of the writer's own beside a quotation ("“If Momentum tried …” Though the people at
     the helm …") leaves it unattributed."""
     hit: Hit = run[0].hit
-    who = next((ev.speaker for ev in run if ev.speaker), None)
+    # the speaker as the run names them most fully ("Mr Flather" over "Flather")
+    who = max((ev.speaker for ev in run if ev.speaker), key=lambda w: len(w[0]), default=None)
     if who:
         name = name_word(who[0])
         if not all(
-            speaker_name(ev.speaker) == who[0]
+            (ev.speaker is not None and name_word(ev.speaker[0]) == name)
             or (ev.speaker is None and any(m in ev.text for m in (*_QUOTATION_MARKS, name)))
             for ev in run
         ):

@@ -370,7 +370,19 @@ def quotations(
             for k in range(start, j + 1):
                 if found[k][0] is None:
                     out[k] = (who, found[k][1])
+    # the writer going on to report the same speaker with a few of their words: "But he
+    # said: “… the NHS is in difficulty.” / The pace of reform was “hurting patients,
+    # hurting staff and hurting Labour”."
+    for j in range(1, len(sentences)):
+        before = out[j - 1][0]
+        if out[j][0] is None and before and _PARTIAL_QUOTE.search(sentences[j]):
+            out[j] = ((before[0], ""), out[j][1])
     return out
+
+
+# words of someone's within a sentence of the writer's: four words or more between
+# quotation marks (fewer are a name or a scare quote: the so-called “Right to Provide”)
+_PARTIAL_QUOTE = re.compile(r"\w[^“”\"]*[“\"](?:[^“”\"\s]+\s+){3,}[^“”\"]*[”\"]")
 
 
 def _reports_speech(sentence: str, found: Analysis) -> bool:

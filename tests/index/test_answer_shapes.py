@@ -346,6 +346,9 @@ def _run(text: str, *speakers: tuple[str, str] | None) -> list[evidence.Evidence
          [None, ("Ms Hewitt", "promised")], "Ms Hewitt"),
         # another speaker in the quote: not one person's words
         ("Hewitt said yes. Prentis said no", [("Hewitt", "said"), ("Prentis", "said")], None),
+        # one person named two ways ("Flather", "Mr Flather"): theirs, as named most fully
+        ("It was hurting staff. Mr Flather urged more time",
+         [("Flather", ""), ("Mr Flather", "urged")], "Mr Flather"),
     ],
 )
 def test_a_quote_is_attributed_only_when_all_of_it_is_the_speakers(
@@ -397,14 +400,18 @@ def test_a_quotation_is_its_speakers_from_its_report_to_its_closing_mark() -> No
         'Mr Prentis said the plans were "a disaster.',  # never closed in its paragraph
         "Delegates voted against them.",
         '"It is the end of the NHS," one nurse said.',
+        # the writer reporting the same speaker with a few of their words
+        'The pace of reform was "hurting patients, hurting staff and hurting Labour".',
+        'The so-called "internal market" was gone.',  # a scare quote: nobody's words
     ]
-    paragraphs = [False, False, False, True, False, True, True, True, True, True]
+    paragraphs = [False, False, False, True, False, True, True, True, True, True, True, True]
     found = [who and who[0] for who, _ in analyse(sentences, paragraphs)]
     assert found[0] == "Ms Hewitt"
     assert found[1:5] == ["Ms Hewitt"] * 4
     assert found[5] is None and found[6] is None
     assert found[8] is None  # the unclosed mark of sentence 7 ended with its paragraph
     assert found[9] == "one nurse"
+    assert found[10] == "one nurse" and found[11] is None
 
 
 @pytest.mark.parametrize(
