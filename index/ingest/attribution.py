@@ -375,14 +375,22 @@ def quotations(
     # hurting staff and hurting Labour”."
     for j in range(1, len(sentences)):
         before = out[j - 1][0]
-        if out[j][0] is None and before and _PARTIAL_QUOTE.search(sentences[j]):
+        if out[j][0] is None and before and _partial_quote(sentences[j]):
             out[j] = ((before[0], ""), out[j][1])
     return out
 
 
-# words of someone's within a sentence of the writer's: four words or more between
-# quotation marks (fewer are a name or a scare quote: the so-called “Right to Provide”)
-_PARTIAL_QUOTE = re.compile(r"\w[^“”\"]*[“\"](?:[^“”\"\s]+\s+){3,}[^“”\"]*[”\"]")
+def _partial_quote(sentence: str) -> bool:
+    """Does a sentence of the writer's hold someone's words: four words or more between
+    quotation marks after its first word (fewer are a name or a scare quote: the so-called
+    “Right to Provide”)?"""
+    return any(
+        _WORDS.search(sentence, 0, m.start()) and len(m.group(1).split()) >= 4
+        for m in _QUOTED.finditer(sentence)
+    )
+
+
+_QUOTED = re.compile(r"[“\"]([^“”\"]*)[”\"]")  # no nested repeats: linear in the sentence
 
 
 def _reports_speech(sentence: str, found: Analysis) -> bool:
