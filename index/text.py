@@ -432,9 +432,25 @@ _AUXILIARY = frozenset(
 def asked_type_terms(question: str) -> frozenset[str]:
     """The terms of the noun the question opens by asking for ("Which trade union helped
     …": trad, union); empty when it doesn't ask for a kind of thing by its noun."""
+    return frozenset(t for token in _asked_type_words(question) for t in terms(token))
+
+
+def asks_for_one(question: str) -> bool:
+    """Does the question ask for one thing by a singular noun ("Which union co-authored
+    …"), not several ("Which votes did the government lose …")?"""
+    found = _asked_type_words(question)
+    if not found:
+        return False
+    # its first word: the second may be the verb ("Which union co-authored …")
+    noun = re.sub(r"['’]s?$", "", found[0].lower())
+    return not (noun.endswith("s") and not noun.endswith(("ss", "us", "is")))
+
+
+def _asked_type_words(question: str) -> list[str]:
+    """The words of the noun the question opens by asking for, as written."""
     m = _ASKS_WHICH.search(question)
     if m is None:
-        return frozenset()
+        return []
     out: list[str] = []
     for token in m.group("noun").split():
         word = token.lower().replace("’", "'")
@@ -442,10 +458,11 @@ def asked_type_terms(question: str) -> frozenset[str]:
             break
         if token[0].isupper():  # a name of the question's ("Which NHS staff"): its topic
             continue
-        out.extend(terms(token))
+        if terms(token):
+            out.append(token)
         if word.endswith("'s") or word.endswith("'"):  # "Which party's conference": party
             break
-    return frozenset(out)
+    return out
 
 
 # Between a noun and the name it introduces: nothing but space, quotation marks and at most

@@ -35,7 +35,7 @@ from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import name_word, speaker_name
-from index.text import quotation_open
+from index.text import asks_for_one, quotation_open
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -45,6 +45,12 @@ MAX_SENTENCES = 2  # in one quote
 # restatement (bench/tuning/fact_quotes.py; the measurement and why 0.97
 # stays: docs/answering.md).
 EQUAL = 0.97
+# Asked for one thing by a singular noun ("Which union co-authored …"), the sentence naming
+# one ("… co-authored by public service union Unison") is the answer before a better-scoring
+# one that names none; not for a plural ("Which votes did the government lose …": several).
+# `bench/tuning/type_names.py`: 0.5 changes nothing, 1.0 and 2.0 the same (any named
+# candidate first); without the singular test it loses a dev broad question read as a fact.
+PREFER_NAMED = 1.0
 # Broad answers: sentences scoring at least BROAD_FLOOR of the best are candidates, chosen
 # by maximal marginal relevance (see _broad). A grid on the 32 broad tuning questions
 # (dev_broad, bench/tuning/broad_own and broad2_own; docs/answering.md): floor 0.3–0.5,
@@ -314,17 +320,19 @@ def fact_candidates(evidence: list[Evidence], question: Question) -> list[Eviden
 
 def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     """The best sentence that holds the kind of thing asked for when that is a number, a
-    year or a time ("how many", "what year", "when was"), widened; a second place only when
+    year or a time ("how many", "what year", "when was"), or — asked for one thing by its
+    noun — names one (PREFER_NAMED), widened; a second place only when
     it answers as well: it scores nearly as high (EQUAL) and names a thing of the kind the
     question asks for by its noun ("Which minister said …": "Housing minister Raj Patel
     said …"; Evidence.named), not another sentence on the topic."""
     evidence = fact_candidates(evidence, question)
-    best = evidence[0]
+    prefer = PREFER_NAMED if asks_for_one(question.text) else 0.0
+    best = max(evidence, key=lambda ev: ev.score + (prefer if ev.named else 0.0))
     runs = [_widen(best, evidence)]
-    for ev in evidence[1:]:
+    for ev in evidence:
         if ev.score < EQUAL * best.score:
             break
-        if ev.named and not _taken(ev, runs) and not _near(ev, runs[0]):
+        if ev is not best and ev.named and not _taken(ev, runs) and not _near(ev, runs[0]):
             runs.append(_widen(ev, evidence, runs))
             break
     return runs

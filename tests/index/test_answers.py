@@ -207,6 +207,23 @@ def test_two_places_that_answer_equally_are_both_cited(make_kb) -> None:
     assert len(answer.citations) == 2 and "Ann Lee" in quotes and "Raj Patel" in quotes
 
 
+def test_asked_for_one_thing_by_its_noun_the_sentence_naming_one_answers(make_kb) -> None:
+    """ "Which union …" asks for a union: the sentence that names one ("… the nurses'
+    union Unison") answers, alone, not after a better-scoring one repeating the question's
+    words (it was quoted first, the answer second)."""
+    kb = make_kb(seed=False)
+    (kb.settings.sources_dir / "motion.md").write_text(
+        "Delegates at the conference backed the Riverside motion on hospital closures, which "
+        "was co-authored over the summer by delegates from several wards.\n\n"
+        "The debate ran late into the evening and the chair called for order twice.\n\n"
+        "The Riverside motion was drafted with the help of the nurses' union Unison.\n"
+    )
+    kb.refresh()
+    answer = kb.answer_sync("Which union co-authored the Riverside motion?")
+    assert not answer.refused
+    assert [c.quote.count("union Unison") for c in answer.citations] == [1]
+
+
 def test_a_fact_gets_no_second_quote_that_names_nothing_of_the_kind_asked(
     seed_kb: KnowledgeBase,
 ) -> None:

@@ -9,6 +9,7 @@ from index.text import (
     acronyms,
     answer_type_match,
     asked_type_terms,
+    asks_for_one,
     name_phrases,
     named_entities,
     names_beside,
@@ -128,3 +129,18 @@ def test_a_sentence_names_a_thing_by_the_noun_asked(sentence: str, named: bool) 
     question = "Which union co-authored the Oxford motion?"
     asked = frozenset(terms(question))
     assert names_beside(sentence, asked_type_terms(question), asked) is named
+
+
+@pytest.mark.parametrize(
+    ("question", "one"),
+    [
+        ("Which union co-authored the Oxford West and Abingdon motion?", True),
+        ("Which organisation is Ed Mayo the Secretary General of?", True),
+        ("Which party's conference backed the motion?", True),
+        ("Which votes did the government lose that week?", False),  # several
+        ("Which councils took the government to court?", False),
+        ("What did she promise?", False),  # no noun asked for
+    ],
+)
+def test_a_question_asking_for_one_thing_by_its_noun(question: str, one: bool) -> None:
+    assert asks_for_one(question) is one
