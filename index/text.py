@@ -346,6 +346,18 @@ _WH = re.compile(
 )
 
 
+# Double quotation marks: the curly pair and the straight mark, which both opens and closes.
+OPENING_MARKS = ("“", '"')
+QUOTATION_MARKS = ("“", "”", '"')
+
+
+def looks_plural(word: str) -> bool:
+    """Does a noun read as plural by its ending ("votes", "Ministers"; not "press", "bus",
+    "analysis")?"""
+    w = word.lower()
+    return w.endswith("s") and not w.endswith(("ss", "us", "is"))
+
+
 def quotation_open(text: str, inside: bool = False) -> tuple[bool, int | None]:
     """Is a quotation open at the end of `text` (given whether one was at its start), and
     where the last quotation mark closing one is. Curly marks say which they are; a
@@ -358,9 +370,9 @@ def quotation_open(text: str, inside: bool = False) -> tuple[bool, int | None]:
         if ch.isspace():
             fresh = fresh or ch == "\n"
             continue
-        if ch == "“" or (ch == '"' and (not inside or fresh)):
+        if ch == OPENING_MARKS[0] or (ch == '"' and (not inside or fresh)):
             inside = True
-        elif ch in '”"' and inside:
+        elif ch in QUOTATION_MARKS[1:] and inside:
             inside, closed = False, k
         elif fresh and k:
             inside = False  # a line that doesn't go on with the quotation
@@ -442,8 +454,7 @@ def asks_for_one(question: str) -> bool:
     if not found:
         return False
     # its first word: the second may be the verb ("Which union co-authored …")
-    noun = re.sub(r"['’]s?$", "", found[0].lower())
-    return not (noun.endswith("s") and not noun.endswith(("ss", "us", "is")))
+    return not looks_plural(re.sub(r"['’]s?$", "", found[0]))
 
 
 def _asked_type_words(question: str) -> list[str]:

@@ -35,7 +35,7 @@ from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import name_word, speaker_name
-from index.text import asks_for_one, quotation_open
+from index.text import OPENING_MARKS, QUOTATION_MARKS, asks_for_one, quotation_open
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -79,7 +79,7 @@ def citation(n: int, run: list[Evidence]) -> Citation:
         name = name_word(who[0])
         if not all(
             (ev.speaker is not None and name_word(ev.speaker[0]) == name)
-            or (ev.speaker is None and any(m in ev.text for m in (*_QUOTATION_MARKS, name)))
+            or (ev.speaker is None and any(m in ev.text for m in (*QUOTATION_MARKS, name)))
             for ev in run
         ):
             who = None
@@ -108,7 +108,7 @@ def _in_quotation(passage: str, at: int) -> bool:
     if not quotation_open(passage[: at + 1])[0]:  # its first character: a line start ends it
         return False
     for n, line in enumerate(passage[at:].split("\n")):
-        if n and line.strip() and line.lstrip()[:1] not in _OPENS:
+        if n and line.strip() and line.lstrip()[:1] not in OPENING_MARKS:
             return False  # a paragraph that doesn't go on with it: it was left unclosed
         if quotation_open(line, True)[1] is not None:
             return True  # it closes
@@ -273,12 +273,10 @@ def own_words(c: Citation) -> bool:
     ("“We are told that …”", "“There's a risk …,” Walker explains.") or inside one the
     passage opened before it ("“Haven't we learned …? They are part of …"), rather than
     the writer's sentence about them ("He argued that …")?"""
-    return c.quoted or c.quote.lstrip()[:1] in (*_QUOTATION_MARKS, _INNER_OPEN)
+    return c.quoted or c.quote.lstrip()[:1] in (*QUOTATION_MARKS, _INNER_OPEN)
 
 
 _OPEN, _CLOSE = "“", "”"
-_OPENS = (_OPEN, '"')
-_QUOTATION_MARKS = (_OPEN, _CLOSE, '"')
 _INNER_OPEN, _INNER_CLOSE = "‘", "’"
 
 
@@ -351,7 +349,7 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
     """
 
     def relevance(ev: Evidence) -> float:
-        voiced = ev.speaker is not None or any(q in ev.text for q in _QUOTATION_MARKS)
+        voiced = ev.speaker is not None or any(q in ev.text for q in QUOTATION_MARKS)
         return ev.score + (VOICED if voiced else 0.0)
 
     ranked = sorted(evidence, key=relevance, reverse=True)

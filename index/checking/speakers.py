@@ -14,7 +14,15 @@ from index.checking.cues import TITLES, as_written, clause_tokens, word_set
 from index.checking.passage import Passage
 from index.search.evidence import Evidence
 from index.store.sentences import name_word, speaker_name
-from index.text import CAPITAL, name_phrases, split_sentences, stopwords, terms, words
+from index.text import (
+    CAPITAL,
+    looks_plural,
+    name_phrases,
+    split_sentences,
+    stopwords,
+    terms,
+    words,
+)
 
 MAX_SPEAKER_WORDS = 6  # "The more pro-government alternative motion"
 
@@ -216,7 +224,7 @@ def _is_group(phrase: str) -> bool:
         return True
     # a capitalised word counts only alone ("Ministers"): "Mr Prentis" is a name
     lone = len(head) == 1 or last.islower()
-    return lone and last.lower().endswith("s") and not last.lower().endswith(("ss", "us", "is"))
+    return lone and looks_plural(last)
 
 
 _IRREGULAR_PLURALS = word_set("people men women children")

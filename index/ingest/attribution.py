@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ModelUnavailable
-from index.text import quotation_open
+from index.text import OPENING_MARKS, QUOTATION_MARKS, quotation_open
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +344,7 @@ def quotations(
     out = list(found)
     inside, start = False, 0
     for j, sentence in enumerate(sentences):
-        if j < len(paragraphs) and paragraphs[j] and sentence.lstrip()[:1] not in _OPENING:
+        if j < len(paragraphs) and paragraphs[j] and sentence.lstrip()[:1] not in OPENING_MARKS:
             inside = False  # left unclosed
         was_inside = inside
         inside, closed_at = quotation_open(sentence, inside)
@@ -355,7 +355,7 @@ def quotations(
         after = sentence[closed_at + 1 :]
         if j == start and _WORDS.search(after) and not _SAID_AFTER.match(after):
             continue  # "“Right to Provide” is a scheme …": not words anyone says
-        opens = sentences[start].lstrip()[:1] in _OPENING
+        opens = sentences[start].lstrip()[:1] in OPENING_MARKS
         said = {who[0] for k in range(start, j + 1) if (who := found[k][0])}
         before = out[start - 1][0] if start else None
         if (
@@ -381,9 +381,9 @@ def quotations(
 
 
 def _partial_quote(sentence: str) -> bool:
-    """Does a sentence of the writer's hold someone's words: four words or more between
-    quotation marks after its first word (fewer are a name or a scare quote: the so-called
-    “Right to Provide”)?"""
+    """Does a sentence of the writer's hold someone's words: PARTIAL_QUOTE_WORDS or more
+    between quotation marks after its first word (fewer are a name or a scare quote: the
+    so-called “Right to Provide”)?"""
     return any(
         _WORDS.search(sentence, 0, m.start()) and len(m.group(1).split()) >= PARTIAL_QUOTE_WORDS
         for m in _QUOTED.finditer(sentence)
@@ -404,10 +404,9 @@ def _reports_speech(sentence: str, found: Analysis) -> bool:
     a quotation of theirs? Not a present-tense want or hope ("What the branch also wants
     is …"), whose subject needn't be the one who speaks next."""
     who = found[0]
-    return who is None or bool(who[1]) or any(m in sentence for m in ("“", "”", '"'))
+    return who is None or bool(who[1]) or any(m in sentence for m in QUOTATION_MARKS)
 
 
-_OPENING = ("“", '"')
 _WORDS = re.compile(r"\w")
 # after the closing mark, an attribution: "… ,” Walker explains." / "… ,” said Ms Hewitt."
 _SAID_AFTER = re.compile(r"^\W*(?:\w+\s+){0,4}?(?:" + "|".join(_REPORTED) + r")\b", re.I)
