@@ -221,7 +221,7 @@ def _people(doc: Any) -> list[tuple[str, str]]:
     ("Ms Hewitt"), so "he" after "Dave Prentis … pitted against Ms Hewitt" is Prentis."""
     out = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON":
+        if ent.label_ != "PERSON" or _modifier(ent):
             continue
         before = doc[ent.start - 1].lower_.strip(".") if ent.start > 0 else ""
         first = ent[0].lower_.strip(".")
@@ -235,6 +235,16 @@ def _people(doc: Any) -> list[tuple[str, str]]:
             text = ent.text + after.group(1) if after else ""
         out.append((text or ent.text, gender))
     return out
+
+
+def _modifier(ent: Any) -> bool:
+    """Is the name a modifier of another noun ("a man wearing a Jeremy Corbyn t-shirt", "a
+    Corbyn supporter"), not a person the sentence speaks of? By the parse where it ran,
+    else by the article no name takes ("a"/"an" before it)."""
+    doc = ent.doc
+    if doc.has_annotation("DEP"):
+        return ent.root.dep_ == "compound" and ent.root.head.tag_.startswith("NN")
+    return ent.start > 0 and doc[ent.start - 1].lower_ in ("a", "an")
 
 
 # ", general secretary of Unison," after a name: a role in commas, starting in lower case.

@@ -85,6 +85,18 @@ def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> No
     assert found[4] == ("delegates", "argued")  # "who argued": the noun "who" stands for
 
 
+def test_a_name_that_only_describes_a_thing_is_nobody_a_pronoun_stands_for() -> None:
+    sentences = [
+        "A young man wearing a Jeremy Corbyn t-shirt appears on screen and starts dancing.",
+        "“There’s only one game in town”, he announces, and he is planning to explain it.",
+        "Shadow health secretary Liam Fox said the Tories supported the principle.",
+        "“The government should not rely on us,” he added.",
+    ]
+    found = [who and who[0] for who, _ in analyse(sentences)]
+    assert found[1] is None  # the man in the t-shirt, whom the text hasn't named yet
+    assert found[3] == "Liam Fox"  # a name beside a title is a person
+
+
 def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     """Take out every quoted citation and its marker: what is left are fixed frames, each a
     speaker's words as the document has them, and a reporting verb from it (or the words
