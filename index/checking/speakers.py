@@ -167,6 +167,12 @@ def speaker_mismatch(
         return ""
     if attributed and _apposed(asked, attributed[0], passage):
         return ""
+    own = " ".join(ev.text for ev in support)
+    # the sentence of the support saying most of what the claim reports
+    reported = set(terms(said))
+    saying = max(support, key=lambda ev: len(ev.terms & reported)).text
+    if attributed and _saying_subject(saying, asked, _proper_name(who)):
+        return ""
     if attributed:
         return f"its source gives those words to {attributed[0]}, not {who}"
     people = _people(recent, text)
@@ -181,7 +187,6 @@ def speaker_mismatch(
             return ""
         # … or the sentence names the claimed speaker itself, ahead of what it says ("The
         # health secretary will not moderate her policies …": "her" is the secretary)
-        own = " ".join(ev.text for ev in support)
         if _named_before(own, asked, set(terms(said)) - asked, False, _proper_name(who)):
             return ""
         return f"its source gives those words to {people[-1]}, not {who}"
@@ -190,6 +195,31 @@ def speaker_mismatch(
     ):
         return ""
     return f"its source doesn't say {who} said that"
+
+
+# A second speaker in one sentence, by a participle of saying after their name ("The Liberal
+# Democrats have pledged to fight the Bill, with health spokesman Dr Evan Harris saying …"):
+# the index gives the sentence one speaker, its first.
+_SAYING_PARTICIPLES = word_set("saying arguing adding warning insisting claiming telling")
+
+
+def _saying_subject(sentence: str, asked: set[str], name: str) -> bool:
+    """Does the sentence name the claimed speaker (`asked`, or their surname `name`) as the
+    subject of a verb of saying, their name just before it ("… with health spokesman Dr
+    Evan Harris saying …")?"""
+    tokens = clause_tokens(sentence)
+    for i, token in enumerate(tokens[1:], start=1):
+        if token not in SAYING_WORDS and token not in _SAYING_PARTICIPLES:
+            continue
+        last = tokens[i - 1]
+        if not (set(terms(last)) & asked or last == name.lower()):
+            continue  # "pitted against Ms Hewitt. He argued": the subject is "he"
+        before = tokens[max(0, i - MAX_SPEAKER_WORDS) : i]
+        if "|" in before:
+            before = before[len(before) - before[::-1].index("|") :]
+        if asked <= set(terms(" ".join(before))) or (name and name.lower() in before):
+            return True
+    return False
 
 
 _FEMALE = word_set("ms mrs miss lady dame")
