@@ -13,12 +13,14 @@ will abolish waiting lists") reuse enough of the passage's words to look like it
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 
 import numpy as np
 
-from index.text import terms
+from index.checking import lexicon
+from index.text import stopwords, terms, words
 
 # A clause of its own starts at a comma, a semicolon, a colon, a dash or a bracket, or at a
 # word that opens one (an infinitive's "to" too: "… on Friday to plan a national strike");
@@ -95,3 +97,79 @@ def added_clause(claim: str, found: set[str], support: str, embed: Embed) -> str
         return ""
     closer = gains(claim, options, support, embed)
     return next((clause for (clause, _), g in zip(options, closer, strict=True) if g > 0), "")
+
+
+# A word swapped for another in words otherwise copied from the support ("promised to protect
+# the *pensions* of workers" where it says "the *rights* of workers"): a faithful claim swaps
+# a word for one near it in meaning, an unfaithful one for another thing of the same kind.
+# WordNet tells the near ones it knows (lexicon.kin); for the rest, the two words alone must
+# be at least this close in the embedding ("staff"/"workers" 0.61, "cash"/"money" 0.71;
+# "pensions"/"rights" 0.26, "funding"/"action" 0.30). bench/tuning/claim_swaps.py prints
+# every swap the tuning claims make, with both figures and its label.
+SWAP_SIMILARITY = 0.35
+
+
+def replaced_word(
+    claim: str, support: str, found: set[str], embed: Embed
+) -> tuple[str, str] | None:
+    """(the claim's word, the support's) where the claim copies the support's words around
+    one content word and swaps that one for a word of another meaning: a thing (a noun),
+    neither a verb of saying nor a modifier, absent from the support's neighbourhood
+    (`found`). None when there is no such swap."""
+    for mine, theirs in swaps(claim, support, found):
+        if lexicon.kin(mine, theirs) is not False:  # near, or unknown to WordNet
+            continue
+        vectors = np.asarray(embed([mine, theirs]), dtype=float)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        if float(vectors[0] @ vectors[1]) < SWAP_SIMILARITY:
+            return mine, theirs
+    return None
+
+
+def swaps(claim: str, support: str, found: set[str]) -> list[tuple[str, str]]:
+    """Each (claim word, support word) the claim puts in place of the support's, one content
+    word for one, with copied content words on both sides of it (or two before it at the
+    claim's end), where the claim's word is a noun (not a modifier, a verb form or a verb
+    of saying) that `found` lacks."""
+    mine, theirs = words(claim), words(support)
+    ops = difflib.SequenceMatcher(
+        None, [_key(w) for w in mine], [_key(w) for w in theirs], autojunk=False
+    ).get_opcodes()
+    out = []
+    for i, (tag, a1, a2, b1, b2) in enumerate(ops):
+        claimed, said = _content(mine[a1:a2]), _content(theirs[b1:b2])
+        if tag != "replace" or len(claimed) != 1 or len(said) != 1:
+            continue
+        word = claimed[0]
+        if _key(word) in found or not _a_thing(word):
+            continue
+        before = _copied(mine, ops[i - 1]) if i else 0
+        after = _copied(mine, ops[i + 1]) if i + 1 < len(ops) else 0
+        if (before and after) or (a2 == len(mine) and before >= 2):
+            out.append((word, said[0]))
+    return out
+
+
+def _key(word: str) -> str:
+    found = terms(word)
+    return found[0] if found else word
+
+
+def _content(tokens: list[str]) -> list[str]:
+    stop = stopwords()
+    return [w for w in tokens if w not in stop and len(w) > 2 and terms(w)]
+
+
+def _copied(tokens: list[str], op: tuple[str, int, int, int, int]) -> int:
+    """How many content words an `equal` opcode copies (0 for any other)."""
+    return len(_content(tokens[op[1] : op[2]])) if op[0] == "equal" else 0
+
+
+def _a_thing(word: str) -> bool:
+    """A noun, not an adjective or adverb as written, a verb's past or -ing form, or a
+    verb of saying ("pensions", "funding"; not "early", "extended", "warned")."""
+    if lexicon.adverb_or_adjective(word) or lexicon.past_verb(word) or lexicon.saying(word):
+        return False
+    if word.endswith("ing") and not lexicon.noun(word, as_written=True):
+        return False
+    return lexicon.noun(word)

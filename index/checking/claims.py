@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 
 from index.checking import lexicon
-from index.checking.additions import added_cause, added_clause
+from index.checking.additions import added_cause, added_clause, replaced_word
 from index.checking.numbers import misplaced, unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage
 from index.checking.polarity import modality_mismatch, polarity_mismatch
@@ -163,6 +163,9 @@ def check(claim: str, passage: Passage) -> Judgement:
     added = added_clause(claim, found, support_text, passage.embed) if passage.embed else ""
     if added:
         return no("addition", f"its source doesn't say “{added}”")
+    swapped = replaced_word(claim, support_text, found, passage.embed) if passage.embed else None
+    if swapped:
+        return no("addition", f"its source says “{swapped[1]}”, not “{swapped[0]}”")
     # supported by its meaning with too few of its words there to check it by them
     return Judgement(True, "", "", evidence, sure=share >= WORDS)
 

@@ -51,6 +51,7 @@ class WordNet(NamedTuple):
     stance: dict[str, tuple[tuple[str, ...], ...]]  # its verb senses that take a stance
     synsets: dict[str, frozenset[int]]  # every sense, by number
     adjectives: frozenset[str]  # lemmas with an adjective sense
+    modifiers: frozenset[str]  # … or an adverb sense
     senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
     saying: frozenset[str]  # lemmas with a sense in verb.communication
     saying_senses: frozenset[int]  # … those senses, by number
@@ -58,6 +59,7 @@ class WordNet(NamedTuple):
     nouns: frozenset[str]  # lemmas with a noun sense
     persons: frozenset[str]  # … with a sense in noun.person ("organiser", "spokesperson")
     broader: dict[int, frozenset[int]]  # each verb sense's direct hypernyms, by number
+    hypernyms: dict[int, tuple[int, ...]]  # every noun and verb sense's, by number
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
         return {w for n in senses for w in self.senses[n]}
@@ -79,12 +81,14 @@ def _read_wordnet(root: Path) -> WordNet:
     words: dict[tuple[str, str], list[str]] = {}  # (offset, pos) -> its lemmas
     stance: dict[str, list[tuple[str, ...]]] = {}
     adjectives: set[str] = set()
+    modifiers: set[str] = set()
     saying: set[str] = set()
     saying_senses: set[int] = set()
     verbs: set[str] = set()
     nouns: set[str] = set()
     persons: set[str] = set()
     hypernym_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []
+    kin_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []  # every sense's hypernyms
     verb_numbers: dict[tuple[str, str], int] = {}
     synsets: dict[str, set[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
@@ -107,6 +111,8 @@ def _read_wordnet(root: Path) -> WordNet:
                         stance.setdefault(lemma, []).append(tuple(words[key]))
                 if ss_type in ("a", "s"):
                     adjectives.update(words[key])
+                if ss_type in ("a", "s", "r"):
+                    modifiers.update(words[key])
                 if ss_type == "v":
                     verb_numbers[key] = number
                     verbs.update(words[key])
@@ -127,6 +133,8 @@ def _read_wordnet(root: Path) -> WordNet:
                         similar.setdefault(key, []).append(tkey)
                     elif symbol == "@" and ss_type == "v":  # (`related` compares verbs)
                         hypernym_ptrs.append((key, tkey))
+                    if symbol in ("@", "@i"):
+                        kin_ptrs.append((key, tkey))
     direct: dict[str, set[str]] = {}
     antonyms: dict[str, set[str]] = {}
 
@@ -162,6 +170,7 @@ def _read_wordnet(root: Path) -> WordNet:
         {w: tuple(g) for w, g in stance.items()},
         {w: frozenset(ids) for w, ids in synsets.items()},
         frozenset(adjectives),
+        frozenset(modifiers),
         ((), *(tuple(lemmas) for lemmas in words.values())),
         frozenset(saying),
         frozenset(saying_senses),
@@ -169,6 +178,7 @@ def _read_wordnet(root: Path) -> WordNet:
         frozenset(nouns),
         frozenset(persons),
         _broader(verb_numbers, hypernym_ptrs),
+        _hypernyms({key: n for n, key in enumerate(words, start=1)}, kin_ptrs),
     )
 
 
@@ -181,6 +191,16 @@ def _broader(
         if target in number:
             out.setdefault(number[key], set()).add(number[target])
     return {n: frozenset(t) for n, t in out.items()}
+
+
+def _hypernyms(
+    number: dict[tuple[str, str], int], pointers: list[tuple[tuple[str, str], tuple[str, str]]]
+) -> dict[int, tuple[int, ...]]:
+    """Each noun and verb sense's direct hypernyms, by number."""
+    up: dict[int, list[int]] = {}
+    for key, target in pointers:
+        up.setdefault(number[key], []).append(number[target])
+    return {n: tuple(t) for n, t in up.items()}
 
 
 # WordNet's morphological detachment rules ("morphy"): inflected ending -> base ending.
@@ -299,6 +319,52 @@ def related(a: str, b: str) -> bool:
     up = set().union(*(broader.get(n, frozenset()) for n in mine))
     down = set().union(*(broader.get(n, frozenset()) for n in theirs))
     return bool(up & theirs or down & mine)
+
+
+# How many hypernym steps up from one word's sense the other's may be and still count as
+# kin ("struggle" -> "try" is one). bench/tuning/claim_swaps.py prints what 0-3 give: with
+# siblings counted, 1 to 3 relate the same tuning swaps and pairs; the fewest is kept.
+KIN_STEPS = 1
+
+
+def kin(a: str, b: str) -> bool | None:
+    """Are two words near in WordNet: a shared sense, a sense of one within KIN_STEPS
+    hypernyms of a sense of the other ("speed" -> "rate", a sense of "pace"), or two senses
+    sharing a direct hypernym ("halt" and "end", "row" and "controversy": WordNet's siblings
+    are mostly near-synonyms)? None when WordNet doesn't know one of them."""
+    hypernyms = _wordnet().hypernyms
+    mine, theirs = _senses(a), _senses(b)
+    if not mine or not theirs:
+        return None
+
+    def up(senses: set[int], steps: int) -> set[int]:
+        out, frontier = set(senses), set(senses)
+        for _ in range(steps):
+            frontier = set().union(*(hypernyms.get(n, ()) for n in frontier)) - out
+            out |= frontier
+        return out
+
+    return bool(
+        up(mine, KIN_STEPS) & theirs
+        or up(theirs, KIN_STEPS) & mine
+        or (up(mine, 1) - mine) & (up(theirs, 1) - theirs)
+    )
+
+
+def adverb_or_adjective(word: str) -> bool:
+    """Has the word as written an adjective or adverb sense in WordNet ("early", "long")?"""
+    return word.lower() in _wordnet().modifiers
+
+
+def noun(word: str, as_written: bool = False) -> bool:
+    """Is the word, in one of its base forms (or only `as_written`), a noun in WordNet?"""
+    forms = (word.lower(),) if as_written else base_forms(word)
+    return any(f in _wordnet().nouns for f in forms)
+
+
+def saying(word: str) -> bool:
+    """Is the word, in one of its base forms, a verb of saying ("warned", "added")?"""
+    return any(f in _wordnet().saying for f in base_forms(word))
 
 
 # WordNet's lexicographer files of verbs that take a stance towards something: verb.

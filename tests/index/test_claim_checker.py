@@ -158,6 +158,10 @@ ANCHOR_VOICE = "to announce its latest NHS reforms, which it claims will give st
 ANCHOR_INSURGENCY = "They’re behaving like an insurgency still"
 ANCHOR_DAMAGE = "the damage caused by these regulation will be almost irreversible"
 ANCHOR_MODELS = "one of the most successful co-operative models"
+ANCHOR_RIGHTS = "She promised to protect the rights of workers"
+ANCHOR_HARRIS = "The Liberal Democrats have pledged to fight the Bill"
+ANCHOR_WALKER = "he is planning to explain the"
+ANCHOR_TEST = "the true test of the Government’s intentions is action"
 
 
 @pytest.mark.parametrize(
@@ -219,6 +223,17 @@ ANCHOR_MODELS = "one of the most successful co-operative models"
          "irreversible.", ANCHOR_DAMAGE),
         ("Dixon counts out-of-hours co-operatives among the most successful co-operative "
          "models he has seen.", ANCHOR_MODELS),
+        # a second speaker in the sentence, by "with X saying"
+        ("Lib Dem health spokesman Evan Harris said foundation hospitals are not the right "
+         "way to give local people real power over their NHS.", ANCHOR_HARRIS),
+        # "he announces" after "a man wearing a Jeremy Corbyn t-shirt" is not Corbyn
+        ("Michael Walker says he plans to explain the nitty gritty of local Labour "
+         "politics.", ANCHOR_WALKER),
+        # a word swapped for one WordNet puts beside it ("halt"/"end" share a hypernym)
+        ("Delegates in Manchester backed a motion by Oxford West and Abingdon Party "
+         "demanding an end to the headlong rush to a competitive system.", ANCHOR_MOTION),
+        ("Ms Hewitt promised to protect the rights of staff switched from the NHS to "
+         "independent employers.", ANCHOR_RIGHTS),
     ],
 )  # fmt: skip
 def test_a_faithful_claim_is_supported_and_its_sentence_shown(
@@ -296,6 +311,14 @@ def test_a_faithful_claim_is_supported_and_its_sentence_shown(
         ("Labour delegates in Manchester backed a motion demanding a halt to the rush to a "
          "competitive system, which forced ministers to withdraw the reforms.",
          ANCHOR_MOTION, "addition", "withdraw the reforms"),
+        # … or a thing put in place of another in words otherwise the source's
+        ("Ms Hewitt promised to protect the pensions of workers switched from the NHS to "
+         "independent employers.", ANCHOR_RIGHTS, "addition", "“rights”, not “pensions”"),
+        ("Mr Mayo said the true test of the Government's intentions is funding, not words.",
+         ANCHOR_TEST, "addition", "“action”, not “funding”"),
+        # a real statement given to a speaker the sentence names but not as saying it
+        ("Dr Evan Harris conceded the plan for foundation hospitals was very, very "
+         "controversial.", ANCHOR_MILBURN, "speaker", "Milburn"),
     ],
 )  # fmt: skip
 def test_an_unfaithful_claim_is_refused_with_its_reason(
