@@ -294,6 +294,8 @@ def shown(quote: str) -> str:
         q = q[:-1]
     if q.count('"') % 2:
         q = q[1:] if q.startswith('"') else q[:-1] if q.endswith('"') else q
+    if q.count('"') == 2 and q.startswith('"') and q.endswith('"'):  # one quotation, typed
+        return f"{_OPEN}{q[1:-1]}{_CLOSE}"
     if q.startswith(_OPEN) and q.endswith(_CLOSE) and q.count(_OPEN) == 1 == q.count(_CLOSE):
         return q
     if _OPEN in q or _CLOSE in q:

@@ -215,11 +215,14 @@ _MALE = {"mr", "sir", "lord", "he", "him"}
 _FEMALE = {"ms", "mrs", "miss", "lady", "dame", "she", "her"}
 
 
-def _people(doc: Any) -> list[tuple[str, str]]:
+def _people(doc: Any, roles: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str]]:
     """The people the sentence names, in order, each as (mention, "m" | "f" | ""): the
     mention with its apposition when it has one, and a gender only where a title says it
-    ("Ms Hewitt"), so "he" after "Dave Prentis … pitted against Ms Hewitt" is Prentis."""
-    out = []
+    ("Ms Hewitt"), so "he" after "Dave Prentis … pitted against Ms Hewitt" is Prentis.
+    `roles`: the document's roles given in commas before a name so far ("the health
+    secretary, Patricia Hewitt"), added to; a later "the health secretary" is her."""
+    roles = {} if roles is None else roles
+    out: list[tuple[int, str, str]] = []
     for ent in doc.ents:
         if ent.label_ != "PERSON" or _modifier(ent):
             continue
@@ -233,8 +236,20 @@ def _people(doc: Any) -> list[tuple[str, str]]:
         else:  # only the NER model ran on this sentence: an apposition by its commas
             after = _APPOSITION.match(doc.text[ent.end_char :])
             text = ent.text + after.group(1) if after else ""
-        out.append((text or ent.text, gender))
-    return out
+        mention = text or ent.text
+        role = _ROLE_BEFORE.search(doc.text[: ent.start_char])
+        if role:
+            roles[role.group(1).lower()] = (mention, gender)
+        out.append((ent.start_char, mention, gender))
+    for role, person in roles.items():
+        for found in re.finditer(rf"\bthe\s+{re.escape(role)}\b", doc.text, re.I):
+            out.append((found.start(), *person))
+    return [(mention, gender) for _, mention, gender in sorted(out)]
+
+
+# A role in lower case in commas just before a name: "… a plea from the health secretary,
+# Patricia Hewitt, …".
+_ROLE_BEFORE = re.compile(r"\bthe\s+([a-z][a-z -]{2,40}?),\s*$")
 
 
 def _modifier(ent: Any) -> bool:
@@ -288,11 +303,12 @@ def analyse(sentences: Sequence[str], paragraphs: Sequence[bool] = ()) -> list[A
     whether each sentence opens a paragraph (unknown: none does)."""
     out: list[Analysis] = []
     named_in: dict[int, list[tuple[str, str]]] = {}
+    roles: dict[str, tuple[str, str]] = {}  # the document's roles, each for its person
     for first in range(0, len(sentences), WINDOW):
         end = min(first + WINDOW, len(sentences))
         docs = _parsed(sentences, first, end)
         for i in range(first, end):
-            _attribute(sentences, i, docs.pop(i), out, named_in)
+            _attribute(sentences, i, docs.pop(i), out, named_in, roles)
             named_in.pop(i - 2, None)  # "he" looks two sentences back, no further
     return quotations(sentences, out, paragraphs)
 
@@ -316,9 +332,11 @@ def _attribute(
     doc: Any,
     out: list[Analysis],
     named_in: dict[int, list[tuple[str, str]]],
+    roles: dict[str, tuple[str, str]],
 ) -> None:
     """Sentence i's analysis appended to `out` (the sentences before it are in `out`, the
-    people named in the two before it in `named_in`)."""
+    people named in the two before it in `named_in`, the roles the document has given its
+    people so far in `roles`)."""
     subject = _reporting(doc) if doc.has_annotation("DEP") else None
     speaker = None
     if subject is not None:
@@ -335,7 +353,7 @@ def _attribute(
         verb = subject.head if subject.dep_ == "nsubj" else None
         past = verb is not None and verb.tag_ == "VBD"
         who = (speaker, verb.text if verb is not None and past else "")
-    named_in[i] = _people(doc)
+    named_in[i] = _people(doc, roles)
     out.append((who, " ".join(sorted({e.label_ for e in doc.ents}))))
 
 
@@ -368,11 +386,18 @@ def quotations(
         opens = sentences[start].lstrip()[:1] in OPENING_MARKS
         said = {who[0] for k in range(start, j + 1) if (who := found[k][0])}
         before = out[start - 1][0] if start else None
+        after_it = found[j + 1][0] if j + 1 < len(found) else None
         if (
             not said
             and opens
             and before
-            and _reports_speech(sentences[start - 1], found[start - 1])
+            and (
+                _reports_speech(sentences[start - 1], found[start - 1])
+                # … or between two sentences of one speaker's ("Ms Hewitt has rejected
+                # alarm … / “By and large …” / That inequality must be changed, Ms Hewitt
+                # said.")
+                or (after_it is not None and _one_person(before[0], after_it[0]))
+            )
         ):
             said = {before[0]}
         if len(said) == 1:
@@ -388,6 +413,13 @@ def quotations(
         if out[j][0] is None and before and _partial_quote(sentences[j]):
             out[j] = ((before[0], ""), out[j][1])
     return out
+
+
+def _one_person(a: str, b: str) -> bool:
+    """Do two mentions name one person, by the last word of their names ("Ms Hewitt",
+    "Patricia Hewitt")?"""
+    x, y = (re.findall(r"[A-Z][\w'’-]+", m.split(",")[0]) for m in (a, b))
+    return bool(x and y) and x[-1] == y[-1]
 
 
 def _partial_quote(sentence: str) -> bool:

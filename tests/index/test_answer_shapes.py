@@ -97,6 +97,36 @@ def test_a_name_that_only_describes_a_thing_is_nobody_a_pronoun_stands_for() -> 
     assert found[3] == "Liam Fox"  # a name beside a title is a person
 
 
+def test_a_role_given_to_a_name_is_that_person_for_a_later_pronoun() -> None:
+    sentences = [
+        "The unions defeated the plans despite a plea from the health secretary, Patricia "
+        "Hewitt, that it was vital.",
+        "Results of a card vote will not be announced until this morning.",
+        "The health secretary will not moderate her policies as a result of the vote.",
+        "But she promised to consult more.",
+        "The weather was mild.",
+        "The chairman will not comment.",
+        "But he promised to resign.",
+    ]
+    found = [who and who[0] for who, _ in analyse(sentences)]
+    assert found[3] == "Patricia Hewitt"
+    assert found[6] is None  # a role no name was given in this document is nobody's
+
+
+def test_a_quotation_between_two_sentences_of_one_speaker_is_theirs() -> None:
+    sentences = [
+        "Throughout this week Ms Hewitt has rejected alarm over NHS trust cash deficits.",
+        '"By and large the deficits are in wealthier parts of the country."',
+        "That inequality must be changed, Ms Hewitt said.",
+        "Mr Prentis has rejected the plans.",
+        '"We are told that the NHS has to be fragmented."',
+        "The conference was divided.",
+    ]
+    found = [who and who[0] for who, _ in analyse(sentences)]
+    assert found[1] == "Ms Hewitt"
+    assert found[4] is None  # the sentence after it is nobody's: the quotation stays so
+
+
 def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     """Take out every quoted citation and its marker: what is left are fixed frames, each a
     speaker's words as the document has them, and a reporting verb from it (or the words
@@ -274,6 +304,9 @@ def test_what_the_library_does_not_cover_is_refused(
         ("The conference was divided.", "“The conference was divided.”"),
         # a sentence that is one quotation keeps its own marks, not ours around them
         ("“We have shown that we will campaign.”", "“We have shown that we will campaign.”"),
+        # … typed with straight marks too: not a straight pair inside our curly one
+        ('"By and large the deficits are in wealthier parts."',
+         "“By and large the deficits are in wealthier parts.”"),
         # a closing mark whose opening is in the sentence before is not shown
         ("ending the cuts.”", "“ending the cuts.”"),
         ('He said: "My party asked me.', '“He said: "My party asked me.”'),
