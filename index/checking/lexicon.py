@@ -21,6 +21,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
+
 from index.errors import ModelUnavailable
 
 _POS = ("adj", "verb", "noun", "adv")
@@ -49,7 +51,7 @@ class WordNet(NamedTuple):
     antonyms: dict[str, frozenset[str]]  # … and an adjective cluster's indirect ones
     exceptions: dict[str, tuple[str, ...]]  # base forms of irregular inflections
     stance: dict[str, tuple[tuple[str, ...], ...]]  # its verb senses that take a stance
-    synsets: dict[str, frozenset[int]]  # every sense, by number
+    synsets: dict[str, tuple[int, ...]]  # every sense, by number (tuples: half a set's size)
     adjectives: frozenset[str]  # lemmas with an adjective sense
     modifiers: frozenset[str]  # … or an adverb sense
     senses: tuple[tuple[str, ...], ...]  # the lemmas of each sense, by number
@@ -59,7 +61,11 @@ class WordNet(NamedTuple):
     nouns: frozenset[str]  # lemmas with a noun sense
     persons: frozenset[str]  # … with a sense in noun.person ("organiser", "spokesperson")
     broader: dict[int, frozenset[int]]  # each verb sense's direct hypernyms, by number
-    hypernyms: dict[int, tuple[int, ...]]  # every noun and verb sense's, by number
+    # every noun's and verb's direct hypernyms, by number: those of sense n are
+    # hypernym_to[hypernym_at[n] : hypernym_at[n + 1]] (arrays, not a dict of tuples: the
+    # process's memory, bench/lexicon_load.py)
+    hypernym_at: np.ndarray
+    hypernym_to: np.ndarray
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
         return {w for n in senses for w in self.senses[n]}
@@ -88,9 +94,10 @@ def _read_wordnet(root: Path) -> WordNet:
     nouns: set[str] = set()
     persons: set[str] = set()
     hypernym_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []
-    kin_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []  # every sense's hypernyms
+    hypernym_of: list[int] = []  # (sense number, its hypernym's key) for every sense
+    hypernym_key: list[tuple[str, str]] = []
     verb_numbers: dict[tuple[str, str], int] = {}
-    synsets: dict[str, set[int]] = {}
+    synsets: dict[str, list[int]] = {}
     antonym_ptrs: list[tuple[tuple[str, str], int, tuple[str, str], int]] = []
     similar: dict[tuple[str, str], list[tuple[str, str]]] = {}  # adjective head -> satellites
     for pos in _POS:
@@ -105,7 +112,7 @@ def _read_wordnet(root: Path) -> WordNet:
                 words[key] = [_lemma(fields[4 + 2 * i]) for i in range(count)]
                 number = len(words)
                 for lemma in words[key]:
-                    synsets.setdefault(lemma, set()).add(number)
+                    synsets.setdefault(lemma, []).append(number)
                 if ss_type == "v" and int(fields[1]) in _STANCE_FILES:
                     for lemma in words[key]:
                         stance.setdefault(lemma, []).append(tuple(words[key]))
@@ -134,7 +141,8 @@ def _read_wordnet(root: Path) -> WordNet:
                     elif symbol == "@" and ss_type == "v":  # (`related` compares verbs)
                         hypernym_ptrs.append((key, tkey))
                     if symbol in ("@", "@i"):
-                        kin_ptrs.append((key, tkey))
+                        hypernym_of.append(number)
+                        hypernym_key.append(tkey)
     direct: dict[str, set[str]] = {}
     antonyms: dict[str, set[str]] = {}
 
@@ -168,7 +176,7 @@ def _read_wordnet(root: Path) -> WordNet:
         {w: frozenset(a) for w, a in antonyms.items()},
         {w: tuple(dict.fromkeys(b)) for w, b in exceptions.items()},
         {w: tuple(g) for w, g in stance.items()},
-        {w: frozenset(ids) for w, ids in synsets.items()},
+        {w: tuple(dict.fromkeys(ids)) for w, ids in synsets.items()},
         frozenset(adjectives),
         frozenset(modifiers),
         ((), *(tuple(lemmas) for lemmas in words.values())),
@@ -178,7 +186,7 @@ def _read_wordnet(root: Path) -> WordNet:
         frozenset(nouns),
         frozenset(persons),
         _broader(verb_numbers, hypernym_ptrs),
-        _hypernyms({key: n for n, key in enumerate(words, start=1)}, kin_ptrs),
+        *_hypernyms({key: n for n, key in enumerate(words, start=1)}, hypernym_of, hypernym_key),
     )
 
 
@@ -194,13 +202,15 @@ def _broader(
 
 
 def _hypernyms(
-    number: dict[tuple[str, str], int], pointers: list[tuple[tuple[str, str], tuple[str, str]]]
-) -> dict[int, tuple[int, ...]]:
-    """Each noun and verb sense's direct hypernyms, by number."""
-    up: dict[int, list[int]] = {}
-    for key, target in pointers:
-        up.setdefault(number[key], []).append(number[target])
-    return {n: tuple(t) for n, t in up.items()}
+    number: dict[tuple[str, str], int], senses: list[int], targets: list[tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every sense's direct hypernyms as (where each sense's start, the hypernyms): sense n's
+    are the second array's [first[n] : first[n + 1]]."""
+    source = np.asarray(senses, dtype=np.int32)
+    target = np.asarray([number[t] for t in targets], dtype=np.int32)
+    order = np.argsort(source, kind="stable")
+    at = np.searchsorted(source[order], np.arange(len(number) + 2)).astype(np.int32)
+    return at, target[order]
 
 
 # WordNet's morphological detachment rules ("morphy"): inflected ending -> base ending.
@@ -289,7 +299,7 @@ def opposite(a: str, b: str, indirect: bool = True) -> bool:
 def _senses(word: str) -> set[int]:
     """The WordNet senses of the word, in any of its base forms."""
     synsets = _wordnet().synsets
-    return set().union(*(synsets.get(form, frozenset()) for form in base_forms(word)))
+    return set().union(*(synsets.get(form, ()) for form in base_forms(word)))
 
 
 def _kin(word: str) -> frozenset[str]:
@@ -332,7 +342,8 @@ def kin(a: str, b: str) -> bool | None:
     hypernyms of a sense of the other ("speed" -> "rate", a sense of "pace"), or two senses
     sharing a direct hypernym ("halt" and "end", "row" and "controversy": WordNet's siblings
     are mostly near-synonyms)? None when WordNet doesn't know one of them."""
-    hypernyms = _wordnet().hypernyms
+    wordnet = _wordnet()
+    at, to = wordnet.hypernym_at, wordnet.hypernym_to
     mine, theirs = _senses(a), _senses(b)
     if not mine or not theirs:
         return None
@@ -340,7 +351,7 @@ def kin(a: str, b: str) -> bool | None:
     def up(senses: set[int], steps: int) -> set[int]:
         out, frontier = set(senses), set(senses)
         for _ in range(steps):
-            frontier = set().union(*(hypernyms.get(n, ()) for n in frontier)) - out
+            frontier = {int(h) for n in frontier for h in to[at[n] : at[n + 1]]} - out
             out |= frontier
         return out
 
