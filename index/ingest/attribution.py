@@ -237,9 +237,9 @@ def _people(doc: Any, roles: dict[str, tuple[str, str]] | None = None) -> list[t
             after = _APPOSITION.match(doc.text[ent.end_char :])
             text = ent.text + after.group(1) if after else ""
         mention = text or ent.text
-        role = _ROLE_BEFORE.search(doc.text[: ent.start_char])
-        if role:
-            roles[role.group(1).lower()] = (mention, gender)
+        given = _ROLE_BEFORE.search(doc.text[: ent.start_char])
+        if given:
+            roles[given.group(1).lower()] = (mention, gender)
         out.append((ent.start_char, mention, gender))
     for role, person in roles.items():
         for found in re.finditer(rf"\bthe\s+{re.escape(role)}\b", doc.text, re.I):
