@@ -371,7 +371,7 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
         vectors = np.stack([ev.vector for ev in taken])
         picked, picked_value = None, (False, -np.inf)
         for ev in pool:
-            if _taken(ev, runs):
+            if _taken(ev, runs) or _goes_on(ev, runs):
                 continue
             value = (  # the speaker's own sentences before anyone else's
                 id(ev) in own,
@@ -419,6 +419,15 @@ def _nothing_between(a: Evidence, b: Evidence) -> bool:
 
 def _taken(ev: Evidence, runs: Sequence[list[Evidence]]) -> bool:
     return any(_overlaps(ev, t) for run in runs for t in run)
+
+
+def _goes_on(ev: Evidence, runs: Sequence[list[Evidence]]) -> bool:
+    """Does the sentence go on from one already quoted, in the same speaker's words (the
+    next sentence of their quotation)? It would take a second place for one quotation."""
+    who = speaker_name(ev.speaker)
+    return who is not None and any(
+        speaker_name(t.speaker) == who and _near(ev, [t]) for run in runs for t in run
+    )
 
 
 def _near(ev: Evidence, run: list[Evidence]) -> bool:

@@ -385,14 +385,15 @@ def quotations(
             continue  # "“Right to Provide” is a scheme …": not words anyone says
         opens = sentences[start].lstrip()[:1] in OPENING_MARKS
         said = {who[0] for k in range(start, j + 1) if (who := found[k][0])}
-        before = out[start - 1][0] if start else None
+        at = _last_speaking(out, start, paragraphs)
+        before = out[at][0] if at is not None else None
         after_it = found[j + 1][0] if j + 1 < len(found) else None
         if (
             not said
             and opens
             and before
             and (
-                _reports_speech(sentences[start - 1], found[start - 1])
+                _reports_speech(sentences[at], found[at])
                 # … or between two sentences of one speaker's ("Ms Hewitt has rejected
                 # alarm … / “By and large …” / That inequality must be changed, Ms Hewitt
                 # said.")
@@ -413,6 +414,22 @@ def quotations(
         if out[j][0] is None and before and _partial_quote(sentences[j]):
             out[j] = ((before[0], ""), out[j][1])
     return out
+
+
+def _last_speaking(found: list[Analysis], start: int, paragraphs: Sequence[bool]) -> int | None:
+    """The sentence before `start` with a speaker, looking back within its paragraph past
+    the writer's sentences that name no one ("Mr Prentis … described NHS staff as … / Yet
+    health visitors … were threatened … / “We are told …”"); None when a sentence between
+    names a person, or none has a speaker. A quotation opening a paragraph looks only at
+    the sentence just before it."""
+    for k in range(start - 1, -1, -1):
+        if found[k][0] is not None:
+            return k
+        if "PERSON" in found[k][1].split() or any(
+            p < len(paragraphs) and paragraphs[p] for p in (k, k + 1)
+        ):
+            return None
+    return None
 
 
 def _one_person(a: str, b: str) -> bool:

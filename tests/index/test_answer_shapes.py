@@ -127,6 +127,37 @@ def test_a_quotation_between_two_sentences_of_one_speaker_is_theirs() -> None:
     assert found[4] is None  # the sentence after it is nobody's: the quotation stays so
 
 
+def test_a_quotation_is_the_speaker_the_writer_last_reported_in_its_paragraph() -> None:
+    sentences = [
+        "Mr Prentis described NHS staff as the real changemakers.",
+        "Yet health visitors were threatened with transfer to the private sector.",
+        "“We are told that the NHS has to be fragmented.",
+        "And if an NHS hospital can't compete it will close.”",
+        "Ms Hewitt said the NHS had always used the private sector.",
+        "Yet Dave Prentis was not convinced.",
+        "“Profits are part of a dynamic economy.”",
+        "Mr Prentis described the plans as a disaster.",
+        "Health visitors were threatened with transfer.",
+        "“We are told that the NHS has to be fragmented.”",
+    ]
+    paragraphs = [True, False, False, False, True, False, False, True, False, True]
+    found = [who and who[0] for who, _ in analyse(sentences, paragraphs)]
+    assert found[2] == found[3] == "Mr Prentis"  # past the writer's sentence between
+    assert found[6] is None  # a sentence between names another person
+    assert found[9] is None  # a quotation opening its paragraph looks one sentence back
+
+
+def test_one_speakers_quotation_takes_one_place_in_a_broad_answer(
+    seed_kb: KnowledgeBase,
+) -> None:
+    answer = seed_kb.answer_sync("What did the unions say about foundation hospitals?")
+    told = [c.n for c in answer.citations if "We are told that the NHS" in c.quote]
+    close = [c.n for c in answer.citations if "can't compete it will close" in c.quote]
+    assert told, answer.answer  # his quotation, shown …
+    assert close in ([], told), answer.answer  # … in one place, not two
+    assert re.search(r"Prentis[^\n]*:\n• “We are told", answer.answer), answer.answer
+
+
 def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     """Take out every quoted citation and its marker: what is left are fixed frames, each a
     speaker's words as the document has them, and a reporting verb from it (or the words
