@@ -391,6 +391,7 @@ def quotations(
         if (
             not said
             and opens
+            and at is not None
             and before
             and (
                 _reports_speech(sentences[at], found[at])
