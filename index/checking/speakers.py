@@ -127,11 +127,18 @@ def claimed_speaker(claim: str) -> tuple[str, str] | None:
         return None
     # the phrase next to the verb ("In his letter, Andrew Lansley told" -> "Andrew
     # Lansley"; "Mr Prentis, echoing …, called" -> "Mr Prentis")
-    for part in reversed([p.strip() for p in before.split(",")]):
+    parts = [p.strip() for p in before.split(",")]
+    for i in range(len(parts) - 1, -1, -1):
+        part = parts[i]
         if part and not _LEADING.match(part) and not _ASIDE.search(part) and words(part):
             # a longer subject is a clause ("All factions seem to agree that … it wants")
             if len(words(part)) > MAX_SPEAKER_WORDS or _CLAUSE_WORDS & set(words(part)):
                 return None
+            # a role in commas after a name is that person's ("Dr Michael Dixon, chairman
+            # of the NHS Alliance, said")
+            name = parts[i - 1] if i else ""
+            if part[:1].islower() and _proper_name(name) and len(words(name)) <= 4:
+                return f"{name}, {part}", claim[m.end() :]
             return part, claim[m.end() :]
     return None
 

@@ -279,7 +279,9 @@ def _resolve(pronoun: str, people: list[tuple[str, str]]) -> str | None:
 
 
 def _reporting(doc: Any) -> Any | None:
-    """The sentence's first reporting verb with a subject, or "according to X"'s X."""
+    """The sentence's first reporting verb with a subject, or "according to X"'s X. Of two
+    subjects the parser gives one verb ("the chairman … — the NHS Alliance — Dr Michael
+    Dixon admitted"), the one nearest before it."""
     for tok in doc:
         if tok.lower_ == "according" and tok.i + 2 <= len(doc) and doc[tok.i + 1].lower_ == "to":
             objects = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
@@ -287,6 +289,9 @@ def _reporting(doc: Any) -> Any | None:
                 return objects[0]
         if tok.tag_.startswith("VB") and tok.lower_ in REPORTING:
             subjects = [c for c in tok.children if c.dep_ == "nsubj"]
+            before = [c for c in subjects if c.i < tok.i]
+            if before:
+                return before[-1]
             if subjects:
                 return subjects[0]
     return None

@@ -85,6 +85,14 @@ def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> No
     assert found[4] == ("delegates", "argued")  # "who argued": the noun "who" stands for
 
 
+def test_of_two_subjects_of_a_reporting_verb_the_nearest_speaks() -> None:
+    sentences = [
+        "In his opening remarks the chairman of ‘the voice of primary care’ — the NHS "
+        "Alliance — Dr Michael Dixon admitted to being “an enormous fan of co-operatives.”",
+    ]
+    assert analyse(sentences)[0][0] == ("Dr Michael Dixon", "admitted")
+
+
 def test_a_name_that_only_describes_a_thing_is_nobody_a_pronoun_stands_for() -> None:
     sentences = [
         "A young man wearing a Jeremy Corbyn t-shirt appears on screen and starts dancing.",

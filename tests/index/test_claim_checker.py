@@ -126,6 +126,9 @@ def test_who_a_claim_says_said_it() -> None:
     )
     assert claimed_speaker("Hundreds of jobs have been blamed on the pace of change.") is None
     assert claimed_speaker("The plan was what the unions wanted to avoid at all costs.") is None
+    # a role in commas after the name is that person's
+    found = claimed_speaker("Dr Michael Dixon, chairman of the NHS Alliance, said he was a fan.")
+    assert found == ("Dr Michael Dixon, chairman of the NHS Alliance", " he was a fan.")
 
 
 # -- judged against the library --------------------------------------------------------------
@@ -234,6 +237,10 @@ ANCHOR_TEST = "the true test of the Government’s intentions is action"
          "demanding an end to the headlong rush to a competitive system.", ANCHOR_MOTION),
         ("Ms Hewitt promised to protect the rights of staff switched from the NHS to "
          "independent employers.", ANCHOR_RIGHTS),
+        # the parser's nearer subject of "admitted" ("— the NHS Alliance — Dr Michael
+        # Dixon admitted"), described as the claim describes him
+        ("Dr Michael Dixon, chairman of the NHS Alliance, said he was an enormous fan of "
+         "co-operatives and social enterprise.", ANCHOR_DIXON_FAN),
     ],
 )  # fmt: skip
 def test_a_faithful_claim_is_supported_and_its_sentence_shown(
