@@ -35,7 +35,13 @@ from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import name_word, speaker_name
-from index.text import OPENING_MARKS, QUOTATION_MARKS, asks_for_one, quotation_open
+from index.text import (
+    OPENING_MARKS,
+    QUOTATION_MARKS,
+    asks_for_one,
+    looks_plural,
+    quotation_open,
+)
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85
@@ -182,18 +188,31 @@ class ExtractiveAnswerer:
 
 def holders(citations: Sequence[Citation]) -> list[str]:
     """Whose position each quote gives, as a key: its speaker's surname ("Dave Prentis,
-    general secretary of Unison", "Mr Prentis": "prentis"). A quote no one is named as
-    saying belongs to a speaker of the answer it opens by naming ("Mr Prentis, echoing a
-    term …, described …"), else to itself ("#3")."""
-    named = {name_word(c.speaker).lower() for c in citations if c.speaker}
-    keys = []
-    for c in citations:
-        if c.speaker:
-            keys.append(name_word(c.speaker).lower())
+    general secretary of Unison", "Mr Prentis": "prentis"), or — for a speaker described,
+    not named ("The motion", "delegates") — that description's word in its article only (the
+    Oxford motion is not the Brighton one). A quote no one is named as saying belongs to a
+    speaker of the answer it opens by naming ("Mr Prentis, echoing a term …, described …"),
+    else to itself ("#3")."""
+    keys = [_holder(c) if c.speaker else "" for c in citations]
+    named = sorted({k for k in keys if k})
+    for i, c in enumerate(citations):
+        if keys[i]:
             continue
-        opening = {w.lower() for w in re.findall(r"[\w'’-]+", c.quote)[:OPENING_WORDS]}
-        keys.append(next((k for k in sorted(named) if k in opening), f"#{c.n}"))
+        opening = re.findall(r"[\w'’-]+", c.quote)[:OPENING_WORDS]
+        # … by name, or by the word of a description of its own article ("Delegates at …")
+        mine = {w.lower() for w in opening if w[:1].isupper()}
+        mine |= {f"{c.path}#{w.lower()}" for w in opening}
+        keys[i] = next((k for k in named if k in mine), f"#{c.n}")
     return keys
+
+
+def _holder(c: Citation) -> str:
+    """A quote's holder key: its speaker's surname, or a description's word with its article
+    (a lone capitalised plural is a description: "Ministers", "Delegates")."""
+    phrase = c.speaker or ""
+    word = name_word(phrase)
+    described = not word[:1].isupper() or (len(phrase.split()) == 1 and looks_plural(word))
+    return f"{c.path}#{word.lower()}" if described else word.lower()
 
 
 # How far into a quote its subject is looked for: a name and its title ("Meanwhile,

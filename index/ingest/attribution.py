@@ -154,7 +154,7 @@ _REPORTED = [
     "adding",
 ]
 REPORTING = frozenset(_REPORTED)
-_CANDIDATE = re.compile(r"\b(" + "|".join(_REPORTED) + r"|according\s+to)\b", re.I)
+_CANDIDATE = re.compile(r"\b(" + "|".join(_REPORTED) + r"|according\s+to|reads?(?=\s*:))\b", re.I)
 MAX_SPEAKER_WORDS = 14  # a longer subject is a clause, not a name with a title
 _PERSONAL = {"he", "she", "him", "her"}
 _RELATIVE = {"who", "that", "which"}
@@ -202,6 +202,13 @@ def _phrase(token: Any) -> str:
         if child.dep_ in ("relcl", "acl"):
             stop = child.left_edge.i
             break
+    # not the first half of a hyphenated participle cut off there ("The motion, co-authored
+    # by …" is "The motion")
+    while stop - 1 > token.i and (
+        doc[stop - 1].text == "-"
+        or (stop < len(doc) and not doc[stop - 1].whitespace_ and doc[stop].text == "-")
+    ):
+        stop -= 1
     span = doc[token.left_edge.i : stop]
     text = span.text.strip(" ,;:-–—\"“”'‘’")
     if len(text.split()) > MAX_SPEAKER_WORDS:
@@ -287,7 +294,7 @@ def _reporting(doc: Any) -> Any | None:
             objects = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
             if objects:
                 return objects[0]
-        if tok.tag_.startswith("VB") and tok.lower_ in REPORTING:
+        if tok.tag_.startswith("VB") and (tok.lower_ in REPORTING or _reads_out(tok)):
             subjects = [c for c in tok.children if c.dep_ == "nsubj"]
             before = [c for c in subjects if c.i < tok.i]
             if before:
@@ -295,6 +302,12 @@ def _reporting(doc: Any) -> Any | None:
             if subjects:
                 return subjects[0]
     return None
+
+
+def _reads_out(tok: Any) -> bool:
+    """ "The motion … read: “…”": a text's words, introduced by "read" and a colon."""
+    doc = tok.doc
+    return tok.lower_ in ("read", "reads") and tok.i + 1 < len(doc) and doc[tok.i + 1].text == ":"
 
 
 Analysis = tuple[tuple[str, str] | None, str]  # (speaker, verb) or None; entity types

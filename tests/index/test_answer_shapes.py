@@ -85,6 +85,40 @@ def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> No
     assert found[4] == ("delegates", "argued")  # "who argued": the noun "who" stands for
 
 
+def test_a_text_read_out_is_its_words_and_a_hyphen_does_not_cut_its_name() -> None:
+    sentences = [
+        'The motion, co-authored by public service union Unison, read: "Immense damage is '
+        "being done to some local services.",
+        '"Across the country, patients are facing cuts."',
+        "The committee read the report.",
+    ]
+    found = [who and who[0] for who, _ in analyse(sentences, [True, True, True])]
+    assert found == ["The motion", "The motion", None]
+
+
+def test_a_described_holder_is_one_only_within_its_article() -> None:
+    from index.answering.types import Citation
+
+    def quote(n: int, path: str, speaker: str | None, text: str = "It said so.") -> Citation:
+        return Citation(n, "t", path, path, text, 1.0, 0, 1, speaker=speaker)
+
+    keys = extractive.holders(
+        [
+            quote(1, "oxford.md", "The motion"),
+            quote(2, "brighton.md", "a Unison-inspired composite motion"),
+            quote(3, "oxford.md", "Ministers"),
+            quote(4, "brighton.md", "Ministers"),
+            quote(5, "oxford.md", "Mr Prentis"),
+            quote(6, "brighton.md", "Dave Prentis, general secretary of Unison"),
+            quote(7, "oxford.md", None, "The motion also criticised the extension."),
+            quote(8, "brighton.md", None, "The motion was lost."),
+        ]
+    )
+    assert keys[0] != keys[1] and keys[2] != keys[3]  # one word, two things
+    assert keys[4] == keys[5]  # one person by name, whichever article
+    assert keys[6] == keys[0] and keys[7] == keys[1]  # opening by its holder's word there
+
+
 def test_of_two_subjects_of_a_reporting_verb_the_nearest_speaks() -> None:
     sentences = [
         "In his opening remarks the chairman of ‘the voice of primary care’ — the NHS "
