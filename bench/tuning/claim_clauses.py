@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -40,24 +43,32 @@ def labels(paths: list[Path]) -> dict[str, tuple[str, bool, str]]:
     return out
 
 
-def main() -> None:
-    # What the check is given for each claim the rest of the checker let through: the claim,
-    # the words found near its support, and the support (the check itself answers "").
-    seen: list[tuple[str, set[str], str]] = []
+@contextmanager
+def recorded(
+    check: str, answer: Any, files: list[Path], data: Path
+) -> Iterator[tuple[list[tuple[Any, ...]], additions.Embed, dict[str, tuple[str, bool, str]]]]:
+    """Play the claims files through the real answering path with one check of the claim
+    checker (`check`, a name in index/checking/claims.py) replaced by a recorder that
+    answers `answer` (as the check does when it finds nothing): yields what the check was
+    given for each claim the rest of the checker let through (its arguments but the last,
+    the embedding), the embedding, and the claims' labels."""
+    seen: list[tuple[Any, ...]] = []
 
-    def recording(claim: str, found: set[str], support: str, embed: additions.Embed) -> str:
-        seen.append((claim, found, support))
-        return ""
+    def recording(*args: Any) -> Any:
+        seen.append(args[:-1])
+        return answer
 
-    with (
-        patched({(checker, "added_clause"): recording}),
-        ClaimsPlayer(OUT / "answers-data") as player,
-    ):
-        for f in TUNING:
+    with patched({(checker, check): recording}), ClaimsPlayer(data) as player:
+        for f in files:
             player.play_file(f)
         assert player.kb is not None  # set on entering the player
-        embed = player.kb.embed_texts
-        known = labels(TUNING)
+        yield seen, player.kb.embed_texts, labels(files)
+
+
+def main() -> None:
+    # for each claim the rest of the checker let through: the claim, the words found near
+    # its support, and the support
+    with recorded("added_clause", "", TUNING, OUT / "answers-data") as (seen, embed, known):
         rows = {}
         for claim, found, support in seen:
             label = known.get(claim.strip().rstrip(".").strip())

@@ -23,13 +23,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "bench/tuning"))
 sys.path.insert(0, str(ROOT))
 
-from claim_clauses import labels  # noqa: E402
+from claim_clauses import recorded  # noqa: E402
 from common import OUT, command, patched  # noqa: E402
 
 from index.checking import additions, lexicon  # noqa: E402
-from index.checking import claims as checker  # noqa: E402
 from index.text import words  # noqa: E402
-from tests.index.claims_play import ClaimsPlayer  # noqa: E402
 
 TUNING = [ROOT / f"bench/tuning/claims_own{n}.jsonl" for n in ("", "2", "3", "4", "5", "6")]
 PAIRS = ROOT / "bench/tuning/swap_pairs.txt"
@@ -54,21 +52,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=OUT / "answers-data")
     args = parser.parse_args()
-    seen: list[tuple[str, str, set[str]]] = []
-
-    def recording(claim: str, support: str, found: set[str], embed: additions.Embed) -> None:
-        seen.append((claim, support, found))
-        return None
-
-    with (
-        patched({(checker, "replaced_word"): recording}),
-        ClaimsPlayer(args.data) as player,
-    ):
-        for f in TUNING:
-            player.play_file(f)
-        assert player.kb is not None  # set on entering the player
-        embed = player.kb.embed_texts
-        known = labels(TUNING)
+    # for each claim the rest of the checker let through: the claim, its support, and the
+    # words found near it
+    with recorded("replaced_word", None, TUNING, args.data) as (seen, embed, known):
         rows = {}
         for claim, support, found in seen:
             label = known.get(claim.strip().rstrip(".").strip())
