@@ -287,8 +287,8 @@ def _resolve(pronoun: str, people: list[tuple[str, str]]) -> str | None:
 
 def _reporting(doc: Any) -> Any | None:
     """The sentence's first reporting verb with a subject, or "according to X"'s X. Of two
-    subjects the parser gives one verb ("the chairman … — the NHS Alliance — Dr Michael
-    Dixon admitted"), the one nearest before it."""
+    subjects the parser gives one verb, a person named before it rather than a thing ("the
+    chairman … — the NHS Alliance — Dr Michael Dixon admitted")."""
     for tok in doc:
         if tok.lower_ == "according" and tok.i + 2 <= len(doc) and doc[tok.i + 1].lower_ == "to":
             objects = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
@@ -296,9 +296,9 @@ def _reporting(doc: Any) -> Any | None:
                 return objects[0]
         if tok.tag_.startswith("VB") and (tok.lower_ in REPORTING or _reads_out(tok)):
             subjects = [c for c in tok.children if c.dep_ == "nsubj"]
-            before = [c for c in subjects if c.i < tok.i]
-            if before:
-                return before[-1]
+            people = [c for c in subjects if c.ent_type_ == "PERSON" and c.i < tok.i]
+            if people and subjects[0].ent_type_ != "PERSON":
+                return people[-1]
             if subjects:
                 return subjects[0]
     return None

@@ -262,10 +262,12 @@ def test_asked_what_someone_said_a_broad_answer_quotes_them_first(
     assert answer.shape == "broad" and not answer.refused
     hers = [bool(c.speaker and "Hewitt" in c.speaker) for c in answer.citations]
     assert hers[0] and hers == sorted(hers, reverse=True), answer.answer
-    assert "NHS had always made use of the private sector" in answer.citations[0].quote
+    theirs = [c.quote for c, h in zip(answer.citations, hers, strict=True) if h]
+    assert any("NHS had always made use of the private sector" in q for q in theirs)
     # "She said the NHS had always …": the writer's report of her words, framed as such,
     # under her name with whatever else of hers is quoted
-    assert answer.answer.startswith("Ms Hewitt:\n• As reported: “She said the NHS")
+    assert re.match(r"(Ms|Patricia) Hewitt:\n• ", answer.answer), answer.answer
+    assert "\n• As reported: “She said the NHS" in answer.answer.split("\n\n")[0]
     _verbatim_or_frame(seed_kb, answer.answer, answer.citations)
 
 
