@@ -403,7 +403,7 @@ def quotations(
             continue  # "“Right to Provide” is a scheme …": not words anyone says
         opens = sentences[start].lstrip()[:1] in OPENING_MARKS
         said = {who[0] for k in range(start, j + 1) if (who := found[k][0])}
-        at = _last_speaking(out, start, paragraphs)
+        at = _last_speaking(sentences, out, start, paragraphs)
         before = out[at][0] if at is not None else None
         after_it = found[j + 1][0] if j + 1 < len(found) else None
         if (
@@ -435,20 +435,27 @@ def quotations(
     return out
 
 
-def _last_speaking(found: list[Analysis], start: int, paragraphs: Sequence[bool]) -> int | None:
+def _last_speaking(
+    sentences: Sequence[str], found: list[Analysis], start: int, paragraphs: Sequence[bool]
+) -> int | None:
     """The sentence before `start` with a speaker, looking back within its paragraph past
     the writer's sentences that name no one ("Mr Prentis … described NHS staff as … / Yet
     health visitors … were threatened … / “We are told …”"); None when a sentence between
-    names a person, or none has a speaker. A quotation opening a paragraph looks only at
-    the sentence just before it."""
+    names a person or speaks of one ("she sat down and wrote me a letter"), or none has a
+    speaker. A quotation opening a paragraph looks only at the sentence just before it."""
     for k in range(start - 1, -1, -1):
         if found[k][0] is not None:
             return k
-        if "PERSON" in found[k][1].split() or any(
-            p < len(paragraphs) and paragraphs[p] for p in (k, k + 1)
+        if (
+            "PERSON" in found[k][1].split()
+            or _SOMEONE.search(sentences[k])
+            or any(p < len(paragraphs) and paragraphs[p] for p in (k, k + 1))
         ):
             return None
     return None
+
+
+_SOMEONE = re.compile(r"\b(he|she|him|her|they|them|we|i)\b", re.I)
 
 
 def _one_person(a: str, b: str) -> bool:

@@ -181,12 +181,17 @@ def test_a_quotation_is_the_speaker_the_writer_last_reported_in_its_paragraph() 
         "Mr Prentis described the plans as a disaster.",
         "Health visitors were threatened with transfer.",
         "“We are told that the NHS has to be fragmented.”",
+        "A week later, budget cuts claimed the job she loved.",
+        "Last month, she sat down and wrote me a letter.",
+        "“We are the face of the unemployment crisis,” she wrote.",
     ]
-    paragraphs = [True, False, False, False, True, False, False, True, False, True]
+    paragraphs = [True, False, False, False, True, False, False, True, False, True, True]
+    paragraphs += [False, False]
     found = [who and who[0] for who, _ in analyse(sentences, paragraphs)]
     assert found[2] == found[3] == "Mr Prentis"  # past the writer's sentence between
     assert found[6] is None  # a sentence between names another person
     assert found[9] is None  # a quotation opening its paragraph looks one sentence back
+    assert found[12] is None  # … or speaks of someone ("she sat down")
 
 
 def test_one_speakers_quotation_takes_one_place_in_a_broad_answer(
