@@ -54,9 +54,17 @@ def speaker_name(speaker: Speaker | None) -> str | None:
 
 def name_word(phrase: str) -> str:
     """The last word of the name a speaker phrase starts with, before any apposition
-    ("Prentis" in "Dave Prentis, general secretary of Unison")."""
+    ("Prentis" in "Dave Prentis, general secretary of Unison"); of a description, its noun
+    before what qualifies it ("people" in "the people at the helm of Momentum")."""
     name = phrase.split(",")[0].split()
+    if name and name[0].lower() in _ARTICLES:
+        cut = next((i for i, w in enumerate(name) if w.lower() in _QUALIFYING and i > 1), None)
+        name = name[:cut]
     return name[-1] if name else ""
+
+
+_ARTICLES = frozenset({"the", "a", "an"})
+_QUALIFYING = frozenset({"of", "at", "in", "for", "from", "with", "on", "who", "which", "that"})
 
 
 # Sentence search: candidates by Hamming distance between sign bits (index/store/sign_bits.py;

@@ -117,6 +117,14 @@ def test_a_described_holder_is_one_only_within_its_article() -> None:
     assert keys[0] != keys[1] and keys[2] != keys[3]  # one word, two things
     assert keys[4] == keys[5]  # one person by name, whichever article
     assert keys[6] == keys[0] and keys[7] == keys[1]  # opening by its holder's word there
+    # a description's noun is its holder, not a name it is qualified by
+    keys = extractive.holders(
+        [
+            quote(1, "lewisham.md", "the people at the helm of Momentum"),
+            quote(2, "lewisham.md", None, "This was echoed by the Momentum activist."),
+        ]
+    )
+    assert keys == ["lewisham.md#people", "#2"]
 
 
 def test_of_two_subjects_of_a_reporting_verb_the_nearest_speaks() -> None:
