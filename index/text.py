@@ -453,8 +453,24 @@ def asks_for_one(question: str) -> bool:
     found = _asked_type_words(question)
     if not found:
         return False
-    # its first word: the second may be the verb ("Which union co-authored …")
-    return not looks_plural(re.sub(r"['’]s?$", "", found[0]))
+    first = re.sub(r"['’]s?$", "", found[0])
+    if looks_plural(first) or first.lower() in _MORE_THAN_ONE:
+        return False  # "Which votes …", "Which two countries …"
+    # the second word is the noun's head when it is plural and no determiner follows it
+    # ("Which trade unions co-authored …"); with one, it is the verb ("Which union leads
+    # the opposition?")
+    if len(found) > 1 and not re.search(r"['’]s?$", found[1]) and looks_plural(found[1]):
+        after = re.search(rf"{re.escape(found[1])}\s+([\w'’-]+)", question)
+        return bool(after and after.group(1).lower() in _DETERMINERS)
+    return True
+
+
+_MORE_THAN_ONE = frozenset(
+    ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several"]
+)
+_DETERMINERS = frozenset(
+    ["the", "a", "an", "their", "its", "his", "her", "this", "that", "these", "those", "our"]
+)
 
 
 def _asked_type_words(question: str) -> list[str]:

@@ -140,6 +140,13 @@ def test_a_sentence_names_a_thing_by_the_noun_asked(sentence: str, named: bool) 
         ("Which votes did the government lose that week?", False),  # several
         ("Which councils took the government to court?", False),
         ("What did she promise?", False),  # no noun asked for
+        # the noun's head is its second word, plural, and a verb follows it
+        ("Which trade unions co-authored the motion?", False),
+        ("Which official rules did Jeremy Hunt bring in quietly?", False),
+        ("Which two countries does Mayo cite?", False),  # a count of more than one
+        ("Which union leads the opposition?", True),  # "leads": a verb, by "the" after it
+        ("Which trade union leader spoke?", True),
+        ("Which campaign group's petition should readers sign?", True),
     ],
 )
 def test_a_question_asking_for_one_thing_by_its_noun(question: str, one: bool) -> None:
