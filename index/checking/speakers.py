@@ -13,7 +13,7 @@ from index.checking import lexicon
 from index.checking.cues import TITLES, as_written, clause_tokens, word_set
 from index.checking.passage import Passage
 from index.search.evidence import Evidence
-from index.store.sentences import name_word, speaker_name
+from index.store.sentences import name_word, same_person, speaker_name
 from index.text import (
     CAPITAL,
     looks_plural,
@@ -162,7 +162,7 @@ def speaker_mismatch(
     attributed = [s for ev in support if (s := speaker_name(ev.speaker))]
     attributed = attributed[:1] if len(support) == 1 else _primary_first(support, attributed)
     if _AUTHOR.match(who):
-        others = [s for s in attributed if not _same_person(passage.author, s)]
+        others = [s for s in attributed if not same_person(passage.author, s)]
         if others:
             return f"its source gives those words to {others[0]}, not the author"
         return ""
@@ -172,15 +172,14 @@ def speaker_mismatch(
         return ""
     if any(_is(who, asked, said_by, passage) for said_by in attributed):
         return ""
-    if attributed and _apposed(asked, attributed[0], passage):
-        return ""
-    own = " ".join(ev.text for ev in support)
-    # the sentence of the support saying most of what the claim reports
     reported = set(terms(said))
-    saying = max(support, key=lambda ev: len(ev.terms & reported)).text
-    if attributed and _saying_subject(saying, asked, _proper_name(who)):
-        return ""
     if attributed:
+        if _apposed(asked, attributed[0], passage):
+            return ""
+        # … or a second speaker of the sentence saying most of what the claim reports
+        saying = max(support, key=lambda ev: len(ev.terms & reported)).text
+        if _saying_subject(saying, asked, _proper_name(who)):
+            return ""
         return f"its source gives those words to {attributed[0]}, not {who}"
     people = _people(recent, text)
     if quoted and people:
@@ -194,11 +193,12 @@ def speaker_mismatch(
             return ""
         # … or the sentence names the claimed speaker itself, ahead of what it says ("The
         # health secretary will not moderate her policies …": "her" is the secretary)
-        if _named_before(own, asked, set(terms(said)) - asked, False, _proper_name(who)):
+        own = " ".join(ev.text for ev in support)
+        if _named_before(own, asked, reported - asked, False, _proper_name(who)):
             return ""
         return f"its source gives those words to {people[-1]}, not {who}"
     if asked <= set(terms(passage.context)) or _named_before(
-        text, asked, set(terms(said)) - asked, quoted, _proper_name(who)
+        text, asked, reported - asked, quoted, _proper_name(who)
     ):
         return ""
     return f"its source doesn't say {who} said that"
@@ -275,7 +275,7 @@ def _is(who: str, asked: set[str], said_by: str, passage: Passage) -> bool:
     return (
         asked <= passage.described(said_by)
         or bool(theirs and theirs <= asked)
-        or _same_person(who, said_by)
+        or same_person(who, said_by)
     )
 
 
@@ -349,13 +349,6 @@ def _proper_name(phrase: str) -> str:
     "Tony Blair"; "" for "the activist")."""
     word = name_word(phrase)
     return word if word[:1].isupper() else ""
-
-
-def _same_person(a: str, b: str) -> bool:
-    """Do two phrases name one person by the last word of their names ("Mr Prentis",
-    "Dave Prentis, general secretary of Unison")?"""
-    x, y = name_word(a), name_word(b)
-    return bool(x) and x.lower() == y.lower() and x[0].isupper() and y[0].isupper()
 
 
 _SLOT_WORDS = frozenset({"by", "under", "from", "against"})

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import ModelUnavailable
+from index.store.sentences import same_person
 from index.text import OPENING_MARKS, QUOTATION_MARKS, quotation_open
 
 log = logging.getLogger(__name__)
@@ -416,7 +417,7 @@ def quotations(
                 # … or between two sentences of one speaker's ("Ms Hewitt has rejected
                 # alarm … / “By and large …” / That inequality must be changed, Ms Hewitt
                 # said.")
-                or (after_it is not None and _one_person(before[0], after_it[0]))
+                or (after_it is not None and same_person(before[0], after_it[0]))
             )
         ):
             said = {before[0]}
@@ -456,13 +457,6 @@ def _last_speaking(
 
 
 _SOMEONE = re.compile(r"\b(he|she|him|her|they|them|we|i)\b", re.I)
-
-
-def _one_person(a: str, b: str) -> bool:
-    """Do two mentions name one person, by the last word of their names ("Ms Hewitt",
-    "Patricia Hewitt")?"""
-    x, y = (re.findall(r"[A-Z][\w'’-]+", m.split(",")[0]) for m in (a, b))
-    return bool(x and y) and x[-1] == y[-1]
 
 
 def _partial_quote(sentence: str) -> bool:

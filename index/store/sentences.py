@@ -63,6 +63,13 @@ def name_word(phrase: str) -> str:
     return name[-1] if name else ""
 
 
+def same_person(a: str, b: str) -> bool:
+    """Do two phrases name one person by the last word of their names ("Mr Prentis",
+    "Dave Prentis, general secretary of Unison")?"""
+    x, y = name_word(a), name_word(b)
+    return bool(x) and x.lower() == y.lower() and x[0].isupper() and y[0].isupper()
+
+
 _ARTICLES = frozenset({"the", "a", "an"})
 _QUALIFYING = frozenset({"of", "at", "in", "for", "from", "with", "on", "who", "which", "that"})
 
