@@ -60,7 +60,7 @@ class WordNet(NamedTuple):
     verbs: frozenset[str]  # lemmas with a verb sense
     nouns: frozenset[str]  # lemmas with a noun sense
     persons: frozenset[str]  # … with a sense in noun.person ("organiser", "spokesperson")
-    broader: dict[int, frozenset[int]]  # each verb sense's direct hypernyms, by number
+    verb_senses: range  # the numbers of the verb senses (read in one run)
     # every noun's and verb's direct hypernyms, by number: those of sense n are
     # hypernym_to[hypernym_at[n] : hypernym_at[n + 1]] (arrays, not a dict of tuples: the
     # process's memory, bench/lexicon_load.py)
@@ -69,6 +69,14 @@ class WordNet(NamedTuple):
 
     def lemmas_of(self, senses: set[int]) -> set[str]:
         return {w for n in senses for w in self.senses[n]}
+
+    def above(self, n: int) -> list[int]:
+        """Sense n's direct hypernyms."""
+        return self.hypernym_to[self.hypernym_at[n] : self.hypernym_at[n + 1]].tolist()
+
+    def broader(self, n: int) -> list[int]:
+        """A verb sense's direct hypernyms (none for another part of speech)."""
+        return self.above(n) if n in self.verb_senses else []
 
 
 @cache
@@ -93,7 +101,6 @@ def _read_wordnet(root: Path) -> WordNet:
     verbs: set[str] = set()
     nouns: set[str] = set()
     persons: set[str] = set()
-    hypernym_ptrs: list[tuple[tuple[str, str], tuple[str, str]]] = []
     hypernym_of: list[int] = []  # (sense number, its hypernym's key) for every sense
     hypernym_key: list[tuple[str, str]] = []
     verb_numbers: dict[tuple[str, str], int] = {}
@@ -138,8 +145,6 @@ def _read_wordnet(root: Path) -> WordNet:
                         antonym_ptrs.append((key, int(st[:2], 16), tkey, int(st[2:], 16)))
                     elif symbol == "&" and ss_type == "a":
                         similar.setdefault(key, []).append(tkey)
-                    elif symbol == "@" and ss_type == "v":  # (`related` compares verbs)
-                        hypernym_ptrs.append((key, tkey))
                     if symbol in ("@", "@i"):
                         hypernym_of.append(number)
                         hypernym_key.append(tkey)
@@ -185,20 +190,9 @@ def _read_wordnet(root: Path) -> WordNet:
         frozenset(verbs),
         frozenset(nouns),
         frozenset(persons),
-        _broader(verb_numbers, hypernym_ptrs),
+        range(min(verb_numbers.values()), max(verb_numbers.values()) + 1),
         *_hypernyms({key: n for n, key in enumerate(words, start=1)}, hypernym_of, hypernym_key),
     )
-
-
-def _broader(
-    number: dict[tuple[str, str], int], pointers: list[tuple[tuple[str, str], tuple[str, str]]]
-) -> dict[int, frozenset[int]]:
-    """Each verb sense's direct hypernyms, by the numbers `synsets` gives them."""
-    out: dict[int, set[int]] = {}
-    for key, target in pointers:
-        if target in number:
-            out.setdefault(number[key], set()).add(number[target])
-    return {n: frozenset(t) for n, t in out.items()}
 
 
 def _hypernyms(
@@ -287,7 +281,7 @@ def opposite(a: str, b: str, indirect: bool = True) -> bool:
     # … or, between verbs of saying, the opposite of a word that b shares a sense with or
     # is a way of ("conceded" is a way of "admitting", the opposite of "denying")
     said = _senses(b) & wordnet.saying_senses  # b's senses of saying …
-    ways = said | set().union(*(wordnet.broader.get(n, frozenset()) for n in said))
+    ways = said | set().union(*(wordnet.broader(n) for n in said))
     return any(
         _senses(x) & ways & wordnet.saying_senses  # … or one directly broader
         for f in base_forms(a)
@@ -322,12 +316,12 @@ def synonyms(a: str, b: str) -> bool:
 def related(a: str, b: str) -> bool:
     """Do two words share a sense, or is a sense of one directly broader than a sense of
     the other ("pledged" is a way of "promised")?"""
-    broader = _wordnet().broader
+    wordnet = _wordnet()
     mine, theirs = _senses(a), _senses(b)
     if mine & theirs:
         return True
-    up = set().union(*(broader.get(n, frozenset()) for n in mine))
-    down = set().union(*(broader.get(n, frozenset()) for n in theirs))
+    up = set().union(*(wordnet.broader(n) for n in mine))
+    down = set().union(*(wordnet.broader(n) for n in theirs))
     return bool(up & theirs or down & mine)
 
 
@@ -343,7 +337,6 @@ def kin(a: str, b: str) -> bool | None:
     sharing a direct hypernym ("halt" and "end", "row" and "controversy": WordNet's siblings
     are mostly near-synonyms)? None when WordNet doesn't know one of them."""
     wordnet = _wordnet()
-    at, to = wordnet.hypernym_at, wordnet.hypernym_to
     mine, theirs = _senses(a), _senses(b)
     if not mine or not theirs:
         return None
@@ -351,7 +344,7 @@ def kin(a: str, b: str) -> bool | None:
     def up(senses: set[int], steps: int) -> set[int]:
         out, frontier = set(senses), set(senses)
         for _ in range(steps):
-            frontier = {int(h) for n in frontier for h in to[at[n] : at[n + 1]]} - out
+            frontier = {h for n in frontier for h in wordnet.above(n)} - out
             out |= frontier
         return out
 
