@@ -6,7 +6,11 @@ never was: only its totals are printed unless --show-tuning lists the tuning mis
 The question sets of the answer benchmarks add shape labels for free: dev_qa and dev_para
 ask one fact each, dev_broad broad questions (and likewise the tuning sets in bench/tuning).
 
-    .venv/bin/python bench/shape_reader.py [--show-tuning]
+    .venv/bin/python bench/shape_reader.py [--show-tuning] [--one-voice]
+
+--one-voice lists the questions of the tuning and answer sets (not the held-out ones) that
+index.search.asking.one_voice reads as asking how one speaker put something, with the shape
+each is labelled or asked as.
 """
 
 from __future__ import annotations
@@ -23,12 +27,15 @@ SHARED = ROOT.parent / "shared"
 LABELLED = [
     ("tuning", ROOT / "tests" / "data" / "shapes_tuning.jsonl"),
     ("held-out", ROOT / "tests" / "data" / "shapes_holdout.jsonl"),
+    # written (stop 33) before the one-voice cue, on one speaker's words and reasons
+    ("tuning 2", ROOT / "tests" / "data" / "shapes_tuning2.jsonl"),
 ]
 # (name, file, shape): every question of the file asks one fact, or is broad.
 BY_FILE = [
     ("dev qa+para (fact)", [SHARED / "dev_qa.jsonl", SHARED / "dev_para.jsonl"], "fact"),
     ("dev broad", [SHARED / "dev_broad.jsonl"], "broad"),
     ("tuning para (fact)", sorted((ROOT / "bench" / "tuning").glob("para*_own.jsonl")), "fact"),
+    ("tuning qa (fact)", [ROOT / "bench" / "tuning" / "qa_own.jsonl"], "fact"),
     (
         "tuning broad",
         [
@@ -51,7 +58,7 @@ def main() -> None:
         kind = sum(read(r["question"]).kind == r["asks"] for r in items) / len(items)
         shape = sum(read(r["question"]).shape == r["shape"] for r in items) / len(items)
         print(f"{name:18} {len(items):4}   {kind:.3f}  {shape:.3f}")
-        if name == "tuning" and "--show-tuning" in sys.argv:
+        if name.startswith("tuning") and "--show-tuning" in sys.argv:
             for r in items:
                 got = read(r["question"])
                 if got.kind != r["asks"] or got.shape != r["shape"]:
@@ -63,6 +70,14 @@ def main() -> None:
         items = [r for p in paths for r in rows(p)]
         shape = sum(read(r["question"]).shape == want for r in items) / len(items)
         print(f"{name:18} {len(items):4}      -   {shape:.3f}")
+    if "--one-voice" in sys.argv:
+        labelled = [
+            (r["question"], r["shape"]) for r in rows(LABELLED[0][1]) + rows(LABELLED[2][1])
+        ]
+        by_file = [(r["question"], want) for _, ps, want in BY_FILE for p in ps for r in rows(p)]
+        for question, want in labelled + by_file:
+            if read(question).one_voice:
+                print(f"   one voice, labelled {want}: {question}")
     # the one choice in SHAPE_OF the labels split on: a cause answered as one fact
     asking.SHAPE_OF["cause"], kept = "fact", asking.SHAPE_OF["cause"]
     tuning = rows(LABELLED[0][1])

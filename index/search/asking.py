@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index.text import looks_plural
+
 # The kinds of thing a question asks for, and whether its answer is one fact or several
 # voices. A "cause" is the one the labels split on: read as one fact, the labelled tuning
 # questions' shapes go 0.879 -> 0.894 but the broad tuning and dev questions' 0.929 -> 0.762
@@ -135,15 +137,43 @@ CUES: tuple[tuple[str, str, int], ...] = (
     (r"^\W*how\s+(are|is|were|was)\s+.*\btrying\s+to\b", "summary", 3),  # a process
     (r"^\W*how\s+(the|a|an|this|that|these|those)\b", "summary", 2),  # "How the unions won"
     # "How did they …", "How are the unions …": a manner or a process, told from its sides.
-    # The old reader's "how + verb is broad", kept: on the tuning sets it costs one fact
-    # question and gains nothing (the broad ones have stronger cues), but dropping it turns
-    # a how-question whose best sentence misses into one wrong quote instead of five with
-    # the answer among them (docs/answering.md, section 3).
+    # The old reader's "how + verb is broad", kept: dropping it turns a how-question whose
+    # best sentence misses into one wrong quote instead of five with the answer among them
+    # (docs/answering.md, section 3). How one speaker described something is the exception
+    # (one_voice, below).
     (r"^\W*how\s+(did|does|do|is|are|was|were|has|have|had)\b", "summary", 1),
     (r"\b(two|both|the\s+different|opposing)\s+sides\b", "arguments", 4),
     (r"\b(different|main|various)\s+(takes|views|sides)\b", "arguments", 3),
 )
 _COMPILED = tuple((re.compile(p, re.I), kind, weight) for p, kind, weight in CUES)
+
+# One voice: how one speaker put something ("How did Dr Michael Dixon describe his view of
+# co-operatives?", "How did Andrew Lansley link his reforms to the Big Society?") is answered
+# by their words, one quote, whatever kind the cues read. Not a group's ("How did the unions
+# describe …": a plural or collective subject) nor a question asking a second thing ("…, and
+# how did the Greens answer?"). On the answer sets (bench/shape_reader.py --one-voice lists
+# every question it reads): 3 fact questions read as broad before, no broad one. "Why did X
+# say …" was tried too: it read two more held-out shapes right but made a held-out broad
+# question a fact (coverage 0.512 -> 0.463); a speaker's reasons are often several
+# sentences (docs/answering.md, stop 33).
+_ONE_VOICE = re.compile(
+    rf"^\W*(?:how\s+(?:did|does|has)\s+(?P<who>{_W}(?:\s+{_W}){{0,3}}?)\s+"
+    r"(?:describe|put|call|characteri[sz]e|sum\s+up|portray|frame|word|link|connect|tie|relate))\b",
+    re.I,
+)
+_SECOND_QUESTION = re.compile(
+    r"\band\s+(what|who|whom|why|how|where|which|when|does|did|do|is|are|was|were)\b", re.I
+)
+_GROUPS = frozenset(["people", "everyone", "everybody", "they", "some", "many", "others"])
+
+
+def one_voice(question: str) -> bool:
+    """Does the question ask how one speaker put something (_ONE_VOICE), and nothing else?"""
+    m = _ONE_VOICE.search(question)
+    if m is None or _SECOND_QUESTION.search(question):
+        return False
+    words = [w.lower().strip("'’").removesuffix("'s") for w in m["who"].split()]
+    return not _GROUPS.intersection(words) and not looks_plural(words[-1])
 
 
 @dataclass(frozen=True)
@@ -152,10 +182,11 @@ class Asking:
 
     kind: str
     scores: tuple[tuple[str, int], ...]  # every kind a cue voted for, with its weight
+    one_voice: bool = False  # one quote answers, whatever the kind (one_voice)
 
     @property
     def shape(self) -> str:
-        return SHAPE_OF[self.kind]
+        return "fact" if self.one_voice else SHAPE_OF[self.kind]
 
 
 @lru_cache(maxsize=1024)
@@ -166,4 +197,4 @@ def read(question: str) -> Asking:
         if pattern.search(question):
             totals[kind] += weight
     kind = max(ASKS, key=lambda k: totals[k])  # the first listed among equals
-    return Asking(kind, tuple((k, w) for k, w in totals.items() if w))
+    return Asking(kind, tuple((k, w) for k, w in totals.items() if w), one_voice(question))

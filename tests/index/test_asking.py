@@ -24,7 +24,11 @@ def _accuracy(rows: list[dict[str, str]], field: str) -> float:
 
 
 def test_the_labelled_files_use_the_readers_kinds_and_shapes() -> None:
-    for row in _labelled("shapes_tuning.jsonl") + _labelled("shapes_holdout.jsonl"):
+    for row in [
+        *_labelled("shapes_tuning.jsonl"),
+        *_labelled("shapes_tuning2.jsonl"),
+        *_labelled("shapes_holdout.jsonl"),
+    ]:
         assert row["asks"] in ASKS, row
         assert row["shape"] in set(SHAPE_OF.values()), row
 
@@ -34,6 +38,9 @@ def test_the_reader_reads_its_tuning_questions() -> None:
     rows = _labelled("shapes_tuning.jsonl")
     assert _accuracy(rows, "asks") >= 0.95
     assert _accuracy(rows, "shape") >= 0.85
+    # written before the one-voice cue, on one speaker's words and reasons (0.75 read)
+    rows = _labelled("shapes_tuning2.jsonl")
+    assert _accuracy(rows, "shape") >= 0.70
 
 
 @pytest.mark.xfail(
@@ -70,3 +77,22 @@ def test_held_out_questions_are_read_better_than_by_precedence() -> None:
 )
 def test_what_a_question_asks_for(question: str, kind: str) -> None:
     assert read(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        # how one speaker put something: their words, one quote
+        ("How did Dr Michael Dixon describe his view of co-operatives?", "fact"),
+        ("how did richard angell characterise momentum's tactics", "fact"),
+        ("How did Dave Prentis describe NHS workers?", "fact"),
+        # a group's words, or a second question: several voices
+        ("How did the unions describe the government's plans at Brighton?", "broad"),
+        ("how did people in lewisham describe the fights in their CLPs", "broad"),
+        ("How did Jeremy Hunt describe his regulations, and how did the Greens answer?", "broad"),
+        # a how-question that isn't about one speaker's words stays broad
+        ("How did Hewitt defend the use of the private sector?", "broad"),
+    ],
+)
+def test_how_one_speaker_put_it_is_one_quote(question: str, shape: str) -> None:
+    assert read(question).shape == shape

@@ -203,7 +203,7 @@ def _unmet(measured: str) -> pytest.MarkDecorator:
     [
         ("dev_qa", "hit@5", 1.0, True),
         ("dev_qa", "refusal_accuracy", 0.80, True),
-        pytest.param("dev_qa", "citation_precision", 0.90, True, marks=_unmet("0.69")),
+        ("dev_qa", "citation_precision", 0.90, True),  # 0.90 (18 of 20) since stop 33
         ("dev_para", "false_refusal_rate", 0.05, False),
         pytest.param("dev_para", "answered_citing_gold", 0.90, True, marks=_unmet("0.63")),
         pytest.param("dev_broad", "coverage", 0.85, True, marks=_unmet("0.61")),
@@ -233,7 +233,8 @@ def test_issue_10_floor(
         # asked is read from the question's own pass: held-out 0.65 / 0.10 / 0.40 / 0.05 / 0.50;
         # since broad quotes lost the bonus for a new document or speaker: broad coverage dev
         # 0.61, held-out 0.44; since they are widened as a fact's quote is: held-out 0.49;
-        # since questions typed without capitals get them back: held-out 0.46
+        # since questions typed without capitals get them back: held-out 0.46; since how one
+        # speaker put something is one quote (stop 33): dev precision 0.90
         ("dev_qa", "citation_precision", 0.65, True),
         ("dev_qa", "answered_citing_gold", 0.90, True),
         ("dev_qa", "mrr@10", 0.80, True),
