@@ -54,8 +54,8 @@ def recorded(
     the embedding), the embedding, and the claims' labels."""
     seen: list[tuple[Any, ...]] = []
 
-    def recording(*args: Any) -> Any:
-        seen.append(args[:-1])
+    def recording(*args: Any, **options: Any) -> Any:
+        seen.append(args[:-1])  # the positional arguments (keyword ones: a vector given)
         return answer
 
     with patched({(checker, check): recording}), ClaimsPlayer(data) as player:

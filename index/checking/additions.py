@@ -54,11 +54,23 @@ def candidates(claim: str, found: set[str]) -> list[tuple[str, str]]:
     return list(out.values())
 
 
-def gains(claim: str, options: list[tuple[str, str]], support: str, embed: Embed) -> list[float]:
+def gains(
+    claim: str,
+    options: list[tuple[str, str]],
+    support: str,
+    embed: Embed,
+    support_vector: np.ndarray | None = None,
+) -> list[float]:
     """For each of `options` (from `candidates`), how much closer in meaning (cosine) the
-    claim without that clause is to `support` than the claim is; claim, support and the
-    shortened claims embedded in one call."""
-    vectors = np.asarray(embed([claim, support, *(rest for _, rest in options)]), dtype=float)
+    claim without that clause is to `support` than the claim is; the texts embedded in one
+    call, the support among them unless its vector is given (a sentence of the index: the
+    longest text, it would cost two thirds of the call)."""
+    texts = [claim, *(rest for _, rest in options)]
+    if support_vector is None:
+        texts.insert(1, support)
+    vectors = np.asarray(embed(texts), dtype=float)
+    if support_vector is not None:
+        vectors = np.insert(vectors, 1, np.asarray(support_vector, dtype=float), axis=0)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     base = float(vectors[0] @ vectors[1])
     return [float(rest @ vectors[1]) - base for rest in vectors[2:]]
@@ -89,13 +101,19 @@ def added_cause(claim: str, window: str) -> str:
     return found.group(1).lower()
 
 
-def added_clause(claim: str, found: set[str], support: str, embed: Embed) -> str:
+def added_clause(
+    claim: str,
+    found: set[str],
+    support: str,
+    embed: Embed,
+    support_vector: np.ndarray | None = None,
+) -> str:
     """The clause of `claim` that adds to `support` ("" if none): one of `candidates`
     whose removal brings the claim closer in meaning to the support."""
     options = candidates(claim, found)
     if not options:
         return ""
-    closer = gains(claim, options, support, embed)
+    closer = gains(claim, options, support, embed, support_vector)
     return next((clause for (clause, _), g in zip(options, closer, strict=True) if g > 0), "")
 
 

@@ -160,7 +160,13 @@ def check(claim: str, passage: Passage) -> Judgement:
         return no("addition", f"its source doesn't say why (“{cause}”)")
     if share < 1 - MISSING and best < MISSING_MEANING:
         return no("addition", "its source doesn't say all of that")
-    added = added_clause(claim, found, support_text, passage.embed) if passage.embed else ""
+    # one sentence's vector is the index's (the same model's, of the same text)
+    vector = support[0].vector if len(support) == 1 else None
+    added = (
+        added_clause(claim, found, support_text, passage.embed, support_vector=vector)
+        if passage.embed
+        else ""
+    )
     if added:
         return no("addition", f"its source doesn't say “{added}”")
     swapped = replaced_word(claim, support_text, found, passage.embed) if passage.embed else None
