@@ -14,6 +14,7 @@ import textwrap
 import unicodedata
 from typing import Any, TextIO
 
+from index.answering.types import shown
 from index.text import CONTROL
 
 
@@ -51,7 +52,7 @@ def print_answer(answer: Any) -> None:
             c = line.citation
             print(_wrap(f"{line.markers} {c.title} — {_where(c)}"))
             if not line.quoted:
-                print(_wrap(f"“{c.quote}”", "     "))
+                print(_wrap(shown(c.quote), "     "))
     print()
 
 

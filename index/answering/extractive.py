@@ -27,8 +27,8 @@ from index.answering.types import (
     Condensed,
     Gathered,
     Turn,
-    as_answer_text,
     quote_span,
+    shown,
 )
 from index.documents import Hit
 from index.search.evidence import Evidence, must_hold_answer
@@ -292,34 +292,7 @@ def own_words(c: Citation) -> bool:
     ("“We are told that …”", "“There's a risk …,” Walker explains.") or inside one the
     passage opened before it ("“Haven't we learned …? They are part of …"), rather than
     the writer's sentence about them ("He argued that …")?"""
-    return c.quoted or c.quote.lstrip()[:1] in (*QUOTATION_MARKS, _INNER_OPEN)
-
-
-_OPEN, _CLOSE = "“", "”"
-_INNER_OPEN, _INNER_CLOSE = "‘", "’"
-
-
-def shown(quote: str) -> str:
-    """A quote as the answer shows it, between quotation marks: the sentence on one line,
-    without a quotation mark whose pair lies in the sentence before or after it, without
-    the source's own reference marks ("[3]"), and without marks of ours around a sentence
-    that is one quotation already. A quote holding double quotation marks of its own goes
-    between single ones, as British print nests them (‘“If Momentum tried …,” he said.’),
-    not between a second pair of doubles."""
-    q = " ".join(as_answer_text(quote).split())
-    if q.startswith(_OPEN) and q.count(_OPEN) > q.count(_CLOSE):
-        q = q[1:]
-    if q.endswith(_CLOSE) and q.count(_CLOSE) > q.count(_OPEN):
-        q = q[:-1]
-    if q.count('"') % 2:
-        q = q[1:] if q.startswith('"') else q[:-1] if q.endswith('"') else q
-    if q.count('"') == 2 and q.startswith('"') and q.endswith('"'):  # one quotation, typed
-        return f"{_OPEN}{q[1:-1]}{_CLOSE}"
-    if q.startswith(_OPEN) and q.endswith(_CLOSE) and q.count(_OPEN) == 1 == q.count(_CLOSE):
-        return q
-    if _OPEN in q or _CLOSE in q:
-        return f"{_INNER_OPEN}{q}{_INNER_CLOSE}"
-    return f"{_OPEN}{q}{_CLOSE}"
+    return c.quoted or c.quote.lstrip()[:1] in (*QUOTATION_MARKS, "‘")
 
 
 def fact_candidates(evidence: list[Evidence], question: Question) -> list[Evidence]:

@@ -31,6 +31,33 @@ def as_answer_text(quote: str) -> str:
     return _SOURCE_MARK.sub("", quote)
 
 
+_OPEN, _CLOSE = "“", "”"
+_INNER_OPEN, _INNER_CLOSE = "‘", "’"
+
+
+def shown(quote: str) -> str:
+    """A quote as the answer shows it, between quotation marks: the sentence on one line,
+    without a quotation mark whose pair lies in the sentence before or after it, without
+    the source's own reference marks ("[3]"), and without marks of ours around a sentence
+    that is one quotation already. A quote holding double quotation marks of its own goes
+    between single ones, as British print nests them (‘“If Momentum tried …,” he said.’),
+    not between a second pair of doubles."""
+    q = " ".join(as_answer_text(quote).split())
+    if q.startswith(_OPEN) and q.count(_OPEN) > q.count(_CLOSE):
+        q = q[1:]
+    if q.endswith(_CLOSE) and q.count(_CLOSE) > q.count(_OPEN):
+        q = q[:-1]
+    if q.count('"') % 2:
+        q = q[1:] if q.startswith('"') else q[:-1] if q.endswith('"') else q
+    if q.count('"') == 2 and q.startswith('"') and q.endswith('"'):  # one quotation, typed
+        return f"{_OPEN}{q[1:-1]}{_CLOSE}"
+    if q.startswith(_OPEN) and q.endswith(_CLOSE) and q.count(_OPEN) == 1 == q.count(_CLOSE):
+        return q
+    if _OPEN in q or _CLOSE in q:
+        return f"{_INNER_OPEN}{q}{_INNER_CLOSE}"
+    return f"{_OPEN}{q}{_CLOSE}"
+
+
 def quote_span(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the sentences text[start:end] as a citation quotes them: without the
     marks they open with (the sentence before's, or a footnote's number), with those
@@ -117,7 +144,7 @@ class Answer:
     def shows_quote(self, c: Citation) -> bool:
         """Does the answer's text already quote `c` word for word (an extractive answer)?
         A list of sources then names where each quote is from without repeating it."""
-        quote = " ".join(as_answer_text(c.quote).split())
+        quote = " ".join(shown(c.quote).split())[1:-1]  # as an extractive answer shows it
         return bool(quote) and quote in " ".join(self.answer.split())
 
     def source_lines(self) -> list[SourceLine]:

@@ -600,3 +600,18 @@ def test_a_line_opening_with_a_described_speaker_opens_with_a_capital() -> None:
     two = [c, Citation(2, "T", "d.md", "d.md", quote, 0.5, 0, len(quote),
                        speaker="a local Momentum organiser")]  # fmt: skip
     assert extractive.compose_broad([two]).startswith("A local Momentum organiser:\n")
+
+
+def test_a_straight_quoted_sentence_the_answer_shows_is_not_listed_again() -> None:
+    """Shown between one curly pair in the answer ("“We are told …”"), a sentence typed
+    between straight marks is the answer's quote: its source line names where it is from
+    without printing it again as “"We are told …"”."""
+    from index.answering.types import Answer, Citation
+
+    quote = '"We are told that the NHS has to be fragmented. If it can\'t compete it will close."'
+    c = Citation(1, "T", "d.md", "d.md", quote, 0.5, 0, len(quote), speaker="Mr Prentis")
+    text = extractive._framed([c])
+    assert '“"' not in text and text.count("“") == 1
+    answer = Answer(question="q", answer=text, refused=False, citations=[c])
+    assert answer.shows_quote(c)
+    assert [line.quoted for line in answer.source_lines()] == [True]
