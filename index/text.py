@@ -456,12 +456,15 @@ def asks_for_one(question: str) -> bool:
     first = re.sub(r"['’]s?$", "", found[0])
     if looks_plural(first) or first.lower() in _MORE_THAN_ONE:
         return False  # "Which votes …", "Which two countries …"
-    # the second word is the noun's head when it is plural and no determiner follows it
-    # ("Which trade unions co-authored …"); with one, it is the verb ("Which union leads
-    # the opposition?")
+    # the second word is the noun's head when it is plural and a verb follows it ("Which
+    # trade unions co-authored …", "Which doctor posts are …"); followed by its object — a
+    # determiner or a plural — it is the verb ("Which union leads the opposition?", "Which
+    # union wants strikes?")
     if len(found) > 1 and not re.search(r"['’]s?$", found[1]) and looks_plural(found[1]):
         after = re.search(rf"{re.escape(found[1])}\s+([\w'’-]+)", question)
-        return bool(after and after.group(1).lower() in _DETERMINERS)
+        return bool(after) and (
+            after.group(1).lower() in _DETERMINERS or looks_plural(after.group(1))
+        )
     return True
 
 

@@ -145,6 +145,10 @@ def test_a_sentence_names_a_thing_by_the_noun_asked(sentence: str, named: bool) 
         ("Which official rules did Jeremy Hunt bring in quietly?", False),
         ("Which two countries does Mayo cite?", False),  # a count of more than one
         ("Which union leads the opposition?", True),  # "leads": a verb, by "the" after it
+        ("Which union wants strikes?", True),  # … or by a plural object after it
+        ("Which hospital faces cuts?", True),
+        ("Which hospital trusts face deficits?", False),  # "trusts": the head, "face" its verb
+        ("Which doctor posts are at risk?", False),
         ("Which trade union leader spoke?", True),
         ("Which campaign group's petition should readers sign?", True),
     ],
