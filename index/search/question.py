@@ -80,6 +80,19 @@ _ASKS_WHAT_SAID = re.compile(
 )
 
 
+# "What happened to …", "What is going on in …": asks for what took place, in words that are
+# none of its topic (a sentence saying "make that happen" is not about it).
+_EVENTS = re.compile(
+    r"\bwhat(?:s|'s|’s|\s+is|\s+was|\s+has|\s+had)?\s+(happened|happening|going\s+on|went\s+on)\b",
+    re.I,
+)
+
+
+def _events_asked(text: str) -> frozenset[str]:
+    m = _EVENTS.search(text)
+    return frozenset(terms(m.group(1))) if m else frozenset()
+
+
 def speaker_asked_about(text: str) -> str | None:
     """The person whose words the question asks for, as written ("Dave Prentis")."""
     m = _ASKS_WHAT_SAID.search(text)
@@ -225,7 +238,7 @@ class Question:
             weights=weights,
             names=tuple(frozenset(terms(e)) for e in found),
             name_texts=tuple(found),
-            wh_terms=frozenset(answer_type_terms(text)),
+            wh_terms=frozenset(answer_type_terms(text)) | _events_asked(text),
             shape=shape_of(text),
             asked_vector=asked_vector,
             name_vectors=name_vectors,

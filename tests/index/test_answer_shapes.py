@@ -615,3 +615,15 @@ def test_a_straight_quoted_sentence_the_answer_shows_is_not_listed_again() -> No
     answer = Answer(question="q", answer=text, refused=False, citations=[c])
     assert answer.shows_quote(c)
     assert [line.quoted for line in answer.source_lines()] == [True]
+
+
+def test_what_happened_is_asked_of_the_topic_not_of_the_word_happen(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """"What happened to Lewisham Hospital?" asks what took place: a sentence saying "make
+    sure that it can't happen again" about party meetings is not about it. The answer opens
+    with the council's court case over the hospital."""
+    answer = seed_kb.answer_sync("What happened to Lewisham Hospital?")
+    assert not answer.refused
+    assert "High Court" in answer.citations[0].quote, answer.answer
+    assert "happen again" not in answer.citations[0].quote + answer.citations[1].quote
