@@ -462,7 +462,7 @@ def asks_for_one(question: str) -> bool:
     # union wants strikes?")
     if len(found) > 1 and not re.search(r"['’]s?$", found[1]) and looks_plural(found[1]):
         after = re.search(rf"{re.escape(found[1])}\s+([\w'’-]+)", question)
-        return bool(after) and (
+        return after is not None and (
             after.group(1).lower() in _DETERMINERS or looks_plural(after.group(1))
         )
     return True

@@ -29,6 +29,7 @@ from index.text import (
     acronyms,
     answer_kind,
     answer_type_match,
+    looks_plural,
     names_beside,
     split_sentences,
     terms,
@@ -221,12 +222,19 @@ _PRONOUN = re.compile(r"\b(he|his|him|she|her|hers|they|their|them|it|its)\b", r
 
 class _NameLookup:
     """The names a question is about, looked up whole in sentences: as written (case and
-    spacing aside), as the acronym of their capitalised words ("BMA"), or — when a sentence
-    refers back with a pronoun ("Under his plan …") — in the sentence before it."""
+    spacing aside), as the acronym of their capitalised words ("BMA"), as the singular of a
+    plural one ("the Greens" in "Green Party", "the Lib Dems" in "Lib Dem spokesman"), or —
+    when a sentence refers back with a pronoun ("Under his plan …") — in the sentence before
+    it."""
 
     def __init__(self, names: Sequence[str]) -> None:
         self.names = [
-            (n.lower(), "".join(w[0] for w in n.split() if w[:1].isupper())) for n in names
+            (
+                n.lower(),
+                "".join(w[0] for w in n.split() if w[:1].isupper()),
+                n.lower()[:-1] if n.split() and looks_plural(n.split()[-1]) else "",
+            )
+            for n in names
         ]
 
     def found_in(
@@ -253,16 +261,18 @@ class _NameLookup:
             out.append(len(found) / len(self.names))
         return out
 
-    def _possible(self, passage: str, whos: list[str | None]) -> list[tuple[str, str]]:
+    def _possible(self, passage: str, whos: list[str | None]) -> list[tuple[str, str, str]]:
         """The names a sentence of the passage could hold. A name found in a sentence (or
         who says it) has its first word, or its initials, somewhere in the passage's text
         or its speakers' names: one look at those rules out the rest, exactly."""
         cased = " ".join([passage, *(w for w in whos if w)])
         lowered = cased.lower()
         return [
-            (name, initials)
-            for name, initials in self.names
-            if (name.split() or [""])[0] in lowered or (len(initials) >= 2 and initials in cased)
+            (name, initials, singular)
+            for name, initials, singular in self.names
+            if (name.split() or [""])[0] in lowered
+            or (singular and (singular.split() or [""])[0] in lowered)
+            or (len(initials) >= 2 and initials in cased)
         ]
 
 
@@ -274,8 +284,10 @@ class _NameSearch:
         self.flat = " ".join(self.split).lower()
         self._tokens: set[str] | None = None
 
-    def has(self, lowered: str, initials: str) -> bool:
+    def has(self, lowered: str, initials: str, singular: str = "") -> bool:
         if lowered in self.flat:
+            return True
+        if singular and re.search(rf"\b{re.escape(singular)}\b", self.flat):
             return True
         if len(initials) < 2:
             return False

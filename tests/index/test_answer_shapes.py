@@ -627,3 +627,16 @@ def test_what_happened_is_asked_of_the_topic_not_of_the_word_happen(
     assert not answer.refused
     assert "High Court" in answer.citations[0].quote, answer.answer
     assert "happen again" not in answer.citations[0].quote + answer.citations[1].quote
+
+
+def test_a_plural_name_is_found_as_its_singular() -> None:
+    """"The Greens" are the Green Party and "the Lib Dems" a Lib Dem spokesman's party: the
+    sentence naming them counts as naming the question's name, whole words only."""
+    lookup = evidence._NameLookup(["Greens", "Lib Dems", "Hunt"])
+    texts = [
+        "The Green Party conference backed an emergency motion.",
+        "The Lib Dem spokesman said so.",
+        "Greenhouse gases rose.",
+    ]
+    shares = lookup.found_in(" ".join(texts), texts, [None, None, None])
+    assert shares == [1 / 3, 1 / 3, 0.0]
