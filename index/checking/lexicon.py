@@ -195,6 +195,29 @@ def _read_wordnet(root: Path) -> WordNet:
     )
 
 
+@cache
+def _usual_persons() -> frozenset[str]:
+    """The nouns whose first sense in WordNet's index (the most frequent in its tagged
+    corpus) is in noun.person. Read on its own, not with the rest of WordNet: attribution
+    needs only this, at refresh, and the whole would add ~120 MiB to the process."""
+    root = _wordnet_dir()
+    people = set()
+    with open(root / "data.noun", encoding="utf-8") as f:
+        for line in f:
+            fields = line.split(maxsplit=2)
+            if not line.startswith("  ") and int(fields[1]) == _PERSON:
+                people.add(fields[0])
+    out = []
+    with open(root / "index.noun", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("  "):  # the licence header
+                continue
+            fields = line.split()
+            if fields[4 + int(fields[3]) + 2] in people:  # after the pointers and two counts
+                out.append(_lemma(fields[0]))
+    return frozenset(out)
+
+
 def _hypernyms(
     number: dict[tuple[str, str], int], senses: list[int], targets: list[tuple[str, str]]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -264,6 +287,13 @@ def person(word: str) -> bool:
     """Can the noun, in one of its base forms, be a person ("organiser", "members"; not
     "branch")?"""
     return any(f in _wordnet().persons for f in base_forms(word))
+
+
+def usually_person(noun: str) -> bool:
+    """Is the singular noun, as written, a person in its first sense ("member", "organiser",
+    "president"; not "machine", whose person sense is a rare one, nor "ground", which is
+    not "grind")?"""
+    return noun.lower() in _usual_persons()
 
 
 def opposite(a: str, b: str, indirect: bool = True) -> bool:

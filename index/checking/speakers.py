@@ -180,6 +180,11 @@ def speaker_mismatch(
         saying = max(support, key=lambda ev: len(ev.terms & reported)).text
         if _saying_subject(saying, asked, _proper_name(who)):
             return ""
+        # … or two descriptions of one person: the passage described them as the claim does
+        # before the words ("a local Momentum organiser … says. … the activist was critical
+        # … “…,” he says": "the organiser" is "the activist")
+        if _described_earlier(who, asked, attributed[0], support, passage):
+            return ""
         return f"its source gives those words to {attributed[0]}, not {who}"
     people = _people(recent, text)
     if quoted and people:
@@ -202,6 +207,21 @@ def speaker_mismatch(
     ):
         return ""
     return f"its source doesn't say {who} said that"
+
+
+def _described_earlier(
+    who: str, asked: set[str], said_by: str, support: list[Evidence], passage: Passage
+) -> bool:
+    """Are the claimed speaker and the one the index found (`said_by`) both people described,
+    not named, and does the passage describe someone in the claim's words before the
+    support? A text calls one person by several descriptions."""
+    if _proper_name(who) or _proper_name(said_by) or not (_a_person(who) and _a_person(said_by)):
+        return False
+    if _is_group(who) or _is_group(said_by):
+        return False
+    first = min(ev.pos for ev in support)
+    before = " ".join(ev.text for ev in passage.sentences if ev.pos < first)
+    return asked <= set(terms(before))
 
 
 # A second speaker in one sentence, by a participle of saying after their name ("The Liberal

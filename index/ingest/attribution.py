@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from index.checking import lexicon
 from index.errors import ModelUnavailable
 from index.store.sentences import same_person
 from index.text import OPENING_MARKS, QUOTATION_MARKS, quotation_open
@@ -224,9 +225,10 @@ _FEMALE = {"ms", "mrs", "miss", "lady", "dame", "she", "her"}
 
 
 def _people(doc: Any, roles: dict[str, tuple[str, str]] | None = None) -> list[tuple[str, str]]:
-    """The people the sentence names, in order, each as (mention, "m" | "f" | ""): the
-    mention with its apposition when it has one, and a gender only where a title says it
-    ("Ms Hewitt"), so "he" after "Dave Prentis … pitted against Ms Hewitt" is Prentis.
+    """The people the sentence names or describes, in order, each as (mention, "m" | "f" |
+    "" | "d"): the mention with its apposition when it has one, and a gender only where a
+    title says it ("Ms Hewitt"), so "he" after "Dave Prentis … pitted against Ms Hewitt" is
+    Prentis; "d" for a person described, not named ("a local Momentum organiser").
     `roles`: the document's roles given in commas before a name so far ("the health
     secretary, Patricia Hewitt"), added to; a later "the health secretary" is her."""
     roles = {} if roles is None else roles
@@ -252,7 +254,30 @@ def _people(doc: Any, roles: dict[str, tuple[str, str]] | None = None) -> list[t
     for role, person in roles.items():
         for found in re.finditer(rf"\bthe\s+{re.escape(role)}\b", doc.text, re.I):
             out.append((found.start(), *person))
+    if doc.has_annotation("DEP"):
+        out.extend((start, mention, DESCRIBED) for start, mention in _described(doc))
     return [(mention, gender) for _, mention, gender in sorted(out)]
+
+
+DESCRIBED = "d"  # _people's mark for a person described, not named
+
+
+def _described(doc: Any) -> list[tuple[int, str]]:
+    """The people the sentence describes without a name, each as (where, mention): a
+    singular noun that WordNet says can be a person, with its article ("a local Momentum
+    organiser", "the activist"), so that a later "he says" is theirs; not a thing ("the
+    branch"), a name's part, or a noun modifying another ("a Corbyn supporter group")."""
+    out = []
+    for tok in doc:
+        if tok.tag_ != "NN" or tok.ent_type_ or tok.dep_ == "compound":
+            continue
+        if not any(c.dep_ == "det" and c.lower_ in ("a", "an", "the") for c in tok.children):
+            continue
+        if lexicon.usually_person(tok.lower_):
+            phrase = re.search(r"\b(?:a|an|the)\b.*", _phrase(tok), re.I | re.S)
+            if phrase:  # from its article ("Thereupon a commander …": "a commander …")
+                out.append((doc[tok.left_edge.i].idx, phrase.group()))
+    return out
 
 
 # A role in lower case in commas just before a name: "… a plea from the health secretary,
@@ -275,11 +300,13 @@ _APPOSITION = re.compile(r"(,\s+(?:the\s+|a\s+)?[a-z][^,;:\"“”()]{2,60}?),")
 
 
 def _resolve(pronoun: str, people: list[tuple[str, str]]) -> str | None:
-    """The person a personal pronoun stands for, among those named in this sentence and the
-    two before it: the most recent whose title says the pronoun's gender ("she" after "Ms
-    Hewitt … the Warwick agreement"), else the most recent whose gender is unknown."""
+    """The person a personal pronoun stands for, among those named or described in the two
+    sentences before it: the most recent whose title says the pronoun's gender
+    ("she" after "Ms Hewitt … the Warwick agreement"), else the most recent named whose
+    gender is unknown, else the most recent described ("the activist … “…,” he says": not
+    "President Van Buren … states … the Mexican minister … / … he said", Van Buren)."""
     want = "m" if pronoun in ("he", "him") else "f"
-    for accept in (want, ""):
+    for accept in (want, "", DESCRIBED):  # a person named before one only described
         for mention, gender in reversed(people):
             if gender == accept:
                 return mention
@@ -362,6 +389,13 @@ def _attribute(
         low = subject.lower_
         if low in _PERSONAL:
             recent = [p for j in (i - 2, i - 1) for p in named_in.get(j, [])]
+            if sentences[i].lstrip()[:1] not in OPENING_MARKS:
+                # a person described, not named, is who "he" stands for only in "“…,” he
+                # says", the way a report quotes the person it has just described: in
+                # narrative ("He did not, however, recommend …") a "he" two sentences on is
+                # as often someone the text named further back (the State of the Union
+                # addresses: 3 of 5 such "he"s were)
+                recent = [p for p in recent if p[1] != DESCRIBED]
             speaker = _resolve(low, recent)
         elif low in _RELATIVE and subject.head.dep_ == "relcl":
             speaker = _phrase(subject.head.head)
