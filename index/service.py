@@ -279,7 +279,9 @@ class KnowledgeBase:
         # nearest passages, and no answerer (no model) is asked.
         verdict = judge(analysed, gathered.relevant, live)
         if not verdict.answerable:
-            refused = self.extractive.refuse(q, gathered.scored, verdict.reason)
+            # the nearest passages from documents about what it names, when there are any
+            nearest = gathered.relevant or gathered.scored
+            refused = self.extractive.refuse(q, nearest, verdict.reason)
             answer = replace(refused, shape=analysed.shape.value)
         else:
             for item in answerer.run(q, analysed, gathered, live, history, condensed, stream):

@@ -14,7 +14,7 @@ import numpy as np
 from index.answering.types import Gathered
 from index.documents import Hit
 from index.search.evidence import Coverage, Evidence, must_hold_answer, score_sentences
-from index.search.question import Question
+from index.search.question import SAYING_TERMS, Question
 from index.search.retrieval import Generation
 from index.text import acronym_terms, acronyms, unread_words
 
@@ -131,6 +131,8 @@ def judge(question: Question, evidence: list[Evidence], live: Generation) -> Ver
             continue
         near = _window_terms(ev, by_place) | acronym_terms(ev.text, expansions)
         found = _related_in(asked, near)
+        if ev.asked_speaker:  # "What did Paul Flather want?": any words of his say it
+            found |= SAYING_TERMS & asked.keys()
         words_share = share(found) if asked else 1.0
         strength = max(strength, asked_cosine + ASKED_WORDS_WEIGHT * words_share)
     if strength < MIN_ANSWERS:

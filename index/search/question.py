@@ -69,11 +69,14 @@ def _bare(word: str) -> str:
 
 # "What did Hewitt say …", "How did Dave Prentis respond …": asks what that person said.
 ASKING_WHO = r"\b(?:did|does|do|has|have)\s+"
-SAYING = (
-    r"\s+(?:say|argue|think|believe|want|claim|warn|urge|fear|call|describe|tell|promise|"
-    r"propose|demand|criticise|criticize|respond|reply|answer|insist|suggest|mean|justify|"
-    r"defend|explain|admit|concede|announce|pledge|react|see|view|feel)\b"
-)
+SAYING_VERBS = (  # noqa: SIM905 - one word list, read as prose
+    "say argue think believe want claim warn urge fear call describe tell promise propose "
+    "demand criticise criticize respond reply answer insist suggest mean justify defend "
+    "explain admit concede announce pledge react see view feel"
+).split()
+SAYING = rf"\s+(?:{'|'.join(SAYING_VERBS)})\b"
+# their terms: what such a question asks beside its topic is the speaker's words
+SAYING_TERMS = frozenset(t for verb in SAYING_VERBS for t in terms(verb))
 _NAME_WORD = rf"[{CAPITAL}][\w'’-]*"
 _ASKS_WHAT_SAID = re.compile(
     ASKING_WHO + rf"(?:the\s+)?(?P<who>(?:{_NAME_WORD}\s+){{0,3}}{_NAME_WORD})" + SAYING

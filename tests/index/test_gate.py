@@ -19,6 +19,9 @@ from index.text import terms
         "When is the Commons vote on foundation hospitals?",
         "What did the unions argue about private contracts in the NHS?",
         "Who spoke on health for the Lib Dems?",  # a name the text writes another way
+        # asking only for a named speaker's words: any words of theirs say it
+        "What did Paul Flather want?",
+        "How did Andrew Lansley justify the Right to Provide?",
     ],
 )
 def test_a_question_the_sources_answer_passes(seed_kb: KnowledgeBase, question: str) -> None:
@@ -37,6 +40,8 @@ def test_a_question_the_sources_answer_passes(seed_kb: KnowledgeBase, question: 
         ("What is the population of Oxford?", "no sentence of the passages says"),
         # nothing in the library is about it
         ("what colour is the sky", "no sentence of the passages says"),
+        # the speaker's words, but on what none of them speaks of
+        ("What did Paul Flather say about immigration?", "no sentence of the passages says"),
     ],
 )
 def test_a_question_the_sources_dont_answer_is_refused_with_its_reason(
@@ -106,3 +111,19 @@ def test_the_bar_for_a_passage_being_about_the_question_rises_with_the_library()
     assert min_support(165) == pytest.approx(0.71, abs=0.01)
     bars = [min_support(n) for n in (10, 165, 10_000, SUPPORT_AT, 1_000_000)]
     assert bars == sorted(bars)
+
+
+def test_a_refusal_lists_the_nearest_passages_of_the_documents_it_names(
+    seed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused, a question about Paul Flather lists passages of the article about him, not
+    the best-scoring sentences of another ("We want the CLPs …" for "What did Paul Flather
+    want?", its one asked word)."""
+    from index import service
+    from index.search.gate import Verdict
+
+    monkeypatch.setattr(service, "judge", lambda *a: Verdict(False, "refused here", 0.0))
+    answer = seed_kb.answer_sync("What did Paul Flather want?")
+    assert answer.refused and answer.citations
+    oxford = "oxfordshire-labour-members-defeat-nhs-reforms.md"
+    assert {c.path for c in answer.citations} == {oxford}
