@@ -73,6 +73,9 @@ def test_held_out_questions_are_read_better_than_by_precedence() -> None:
         ("tldr on the right to provide", "summary"),
         ("Which retailer's model is the staff-run scheme compared to?", "fact"),
         ("What is the Right to Provide scheme?", "fact"),
+        # concerns, risks, critics: the arguments against, over a bare "what are the"
+        ("What are the risks of co-ops running NHS services?", "arguments"),
+        ("What do critics of Momentum say about it?", "arguments"),
     ],
 )
 def test_what_a_question_asks_for(question: str, kind: str) -> None:
