@@ -21,6 +21,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from index.answering.identity import describes, identity_asked
 from index.answering.types import (
     Answer,
     Citation,
@@ -319,7 +320,15 @@ def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
     said …"; Evidence.named), not another sentence on the topic."""
     evidence = fact_candidates(evidence, question)
     prefer = PREFER_NAMED if asks_for_one(question.text) else 0.0
-    best = max(evidence, key=lambda ev: ev.score + (prefer if ev.named else 0.0))
+    # "Who is Hewitt?", "What position does Richard Angell hold?": a sentence giving the
+    # person with their role first, as one naming the thing asked for is (PREFER_NAMED)
+    person = identity_asked(question.text)
+
+    def value(ev: Evidence) -> float:
+        named = prefer if ev.named else 0.0
+        return ev.score + named + (PREFER_NAMED if person and describes(person, ev.text) else 0.0)
+
+    best = max(evidence, key=value)
     runs = [_widen(best, evidence)]
     for ev in evidence:
         if ev.score < EQUAL * best.score:

@@ -661,3 +661,43 @@ def test_a_plural_name_is_found_as_its_singular() -> None:
     ]
     shares = lookup.found_in(" ".join(texts), texts, [None, None, None])
     assert shares == [1 / 3, 1 / 3, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Who is Hewitt?", ("Hewitt",)),
+        ("What position does Richard Angell hold?", ("Richard", "Angell")),
+        ("What is Marie le Conte's job?", ("Marie", "le", "Conte")),
+        ("Who is the Secretary General of Co-operatives UK?", ()),  # a role, asking the person
+        ("Who is worried about the new members?", ()),
+    ],
+)
+def test_a_question_asking_who_someone_is(question: str, name: tuple[str, ...]) -> None:
+    from index.answering.identity import identity_asked
+
+    assert identity_asked(question) == name
+
+
+@pytest.mark.parametrize(
+    ("sentence", "says"),
+    [
+        ("… a plea from the health secretary, Patricia Hewitt, that it was vital.", True),
+        ("Health Secretary Patricia Hewitt told the conference so.", True),
+        ("Ms Hewitt, the health secretary, spoke first.", True),
+        ("Patricia Hewitt is the health secretary.", True),
+        ("Mr Flather said Ms Hewitt was under obligation to take notice.", False),
+        ("Ms Hewitt, who spoke first, was backed by delegates.", False),
+    ],
+)
+def test_a_sentence_saying_who_someone_is(sentence: str, says: bool) -> None:
+    from index.answering.identity import describes
+
+    assert describes(("Patricia", "Hewitt"), sentence) is says
+
+
+def test_who_someone_is_is_answered_with_their_role(seed_kb: KnowledgeBase) -> None:
+    """"Who is Hewitt?" quoted "Mr Flather … said Ms Hewitt was under obligation …", the
+    sentence scoring best for her name; the one giving her role answers it."""
+    answer = seed_kb.answer_sync("Who is Hewitt?")
+    assert "health secretary" in answer.citations[0].quote.lower(), answer.answer
