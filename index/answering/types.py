@@ -144,7 +144,7 @@ class Answer:
     def shows_quote(self, c: Citation) -> bool:
         """Does the answer's text already quote `c` word for word (an extractive answer)?
         A list of sources then names where each quote is from without repeating it."""
-        quote = " ".join(shown(c.quote).split())[1:-1]  # as an extractive answer shows it
+        quote = shown(c.quote)[1:-1]  # as an extractive answer shows it, marks aside
         return bool(quote) and quote in " ".join(self.answer.split())
 
     def source_lines(self) -> list[SourceLine]:

@@ -46,11 +46,12 @@ from index.checking.speakers import (
     NameContext,
     claim_names,
     described_before,
+    proper_name,
     slot_mismatch,
     speaker_mismatch,
 )
 from index.search.evidence import Coverage, Evidence
-from index.store.sentences import name_word, speaker_name
+from index.store.sentences import speaker_name
 from index.text import stopwords, terms, words
 
 __all__ = ["UNJUDGED", "Judgement", "Passage", "check"]
@@ -205,7 +206,7 @@ def _speaks_of_before(ev: Evidence) -> bool:
     """Is the sentence a quotation or a "he"/"they" with no speaker found for it, or one
     only described ("the activist": who that is, the sentences before it say)?"""
     who = speaker_name(ev.speaker)
-    if who is not None and name_word(who)[:1].isupper():
+    if who is not None and proper_name(who):
         return False
     return bool(ev.text.lstrip()[:1] in '“"' or _REFERS_BACK.search(ev.text))
 

@@ -137,7 +137,7 @@ def claimed_speaker(claim: str) -> tuple[str, str] | None:
             # a role in commas after a name is that person's ("Dr Michael Dixon, chairman
             # of the NHS Alliance, said")
             name = parts[i - 1] if i else ""
-            if part[:1].islower() and _proper_name(name) and len(words(name)) <= 4:
+            if part[:1].islower() and proper_name(name) and len(words(name)) <= 4:
                 return f"{name}, {part}", claim[m.end() :]
             return part, claim[m.end() :]
     return None
@@ -178,7 +178,7 @@ def speaker_mismatch(
             return ""
         # … or a second speaker of the sentence saying most of what the claim reports
         saying = max(support, key=lambda ev: len(ev.terms & reported)).text
-        if _saying_subject(saying, asked, _proper_name(who)):
+        if _saying_subject(saying, asked, proper_name(who)):
             return ""
         # … or two descriptions of one person: the passage described them as the claim does
         # before the words ("a local Momentum organiser … says. … the activist was critical
@@ -199,11 +199,11 @@ def speaker_mismatch(
         # … or the sentence names the claimed speaker itself, ahead of what it says ("The
         # health secretary will not moderate her policies …": "her" is the secretary)
         own = " ".join(ev.text for ev in support)
-        if _named_before(own, asked, reported - asked, False, _proper_name(who)):
+        if _named_before(own, asked, reported - asked, False, proper_name(who)):
             return ""
         return f"its source gives those words to {people[-1]}, not {who}"
     if asked <= set(terms(passage.context)) or _named_before(
-        text, asked, reported - asked, quoted, _proper_name(who)
+        text, asked, reported - asked, quoted, proper_name(who)
     ):
         return ""
     return f"its source doesn't say {who} said that"
@@ -215,7 +215,7 @@ def _described_earlier(
     """Are the claimed speaker and the one the index found (`said_by`) both people described,
     not named, and does the passage describe someone in the claim's words before the
     support? A text calls one person by several descriptions."""
-    if _proper_name(who) or _proper_name(said_by) or not (_a_person(who) and _a_person(said_by)):
+    if proper_name(who) or proper_name(said_by) or not (_a_person(who) and _a_person(said_by)):
         return False
     if _is_group(who) or _is_group(said_by):
         return False
@@ -269,7 +269,7 @@ def _people(speakers: Sequence[str], text: str) -> list[str]:
 def _a_person(phrase: str) -> bool:
     """A name ("Mr Prentis"), or a description whose noun is a person ("a local Momentum
     organiser"; not "the branch")."""
-    return bool(_proper_name(phrase)) or lexicon.person(name_word(phrase))
+    return bool(proper_name(phrase)) or lexicon.person(name_word(phrase))
 
 
 def _is_group(phrase: str) -> bool:
@@ -308,7 +308,7 @@ _APPOSED = 4
 def _apposed(asked: set[str], said_by: str, passage: Passage) -> bool:
     """Does the passage describe the speaker the index found (`said_by`) as the claim does
     (`asked`), beside their name?"""
-    name = _proper_name(said_by).lower()
+    name = proper_name(said_by).lower()
     if not name:
         return False
     for ev in passage.sentences:
@@ -364,7 +364,7 @@ def _named_before(text: str, asked: set[str], said: set[str], quoted: bool, name
     return False
 
 
-def _proper_name(phrase: str) -> str:
+def proper_name(phrase: str) -> str:
     """The last word of the name a phrase starts with, when it is a proper name ("Blair" in
     "Tony Blair"; "" for "the activist")."""
     word = name_word(phrase)
