@@ -29,6 +29,8 @@ LABELLED = [
     ("held-out", ROOT / "tests" / "data" / "shapes_holdout.jsonl"),
     # written (stop 33) before the one-voice cue, on one speaker's words and reasons
     ("tuning 2", ROOT / "tests" / "data" / "shapes_tuning2.jsonl"),
+    # written (stop 34) in the ways people type in chat, before the lead-in cues
+    ("tuning 3", ROOT / "tests" / "data" / "shapes_tuning3.jsonl"),
 ]
 # (name, file, shape): every question of the file asks one fact, or is broad.
 BY_FILE = [
@@ -72,7 +74,8 @@ def main() -> None:
         print(f"{name:18} {len(items):4}      -   {shape:.3f}")
     if "--one-voice" in sys.argv:
         labelled = [
-            (r["question"], r["shape"]) for r in rows(LABELLED[0][1]) + rows(LABELLED[2][1])
+            (r["question"], r["shape"])
+            for r in rows(LABELLED[0][1]) + rows(LABELLED[2][1]) + rows(LABELLED[3][1])
         ]
         by_file = [(r["question"], want) for _, ps, want in BY_FILE for p in ps for r in rows(p)]
         for question, want in labelled + by_file:

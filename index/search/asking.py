@@ -38,6 +38,13 @@ ASKS = tuple(SHAPE_OF)
 
 _W = r"[\w'’-]+"  # one word
 _SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y stand")
+# What may come before a question's wh-word without changing what it asks: "so", "remind
+# me", "any idea", "according to the Green Party leader, …", "per Hewitt …".
+_LEAD = (
+    r"^\W*(?:(?:so|ok|okay|and|but|hey|remind\s+me|any\s+idea|(?:does\s+)?any(?:one|body)\s+know|"
+    r"do\s+you\s+know|just\s+wondering|i\s+wonder|can\s+(?:someone|anyone|you)\s+"
+    rf"(?:tell\s+me|remind\s+me)|according\s+to(?:\s+{_W}){{1,4}}?|per(?:\s+{_W}){{1,2}}?)\W+)*"
+)
 
 # (pattern, kind, weight). Weights: 1 a weak hint (a bare "what"), 2 a word that usually
 # means the kind ("explain"), 3 the wh-form of the kind ("when", "how many") or a word that
@@ -46,35 +53,45 @@ _SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y s
 # form that overrides the wh-word ("where does she stand" asks a position, not a place).
 CUES: tuple[tuple[str, str, int], ...] = (
     # one fact: a bare what/which, or a yes-or-no question
-    (r"^\W*(what|which)\b", "fact", 1),
-    (r"^\W*(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should)\b", "fact", 1),
+    (_LEAD + r"(what|which)\b", "fact", 1),
+    (
+        _LEAD + r"(is|are|was|were|does|do|did|has|have|had|can|could|will|would|should)\b",
+        "fact",
+        1,
+    ),
     (r"\bwhat\s+(is|are|was|were|'s)\s+(a|an|the)\b", "fact", 1),
     # a number
     (
-        r"^\W*(roughly\s+|about\s+)?how\s+(many|much|big|large|long|old|far|high|low|often)\b",
+        _LEAD + r"(roughly\s+|about\s+)?how\s+(many|much|big|large|long|old|far|high|low|often)\b",
         "number",
         3,
     ),
     (r"\bhow\s+(many|much)\b", "number", 3),
     (r"\bwhat\s+(number|percentage|proportion|share|amount|figure|sum|size)\b", "number", 3),
+    (
+        r"\bwhat('s|s|\s+is|\s+was|\s+were)\s+(the\s+)?(\w+\s+){0,3}(budget|cost|costs|price|turnout)\b",
+        "number",
+        3,
+    ),
     # a time
-    (r"^\W*when\b", "time", 3),
+    (_LEAD + r"((by|since|until|from)\s+)?when\b", "time", 3),
     (r"\b(what|which)\s+(year|date|day|month|time|week)\b", "time", 3),
     (r"\bhow\s+long\s+ago\b", "time", 4),
     # a person or a body
-    (r"^\W*(who|whom|whose)\b", "person", 3),
+    (_LEAD + r"(who|whom|whose)\b", "person", 3),
     (r"\b(so\s+)?who('s|\s+is|\s+was|\s+won|\s+chairs|\s+leads|\s+runs)\b", "person", 2),
     # a place
-    (r"^\W*where\b", "place", 3),
+    (_LEAD + r"where\b", "place", 3),
     (
         r"\b(which|what)\s+(country|countries|city|cities|town|borough|region|area|county|"
-        r"part\s+of|venue|hospital)\b",
+        r"parts?\s+of|venue|hospital|court)\b",
         "place",
         3,
     ),
     (r"\bin\s+(which|what)\s+(country|city|town|place)\b", "place", 3),
     # a cause
-    (r"^\W*why\b", "cause", 3),
+    (_LEAD + r"why\b", "cause", 3),
+    (r"\bthe\s+reason\b", "cause", 3),
     (r"\bhow\s+come\b", "cause", 3),
     (r"\bwhat('s|\s+is|\s+was)?\s+(actually\s+)?(behind|driving|causing|caused)\b", "cause", 3),
     (r"\breasons?\s+(for|why|behind)\b|\breasons\b", "cause", 3),
@@ -98,7 +115,11 @@ CUES: tuple[tuple[str, str, int], ...] = (
     (r"\b(back|backed|support|supported|oppose|opposed)\b.*\bor\s+not\b", "position", 3),
     # arguments for and against
     (r"\bargu(e|ed|es|ing|ment|ments)\b", "arguments", 3),
-    (r"\bcase\s+(for|against)\b", "arguments", 3),
+    (
+        r"\bcase\s+(for|against)\b|\bwhat\s+case\b|\bmake\s+(the|a|their|his|her)\s+case\b",
+        "arguments",
+        3,
+    ),
     (r"\bpros\s+and\s+cons\b", "arguments", 4),
     (r"\bfor\s+and\s+against\b", "arguments", 4),
     (r"\bin\s+favou?r\s+of\b", "arguments", 2),
@@ -120,19 +141,36 @@ CUES: tuple[tuple[str, str, int], ...] = (
     ),
     # a comparison
     (r"\b(compare|compared|compares|comparison|contrast|contrasts)\b", "comparison", 4),
-    (r"\b(differ|differs|differed|difference|differences|different\s+from)\b", "comparison", 3),
+    (
+        r"\b(differ|differs|differed|difference|differences|different\s+from|differently)\b",
+        "comparison",
+        3,
+    ),
+    (r"^\W*(do|does|did)\s+.+\s+and\s+.+\s+(agree|disagree)\b", "comparison", 3),
     (r"\b(vs\.?|versus)\b", "comparison", 4),
     (r"\bsquare\s+with\b", "comparison", 3),
     # "What is X compared to?" asks for the one thing it is compared to
     (r"^\W*(which|what|who)\b.*\b(compared|likened)\s+(to|with)\W*$", "fact", 5),
     # a reaction
-    (r"\b(react|reacted|reacts|reaction|reactions)\b", "reaction", 4),
-    (r"\b(respond|responded|responds|response|responses|replied|reply)\b", "reaction", 4),
-    (r"\bdealing\s+with\b|\bin\s+response\b", "reaction", 3),
+    (r"\b(react|reacted|reacts|reacting|reaction|reactions|hit\s+back)\b", "reaction", 4),
+    (
+        r"\b(respond|responded|responds|responding|response|responses|replied|reply)\b",
+        "reaction",
+        4,
+    ),
+    (r"\b(dealing|coping|cope|copes|coped)\s+with\b|\bin\s+response\b", "reaction", 3),
+    (r"^\W*how\s+(did|does|do|is|are|was|were|has|have)\s+.*\btak(e|ing)\b", "reaction", 3),
     (r"^\W*how\s+(was|were|is|are|has|have)\b.*\breceived\b", "reaction", 4),
     # a summary: what happened, in brief
-    (r"\b(summary|summari[sz]e|overview|tl;?dr|recap|rundown)\b", "summary", 4),
+    (
+        r"\b(summary|summari[sz]e|overview|tl;?dr|recap|rundown|upshot|gist|lowdown|sum\s+up)\b",
+        "summary",
+        4,
+    ),
+    (r"\bwhat('s|s|\s+is|\s+was)\s+the\s+situation\b", "summary", 3),
     (r"\bcatch\s+me\s+up\b|\btell\s+me\s+about\b|\bexplain\b", "summary", 3),
+    # "explain what X is" asks what a thing is
+    (r"\bexplain\s+(what|who)\b.*\b(is|are|was|were|means?)\W*$", "fact", 4),
     (r"\bwhat\s+(happened|went\s+on|went\s+wrong|is\s+happening)\b", "summary", 3),
     (r"\bwhat('s|s|\s+is)\s+(going\s+on|the\s+deal|the\s+story|up)\b", "summary", 3),
     (r"\bwent\s+wrong\b|\brecord\s+on\b|\blooking\s+for\b", "summary", 2),

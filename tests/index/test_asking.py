@@ -27,7 +27,9 @@ def test_the_labelled_files_use_the_readers_kinds_and_shapes() -> None:
     for row in [
         *_labelled("shapes_tuning.jsonl"),
         *_labelled("shapes_tuning2.jsonl"),
+        *_labelled("shapes_tuning3.jsonl"),
         *_labelled("shapes_holdout.jsonl"),
+        *_labelled("shapes_second_reader.jsonl"),
     ]:
         assert row["asks"] in ASKS, row
         assert row["shape"] in set(SHAPE_OF.values()), row
@@ -41,13 +43,39 @@ def test_the_reader_reads_its_tuning_questions() -> None:
     # written before the one-voice cue, on one speaker's words and reasons (0.75 read)
     rows = _labelled("shapes_tuning2.jsonl")
     assert _accuracy(rows, "shape") >= 0.70
+    # written (stop 34) in the ways people type in chat, before the cues for lead-ins
+    # ("remind me when …", "according to Hewitt how long …") were added: 0.683 / 0.792 read
+    # before them, 0.858 / 0.833 after
+    rows = _labelled("shapes_tuning3.jsonl")
+    assert _accuracy(rows, "asks") >= 0.83
+    assert _accuracy(rows, "shape") >= 0.80
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("remind me when the warwick agreement with the unions was", "time"),
+        ("according to hewitt how long do ppl wait for an mri on the nhs", "number"),
+        ("According to the Green Party leader, when did the marketisation start?", "time"),
+        ("by when is oxford radcliffe expecting the first job losses", "time"),
+        ("any idea why the labour left is acting so bullish", "cause"),
+        ("remind me who dave prentis is", "person"),
+        ("what was the upshot of the health debate at brighton", "summary"),
+        ("how are the unions responding to the foundation hospital plans", "reaction"),
+        ("what case did hewitt make for the private sector", "arguments"),
+        ("can someone explain what the right to provide is", "fact"),
+        ("whats the nhs annual budget these days", "number"),
+    ],
+)
+def test_what_comes_before_the_wh_word_does_not_hide_it(question: str, kind: str) -> None:
+    assert read(question).kind == kind
 
 
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="issue 24's floor: shape ≥ 0.95 on the held-out questions (0.815 read; some "
-    "labels turn on whether one sentence of the library answers, which words can't tell)",
+    reason="issue 24's floor: shape ≥ 0.95 on the held-out questions (0.831 read; a second "
+    "careful reader agrees with their shape labels on 0.923, bench/tuning/label_agreement.py)",
 )
 def test_the_reader_meets_the_floor_on_held_out_questions() -> None:
     assert _accuracy(_labelled("shapes_holdout.jsonl"), "shape") >= 0.95
