@@ -1,5 +1,5 @@
 """What the claim checker's lexical resources cost a process: the seconds to read WordNet
-and VADER (`index.checking.lexicon.load`, once per process, on a thread the generative
+and VADER (`index.lexicon.load`, once per process, on a thread the generative
 answerer starts) and the resident memory they add. Each run is a fresh process; numpy is
 imported first, as an answering process has it already.
 
@@ -22,7 +22,7 @@ from common import command, machine  # noqa: E402
 
 _ONE_RUN = """
 import json, time, numpy
-from index.checking import lexicon
+from index import lexicon
 def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / 2**20

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from claim_clauses import recorded  # noqa: E402
 from common import OUT, command  # noqa: E402
 
-from index.checking import lexicon  # noqa: E402
+from index import lexicon  # noqa: E402
 from index.checking.additions import _a_thing  # noqa: E402
 from index.embedding import MiniLM  # noqa: E402
 from index.text import stopwords, terms  # noqa: E402

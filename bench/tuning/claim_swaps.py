@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from claim_clauses import recorded  # noqa: E402
 from common import OUT, command, patched  # noqa: E402
 
-from index.checking import additions, lexicon  # noqa: E402
+from index import lexicon  # noqa: E402
+from index.checking import additions  # noqa: E402
 from index.text import words  # noqa: E402
 
 TUNING = [ROOT / f"bench/tuning/claims_own{n}.jsonl" for n in ("", "2", "3", "4", "5", "6")]

@@ -1,5 +1,5 @@
 """Which sentences of the seed library the writer's report with a partial quotation gives
-to the speaker before it (index.ingest.attribution.quotations), by the fewest words the
+to the speaker before it (index.ingest.quotations), by the fewest words the
 quoted fragment must hold: the reason for `PARTIAL_QUOTE_WORDS`. Each sentence is listed
 with the speaker it would get, to be read.
 
@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from index.ingest import attribution  # noqa: E402
+from index.ingest import attribution, quotations  # noqa: E402
 from index.text import split_sentences  # noqa: E402
 
 
@@ -28,16 +28,16 @@ def main() -> None:
             i > 0 and "\n" in text[spans[i - 1].end : s.start] for i, s in enumerate(spans)
         ]
         documents.append((path.name, sentences, paragraphs))
-    chosen = attribution.PARTIAL_QUOTE_WORDS
+    chosen = quotations.PARTIAL_QUOTE_WORDS
     try:
         for words in range(1, 7):
-            attribution.PARTIAL_QUOTE_WORDS = words
+            quotations.PARTIAL_QUOTE_WORDS = words
             given = []
             for name, sentences, paragraphs in documents:
                 found = attribution.analyse(sentences, paragraphs)
-                attribution.PARTIAL_QUOTE_WORDS = 10**6  # none: what the rest gives
+                quotations.PARTIAL_QUOTE_WORDS = 10**6  # none: what the rest gives
                 without = attribution.analyse(sentences, paragraphs)
-                attribution.PARTIAL_QUOTE_WORDS = words
+                quotations.PARTIAL_QUOTE_WORDS = words
                 given += [
                     (name, s, f[0][0])
                     for s, f, w in zip(sentences, found, without, strict=True)
@@ -48,7 +48,7 @@ def main() -> None:
             for name, sentence, who in given:
                 print(f"    {who!r:28} {name[:28]:28} {sentence[:90]}")
     finally:
-        attribution.PARTIAL_QUOTE_WORDS = chosen
+        quotations.PARTIAL_QUOTE_WORDS = chosen
     print("command: .venv/bin/python bench/tuning/partial_quotes.py")
 
 

@@ -1,6 +1,6 @@
 """What a fact answer does with a sentence that names a thing by the noun the question asks
 for ("Which union co-authored …": "… co-authored by public service union Unison";
-index.text.names_beside, Evidence.named), measured on the tuning fact questions:
+index.search.answer_types.names_beside, Evidence.named), measured on the tuning fact questions:
 
 1. the second quote (extractive._fact): any place scoring EQUAL of the best (the rule before),
    only one that names a thing of the kind asked (the code), or never;
@@ -28,11 +28,11 @@ from common import OUT, patched  # noqa: E402
 
 from index.answering import extractive  # noqa: E402
 from index.evaluation import QAItem, load_qa, run_eval  # noqa: E402
+from index.search.answer_types import asks_for_one  # noqa: E402
 from index.search.evidence import Evidence  # noqa: E402
 from index.search.question import Question  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
-from index.text import asks_for_one  # noqa: E402
 
 TUNING = [
     *sorted((ROOT / "bench" / "tuning").glob("para*_own.jsonl")),
@@ -49,7 +49,8 @@ Fact = Callable[[list[Evidence], Question], list[list[Evidence]]]
 def fact(second: str, prefer: float, singular: bool = False) -> Fact:
     """extractive._fact with the second quote `second` ("any", "named", "never") and a
     first quote chosen by score + `prefer` for a sentence that names the kind asked (with
-    `singular`, only when the question asks for one thing: index.text.asks_for_one)."""
+    `singular`, only when the question asks for one thing:
+    index.search.answer_types.asks_for_one)."""
 
     def _fact(evidence: list[Evidence], question: Question) -> list[list[Evidence]]:
         evidence = extractive.fact_candidates(evidence, question)

@@ -32,17 +32,12 @@ from index.answering.types import (
     shown,
 )
 from index.documents import Hit
+from index.search.answer_types import asks_for_one
 from index.search.evidence import Evidence, must_hold_answer
 from index.search.question import Question
 from index.search.retrieval import Generation
 from index.store.sentences import name_word, speaker_name
-from index.text import (
-    OPENING_MARKS,
-    QUOTATION_MARKS,
-    asks_for_one,
-    looks_plural,
-    quotation_open,
-)
+from index.text import OPENING_MARKS, QUOTATION_MARKS, looks_plural, quotation_open
 
 # A neighbouring sentence joins the quote when it scores this share of the best sentence.
 WIDEN = 0.85

@@ -333,7 +333,7 @@ _MODEL_DECLINED = "the language model found the passages don't answer it"
 
 
 def _load_lexicon() -> None:
-    from index.checking import lexicon
+    from index import lexicon
 
     try:
         lexicon.load()

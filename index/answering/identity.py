@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from index.checking import lexicon
+from index import lexicon
 
 _NAME = r"(?P<name>[\w'’.-]+(?:\s+[\w'’.-]+){0,3}?)"
 _IDENTITY = tuple(

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from index.checking import lexicon
+from index import lexicon
 from index.text import stopwords, terms, words
 
 # A clause of its own starts at a comma, a semicolon, a colon, a dash or a bracket, or at a

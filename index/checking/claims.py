@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from index.checking import lexicon
+from index import lexicon
 from index.checking.additions import added_cause, added_clause, replaced_word
 from index.checking.numbers import misplaced, unmatched
 from index.checking.passage import UNJUDGED, UNSURE, Judgement, Passage

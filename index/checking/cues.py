@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from index.checking import lexicon
+from index import lexicon
 from index.text import terms, words
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.checking import lexicon
+from index import lexicon
 from index.checking.cues import (
     ABSOLUTE,
     AMONG,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 
-from index.checking import lexicon
+from index import lexicon
 from index.checking.cues import clause_tokens, word_set
 from index.text import stopwords, terms, words
 

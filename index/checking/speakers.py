@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.checking import lexicon
+from index import lexicon
 from index.checking.cues import TITLES, as_written, clause_tokens, word_set
 from index.checking.passage import Passage
 from index.search.evidence import Evidence

@@ -21,19 +21,11 @@ from functools import lru_cache
 import numpy as np
 
 from index.documents import Hit
+from index.search.answer_types import answer_kind, answer_type_match, names_beside
 from index.search.question import Question, question_caches
 from index.search.retrieval import CorpusStats, Generation
 from index.store.sentences import DIM, SentenceBlock, Speaker, speaker_name
-from index.text import (
-    acronym_terms,
-    acronyms,
-    answer_kind,
-    answer_type_match,
-    looks_plural,
-    names_beside,
-    split_sentences,
-    terms,
-)
+from index.text import acronym_terms, acronyms, looks_plural, split_sentences, terms
 
 # score = MEANING_WEIGHT × (cosine of the sentence + cosine of its window)
 #       + WORDS_WEIGHT × (IDF share of the question's words in the window

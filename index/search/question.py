@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from index.search.answer_types import answer_type_terms, asked_type_terms
 from index.search.asking import read
-from index.text import CAPITAL, answer_type_terms, asked_type_terms, name_phrases, terms
+from index.text import CAPITAL, name_phrases, terms
 
 
 class Shape(Enum):

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from index import lexicon
 from index.answering.citations import Support, supports
-from index.checking import lexicon
 from index.checking.additions import added_cause
 from index.checking.cues import ABSOLUTE, UNSETTLED, clause_tokens
 from index.checking.numbers import misplaced, quantities, unmatched

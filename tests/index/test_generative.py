@@ -1308,17 +1308,17 @@ def test_claims_that_cant_be_checked_are_not_shown(
 ) -> None:
     """A broken install (WordNet's files gone): the model's answer is not shown unchecked;
     the extractive answer is, saying why."""
-    from index.checking import lexicon
+    from index import lexicon, wordnet
 
-    monkeypatch.setattr(lexicon, "_wordnet_dir", lambda: tmp_path / "gone")
-    lexicon._wordnet.cache_clear()
+    monkeypatch.setattr(wordnet, "_wordnet_dir", lambda: tmp_path / "gone")
+    wordnet.wordnet.cache_clear()
     lexicon.base_forms.cache_clear()
     try:
         fake.reply(two_tier_answer)
         answer = make_gen_kb().answer_sync(QUESTION)
     finally:
         monkeypatch.undo()
-        lexicon._wordnet.cache_clear()
+        wordnet.wordnet.cache_clear()
         lexicon.base_forms.cache_clear()
     assert answer.mode == "extractive" and answer.citations and not answer.refused
     assert answer.note and "could not be checked" in answer.note

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from index.text import (
-    acronym_terms,
-    acronyms,
+from index.search.answer_types import (
     answer_type_match,
     asked_type_terms,
     asks_for_one,
-    name_phrases,
-    named_entities,
     names_beside,
-    stem,
-    terms,
-    words,
 )
+from index.text import acronym_terms, acronyms, name_phrases, named_entities, stem, terms, words
 
 
 @pytest.mark.parametrize(
