@@ -1,5 +1,5 @@
 """How far into an unattributed quote a broad answer looks for the holder it belongs to
-(extractive.OPENING_WORDS): for each reach, the quotes of the broad tuning answers that join
+(framing.OPENING_WORDS): for each reach, the quotes of the broad tuning answers that join
 a speaker of their answer, and those each longer reach adds, to be read and judged.
 
     .venv/bin/python bench/tuning/opening_words.py
@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from common import OUT, patched  # noqa: E402
 
-from index.answering import extractive  # noqa: E402
+from index.answering import framing  # noqa: E402
 from index.service import KnowledgeBase  # noqa: E402
 from index.settings import Settings  # noqa: E402
 
@@ -32,18 +32,18 @@ def main() -> None:
     answers = [a for q in questions if not (a := kb.answer_sync(q)).refused and a.shape == "broad"]
     before: set[tuple[str, str]] = set()
     for reach in REACHES:
-        with patched({(extractive, "OPENING_WORDS"): reach}):
+        with patched({(framing, "OPENING_WORDS"): reach}):
             joined = {
                 (key, " ".join(c.quote.split())[:90])
                 for a in answers
-                for key, c in zip(extractive.holders(a.citations), a.citations, strict=True)
+                for key, c in zip(framing.holders(a.citations), a.citations, strict=True)
                 if not c.speaker and not key.startswith("#")
             }
         print(f"{reach} words: {len(joined)} quotes join a speaker of their answer")
         for key, quote in sorted(joined - before):
             print(f"   + {key}: {quote}")
         before = joined
-    print(f"in the code: OPENING_WORDS = {extractive.OPENING_WORDS}")
+    print(f"in the code: OPENING_WORDS = {framing.OPENING_WORDS}")
     print("command: .venv/bin/python bench/tuning/opening_words.py")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.answering import extractive
+from index.answering import extractive, framing, types
 from index.documents import Hit
 from index.ingest.attribution import analyse
 from index.ingest.loaders import load_document
@@ -123,7 +123,7 @@ def test_a_described_holder_is_one_only_within_its_article() -> None:
     def quote(n: int, path: str, speaker: str | None, text: str = "It said so.") -> Citation:
         return Citation(n, "t", path, path, text, 1.0, 0, 1, speaker=speaker)
 
-    keys = extractive.holders(
+    keys = framing.holders(
         [
             quote(1, "oxford.md", "The motion"),
             quote(2, "brighton.md", "a Unison-inspired composite motion"),
@@ -139,7 +139,7 @@ def test_a_described_holder_is_one_only_within_its_article() -> None:
     assert keys[4] == keys[5]  # one person by name, whichever article
     assert keys[6] == keys[0] and keys[7] == keys[1]  # opening by its holder's word there
     # a description's noun is its holder, not a name it is qualified by
-    keys = extractive.holders(
+    keys = framing.holders(
         [
             quote(1, "lewisham.md", "the people at the helm of Momentum"),
             quote(2, "lewisham.md", None, "This was echoed by the Momentum activist."),
@@ -239,7 +239,7 @@ def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     speaker's words as the document has them, and a reporting verb from it (or the words
     saying the quote is a report of them). Under a holder's name, a bullet is the quote
     alone or marked as a report."""
-    from index.answering.extractive import BULLET, REPORT, REPORTED
+    from index.answering.framing import BULLET, REPORT, REPORTED
 
     rest = text
     for c in citations:
@@ -426,7 +426,7 @@ def test_what_the_library_does_not_cover_is_refused(
     ],
 )
 def test_quotes_are_shown_between_one_pair_of_quotation_marks(quote: str, shown: str) -> None:
-    assert extractive.shown(quote) == shown
+    assert types.shown(quote) == shown
 
 
 def test_only_the_question_and_names_the_library_does_not_know_are_embedded(
@@ -522,7 +522,7 @@ def test_a_quote_is_attributed_only_when_all_of_it_is_the_speakers(
 def test_a_broad_answer_names_each_holder_once(seed_kb: KnowledgeBase, question: str) -> None:
     """Each speaker's quotes together under their name, once, and the markers in order
     down the answer."""
-    from index.answering.extractive import BULLET
+    from index.answering.framing import BULLET
     from index.store.sentences import name_word
 
     answer = seed_kb.answer_sync(question)
@@ -595,9 +595,9 @@ def test_a_sentence_inside_a_quotation_is_framed_as_the_speakers_words(
         terms=frozenset(terms(quoted)), pos=0,
     )  # fmt: skip
     c = extractive.citation(1, [ev])
-    assert extractive.own_words(c) is own
-    framed = extractive.compose_broad([[c]])
-    assert framed.startswith(extractive.REPORTED) is not own
+    assert framing.own_words(c) is own
+    framed = framing.compose_broad([[c]])
+    assert framed.startswith(framing.REPORTED) is not own
 
 
 def test_how_long_is_answered_by_a_length_of_time(seed_kb: KnowledgeBase) -> None:
@@ -617,10 +617,10 @@ def test_a_line_opening_with_a_described_speaker_opens_with_a_capital() -> None:
     quote = "“We want the CLPs to become outward-looking campaigning bodies.”"
     c = Citation(1, "T", "d.md", "d.md", quote, 0.5, 0, len(quote),
                  speaker="a local Momentum organiser")  # fmt: skip
-    assert extractive.compose_broad([[c]]).startswith("A local Momentum organiser: “We want")
+    assert framing.compose_broad([[c]]).startswith("A local Momentum organiser: “We want")
     two = [c, Citation(2, "T", "d.md", "d.md", quote, 0.5, 0, len(quote),
                        speaker="a local Momentum organiser")]  # fmt: skip
-    assert extractive.compose_broad([two]).startswith("A local Momentum organiser:\n")
+    assert framing.compose_broad([two]).startswith("A local Momentum organiser:\n")
 
 
 def test_a_straight_quoted_sentence_the_answer_shows_is_not_listed_again() -> None:
@@ -631,7 +631,7 @@ def test_a_straight_quoted_sentence_the_answer_shows_is_not_listed_again() -> No
 
     quote = '"We are told that the NHS has to be fragmented. If it can\'t compete it will close."'
     c = Citation(1, "T", "d.md", "d.md", quote, 0.5, 0, len(quote), speaker="Mr Prentis")
-    text = extractive._framed([c])
+    text = framing.framed([c])
     assert '“"' not in text and text.count("“") == 1
     answer = Answer(question="q", answer=text, refused=False, citations=[c])
     assert answer.shows_quote(c)

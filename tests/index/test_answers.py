@@ -298,7 +298,7 @@ def test_no_answer_puts_a_report_in_someones_mouth(seed_kb: KnowledgeBase) -> No
     report of what they argued ("He argued that …") is framed as a report. Under a holder's
     name (several quotes of theirs, a line each) a bullet is their quotation, or says it is
     a report."""
-    from index.answering.extractive import BULLET, REPORT, REPORTED, own_words
+    from index.answering.framing import BULLET, REPORT, REPORTED, own_words
 
     shared = DEV_QA.parent
     data = HOLDOUT_QA.parent
