@@ -31,6 +31,8 @@ LABELLED = [
     ("tuning 2", ROOT / "tests" / "data" / "shapes_tuning2.jsonl"),
     # written (stop 34) in the ways people type in chat, before the lead-in cues
     ("tuning 3", ROOT / "tests" / "data" / "shapes_tuning3.jsonl"),
+    # written after those cues (read once as a check: 0.710 / 0.710), then tuned on
+    ("tuning 4", ROOT / "tests" / "data" / "shapes_tuning4.jsonl"),
 ]
 # (name, file, shape): every question of the file asks one fact, or is broad.
 BY_FILE = [
@@ -75,7 +77,9 @@ def main() -> None:
     if "--one-voice" in sys.argv:
         labelled = [
             (r["question"], r["shape"])
-            for r in rows(LABELLED[0][1]) + rows(LABELLED[2][1]) + rows(LABELLED[3][1])
+            for r in [
+                r for _, path in LABELLED if path.stem != "shapes_holdout" for r in rows(path)
+            ]
         ]
         by_file = [(r["question"], want) for _, ps, want in BY_FILE for p in ps for r in rows(p)]
         for question, want in labelled + by_file:

@@ -43,7 +43,10 @@ _SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y s
 _LEAD = (
     r"^\W*(?:(?:so|ok|okay|and|but|hey|remind\s+me|any\s+idea|(?:does\s+)?any(?:one|body)\s+know|"
     r"do\s+you\s+know|just\s+wondering|i\s+wonder|can\s+(?:someone|anyone|you)\s+"
-    rf"(?:tell\s+me|remind\s+me)|according\s+to(?:\s+{_W}){{1,4}}?|per(?:\s+{_W}){{1,2}}?)\W+)*"
+    r"(?:tell\s+me|remind\s+me)|tell\s+me|quick\s+(?:q|question|one)|not\s+sure(?:\s+i\s+"
+    r"(?:get|understand|follow))?|i'?m\s+trying\s+to\s+(?:work\s+out|figure\s+out|understand)|"
+    r"i'?d\s+like\s+to\s+know|has\s+any(?:one|body)\s+(?:heard|said)|"
+    rf"according\s+to(?:\s+{_W}){{1,4}}?|per(?:\s+{_W}){{1,2}}?)\W+)*"
 )
 
 # (pattern, kind, weight). Weights: 1 a weak hint (a bare "what"), 2 a word that usually
@@ -75,7 +78,15 @@ CUES: tuple[tuple[str, str, int], ...] = (
     ),
     # a time
     (_LEAD + r"((by|since|until|from)\s+)?when\b", "time", 3),
-    (r"\b(what|which)\s+(year|date|day|month|time|week)\b", "time", 3),
+    (r"\b(what|which)\s+(year|yr|date|day|month|time|week)\b", "time", 3),
+    # … or asked last, as people type in chat: "… came out when?", "… were where?", "… is
+    # who exactly", "… was how large?", "… because?"
+    (r"\bwhen\W*$", "time", 3),
+    (r"\bwhere\W*$", "place", 3),
+    (r"\bwho(\s+exactly)?\W*$", "person", 3),
+    (r"\bhow\s+(many|much|big|large|long|old)\W*$", "number", 3),
+    (r"\b(why|because)\W*$", "cause", 3),
+    (r"\b(numbers|figures|stats|statistics)\s+(on|for|about)\b", "number", 3),
     (r"\bhow\s+long\s+ago\b", "time", 4),
     # a person or a body
     (_LEAD + r"(who|whom|whose)\b", "person", 3),
@@ -91,7 +102,7 @@ CUES: tuple[tuple[str, str, int], ...] = (
     (r"\bin\s+(which|what)\s+(country|city|town|place)\b", "place", 3),
     # a cause
     (_LEAD + r"why\b", "cause", 3),
-    (r"\bthe\s+reason\b", "cause", 3),
+    (r"\bthe\s+reason\b|\bexplanations?\b", "cause", 3),
     (r"\bhow\s+come\b", "cause", 3),
     (r"\bwhat('s|\s+is|\s+was)?\s+(actually\s+)?(behind|driving|causing|caused)\b", "cause", 3),
     (r"\breasons?\s+(for|why|behind)\b|\breasons\b", "cause", 3),
@@ -148,7 +159,7 @@ CUES: tuple[tuple[str, str, int], ...] = (
     ),
     (r"^\W*(do|does|did)\s+.+\s+and\s+.+\s+(agree|disagree)\b", "comparison", 3),
     (r"\b(vs\.?|versus)\b", "comparison", 4),
-    (r"\bsquare\s+with\b", "comparison", 3),
+    (r"\bsquare\s+with\b|\bstacks?\s+up\b", "comparison", 3),
     # "What is X compared to?" asks for the one thing it is compared to
     (r"^\W*(which|what|who)\b.*\b(compared|likened)\s+(to|with)\W*$", "fact", 5),
     # a reaction
@@ -168,11 +179,15 @@ CUES: tuple[tuple[str, str, int], ...] = (
         4,
     ),
     (r"\bwhat('s|s|\s+is|\s+was)\s+the\s+situation\b", "summary", 3),
-    (r"\bcatch\s+me\s+up\b|\btell\s+me\s+about\b|\bexplain\b", "summary", 3),
+    (r"\bcatch\s+me\s+up\b|\btell\s+me\s+(about|abt)\b|\bexplain\b", "summary", 3),
     # "explain what X is" asks what a thing is
     (r"\bexplain\s+(what|who)\b.*\b(is|are|was|were|means?)\W*$", "fact", 4),
     (r"\bwhat\s+(happened|went\s+on|went\s+wrong|is\s+happening)\b", "summary", 3),
-    (r"\bwhat('s|s|\s+is)\s+(going\s+on|the\s+deal|the\s+story|up)\b", "summary", 3),
+    (
+        r"\bwhat('s|s|\s+is)\s+((actually|really)\s+)?(going\s+on|the\s+deal|the\s+story|up)\b",
+        "summary",
+        3,
+    ),
     (r"\bwent\s+wrong\b|\brecord\s+on\b|\blooking\s+for\b", "summary", 2),
     (r"^\W*how\s+(are|is|were|was)\s+.*\btrying\s+to\b", "summary", 3),  # a process
     (r"^\W*how\s+(the|a|an|this|that|these|those)\b", "summary", 2),  # "How the unions won"
