@@ -2,10 +2,10 @@
 the ceiling a question reader can be held to.
 
 tests/data/shapes_second_reader.jsonl holds a second labelling of every question of
-shapes_tuning.jsonl, shapes_tuning2.jsonl and shapes_holdout.jsonl, made (stop 34) by a
-session that read the six articles and the labelling guide of docs/answering.md (section
-"What a question asks for"), the questions shuffled together, without the first labels,
-the code or the answer sets. Prints, per file, the share of questions both label alike and
+shapes_tuning.jsonl, shapes_tuning2.jsonl and shapes_holdout.jsonl (shuffled together) and,
+separately, of shapes_tuning3.jsonl, made (stop 34) by sessions that read the six articles
+and the labelling guide of docs/answering.md (section 3, "The labels"), without the first
+labels, the code or the answer sets. Prints, per file, the share of questions both label alike and
 Cohen's kappa, for the kind asked and the shape; --show-tuning lists the tuning questions
 whose shape the two readers disagree on (never the held-out ones).
 
@@ -23,6 +23,7 @@ DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 FILES = [
     ("tuning", "shapes_tuning.jsonl"),
     ("tuning 2", "shapes_tuning2.jsonl"),
+    ("tuning 3", "shapes_tuning3.jsonl"),
     ("held-out", "shapes_holdout.jsonl"),
 ]
 
