@@ -39,14 +39,17 @@ ASKS = tuple(SHAPE_OF)
 _W = r"[\w'’-]+"  # one word
 _SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y stand")
 # What may come before a question's wh-word without changing what it asks: "so", "remind
-# me", "any idea", "according to the Green Party leader, …", "per Hewitt …".
+# me", "any idea", "according to the Green Party leader, …", "per Hewitt …". At most three
+# of them: a phrase of several words may end where another starts, and unbounded, the ways
+# to split a long run of them grow exponentially ("according to " 25 times took 9 ms, 100
+# would never end); three keep any question under a millisecond (tests/index/test_asking.py).
 _LEAD = (
     r"^\W*(?:(?:so|ok|okay|and|but|hey|remind\s+me|any\s+idea|(?:does\s+)?any(?:one|body)\s+know|"
     r"do\s+you\s+know|just\s+wondering|i\s+wonder|can\s+(?:someone|anyone|you)\s+"
     r"(?:tell\s+me|remind\s+me)|tell\s+me|quick\s+(?:q|question|one)|not\s+sure(?:\s+i\s+"
     r"(?:get|understand|follow))?|i'?m\s+trying\s+to\s+(?:work\s+out|figure\s+out|understand)|"
     r"i'?d\s+like\s+to\s+know|has\s+any(?:one|body)\s+(?:heard|said)|"
-    rf"according\s+to(?:\s+{_W}){{1,4}}?|per(?:\s+{_W}){{1,2}}?)\W+)*"
+    rf"according\s+to(?:\s+{_W}){{1,4}}?|per(?:\s+{_W}){{1,2}}?)\W+){{0,3}}"
 )
 
 # (pattern, kind, weight). Weights: 1 a weak hint (a bare "what"), 2 a word that usually

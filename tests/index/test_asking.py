@@ -4,6 +4,7 @@ question asks for and the shape of its answer."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,23 @@ def test_the_reader_reads_its_tuning_questions() -> None:
 )
 def test_what_comes_before_the_wh_word_does_not_hide_it(question: str, kind: str) -> None:
     assert read(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "according to " * 77 + "who?",  # each "according to X" may swallow the next
+        "per " * 250,
+        "so quick q not sure tell me " * 35 + "when",
+    ],
+)
+def test_a_question_made_of_lead_ins_is_read_at_once(question: str) -> None:
+    """A run of lead-ins a member could paste (up to the 1,000 characters a question may
+    have): with their repetition unbounded, 25 "according to"s took 9 ms and each five
+    more four times as long, so a question like these never finished."""
+    start = time.perf_counter()
+    read(question[:1000])
+    assert time.perf_counter() - start < 0.5
 
 
 @pytest.mark.xfail(
