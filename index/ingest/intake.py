@@ -31,7 +31,8 @@ import yaml
 
 from index.errors import SourceError, UsageError
 from index.ingest.fetching import fetch
-from index.ingest.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for, load_pdf
+from index.ingest.formats import load_pdf
+from index.ingest.loaders import SIDECAR_SUFFIX, candidate_files, doc_id_for
 from index.ingest.source_urls import (
     FINAL_URL_KEY,
     find_by_url,
