@@ -18,9 +18,20 @@ def run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     outside = ("CHROMA_", "LLM_", "POLICYBOT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(outside)}
     return subprocess.run(
-        [sys.executable, "-m", "policybot", "--sources", str(workdir / "sources"),
-         "--data", str(workdir / "data"), *args],
-        capture_output=True, text=True, timeout=300, env=env,
+        [
+            sys.executable,
+            "-m",
+            "policybot",
+            "--sources",
+            str(workdir / "sources"),
+            "--data",
+            str(workdir / "data"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
 
 
@@ -37,8 +48,15 @@ def test_eval_json_reports_the_metrics(workdir: Path) -> None:
     report = json.loads(done.stdout)
     assert report["questions"] == 25 and report["answerable"] == 20
     m = report["metrics"]
-    for key in ("hit@1", "hit@5", "mrr@10", "citation_precision", "keyword_recall",
-                "refusal_accuracy", "false_refusal_rate"):
+    for key in (
+        "hit@1",
+        "hit@5",
+        "mrr@10",
+        "citation_precision",
+        "keyword_recall",
+        "refusal_accuracy",
+        "false_refusal_rate",
+    ):
         assert 0.0 <= m[key] <= 1.0, key
     assert m["hit@5"] >= 0.95
     assert {"p50", "p95", "max"} <= set(report["latency_ms"]["total"])

@@ -86,7 +86,7 @@ def test_speakers_are_the_texts_own_words_and_pronouns_find_their_person() -> No
 
 
 def test_he_says_after_a_person_described_not_named_is_theirs() -> None:
-    """"… and the activist was critical … / “…,” he says": the activist's words; a thing
+    """ "… and the activist was critical … / “…,” he says": the activist's words; a thing
     ("the party machine") is nobody "he" stands for."""
     sentences = [
         "What the branch also wants is a radical rethink, and the activist was critical of "
@@ -414,15 +414,19 @@ def test_what_the_library_does_not_cover_is_refused(
         # a sentence that is one quotation keeps its own marks, not ours around them
         ("“We have shown that we will campaign.”", "“We have shown that we will campaign.”"),
         # … typed with straight marks too: not a straight pair inside our curly one
-        ('"By and large the deficits are in wealthier parts."',
-         "“By and large the deficits are in wealthier parts.”"),
+        (
+            '"By and large the deficits are in wealthier parts."',
+            "“By and large the deficits are in wealthier parts.”",
+        ),
         # a closing mark whose opening is in the sentence before is not shown
         ("ending the cuts.”", "“ending the cuts.”"),
         ('He said: "My party asked me.', '“He said: "My party asked me.”'),
         # a quote holding double marks of its own goes between single ones
         ("He said it was “vital”.", "‘He said it was “vital”.’"),
-        ("“If they tried, it would backfire.” Though some disagree.",
-         "‘“If they tried, it would backfire.” Though some disagree.’"),
+        (
+            "“If they tried, it would backfire.” Though some disagree.",
+            "‘“If they tried, it would backfire.” Though some disagree.’",
+        ),
     ],
 )
 def test_quotes_are_shown_between_one_pair_of_quotation_marks(quote: str, shown: str) -> None:
@@ -461,7 +465,7 @@ def test_only_the_question_and_names_the_library_does_not_know_are_embedded(
 
 
 def test_what_is_asked_leaves_out_names_written_with_a_possessive() -> None:
-    """"Hewitt's supporters": the name is Hewitt's, what is asked is about supporters."""
+    """ "Hewitt's supporters": the name is Hewitt's, what is asked is about supporters."""
     question = "Which document did Hewitt's supporters say foreshadowed the contracts?"
     assert Question.to_embed(question).asked == (
         "Which document did supporters say foreshadowed the contracts?"
@@ -491,18 +495,30 @@ def _run(text: str, *speakers: tuple[str, str] | None) -> list[evidence.Evidence
     ("text", "speakers", "attributed"),
     [
         # the writer's own sentence beside the quotation: nobody's words as a whole
-        ('"If they tried, it would backfire," Angell says. Though some CLPs struggle',
-         [("Angell", "says"), None], None),
+        (
+            '"If they tried, it would backfire," Angell says. Though some CLPs struggle',
+            [("Angell", "says"), None],
+            None,
+        ),
         # the quotation goes on, or the next sentence names its speaker: theirs
-        ('Angell says it would backfire. "We want them to think"',
-         [("Angell", "says"), None], "Angell"),
-        ("Ms Hewitt quoted from the accord. She promised to protect workers",
-         [None, ("Ms Hewitt", "promised")], "Ms Hewitt"),
+        (
+            'Angell says it would backfire. "We want them to think"',
+            [("Angell", "says"), None],
+            "Angell",
+        ),
+        (
+            "Ms Hewitt quoted from the accord. She promised to protect workers",
+            [None, ("Ms Hewitt", "promised")],
+            "Ms Hewitt",
+        ),
         # another speaker in the quote: not one person's words
         ("Hewitt said yes. Prentis said no", [("Hewitt", "said"), ("Prentis", "said")], None),
         # one person named two ways ("Flather", "Mr Flather"): theirs, as named most fully
-        ("It was hurting staff. Mr Flather urged more time",
-         [("Flather", ""), ("Mr Flather", "urged")], "Mr Flather"),
+        (
+            "It was hurting staff. Mr Flather urged more time",
+            [("Flather", ""), ("Mr Flather", "urged")],
+            "Mr Flather",
+        ),
     ],
 )
 def test_a_quote_is_attributed_only_when_all_of_it_is_the_speakers(
@@ -545,7 +561,7 @@ def test_a_quotation_is_its_speakers_from_its_report_to_its_closing_mark() -> No
     mistake make nobody's words."""
     sentences = [
         "Ms Hewitt said the NHS had always made use of the private sector.",
-        '"Haven\'t we learned that profits are not a dirty word?',
+        "\"Haven't we learned that profits are not a dirty word?",
         "They are part of a dynamic economy.",
         '"People in pain are still being told to wait months.',  # a paragraph going on
         'That is not acceptable."',
@@ -572,13 +588,22 @@ def test_a_quotation_is_its_speakers_from_its_report_to_its_closing_mark() -> No
     ("passage", "quoted", "own"),
     [
         # inside a quotation the passage opened before it, closed after it: their words
-        ('She said so. "Haven\'t we learned? They are part of it.\n\n"People wait." End.',
-         "They are part of it.", True),
-        ('She said so. "Haven\'t we learned? They are part of it.\n\n"People wait." End.',
-         "People wait.", True),
+        (
+            'She said so. "Haven\'t we learned? They are part of it.\n\n"People wait." End.',
+            "They are part of it.",
+            True,
+        ),
+        (
+            'She said so. "Haven\'t we learned? They are part of it.\n\n"People wait." End.',
+            "People wait.",
+            True,
+        ),
         # a mark left unclosed: the next paragraph, and the rest of its own, are reports
-        ('He said "oops. He argued that it was wrong.\n\nHe argued "so," he said.',
-         "He argued that it was wrong.", False),
+        (
+            'He said "oops. He argued that it was wrong.\n\nHe argued "so," he said.',
+            "He argued that it was wrong.",
+            False,
+        ),
         ('He said "oops.\n\nHe argued that it was wrong.', "He argued that it was wrong.", False),
         ("He argued that it was wrong.", "He argued that it was wrong.", False),
     ],
@@ -601,7 +626,7 @@ def test_a_sentence_inside_a_quotation_is_framed_as_the_speakers_words(
 
 
 def test_how_long_is_answered_by_a_length_of_time(seed_kb: KnowledgeBase) -> None:
-    """"How long …" asks a length of time, which a sentence can give without a figure
+    """ "How long …" asks a length of time, which a sentence can give without a figure
     ("wait months, sometimes years"): the sentence that says it answers, as her words."""
     answer = seed_kb.answer_sync(
         "How long does Hewitt say people are told to wait for an MRI scan?"
@@ -641,7 +666,7 @@ def test_a_straight_quoted_sentence_the_answer_shows_is_not_listed_again() -> No
 def test_what_happened_is_asked_of_the_topic_not_of_the_word_happen(
     seed_kb: KnowledgeBase,
 ) -> None:
-    """"What happened to Lewisham Hospital?" asks what took place: a sentence saying "make
+    """ "What happened to Lewisham Hospital?" asks what took place: a sentence saying "make
     sure that it can't happen again" about party meetings is not about it. The answer opens
     with the council's court case over the hospital."""
     answer = seed_kb.answer_sync("What happened to Lewisham Hospital?")
@@ -651,7 +676,7 @@ def test_what_happened_is_asked_of_the_topic_not_of_the_word_happen(
 
 
 def test_a_plural_name_is_found_as_its_singular() -> None:
-    """"The Greens" are the Green Party and "the Lib Dems" a Lib Dem spokesman's party: the
+    """ "The Greens" are the Green Party and "the Lib Dems" a Lib Dem spokesman's party: the
     sentence naming them counts as naming the question's name, whole words only."""
     lookup = evidence._NameLookup(["Greens", "Lib Dems", "Hunt"])
     texts = [
@@ -697,7 +722,7 @@ def test_a_sentence_saying_who_someone_is(sentence: str, says: bool) -> None:
 
 
 def test_who_someone_is_is_answered_with_their_role(seed_kb: KnowledgeBase) -> None:
-    """"Who is Hewitt?" quoted "Mr Flather … said Ms Hewitt was under obligation …", the
+    """ "Who is Hewitt?" quoted "Mr Flather … said Ms Hewitt was under obligation …", the
     sentence scoring best for her name; the one giving her role answers it."""
     answer = seed_kb.answer_sync("Who is Hewitt?")
     assert "health secretary" in answer.citations[0].quote.lower(), answer.answer

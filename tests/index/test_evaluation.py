@@ -29,8 +29,9 @@ GOLD = ("Unison, the biggest NHS union",)
 
 
 def item(qid: str = "q", answerable: bool = True, keywords: tuple[str, ...] = ()) -> QAItem:
-    return QAItem(qid, "Which union is the biggest?", answerable, GOLD if answerable else (),
-                  keywords)
+    return QAItem(
+        qid, "Which union is the biggest?", answerable, GOLD if answerable else (), keywords
+    )
 
 
 # -- metric maths -------------------------------------------------------------------------
@@ -97,15 +98,29 @@ def test_refusal_accuracy_and_false_refusals_are_separate() -> None:
 
 
 def test_percentiles_and_report_text() -> None:
-    assert percentiles([10.0, 20.0, 30.0, 40.0, 1000.0]) == {"p50": 30.0, "p95": 808.0,
-                                                            "max": 1000.0}
+    assert percentiles([10.0, 20.0, 30.0, 40.0, 1000.0]) == {
+        "p50": 30.0,
+        "p95": 808.0,
+        "max": 1000.0,
+    }
     assert percentiles([]) == {}
-    report = EvalReport.of([
-        QuestionResult(item("a1"), rank=7, quotes=["nope"], answer="x",
-                       timings_ms={"total": 5.0, "retrieve": 3.0, "answer": 2.0}),
-        QuestionResult(item("u1", answerable=False), refused=False, answer="y",
-                       timings_ms={"total": 7.0, "retrieve": 4.0, "answer": 3.0}),
-    ])
+    report = EvalReport.of(
+        [
+            QuestionResult(
+                item("a1"),
+                rank=7,
+                quotes=["nope"],
+                answer="x",
+                timings_ms={"total": 5.0, "retrieve": 3.0, "answer": 2.0},
+            ),
+            QuestionResult(
+                item("u1", answerable=False),
+                refused=False,
+                answer="y",
+                timings_ms={"total": 7.0, "retrieve": 4.0, "answer": 3.0},
+            ),
+        ]
+    )
     text = report.to_text()
     assert "hit@5" in text and "p95" in text
     assert "a1: gold at rank 7" in text and "u1: answered an unanswerable question" in text
@@ -134,9 +149,12 @@ def test_load_qa_reads_the_dev_set() -> None:
         ('{"question": "q?", "answerable": "yes"}\n', "line 1: 'answerable' must be true"),
         ('{"question": "q?", "answerable": true}\n', "line 1: an answerable question needs"),
         ('{"question": "q?", "answerable": true, "gold_quotes": "x"}\n', "'gold_quotes' must"),
-        ('[1, 2]\n', "line 1: expected a JSON object"),
-        ('{"id": "a", "question": "q?", "answerable": false}\n'
-         '{"id": "a", "question": "r?", "answerable": false}\n', "line 2: duplicate id 'a'"),
+        ("[1, 2]\n", "line 1: expected a JSON object"),
+        (
+            '{"id": "a", "question": "q?", "answerable": false}\n'
+            '{"id": "a", "question": "r?", "answerable": false}\n',
+            "line 2: duplicate id 'a'",
+        ),
         ("\n\n", "holds no questions"),
     ],
 )
@@ -212,9 +230,7 @@ def _unmet(measured: str) -> pytest.MarkDecorator:
         pytest.param("holdout_para", "false_refusal_rate", 0.05, False, marks=_unmet("0.10")),
         pytest.param("holdout_broad", "coverage", 0.85, True, marks=_unmet("0.46")),
         pytest.param("holdout_broad", "refused", 0.0, False, marks=_unmet("0.05")),
-        pytest.param(
-            "holdout_unanswerable", "refusal_accuracy", 0.80, True, marks=_unmet("0.50")
-        ),
+        pytest.param("holdout_unanswerable", "refusal_accuracy", 0.80, True, marks=_unmet("0.50")),
     ],
 )
 def test_issue_10_floor(
