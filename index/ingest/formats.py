@@ -6,7 +6,6 @@ reason a moderator can act on."""
 from __future__ import annotations
 
 import codecs
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from index.errors import SourceError
 from index.ingest.markup import read_markdown
 from index.text import split_sentences, without_controls
 
-log = logging.getLogger(__name__)
 FRONT_MATTER_KEYS = ("title", "author", "date", "site", "url", "origin", "description")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", re.S | re.M)
 _MD_TITLE = re.compile(r"\A\s*#\s+(.+?)\s*#*\s*$", re.M)  # a leading level-1 heading

@@ -79,18 +79,18 @@ CUES: tuple[tuple[str, str, int], ...] = (
         "number",
         3,
     ),
+    (r"\b(numbers|figures|stats|statistics)\s+(on|for|about)\b", "number", 3),
     # a time
     (_LEAD + r"((by|since|until|from)\s+)?when\b", "time", 3),
     (r"\b(what|which)\s+(year|yr|date|day|month|time|week)\b", "time", 3),
-    # … or asked last, as people type in chat: "… came out when?", "… were where?", "… is
-    # who exactly", "… was how large?", "… because?"
+    (r"\bhow\s+long\s+ago\b", "time", 4),
+    # the wh-word asked last, as people type in chat: "… came out when?", "… were where?",
+    # "… is who exactly", "… was how large?", "… because?"
     (r"\bwhen\W*$", "time", 3),
     (r"\bwhere\W*$", "place", 3),
     (r"\bwho(\s+exactly)?\W*$", "person", 3),
     (r"\bhow\s+(many|much|big|large|long|old)\W*$", "number", 3),
     (r"\b(why|because)\W*$", "cause", 3),
-    (r"\b(numbers|figures|stats|statistics)\s+(on|for|about)\b", "number", 3),
-    (r"\bhow\s+long\s+ago\b", "time", 4),
     # a person or a body
     (_LEAD + r"(who|whom|whose)\b", "person", 3),
     (r"\b(so\s+)?who('s|\s+is|\s+was|\s+won|\s+chairs|\s+leads|\s+runs)\b", "person", 2),
