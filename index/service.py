@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import threading
 import time
 from collections.abc import AsyncIterator, Generator, Sequence
 from concurrent.futures import Executor
@@ -32,6 +31,7 @@ from index.search.retrieval import Generation, Retriever, distinct_passages
 from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
+from index.streaming import in_thread
 from index.text import CONTROL, without_escapes
 
 if TYPE_CHECKING:  # the refresh (and llama-index, which it uses) is imported when needed
@@ -318,40 +318,11 @@ class KnowledgeBase:
         if not self.generative:
             yield await self.answer(question, history, executor)
             return
-        # The synchronous stream runs in a worker thread and hands its pieces over a queue.
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str | Answer | Exception] = asyncio.Queue()
-        stop = threading.Event()
-
-        def put(item: str | Answer | Exception) -> None:
-            if not stop.is_set():
-                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                    loop.call_soon_threadsafe(queue.put_nowait, item)
-
-        def work() -> None:
-            items = self.answer_iter(question, history, stream=True)
-            try:
-                for item in items:
-                    if stop.is_set():  # the consumer went away: stop reading the model
-                        return
-                    put(item)
-            except Exception as e:  # handed to the consumer, which re-raises it
-                put(e)
-            finally:
-                items.close()
-
-        worker = loop.run_in_executor(executor, work)
-        try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, Exception):
-                    raise item
+        # closed as soon as the consumer stops, so the worker stops reading the model then
+        work = in_thread(lambda: self.answer_iter(question, history, stream=True), executor)
+        async with contextlib.aclosing(work) as items:
+            async for item in items:
                 yield item
-                if isinstance(item, Answer):
-                    break
-            await worker
-        finally:
-            stop.set()
 
     async def asearch(self, question: str, k: int | None = None) -> list[Hit]:
         return await asyncio.to_thread(self.search, question, k)
