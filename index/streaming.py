@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator
 from concurrent.futures import Executor
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ class _End:
 
 async def in_thread(
     make: Callable[[], Generator[T, None, None]], executor: Executor | None = None
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Yield what `make()`'s generator yields, the generator running in `executor` (default:
     the loop's). An exception it raises is raised here. When the consumer stops early
     (`aclose`, a cancelled task), the worker stops reading at its next item and closes the
