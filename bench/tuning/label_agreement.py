@@ -3,11 +3,15 @@ the ceiling a question reader can be held to.
 
 tests/data/shapes_second_reader.jsonl holds a second labelling of every question of
 shapes_tuning.jsonl, shapes_tuning2.jsonl and shapes_holdout.jsonl (shuffled together) and,
-separately, of shapes_tuning3.jsonl, made (stop 34) by sessions that read the six articles
-and the labelling guide of docs/answering.md (section 3, "The labels"), without the first
-labels, the code or the answer sets. Prints, per file, the share of questions both label alike and
-Cohen's kappa, for the kind asked and the shape; --show-tuning lists the tuning questions
-whose shape the two readers disagree on (never the held-out ones).
+separately, of shapes_tuning3.jsonl (stop 34), of shapes_tuning4.jsonl (stop 35, shuffled
+with the held-out questions, whose labels from that session are the third reader's,
+shapes_third_reader.jsonl) and of shapes_tuning5.jsonl (stop 35), made by sessions that read
+the six articles and the labelling guide of docs/answering.md (section 3, "The labels"),
+without the first labels, the code or the answer sets. Prints, per file, the share of
+questions both label alike and Cohen's kappa, for the kind asked and the shape, and for the
+held-out questions how many of them the third reader settles (two of three readers agree);
+--show-tuning lists the tuning questions whose shape the two readers disagree on (never the
+held-out ones).
 
     .venv/bin/python bench/tuning/label_agreement.py [--show-tuning]
 """
@@ -24,6 +28,8 @@ FILES = [
     ("tuning", "shapes_tuning.jsonl"),
     ("tuning 2", "shapes_tuning2.jsonl"),
     ("tuning 3", "shapes_tuning3.jsonl"),
+    ("tuning 4", "shapes_tuning4.jsonl"),
+    ("tuning 5", "shapes_tuning5.jsonl"),
     ("held-out", "shapes_holdout.jsonl"),
 ]
 
@@ -58,6 +64,17 @@ def main() -> None:
                     print(
                         f"   {a['asks']}/{a['shape']} | {b['asks']}/{b['shape']}: {a['question']}"
                     )
+    third = {r["id"]: r for r in rows("shapes_third_reader.jsonl")}
+    held = rows("shapes_holdout.jsonl")
+    for field in ("asks", "shape"):
+        trio = [(r[field], second[r["id"]][field], third[r["id"]][field]) for r in held]
+        first_third = sum(a == c for a, _, c in trio) / len(trio)
+        disputed = [t for t in trio if t[0] != t[1]]
+        kept = sum(a == c for a, _, c in disputed)
+        print(
+            f"held-out {field}: the third reader agrees with the first on {first_third:.3f}; "
+            f"of the {len(disputed)} the first two split on, sides with the first on {kept}"
+        )
     print("command: .venv/bin/python bench/tuning/label_agreement.py")
 
 
