@@ -33,6 +33,8 @@ LABELLED = [
     ("tuning 3", ROOT / "tests" / "data" / "shapes_tuning3.jsonl"),
     # written after those cues (read once as a check: 0.710 / 0.710), then tuned on
     ("tuning 4", ROOT / "tests" / "data" / "shapes_tuning4.jsonl"),
+    # written (stop 35) with context before the ask, read once as a check (0.708 / 0.775)
+    ("tuning 5", ROOT / "tests" / "data" / "shapes_tuning5.jsonl"),
 ]
 # (name, file, shape): every question of the file asks one fact, or is broad.
 BY_FILE = [

@@ -44,7 +44,7 @@ _SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y s
 # to split a long run of them grow exponentially ("according to " 25 times took 9 ms, 100
 # would never end); three keep any question under a millisecond (tests/index/test_asking.py).
 _LEAD = (
-    r"^\W*(?:(?:so|ok|okay|and|but|hey|remind\s+me|any\s+idea|(?:does\s+)?any(?:one|body)\s+know|"
+    r"^\W*(?:(?:so|ok|okay|and|but|hey|basically|honestly|seriously|remind\s+me|any\s+idea|(?:does\s+)?any(?:one|body)\s+know|"
     r"do\s+you\s+know|just\s+wondering|i\s+wonder|can\s+(?:someone|anyone|you)\s+"
     r"(?:tell\s+me|remind\s+me)|tell\s+me|quick\s+(?:q|question|one)|not\s+sure(?:\s+i\s+"
     r"(?:get|understand|follow))?|i'?m\s+trying\s+to\s+(?:work\s+out|figure\s+out|understand)|"
@@ -80,6 +80,13 @@ CUES: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (r"\b(numbers|figures|stats|statistics)\s+(on|for|about)\b", "number", 3),
+    # "what's the SI number", "which EDM number is it", "like the percentages"
+    (
+        rf"\b(what|which)('s|s|\s+is|\s+was)?\s+(the\s+)?({_W}\s+)?(number|percentages?|total)\b",
+        "number",
+        3,
+    ),
+    (r"\bpercentages\b", "number", 2),
     # a time
     (_LEAD + r"((by|since|until|from)\s+)?when\b", "time", 3),
     (r"\b(what|which)\s+(year|yr|date|day|month|time|week)\b", "time", 3),
@@ -92,6 +99,12 @@ CUES: tuple[tuple[str, str, int], ...] = (
     (r"\bhow\s+(many|much|big|large|long|old)\W*$", "number", 3),
     (r"\b(why|because)\W*$", "cause", 3),
     # a person or a body
+    (
+        r"\bwhich\s+(body|bodies|organi[sz]ations?|unions?|groups?|party|parties|ministers?|mps?|"
+        r"charity|charities|company|companies|firms?|councils?|think\s*tanks?)\b",
+        "person",
+        3,
+    ),
     (_LEAD + r"(who|whom|whose)\b", "person", 3),
     (r"\b(so\s+)?who('s|\s+is|\s+was|\s+won|\s+chairs|\s+leads|\s+runs)\b", "person", 2),
     # a place
@@ -107,6 +120,7 @@ CUES: tuple[tuple[str, str, int], ...] = (
     (_LEAD + r"why\b", "cause", 3),
     (r"\bthe\s+reason\b|\bexplanations?\b", "cause", 3),
     (r"\bhow\s+come\b", "cause", 3),
+    (r"\b(but|so|then)\s+why\b", "cause", 3),
     (r"\bwhat('s|\s+is|\s+was)?\s+(actually\s+)?(behind|driving|causing|caused)\b", "cause", 3),
     (r"\breasons?\s+(for|why|behind)\b|\breasons\b", "cause", 3),
     # a position
@@ -144,6 +158,11 @@ CUES: tuple[tuple[str, str, int], ...] = (
     ),
     (r"\b(defend|defended|justify|justified|justification)\b", "arguments", 3),
     (
+        rf"\bwhat('s|s|\s+is|\s+was)?\s+({_W}\s+)?evidence\b|\b(evidence|grounds)\s+for\b",
+        "arguments",
+        3,
+    ),
+    (
         r"\bwhy\s+(do\s+|did\s+)?(people|critics|some|many|they)\s+(say|think|argue)\b",
         "arguments",
         4,
@@ -173,11 +192,13 @@ CUES: tuple[tuple[str, str, int], ...] = (
         4,
     ),
     (r"\b(dealing|coping|cope|copes|coped)\s+with\b|\bin\s+response\b", "reaction", 3),
+    (r"\b(greet|greets|greeted|welcome|welcomed|welcomes)\b", "reaction", 3),
     (r"^\W*how\s+(did|does|do|is|are|was|were|has|have)\s+.*\btak(e|ing)\b", "reaction", 3),
     (r"^\W*how\s+(was|were|is|are|has|have)\b.*\breceived\b", "reaction", 4),
     # a summary: what happened, in brief
     (
-        r"\b(summary|summari[sz]e|overview|tl;?dr|recap|rundown|upshot|gist|lowdown|sum\s+up)\b",
+        r"\b(summary|summari[sz]e|overview|tl;?dr|recap|rundown|upshot|gist|lowdown|sum\s+up|"
+        r"big\s+picture)\b",
         "summary",
         4,
     ),
@@ -192,6 +213,7 @@ CUES: tuple[tuple[str, str, int], ...] = (
         3,
     ),
     (r"\bwent\s+wrong\b|\brecord\s+on\b|\blooking\s+for\b", "summary", 2),
+    (r"\b(actually|all)\s+about\W*$|\bbeen\s+doing\b|\bplayed\s+out\b", "summary", 3),
     (r"^\W*how\s+(are|is|were|was)\s+.*\btrying\s+to\b", "summary", 3),  # a process
     (r"^\W*how\s+(the|a|an|this|that|these|those)\b", "summary", 2),  # "How the unions won"
     # "How did they …", "How are the unions …": a manner or a process, told from its sides.
@@ -247,12 +269,24 @@ class Asking:
         return "fact" if self.one_voice else SHAPE_OF[self.kind]
 
 
+# Where a question's context ends and its ask begins: "The article asks readers to email
+# their MP. Which EDM number is it?", "the co-op conference on the same day - where was it
+# held?". The cues anchored at the start (the wh-word, a yes-or-no opening) are looked for
+# at the start of each part too; a cue counts once however many parts match it.
+_PART_BREAK = re.compile(r"(?<=[.?!])\s+|\s+[-–—]+\s+")
+
+
+def _parts(question: str) -> list[str]:
+    return [question, *(p for p in _PART_BREAK.split(question)[1:] if p.strip())]
+
+
 @lru_cache(maxsize=1024)
 def read(question: str) -> Asking:
     """The kind the question's cues weigh most for ("fact" when none matches)."""
     totals = dict.fromkeys(ASKS, 0)
+    parts = _parts(question)
     for pattern, kind, weight in _COMPILED:
-        if pattern.search(question):
+        if any(pattern.search(part) for part in parts):
             totals[kind] += weight
     kind = max(ASKS, key=lambda k: totals[k])  # the first listed among equals
     return Asking(kind, tuple((k, w) for k, w in totals.items() if w), one_voice(question))

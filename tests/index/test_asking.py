@@ -30,8 +30,10 @@ def test_the_labelled_files_use_the_readers_kinds_and_shapes() -> None:
         *_labelled("shapes_tuning2.jsonl"),
         *_labelled("shapes_tuning3.jsonl"),
         *_labelled("shapes_tuning4.jsonl"),
+        *_labelled("shapes_tuning5.jsonl"),
         *_labelled("shapes_holdout.jsonl"),
         *_labelled("shapes_second_reader.jsonl"),
+        *_labelled("shapes_third_reader.jsonl"),
     ]:
         assert row["asks"] in ASKS, row
         assert row["shape"] in set(SHAPE_OF.values()), row
@@ -54,8 +56,13 @@ def test_the_reader_reads_its_tuning_questions() -> None:
     # written after them, formal, chat and embedded ("… came out when?"), read once as a
     # check (0.710 / 0.710), then tuned on: 0.860 / 0.720
     rows = _labelled("shapes_tuning4.jsonl")
-    assert _accuracy(rows, "asks") >= 0.83
+    assert _accuracy(rows, "asks") >= 0.85
     assert _accuracy(rows, "shape") >= 0.70
+    # written (stop 35) with context before the ask ("… . Which EDM number is it?"), read
+    # once as a check (0.708 / 0.775), then tuned on: 0.817 / 0.792
+    rows = _labelled("shapes_tuning5.jsonl")
+    assert _accuracy(rows, "asks") >= 0.80
+    assert _accuracy(rows, "shape") >= 0.77
 
 
 @pytest.mark.parametrize(
@@ -81,6 +88,12 @@ def test_the_reader_reads_its_tuning_questions() -> None:
         ("quick q: who chairs the nhs alliance", "person"),
         ("got any numbers on nhs job losses in oxfordshire?", "number"),
         ("tell me abt the quiet civil war in labour", "summary"),
+        # the ask after its context, past a full stop or a dash
+        ("The article asks readers to email their MP. Which EDM number is it?", "number"),
+        ("the co-op conference on the same day as lansley's - where was it held?", "place"),
+        ("The trust has balanced its books, so why is it cutting posts?", "cause"),
+        ("i get that she hates the regs but why would the damage be impossible to undo", "cause"),
+        ("so basically why does bennett think the regulations are a disaster", "cause"),
     ],
 )
 def test_what_comes_before_the_wh_word_does_not_hide_it(question: str, kind: str) -> None:
@@ -137,6 +150,14 @@ def test_held_out_questions_are_read_better_than_by_precedence() -> None:
         # concerns, risks, critics: the arguments against, over a bare "what are the"
         ("What are the risks of co-ops running NHS services?", "arguments"),
         ("What do critics of Momentum say about it?", "arguments"),
+        # a body asked by "which": who, not a thing
+        ("Which union co-authored the Oxfordshire motion?", "person"),
+        ("Which organisation is Ed Mayo the Secretary General of?", "person"),
+        ("whats the SI number on hunts nhs procurement regs", "number"),
+        ("How did the party mainstream greet the wave of new members?", "reaction"),
+        ("what's this 'quiet civil war' in labour actually about", "summary"),
+        ("can you give me the big picture of the fights over private providers", "summary"),
+        ("dixon reckons primary care is good at co-operation - what's his evidence", "arguments"),
     ],
 )
 def test_what_a_question_asks_for(question: str, kind: str) -> None:
