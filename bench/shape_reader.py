@@ -57,6 +57,25 @@ def rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def print_majority() -> None:
+    """The held-out questions against the label two of three blind readers give (the first
+    labels, tests/data/shapes_second_reader.jsonl, shapes_third_reader.jsonl): totals only."""
+    data = ROOT / "tests" / "data"
+    others = [
+        {r["id"]: r for r in rows(data / name)}
+        for name in ("shapes_second_reader.jsonl", "shapes_third_reader.jsonl")
+    ]
+    items = rows(data / "shapes_holdout.jsonl")
+    for field in ("asks", "shape"):
+        right = 0
+        for r in items:
+            votes = [r[field], *(o[r["id"]][field] for o in others)]
+            label = max(votes, key=votes.count)  # the first labels when all three differ
+            got = read(r["question"])
+            right += (got.kind if field == "asks" else got.shape) == label
+        print(f"held-out, two of three readers' {field}: {right / len(items):.3f}")
+
+
 def main() -> None:
     print("file                 n    kind   shape")
     for name, path in LABELLED:
@@ -72,6 +91,7 @@ def main() -> None:
                         f"   {r['asks']}/{r['shape']} read {got.kind}/{got.shape}: "
                         f"{r['question']}  {dict(got.scores)}"
                     )
+    print_majority()
     for name, paths, want in BY_FILE:
         items = [r for p in paths for r in rows(p)]
         shape = sum(read(r["question"]).shape == want for r in items) / len(items)
