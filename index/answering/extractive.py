@@ -15,6 +15,7 @@ them); it never writes a claim of its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -250,6 +251,13 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
     if theirs:
         first = [ev for ev in theirs if relevance(ev) >= BROAD_FLOOR * top]
         pool = first + [ev for ev in pool if id(ev) not in own]
+        if question is not None and question.speaker:
+            # One person's words asked: theirs, and what the writer says of them. Others'
+            # sentences filled the places left ("Why does Ed Mayo say …" took Michael
+            # Dixon's praise of co-ops): qa_own precision 0.758 -> 0.783, broad_own quotes
+            # on a side 0.338 -> 0.353, coverage and every dev figure unchanged.
+            named = re.compile(rf"\b{re.escape(name_word(question.speaker))}\b", re.I)
+            pool = [ev for ev in pool if id(ev) in own or named.search(ev.text)]
     runs = [[best]]  # chosen a sentence at a time: each says one thing, by one speaker
     while len(runs) < MAX_BROAD:
         taken = [ev for run in runs for ev in run]

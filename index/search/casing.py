@@ -38,12 +38,21 @@ def _all_capitals(text: str) -> bool:
     return bool(letters) and all(c.isupper() for c in letters)
 
 
+# A word in capitals ("NHS", "GP", "MPs") is typed so by people who type names in lower
+# case: "what does paul flather think about the NHS" is a question typed without case.
+_ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")
+
+
 def needs_casing(text: str) -> bool:
-    """Is `text` typed without case: no capital after its first letter, or all capitals?"""
+    """Is `text` typed without case: no capital after its first letter (acronyms aside),
+    or all capitals?"""
     letters = [c for c in text if c.isalpha()]
     if len(letters) < 2:
         return False
-    return not any(c.isupper() for c in letters[1:]) or _all_capitals(text)
+    if _all_capitals(text):
+        return True
+    rest = [c for c in _ACRONYM.sub(" ", text) if c.isalpha()][1:]
+    return not any(c.isupper() for c in rest)
 
 
 def _whole_words(words: Sequence[str]) -> re.Pattern[str]:

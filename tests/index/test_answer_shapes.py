@@ -234,6 +234,36 @@ def test_one_speakers_quotation_takes_one_place_in_a_broad_answer(
     assert re.search(r"Prentis[^\n]*:\n• “We are told", answer.answer), answer.answer
 
 
+def _theirs(answer: Any, name: str) -> None:
+    assert not answer.refused and answer.citations, answer.answer
+    for c in answer.citations:  # their words, or the writer's about them
+        assert name in (c.speaker or "") or name in c.quote, answer.answer
+
+
+def test_one_persons_reasons_are_their_words_and_what_is_said_of_them(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """Asked why one person says something, the answer is theirs and what the writer says
+    of them: not Michael Dixon's praise of co-operatives, nor a sentence on the speakers
+    of a conference, which filled the places his words left."""
+    answer = seed_kb.answer_sync(
+        "Why does Ed Mayo say the co-operative model is not privatisation?"
+    )
+    assert any("not privatisation" in c.quote for c in answer.citations), answer.answer
+    _theirs(answer, "Mayo")
+
+
+def test_a_question_typed_without_capitals_but_for_an_acronym_finds_its_speaker(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """ "paul flather" beside "NHS" was left in lower case, so the question asked nobody's
+    words and the answer took Dave Prentis's argument on "destructive markets" for his."""
+    answer = seed_kb.answer_sync("what does paul flather think about markets in the NHS")
+    assert any("not without soul" in c.quote for c in answer.citations), answer.answer
+    _theirs(answer, "Flather")
+    assert "Prentis" not in answer.answer
+
+
 def _verbatim_or_frame(kb: KnowledgeBase, text: str, citations: list) -> None:
     """Take out every quoted citation and its marker: what is left are fixed frames, each a
     speaker's words as the document has them, and a reporting verb from it (or the words

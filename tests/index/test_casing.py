@@ -16,7 +16,10 @@ from index.service import KnowledgeBase
         ("What did hewitt say about profits?", True),  # a phone capitalises the first letter
         ("WHAT DID HEWITT SAY ABOUT PROFITS?", True),
         ("What did Hewitt say about profits?", False),
-        ("why the NHS?", False),
+        # a word in capitals is how an acronym is typed, not a sign that names are cased
+        ("why the NHS?", True),
+        ("what does paul flather think of the NHS", True),
+        ("What does Paul Flather think of the NHS?", False),
         ("?", False),
     ],
 )
