@@ -253,6 +253,16 @@ def test_one_persons_reasons_are_their_words_and_what_is_said_of_them(
     _theirs(answer, "Mayo")
 
 
+def test_a_party_none_of_whose_words_are_quoted_is_answered_by_what_is_said_of_it(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """No sentence is the Tories' own (Liam Fox speaks for them): the answer is what the
+    articles say of them, not the unions' fears and Alan Milburn's concession beside."""
+    answer = seed_kb.answer_sync("what do the tories think of foundation hospitals")
+    assert any("supported the principle" in c.quote for c in answer.citations), answer.answer
+    _theirs(answer, "Tories")
+
+
 def test_a_question_typed_without_capitals_but_for_an_acronym_finds_its_speaker(
     seed_kb: KnowledgeBase,
 ) -> None:
