@@ -276,7 +276,8 @@ def content_words(text: str) -> list[str]:
 # Names how `terms` turns text into words (word reader, stemmer, stopwords): side files
 # built with another version are rebuilt, since their BM25 vocabulary would not match a
 # question's. 2: accented and other Unicode letters are letters ("hernández", not "hern").
-TERMS_VERSION = "snowball-porter+nltk-stopwords-2"
+# 3: an initialism with full stops is one word ("S.I." is "si").
+TERMS_VERSION = "snowball-porter+nltk-stopwords-3"
 
 
 @cache
@@ -292,9 +293,16 @@ def stem(word: str) -> str:
     return str(_porter().stemWord(word))
 
 
+# An initialism written with full stops ("S.I.", "U.K.") is one word, as written without:
+# "What is the SI number …" was refused as naming something "the sources don't mention".
+_DOTTED = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+
+
 def terms(text: str) -> list[str]:
     """Stemmed content words: the vocabulary of lexical retrieval and evidence scoring
     (`stem` of `content_words`, a word token at a time)."""
+    if "." in text:
+        text = _DOTTED.sub(lambda m: m.group().replace(".", ""), text)
     return [t for t in map(term, WORD.findall(text)) if t]
 
 

@@ -56,6 +56,14 @@ def test_terms_are_stemmed_content_words_without_possessives() -> None:
     assert stem("promised") == stem("promise")
 
 
+def test_an_initialism_with_full_stops_is_the_word_written_without() -> None:
+    assert terms("Regulations 2013 (S.I., 2013, No. 257)") == terms(
+        "Regulations 2013 (SI 2013 257)"
+    )
+    assert terms("the U.K. government") == terms("the UK government")
+    assert terms("Mr. A. B. Smith. Ends.") == ["mr", "b", "smith", "end"]  # spaced: not one
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
