@@ -28,6 +28,7 @@ from index.search.question_embedding import analyse_question
 from index.search.reranking import POOL as RERANK_POOL
 from index.search.reranking import rerank
 from index.search.retrieval import Generation, Retriever, distinct_passages
+from index.search.shorthand import expanded
 from index.settings import Settings, check_top_k
 from index.store.catalog import DocEntry
 from index.store.chroma import ChromaStore
@@ -224,7 +225,12 @@ class KnowledgeBase:
     def _understood_and_retrieved(
         self, standalone: str, query: str, context: str, live: Generation
     ) -> tuple[Question, list[Hit]]:
-        """The question analysed (its names' capitals back first) and its passages."""
+        """The question analysed (its shorthand spelt out and its names' capitals back
+        first) and its passages."""
+        written = expanded(standalone, lambda term: live.stats.df(term) > 0)
+        if written != standalone:  # the retrieval query reads the words it stands for too
+            query = query.replace(standalone, written)
+        standalone = written
         standalone, found = self._cased(standalone, query, live)
         analysed = self.question(standalone, query, context, live)
         return analysed, self._retrieve(analysed, query, self.depth(analysed), live, found)

@@ -1,6 +1,8 @@
-"""The tuning questions as people type them: as written, all in lower case, and in lower
-case but for the acronyms ("what does paul flather think about the NHS"), answered on the
-seed library. What index/search/casing.py's capitals are worth (docs/answering.md, section 2).
+"""The tuning questions as people type them: as written, all in lower case, in lower case
+but for the acronyms ("what does paul flather think about the NHS"), and that with chat
+shorthand ("govt", "regs", "lib dems": CHAT), answered on the seed library. What
+index/search/casing.py's capitals and index/search/shorthand.py's expansions are worth
+(docs/answering.md, section 2).
 
 Sets: qa_own, para_own and para2_own (facts: answered citing gold, precision), broad_own and
 broad2_own (coverage, quotes on a side) and the three unanswerable lists (share refused).
@@ -41,10 +43,34 @@ def lower_but_acronyms(text: str) -> str:
     return low
 
 
+# The shorthand people type in chat, put for the words the questions spell out.
+CHAT = {
+    "government": "govt",
+    "governments": "govts",
+    "regulations": "regs",
+    "regulation": "reg",
+    "department": "dept",
+    "liberal democrats": "lib dems",
+    "people": "ppl",
+    "about": "abt",
+    "information": "info",
+    "university": "uni",
+    "because": "bc",
+    "organisation": "org",
+    "organisations": "orgs",
+}
+_CHAT = re.compile(r"\b(" + "|".join(sorted(CHAT, key=len, reverse=True)) + r")\b")
+
+
+def in_shorthand(text: str) -> str:
+    return _CHAT.sub(lambda m: CHAT[m.group()], lower_but_acronyms(text))
+
+
 TYPINGS = {
     "as written": lambda t: t,
     "lower case": str.lower,
     "lower, acronyms kept": lower_but_acronyms,
+    "… and chat shorthand": in_shorthand,
 }
 
 
@@ -80,6 +106,9 @@ def main() -> None:
             f"{b['coverage']:9.3f} {b['on_topic_quotes']:10.3f} {u['refusal_accuracy']:8.3f}"
         )
     print(f"({len(facts)} facts, {len(broad)} broad, {len(refuse)} unanswerable)")
+    every = [q.question for q in [*facts, *broad, *refuse]]
+    changed = sum(in_shorthand(q) != lower_but_acronyms(q) for q in every)
+    print(f"({changed} of {len(every)} questions have a word put in shorthand)")
     print(f"command: {command()}")
 
 
