@@ -121,7 +121,8 @@ def test_a_question_made_of_lead_ins_is_read_at_once(question: str) -> None:
     strict=True,
     raises=AssertionError,
     reason="issue 24's floor: shape ≥ 0.95 on the held-out questions (0.831 read; a second "
-    "careful reader agrees with their shape labels on 0.923, bench/tuning/label_agreement.py)",
+    "careful reader agrees with their shape labels on 0.923, a third on 0.877, "
+    "bench/tuning/label_agreement.py)",
 )
 def test_the_reader_meets_the_floor_on_held_out_questions() -> None:
     assert _accuracy(_labelled("shapes_holdout.jsonl"), "shape") >= 0.95
