@@ -48,6 +48,23 @@ class TimedMiniLM(MiniLMEmbedding):
         return self._texts
 
 
+def seed_kb(description: str) -> Any:
+    """The knowledge base a tuning script reads (`--sources`, default the seed articles;
+    `--data`, default bench/out/answers-data), its index built if there is none."""
+    import argparse
+
+    from index.service import KnowledgeBase
+    from index.settings import Settings
+
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--sources", type=Path, default=ROOT / "sources")
+    p.add_argument("--data", type=Path, default=OUT / "answers-data")
+    args = p.parse_args()
+    kb = KnowledgeBase(Settings(sources_dir=args.sources, data_dir=args.data))
+    kb.ensure_index()
+    return kb
+
+
 def command() -> str:
     """The command line that is running, as one could paste it from the repo root."""
     exe = Path(os.path.normpath(os.path.abspath(sys.executable)))

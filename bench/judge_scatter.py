@@ -12,16 +12,13 @@ Held-out sets are never shown here.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from common import ROOT, command
+from common import ROOT, command, seed_kb
 
 from index.evaluation import load_qa
 from index.search.evidence import score_sentences
 from index.search.gate import about_names, judge
-from index.service import KnowledgeBase
-from index.settings import Settings
 
 SHARED = ROOT.parent / "shared"
 OWN_UNANSWERABLE = ROOT / "bench" / "tuning" / "unanswerable_own.txt"
@@ -42,12 +39,7 @@ def _lines(path: Path) -> list[str]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sources", type=Path, default=ROOT / "sources")
-    p.add_argument("--data", type=Path, default=ROOT / "bench" / "out" / "answers-data")
-    args = p.parse_args()
-    kb = KnowledgeBase(Settings(sources_dir=args.sources, data_dir=args.data))
-    kb.ensure_index()
+    kb = seed_kb(__doc__.splitlines()[0])
     live = kb.retriever.live()
     sets = {
         "answerable": _questions(SHARED / "dev_qa.jsonl", True)

@@ -8,17 +8,14 @@ broad: coverage, every side covered, quotes on a side.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import ROOT, command
+from common import ROOT, command, seed_kb
 
 from index.evaluation import load_qa, run_eval
-from index.service import KnowledgeBase
-from index.settings import Settings
 
 TUNING = ROOT / "bench" / "tuning"
 SHARED = ROOT.parent / "shared"
@@ -38,12 +35,7 @@ FIGURES = [
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sources", type=Path, default=ROOT / "sources")
-    p.add_argument("--data", type=Path, default=ROOT / "bench" / "out" / "answers-data")
-    args = p.parse_args()
-    kb = KnowledgeBase(Settings(sources_dir=args.sources, data_dir=args.data))
-    kb.ensure_index()
+    kb = seed_kb(__doc__.splitlines()[0])
     for path in SETS:
         report = run_eval(kb, load_qa(path))
         figures = {**report.metrics, **report.broad}

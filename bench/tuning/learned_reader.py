@@ -22,7 +22,6 @@ read as "_". With every word, the weights learn the library: "bennett" toward on
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import sys
 from pathlib import Path
@@ -33,24 +32,14 @@ from index.search.asking import _COMPILED, ASKS, read
 from index.text import stopwords
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from label_agreement import FILES as LABELLED
+from label_agreement import rows
 from shape_reader import BY_FILE
 from shape_reader import rows as rows_of
 
-DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
-FILES = [
-    ("tuning", "shapes_tuning.jsonl"),
-    ("tuning 2", "shapes_tuning2.jsonl"),
-    ("tuning 3", "shapes_tuning3.jsonl"),
-    ("tuning 4", "shapes_tuning4.jsonl"),
-    ("tuning 5", "shapes_tuning5.jsonl"),
-]
+FILES = [(part, name) for part, name in LABELLED if part != "held-out"]  # never read here
 _WORD = re.compile(r"[a-z0-9']+")
 FORM = "--form" in sys.argv
-
-
-def rows(name: str) -> list[dict]:
-    text = (DATA / name).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line]
 
 
 def features(question: str) -> list[str]:

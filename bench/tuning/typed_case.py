@@ -13,7 +13,6 @@ Held-out sets are never read here.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from dataclasses import replace
@@ -21,12 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import ROOT, command
+from common import ROOT, command, seed_kb
 
 from index.evaluation import load_qa, run_eval
 from index.qa_file import QAItem
-from index.service import KnowledgeBase
-from index.settings import Settings
 
 TUNING = ROOT / "bench" / "tuning"
 ANSWERABLE = ["qa_own.jsonl", "para_own.jsonl", "para2_own.jsonl"]
@@ -84,12 +81,7 @@ def unanswerable() -> list[QAItem]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--sources", type=Path, default=ROOT / "sources")
-    p.add_argument("--data", type=Path, default=ROOT / "bench" / "out" / "answers-data")
-    args = p.parse_args()
-    kb = KnowledgeBase(Settings(sources_dir=args.sources, data_dir=args.data))
-    kb.ensure_index()
+    kb = seed_kb(__doc__.splitlines()[0])
     facts = [q for name in ANSWERABLE for q in load_qa(TUNING / name)]
     broad = [q for name in BROAD for q in load_qa(TUNING / name)]
     refuse = unanswerable()
