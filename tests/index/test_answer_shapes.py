@@ -253,6 +253,16 @@ def test_one_persons_reasons_are_their_words_and_what_is_said_of_them(
     _theirs(answer, "Mayo")
 
 
+def test_asked_what_someone_said_the_writers_report_of_it_may_answer(
+    seed_kb: KnowledgeBase,
+) -> None:
+    """ "… Ed Mayo has given … a cautious welcome, but says ministers need to make the process
+    'easier and more predictable'" is attributed to no one (the "says" of a second clause),
+    and a fact answer kept to his attributed sentences quoted another of his remarks."""
+    answer = seed_kb.answer_sync("What does Ed Mayo say ministers need to make the process?")
+    assert any("easier and more predictable" in c.quote for c in answer.citations), answer.answer
+
+
 def test_a_party_none_of_whose_words_are_quoted_is_answered_by_what_is_said_of_it(
     seed_kb: KnowledgeBase,
 ) -> None:
