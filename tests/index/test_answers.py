@@ -254,6 +254,14 @@ def test_the_wh_phrase_alone_does_not_make_a_passage_an_answer(make_kb) -> None:
     assert not answer.refused and "founded in 1948" in answer.citations[0].quote
 
 
+def test_the_noun_asked_for_is_not_what_a_sentence_must_say(seed_kb: KnowledgeBase) -> None:
+    """ "Which organisation …" asks for an organisation: a sentence saying "organisations"
+    ("A small number of NHS organisations became mutuals …") does not answer it for that;
+    the one naming Ed Mayo's role does."""
+    answer = seed_kb.answer_sync("Which organisation is Ed Mayo the Secretary General of?")
+    assert "Co-operatives UK Secretary General Ed Mayo" in answer.citations[0].quote
+
+
 def test_search_finds_the_passage_that_only_has_the_acronym(make_kb) -> None:
     """Nothing in the answer's passage but "EDM" matches "early day motion"."""
     kb = make_kb(seed=False)
