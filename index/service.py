@@ -227,10 +227,11 @@ class KnowledgeBase:
     ) -> tuple[Question, list[Hit]]:
         """The question analysed (its shorthand spelt out and its names' capitals back
         first) and its passages."""
-        written = expanded(standalone, lambda term: live.stats.df(term) > 0)
-        if written != standalone:  # the retrieval query reads the words it stands for too
-            query = query.replace(standalone, written)
-        standalone = written
+        def written(term: str) -> bool:
+            return live.stats.df(term) > 0
+
+        # the retrieval query (which may carry the previous question) spelt out too
+        standalone, query = expanded(standalone, written), expanded(query, written)
         standalone, found = self._cased(standalone, query, live)
         analysed = self.question(standalone, query, context, live)
         return analysed, self._retrieve(analysed, query, self.depth(analysed), live, found)

@@ -29,3 +29,13 @@ def test_a_question_in_shorthand_finds_what_its_words_stand_for(seed_kb: Knowled
         "which uni was the kings fund conference's international speaker from"
     )
     assert any("Quebec University" in c.quote for c in answer.citations), answer.answer
+
+
+def test_a_follow_up_in_shorthand_is_read_with_the_question_before(
+    seed_kb: KnowledgeBase,
+) -> None:
+    from index.answering.types import Turn
+
+    earlier = [Turn("what did the govt say about foundation hospitals")]
+    answer = seed_kb.answer_sync("and what did the lib dems say?", earlier)
+    assert any("Liberal Democrats have pledged" in c.quote for c in answer.citations), answer.answer
