@@ -227,6 +227,7 @@ class KnowledgeBase:
     ) -> tuple[Question, list[Hit]]:
         """The question analysed (its shorthand spelt out and its names' capitals back
         first) and its passages."""
+
         def written(term: str) -> bool:
             return live.stats.df(term) > 0
 

@@ -44,7 +44,8 @@ _SOME = rf"(?:\s+{_W}){{0,6}}?"  # up to six words in between ("where does X Y s
 # to split a long run of them grow exponentially ("according to " 25 times took 9 ms, 100
 # would never end); three keep any question under a millisecond (tests/index/test_asking.py).
 _LEAD = (
-    r"^\W*(?:(?:so|ok|okay|and|but|hey|basically|honestly|seriously|remind\s+me|any\s+idea|(?:does\s+)?any(?:one|body)\s+know|"
+    r"^\W*(?:(?:so|ok|okay|and|but|hey|basically|honestly|seriously|remind\s+me|any\s+idea|"
+    r"(?:does\s+)?any(?:one|body)\s+know|"
     r"do\s+you\s+know|just\s+wondering|i\s+wonder|can\s+(?:someone|anyone|you)\s+"
     r"(?:tell\s+me|remind\s+me)|tell\s+me|quick\s+(?:q|question|one)|not\s+sure(?:\s+i\s+"
     r"(?:get|understand|follow))?|i'?m\s+trying\s+to\s+(?:work\s+out|figure\s+out|understand)|"

@@ -37,7 +37,8 @@ SHORTHAND = {
     "libdems": "Liberal Democrats",
 }
 _ALTERNATIVES = "|".join(map(re.escape, sorted(SHORTHAND, key=len, reverse=True)))
-_SHORTHAND = re.compile(rf"(?<![\w'’-])(?:{_ALTERNATIVES})(?![\w'’-])", re.I)
+# a whole word, not part of an address ("example.org", "gov.uk", "/info")
+_SHORTHAND = re.compile(rf"(?<![\w'’./@-])(?:{_ALTERNATIVES})(?![\w'’/@-]|\.\w)", re.I)
 
 
 def expanded(question: str, written: Callable[[str], bool]) -> str:

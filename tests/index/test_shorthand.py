@@ -19,7 +19,10 @@ def test_shorthand_the_library_writes_is_left_as_typed() -> None:
 
 
 def test_only_whole_words_in_lower_case_are_read_as_shorthand() -> None:
-    untouched = "the organ donor register's regsitry, infoline and university, 200 BC"
+    untouched = (
+        "the organ donor register's regsitry, infoline and university, 200 BC, "
+        "www.gov.uk/info, example.org and info@nhs.org"
+    )
     assert expanded(untouched, lambda t: False) == untouched
 
 
