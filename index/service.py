@@ -179,34 +179,11 @@ class KnowledgeBase:
 
     def _answerer_from_settings(self) -> Answerer:
         """The extractive answerer, or a generative one when an LLM is configured."""
-        if self.settings.llm_provider == "none":
-            return self.extractive
-        from index.answering.generative import STREAM_BUDGET, GenerativeAnswerer, Prompts
-        from index.answering.llm import make_llm, redact
+        if self.settings.llm_provider != "none":
+            self._llama_embedding()  # pins llama-index's global defaults before it is used
+        from index.answering.configured import answerer_for
 
-        self._llama_embedding()  # pins llama-index's global defaults before it is used
-
-        prompts = Prompts(
-            **{n: load_prompt(self.settings, n) for n in ("system", "question", "condense")},
-            refusal=self.extractive.refusal,
-        )
-        llm = make_llm(self.settings)
-        second_opinion = None
-        if self.settings.llm_verify == "model":
-            from index.answering.second_opinion import ModelSecondOpinion
-
-            second_opinion = ModelSecondOpinion(
-                llm, load_prompt(self.settings, "verify"), STREAM_BUDGET * self.settings.llm_timeout
-            )
-        return GenerativeAnswerer(
-            llm,
-            prompts,
-            self.extractive,
-            self.settings.llm_timeout,
-            embed=self.embed_texts,
-            redact=lambda text: redact(text, self.settings),
-            second_opinion=second_opinion,
-        )
+        return answerer_for(self.settings, self.extractive, self.embed_texts)
 
     def embed_texts(self, texts: list[str]) -> Any:
         """Unit vectors for texts (claims to check against their sources)."""
