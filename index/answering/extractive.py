@@ -262,7 +262,8 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
         # and every dev and held-out figure unchanged. Not for a group by its noun ("the
         # unions"): its members' words are theirs by how the library describes them, and
         # the sentences naming the noun lose sides (group_own coverage 0.667 -> 0.562).
-        about = [ev for ev in pool if id(ev) in own or _names_asked(ev, question)]
+        named = re.compile(rf"\b{re.escape(name_word(question.speaker))}\b", re.I)
+        about = [ev for ev in pool if id(ev) in own or named.search(ev.text)]
         pool = about or pool
     best = pool[0]
     top = relevance(best)
@@ -289,14 +290,6 @@ def _broad(evidence: list[Evidence], question: Question | None = None) -> list[l
     for i, run in enumerate(runs):
         widened.append(_widen(run[0], evidence, widened + runs[i + 1 :]))
     return widened
-
-
-def _names_asked(ev: Evidence, question: Question) -> bool:
-    """Does the sentence name the person or group the question asks the words of?"""
-    if question.speaker:
-        name = name_word(question.speaker)
-        return re.search(rf"\b{re.escape(name)}\b", ev.text, re.I) is not None
-    return question.group is not None and question.group in ev.terms
 
 
 def _widen(
